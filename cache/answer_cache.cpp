@@ -1,0 +1,122 @@
+#include "cache/answer_cache.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "resolver/wire/name.hpp"
+
+namespace port53::cache {
+namespace {
+
+using namespace port53::wire;
+
+// Stored layout: a fixed head, the TTL offsets, then the message from the end of its question.
+struct Head {
+    uint16_t flags;  // AD and rcode bits to OR into the reply
+    uint16_t counts[3];
+    uint32_t stored_at;
+    uint16_t n_ttl;
+    uint16_t question_end;  // the body is placed at this offset in the reply
+};
+constexpr std::size_t kOptSize = 11;
+
+}  // namespace
+
+AnswerKey::AnswerKey(const QueryView& q) {
+    std::memcpy(buf, q.qname, q.qname_len);
+    len = q.qname_len;
+    store16(buf + len, q.qtype);
+    store16(buf + len + 2, q.qclass);
+    buf[len + 4] = static_cast<uint8_t>((q.dnssec_ok ? 1 : 0) | (q.cd() ? 2 : 0));
+    len += 5;
+}
+
+StoredAnswer make_stored_answer(std::span<const uint8_t> msg, std::span<const uint16_t> ttl_offsets,
+                                uint32_t now) {
+    std::size_t pos = kHeaderSize;
+    uint8_t name[kMaxNameWire];
+    read_name_lower(msg, pos, name);
+    Head h{};
+    h.flags = load16(&msg[2]) & (flag::AD | 0xF);
+    for (int i = 0; i < 3; ++i) h.counts[i] = load16(&msg[6 + 2 * i]);
+    h.stored_at = now;
+    h.n_ttl = static_cast<uint16_t>(ttl_offsets.size());
+    h.question_end = static_cast<uint16_t>(pos + 4);
+    StoredAnswer out;
+    out.blob.resize(sizeof(Head) + ttl_offsets.size_bytes() + msg.size() - h.question_end);
+    std::memcpy(out.blob.data(), &h, sizeof h);
+    std::memcpy(out.blob.data() + sizeof h, ttl_offsets.data(), ttl_offsets.size_bytes());
+    std::memcpy(out.blob.data() + sizeof h + ttl_offsets.size_bytes(), msg.data() + h.question_end,
+                msg.size() - h.question_end);
+    uint32_t ttl = UINT32_MAX;
+    for (uint16_t off : ttl_offsets) ttl = std::min(ttl, load32(&msg[off]));
+    out.ttl = ttl_offsets.empty() ? 0 : ttl;
+    return out;
+}
+
+std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
+                         std::span<const uint8_t> query, std::span<uint8_t> out,
+                         const ReplyLimits& limits, uint32_t now) {
+    Head h;
+    std::memcpy(&h, blob.data(), sizeof h);
+    const auto* offsets = blob.data() + sizeof h;
+    const uint8_t* body = offsets + h.n_ttl * sizeof(uint16_t);
+    std::size_t body_len = blob.size() - (body - blob.data());
+    if (h.question_end != q.question_end) return 0;  // keys match, so this means a bug
+    std::size_t opt = q.edns ? kOptSize : 0;
+    std::size_t full = h.question_end + body_len + opt;
+    bool truncated = full > limits.max_size;
+    std::size_t len = truncated ? h.question_end + opt : full;
+    if (len > out.size()) return 0;
+
+    uint16_t flags = flag::QR | flag::RA | (q.flags & (flag::RD | flag::CD)) | h.flags;
+    if (truncated) flags |= flag::TC;
+    uint8_t* p = out.data();
+    store16(p, q.id);
+    store16(p + 2, flags);
+    store16(p + 4, 1);
+    for (int i = 0; i < 3; ++i) store16(p + 6 + 2 * i, truncated ? 0 : h.counts[i]);
+    // The client's own question, so its case (and 0x20 bits) come back as sent.
+    std::memcpy(p + kHeaderSize, query.data() + kHeaderSize, h.question_end - kHeaderSize);
+    std::size_t pos = h.question_end;
+    if (!truncated) {
+        std::memcpy(p + pos, body, body_len);
+        uint32_t age = now > h.stored_at ? now - h.stored_at : 0;
+        for (std::size_t i = 0; i < h.n_ttl; ++i) {
+            uint16_t off;
+            std::memcpy(&off, offsets + i * sizeof off, sizeof off);
+            uint32_t ttl = load32(p + off);
+            store32(p + off, ttl > age ? ttl - age : 0);
+        }
+        pos += body_len;
+    }
+    if (q.edns) {
+        p[pos] = 0;
+        store16(p + pos + 1, type::OPT);
+        store16(p + pos + 3, limits.our_udp_size);
+        store32(p + pos + 5, q.dnssec_ok ? kEdnsDoBit : 0);
+        store16(p + pos + 9, 0);
+        store16(p + 10, load16(p + 10) + 1);
+    }
+    return len;
+}
+
+void AnswerCache::store(std::string_view key, const StoredAnswer& a, uint32_t now) {
+    if (a.ttl == 0) return;
+    lru_.insert(key, a.blob, now + a.ttl);
+}
+
+std::size_t AnswerCache::answer(const AnswerKey& key, const QueryView& q,
+                                std::span<const uint8_t> query, std::span<uint8_t> out,
+                                const ReplyLimits& limits, uint32_t now) {
+    std::size_t n = 0;
+    lru_.visit(key.view(), [&](std::span<const uint8_t> blob, uint32_t expires) {
+        if (expires <= now) return false;
+        n = render_reply(blob, q, query, out, limits, now);
+        return n != 0;
+    });
+    return n;
+}
+
+}  // namespace port53::cache
+

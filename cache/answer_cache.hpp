@@ -1,0 +1,64 @@
+// Whole rendered answers keyed by question: what a cache hit copies out, touching nothing else.
+// TTLs are rewritten from stored offsets so they count down; ID, RD/CD and the question's
+// case come from the client's query.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "cache/lru.hpp"
+#include "resolver/wire/query_view.hpp"
+
+namespace port53::cache {
+
+// Key = lower-cased qname wire + qtype + qclass + DO/CD bits, built on the stack.
+struct AnswerKey {
+    uint8_t buf[wire::kMaxNameWire + 5];
+    std::size_t len = 0;
+    explicit AnswerKey(const wire::QueryView& q);
+    std::string_view view() const { return {reinterpret_cast<const char*>(buf), len}; }
+};
+
+// A rendered answer in the stored layout (see answer_cache.cpp), built once per resolution.
+struct StoredAnswer {
+    std::vector<uint8_t> blob;
+    uint32_t ttl = 0;  // smallest TTL in it: how long it may be cached
+};
+
+// `message` is a complete response (no OPT) to the lower-cased question; `ttl_offsets` are
+// the positions of every TTL field in it. `flags` carries AD and the rcode.
+StoredAnswer make_stored_answer(std::span<const uint8_t> message,
+                                std::span<const uint16_t> ttl_offsets, uint32_t now);
+
+struct ReplyLimits {
+    std::size_t max_size;      // 512 / client's EDNS size capped by ours on UDP, 65535 on TCP
+    uint16_t our_udp_size;     // advertised in our OPT
+};
+
+// Render the reply for `query` into `out`; returns its length (0 if `out` is too small).
+std::size_t render_reply(std::span<const uint8_t> blob, const wire::QueryView& q,
+                         std::span<const uint8_t> query, std::span<uint8_t> out,
+                         const ReplyLimits& limits, uint32_t now);
+
+class AnswerCache {
+public:
+    AnswerCache(std::size_t max_bytes, std::size_t shards) : lru_(max_bytes, shards) {}
+
+    void store(std::string_view key, const StoredAnswer& a, uint32_t now);
+    void store(const AnswerKey& key, const StoredAnswer& a, uint32_t now) {
+        store(key.view(), a, now);
+    }
+    // Renders the cached answer for `q` into `out`; 0 on a miss or an expired entry.
+    std::size_t answer(const AnswerKey& key, const wire::QueryView& q,
+                       std::span<const uint8_t> query, std::span<uint8_t> out,
+                       const ReplyLimits& limits, uint32_t now);
+
+    std::size_t bytes() const { return lru_.bytes(); }
+    std::size_t entries() const { return lru_.entries(); }
+    void clear() { lru_.clear(); }
+
+private:
+    ShardedLru lru_;
+};
+
+}  // namespace port53::cache

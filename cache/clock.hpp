@@ -1,0 +1,39 @@
+// Time as the caches see it: whole seconds on a monotonic clock, injectable for tests.
+#pragma once
+#include <cstdint>
+#include <ctime>
+
+namespace port53::cache {
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    virtual uint32_t now() const = 0;
+};
+
+// CLOCK_MONOTONIC_COARSE is read from the vDSO without a system call: cheap on the hot path.
+class SteadyClock final : public Clock {
+public:
+    uint32_t now() const override {
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return static_cast<uint32_t>(ts.tv_sec) + kEpochOffset;
+    }
+
+private:
+    // Keep "now" well above zero so "expires at 0" never reads as valid.
+    static constexpr uint32_t kEpochOffset = 1'000'000;
+};
+
+// A clock that only moves when told to.
+class ManualClock final : public Clock {
+public:
+    explicit ManualClock(uint32_t start = 1'000'000) : now_(start) {}
+    uint32_t now() const override { return now_; }
+    void advance(uint32_t seconds) { now_ += seconds; }
+
+private:
+    uint32_t now_;
+};
+
+}  // namespace port53::cache

@@ -1,0 +1,87 @@
+#include "cache/lru.hpp"
+
+#include <bit>
+
+namespace port53::cache {
+
+ShardedLru::ShardedLru(std::size_t max_bytes, std::size_t shards) : max_bytes_(max_bytes) {
+    std::size_t n = std::bit_ceil(shards < 1 ? std::size_t{1} : shards);
+    per_shard_limit_ = max_bytes / n;
+    for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+ShardedLru::Shard& ShardedLru::shard_for(std::string_view key) {
+    // High bits pick the shard; the map inside uses the same hash, mostly its low bits.
+    std::size_t h = std::hash<std::string_view>{}(key);
+    return *shards_[(h >> 40) & (shards_.size() - 1)];
+}
+
+void ShardedLru::evict_to_fit(Shard& s) {
+    while (s.bytes > per_shard_limit_ && !s.order.empty()) {
+        Entry& victim = s.order.back();
+        s.bytes -= victim.charge();
+        s.index.erase(victim.key);
+        s.order.pop_back();
+    }
+}
+
+void ShardedLru::insert(std::string_view key, std::span<const uint8_t> value, uint32_t expires_at,
+                        const ReplacePolicy& replace_if) {
+    Shard& s = shard_for(key);
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.index.find(key); it != s.index.end()) {
+        Entry& e = *it->second;
+        if (replace_if && !replace_if(std::span<const uint8_t>(e.value), e.expires_at)) return;
+        s.bytes -= e.charge();
+        e.value.assign(value.begin(), value.end());
+        e.expires_at = expires_at;
+        s.bytes += e.charge();
+        s.order.splice(s.order.begin(), s.order, it->second);
+    } else {
+        s.order.push_front(Entry{std::string(key), {value.begin(), value.end()}, expires_at});
+        Entry& e = s.order.front();
+        s.index.emplace(e.key, s.order.begin());
+        s.bytes += e.charge();
+    }
+    evict_to_fit(s);
+}
+
+void ShardedLru::erase(std::string_view key) {
+    Shard& s = shard_for(key);
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.index.find(key); it != s.index.end()) {
+        s.bytes -= it->second->charge();
+        auto node = it->second;
+        s.index.erase(it);
+        s.order.erase(node);
+    }
+}
+
+void ShardedLru::clear() {
+    for (auto& s : shards_) {
+        std::lock_guard lock(s->mutex);
+        s->index.clear();
+        s->order.clear();
+        s->bytes = 0;
+    }
+}
+
+std::size_t ShardedLru::bytes() const {
+    std::size_t total = 0;
+    for (auto& s : shards_) {
+        std::lock_guard lock(s->mutex);
+        total += s->bytes;
+    }
+    return total;
+}
+
+std::size_t ShardedLru::entries() const {
+    std::size_t total = 0;
+    for (auto& s : shards_) {
+        std::lock_guard lock(s->mutex);
+        total += s->index.size();
+    }
+    return total;
+}
+
+}  // namespace port53::cache

@@ -1,0 +1,71 @@
+// A sharded, memory-bounded LRU map from byte-string keys to byte-string values.
+// One mutex per shard and no other shared state: lookups on different shards never contend.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace port53::cache {
+
+class ShardedLru {
+public:
+    // `max_bytes` bounds keys + values + per-entry bookkeeping over all shards.
+    ShardedLru(std::size_t max_bytes, std::size_t shards);
+
+    // Calls visit(value, expires_at) under the shard lock if the key is present and moves the
+    // entry to the front. Returns what visit returned, or false on a miss. No allocation.
+    template <typename Visit>
+    bool visit(std::string_view key, Visit&& visit) {
+        Shard& s = shard_for(key);
+        std::lock_guard lock(s.mutex);
+        auto it = s.index.find(key);
+        if (it == s.index.end()) return false;
+        s.order.splice(s.order.begin(), s.order, it->second);
+        const Entry& e = *it->second;
+        return visit(std::span<const uint8_t>(e.value), e.expires_at);
+    }
+
+    // Inserts or replaces. If `replace_if` is given it is asked, under the lock, whether an
+    // existing entry (its value and expiry) may be replaced.
+    using ReplacePolicy = std::function<bool(std::span<const uint8_t>, uint32_t)>;
+    void insert(std::string_view key, std::span<const uint8_t> value, uint32_t expires_at,
+                const ReplacePolicy& replace_if = nullptr);
+    void erase(std::string_view key);
+    void clear();
+
+    std::size_t bytes() const;
+    std::size_t entries() const;
+    std::size_t max_bytes() const { return max_bytes_; }
+
+    // Bookkeeping charged per entry on top of key and value: list node, hash node, bucket.
+    static constexpr std::size_t kEntryOverhead = 128;
+
+private:
+    struct Entry {
+        std::string key;
+        std::vector<uint8_t> value;
+        uint32_t expires_at;
+        std::size_t charge() const { return key.size() + value.size() + kEntryOverhead; }
+    };
+    struct Shard {
+        std::mutex mutex;
+        std::list<Entry> order;  // most recently used first
+        std::unordered_map<std::string_view, std::list<Entry>::iterator> index;
+        std::size_t bytes = 0;
+    };
+    Shard& shard_for(std::string_view key);
+    void evict_to_fit(Shard& s);
+
+    std::size_t max_bytes_;
+    std::size_t per_shard_limit_;
+    std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace port53::cache

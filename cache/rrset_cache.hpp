@@ -1,0 +1,64 @@
+// RRsets and negative answers (RFC 2308) learnt during resolution, with RFC 2181 §5.4.1
+// credibility: data from an authoritative answer replaces glue, never the reverse.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "cache/lru.hpp"
+#include "resolver/wire/message.hpp"
+
+namespace port53::cache {
+
+// Higher is more trustworthy (RFC 2181 §5.4.1, simplified to the ranks a resolver sees).
+enum class Credibility : uint8_t {
+    glue = 1,           // additional section, or NS addresses of a referral
+    referral = 2,       // authority section of a non-authoritative (referral) response
+    answer = 3,         // answer section of a non-authoritative response
+    auth_authority = 4, // authority section of an authoritative response (SOA of a denial)
+    auth_answer = 5,    // answer section of an authoritative response
+};
+
+struct TtlLimits {
+    uint32_t min_ttl = 0;
+    uint32_t max_ttl = 86400;
+    uint32_t max_negative_ttl = 3600;
+};
+
+struct NegativeEntry {
+    bool nxdomain = false;
+    std::optional<wire::Record> soa;  // TTL already counted down
+};
+
+class RRsetCache {
+public:
+    RRsetCache(std::size_t max_bytes, std::size_t shards, TtlLimits limits);
+
+    // Records of one RRset (same owner, type, class); their TTLs count down from insertion.
+    std::optional<std::vector<wire::Record>> get(const wire::Name& owner, uint16_t type,
+                                                 uint16_t cls, uint32_t now);
+    // `rrset` must be non-empty and share owner/type/class; the smallest TTL applies to all.
+    void put(const std::vector<wire::Record>& rrset, Credibility cred, uint32_t now);
+
+    // NODATA for (owner, type) or NXDOMAIN for owner, whichever is cached.
+    std::optional<NegativeEntry> get_negative(const wire::Name& owner, uint16_t type,
+                                              uint16_t cls, uint32_t now);
+    // TTL is min(SOA TTL, SOA MINIMUM) per RFC 2308 §5, capped by max_negative_ttl.
+    void put_negative(const wire::Name& owner, uint16_t type, uint16_t cls, bool nxdomain,
+                      const std::optional<wire::Record>& soa, Credibility cred, uint32_t now);
+
+    std::size_t bytes() const { return lru_.bytes(); }
+    std::size_t entries() const { return lru_.entries(); }
+    const TtlLimits& limits() const { return limits_; }
+    void clear() { lru_.clear(); }
+
+private:
+    uint32_t clamp_ttl(uint32_t ttl) const;
+    ShardedLru lru_;
+    TtlLimits limits_;
+};
+
+// Lower-cased owner wire + type + class: the key layout both caches use.
+std::string rrset_key(const wire::Name& owner, uint16_t type, uint16_t cls);
+
+}  // namespace port53::cache

@@ -1,0 +1,216 @@
+#include "conf/config.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+#include <variant>
+
+namespace port53::conf {
+namespace {
+
+using Member = std::variant<int64_t Config::*, bool Config::*, std::string Config::*,
+                            std::vector<std::string> Config::*>;
+
+struct Setting {
+    const char* section;
+    const char* key;
+    Member member;
+    int64_t min = 0, max = 0;  // integers only
+    const char* help;
+};
+
+// The one table: parsing, defaults and documentation all come from here.
+const Setting kSettings[] = {
+    {"server", "listen", &Config::listen, 0, 0, "Addresses for UDP and TCP (\"ip:port\", \"[ipv6]:port\")."},
+    {"server", "threads", &Config::threads, 0, 256, "Worker threads; 0 means one per CPU core."},
+    {"server", "log_level", &Config::log_level, 0, 0, "debug, info, warning or error."},
+    {"server", "tcp_idle_timeout_ms", &Config::tcp_idle_timeout_ms, 100, 600'000, "Close an idle TCP connection after this long."},
+    {"server", "tcp_max_connections", &Config::tcp_max_connections, 1, 1'000'000, "Open TCP connections over all workers."},
+    {"server", "tcp_max_pipelined", &Config::tcp_max_pipelined, 1, 65'535, "Queries resolving at once on one TCP connection."},
+    {"server", "edns_buffer_size", &Config::edns_buffer_size, 512, 4096, "Largest UDP answer sent and EDNS size advertised (RFC 6891)."},
+    {"cache", "size_mb", &Config::cache_size_mb, 1, 1'048'576, "Memory bound of all caches together, MiB."},
+    {"cache", "min_ttl", &Config::min_ttl, 0, 86'400, "Lower bound on cached TTLs, seconds."},
+    {"cache", "max_ttl", &Config::max_ttl, 1, 604'800, "Upper bound on cached TTLs, seconds."},
+    {"cache", "max_negative_ttl", &Config::max_negative_ttl, 0, 86'400, "Upper bound on NXDOMAIN/NODATA caching (RFC 2308), seconds."},
+    {"resolver", "root_hints", &Config::root_hints, 0, 0, "Root hints file in zone format; empty uses the built-in IANA hints."},
+    {"resolver", "trust_anchor", &Config::trust_anchor, 0, 0, "Trust anchor file (DS or DNSKEY, zone format); empty uses the built-in root anchors."},
+    {"resolver", "allow_loopback_upstream", &Config::allow_loopback_upstream, 0, 0, "Query authorities on 127.0.0.0/8 and ::1 (off, as in Unbound; on for test labs)."},
+    {"resolver", "ipv4", &Config::ipv4, 0, 0, "Query authorities over IPv4."},
+    {"resolver", "ipv6", &Config::ipv6, 0, 0, "Query authorities over IPv6."},
+    {"resolver", "outgoing_v4", &Config::outgoing_v4, 0, 0, "Source address for IPv4 queries to authorities; empty lets the kernel choose."},
+    {"resolver", "outgoing_v6", &Config::outgoing_v6, 0, 0, "Source address for IPv6 queries to authorities; empty lets the kernel choose."},
+    {"resolver", "qname_minimisation", &Config::qname_minimisation, 0, 0, "Send authorities only as much of the name as they need (RFC 9156, relaxed)."},
+    {"resolver", "upstream_timeout_ms", &Config::upstream_timeout_ms, 10, 10'000, "Timeout for an authority never measured; measured ones use SRTT + 4*RTTVAR."},
+    {"resolver", "query_timeout_ms", &Config::query_timeout_ms, 100, 120'000, "Give up on a client question (SERVFAIL) after this long."},
+    {"resolver", "max_upstream_queries", &Config::max_upstream_queries, 1, 10'000, "Upstream queries one client question may cause."},
+    {"resolver", "max_referrals", &Config::max_referrals, 1, 1000, "Referrals followed for one name."},
+    {"resolver", "max_cname_chain", &Config::max_cname_chain, 1, 100, "CNAME/DNAME links followed for one question."},
+    {"resolver", "max_ns_lookups", &Config::max_ns_lookups, 1, 100, "NS names without glue looked up per delegation (NXNS defence)."},
+};
+
+[[noreturn]] void fail(const std::string& where, const toml::source_region& src,
+                       const std::string& what) {
+    throw ConfigError(where + ":" + std::to_string(src.begin.line) + ": " + what);
+}
+
+void apply(Config& cfg, const Setting& s, const toml::node& node, const std::string& where) {
+    std::string name = std::string(s.section) + "." + s.key;
+    std::visit(
+        [&](auto member) {
+            using T = std::remove_reference_t<decltype(cfg.*member)>;
+            if constexpr (std::is_same_v<T, int64_t>) {
+                auto v = node.value<int64_t>();
+                if (!node.is_integer() || !v) fail(where, node.source(), name + " must be an integer");
+                if (*v < s.min || *v > s.max)
+                    fail(where, node.source(), name + " must be between " + std::to_string(s.min) +
+                                                   " and " + std::to_string(s.max));
+                cfg.*member = *v;
+            } else if constexpr (std::is_same_v<T, bool>) {
+                if (!node.is_boolean()) fail(where, node.source(), name + " must be true or false");
+                cfg.*member = *node.value<bool>();
+            } else if constexpr (std::is_same_v<T, std::string>) {
+                if (!node.is_string()) fail(where, node.source(), name + " must be a string");
+                cfg.*member = *node.value<std::string>();
+            } else {
+                const toml::array* arr = node.as_array();
+                if (!arr) fail(where, node.source(), name + " must be an array of strings");
+                T list;
+                for (const auto& el : *arr) {
+                    if (!el.is_string()) fail(where, el.source(), name + " must hold strings only");
+                    list.push_back(*el.value<std::string>());
+                }
+                cfg.*member = std::move(list);
+            }
+        },
+        s.member);
+}
+
+// Checks that involve meaning rather than type, tied to the line of the offending key.
+void check_semantics(const Config& cfg, const toml::table& root, const std::string& where) {
+    auto line_of = [&](const char* path) {
+        auto n = root.at_path(path);
+        return n ? n.node()->source() : toml::source_region{};
+    };
+    for (const auto& l : cfg.listen) {
+        try {
+            parse_listen_address(l);
+        } catch (const std::invalid_argument& e) {
+            fail(where, line_of("server.listen"), e.what());
+        }
+    }
+    if (cfg.listen.empty()) fail(where, line_of("server.listen"), "server.listen is empty");
+    const char* levels[] = {"debug", "info", "warning", "error"};
+    if (std::find(std::begin(levels), std::end(levels), cfg.log_level) == std::end(levels))
+        fail(where, line_of("server.log_level"), "log_level must be debug, info, warning or error");
+    if (!cfg.ipv4 && !cfg.ipv6) fail(where, line_of("resolver.ipv4"), "ipv4 and ipv6 are both off");
+    if (cfg.min_ttl > cfg.max_ttl) fail(where, line_of("cache.min_ttl"), "min_ttl exceeds max_ttl");
+    auto check_ip = [&](const std::string& ip, int af, const char* path) {
+        unsigned char buf[16];
+        if (!ip.empty() && inet_pton(af, ip.c_str(), buf) != 1)
+            fail(where, line_of(path), std::string(path) + " is not an IP address: " + ip);
+    };
+    check_ip(cfg.outgoing_v4, AF_INET, "resolver.outgoing_v4");
+    check_ip(cfg.outgoing_v6, AF_INET6, "resolver.outgoing_v6");
+}
+
+std::string default_text(const Setting& s) {
+    Config def;
+    return std::visit(
+        [&](auto member) -> std::string {
+            const auto& v = def.*member;
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, int64_t>) return std::to_string(v);
+            else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+            else if constexpr (std::is_same_v<T, std::string>) return "\"" + v + "\"";
+            else {
+                std::string out = "[";
+                for (std::size_t i = 0; i < v.size(); ++i)
+                    out += (i ? ", \"" : "\"") + v[i] + "\"";
+                return out + "]";
+            }
+        },
+        s.member);
+}
+
+const char* type_name(const Member& m) {
+    switch (m.index()) {
+        case 0: return "integer";
+        case 1: return "boolean";
+        case 2: return "string";
+        default: return "array of strings";
+    }
+}
+
+}  // namespace
+
+ListenAddress parse_listen_address(const std::string& text) {
+    std::string ip = text, port = "53";
+    if (!text.empty() && text[0] == '[') {
+        auto close = text.find(']');
+        if (close == std::string::npos) throw std::invalid_argument("bad listen address: " + text);
+        ip = text.substr(1, close - 1);
+        if (close + 1 < text.size()) {
+            if (text[close + 1] != ':') throw std::invalid_argument("bad listen address: " + text);
+            port = text.substr(close + 2);
+        }
+    } else if (auto colon = text.find(':'); colon != std::string::npos &&
+                                            text.find(':', colon + 1) == std::string::npos) {
+        ip = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1)
+        throw std::invalid_argument("bad listen address (need an IP literal): " + text);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoul(port) == 0 || std::stoul(port) > 65535)
+        throw std::invalid_argument("bad port in listen address: " + text);
+    return {ip, static_cast<uint16_t>(std::stoul(port))};
+}
+
+Config parse_config(const std::string& text, const std::string& where) {
+    toml::table root;
+    try {
+        root = toml::parse(text, where);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(where + ":" + std::to_string(e.source().begin.line) + ": " +
+                          std::string(e.description()));
+    }
+    Config cfg;
+    for (const auto& [section, node] : root) {
+        const toml::table* tbl = node.as_table();
+        if (!tbl) fail(where, node.source(), "unknown top-level key '" + std::string(section.str()) + "'");
+        for (const auto& [key, value] : *tbl) {
+            const Setting* found = nullptr;
+            for (const auto& s : kSettings)
+                if (section.str() == s.section && key.str() == s.key) found = &s;
+            if (!found)
+                fail(where, value.source(), "unknown setting '" + std::string(section.str()) + "." +
+                                                std::string(key.str()) + "'");
+            apply(cfg, *found, value, where);
+        }
+    }
+    check_semantics(cfg, root, where);
+    return cfg;
+}
+
+Config load_config(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(path + ":0: cannot open the configuration file");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_config(ss.str(), path);
+}
+
+std::string config_reference() {
+    std::ostringstream out;
+    out << "| setting | type | default | meaning |\n|---|---|---|---|\n";
+    for (const auto& s : kSettings)
+        out << "| `" << s.section << "." << s.key << "` | " << type_name(s.member) << " | `"
+            << default_text(s) << "` | " << s.help << " |\n";
+    return out.str();
+}
+
+}  // namespace port53::conf

@@ -1,0 +1,60 @@
+// port53d's configuration: a TOML file checked against one table of settings, which also
+// supplies the defaults and the reference in README.md (`port53d --config-reference`).
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace port53::conf {
+
+struct Config {
+    // [server]
+    std::vector<std::string> listen{"127.0.0.1:53", "[::1]:53"};
+    int64_t threads = 0;  // 0: one per CPU core
+    std::string log_level = "info";
+    int64_t tcp_idle_timeout_ms = 10'000;
+    int64_t tcp_max_connections = 1024;
+    int64_t tcp_max_pipelined = 128;
+    int64_t edns_buffer_size = 1232;
+    // [cache]
+    int64_t cache_size_mb = 64;
+    int64_t min_ttl = 0;
+    int64_t max_ttl = 86'400;
+    int64_t max_negative_ttl = 3600;
+    // [resolver]
+    std::string root_hints;    // empty: built-in IANA hints
+    std::string trust_anchor;  // empty: built-in root anchors
+    bool allow_loopback_upstream = false;
+    bool ipv4 = true;
+    bool ipv6 = true;
+    std::string outgoing_v4;
+    std::string outgoing_v6;
+    bool qname_minimisation = true;
+    int64_t upstream_timeout_ms = 376;
+    int64_t query_timeout_ms = 10'000;
+    int64_t max_upstream_queries = 100;
+    int64_t max_referrals = 30;
+    int64_t max_cname_chain = 12;
+    int64_t max_ns_lookups = 6;
+};
+
+// "file:line: what is wrong" (line 0 when the problem is not tied to a line).
+struct ConfigError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+Config load_config(const std::string& path);
+Config parse_config(const std::string& text, const std::string& source_name);
+
+// Markdown table of every setting: key, type, default, meaning.
+std::string config_reference();
+
+struct ListenAddress {
+    std::string ip;
+    uint16_t port;
+};
+// "127.0.0.1:53", "[::1]:53", "127.0.0.1" (port 53); throws std::invalid_argument.
+ListenAddress parse_listen_address(const std::string& text);
+
+}  // namespace port53::conf

@@ -1,0 +1,166 @@
+// port53d: wires configuration, caches, engine and transports together and runs the workers.
+#include <getopt.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "cache/answer_cache.hpp"
+#include "cache/clock.hpp"
+#include "cache/rrset_cache.hpp"
+#include "conf/config.hpp"
+#include "resolver/asio_network.hpp"
+#include "resolver/engine/engine.hpp"
+#include "resolver/infra.hpp"
+#include "resolver/log.hpp"
+#include "resolver/root_hints.hpp"
+#include "resolver/server.hpp"
+#include "transports/tcp_listener.hpp"
+#include "transports/udp_listener.hpp"
+
+namespace {
+
+using namespace port53;
+namespace asio = boost::asio;
+
+void usage() {
+    std::fprintf(stderr,
+                 "usage: port53d -c FILE      run with the configuration in FILE\n"
+                 "       port53d --check -c FILE   check FILE and exit\n"
+                 "       port53d --config-reference   print the settings table (Markdown)\n");
+}
+
+log::Level level_of(const std::string& s) {
+    if (s == "debug") return log::Level::debug;
+    if (s == "warning") return log::Level::warning;
+    if (s == "error") return log::Level::error;
+    return log::Level::info;
+}
+
+resolver::EngineSettings engine_settings(const conf::Config& c) {
+    resolver::EngineSettings e;
+    e.qname_minimisation = c.qname_minimisation;
+    e.allow_loopback_upstream = c.allow_loopback_upstream;
+    e.use_ipv4 = c.ipv4;
+    e.use_ipv6 = c.ipv6;
+    e.edns_buffer_size = static_cast<uint16_t>(c.edns_buffer_size);
+    e.max_upstream_queries = static_cast<int>(c.max_upstream_queries);
+    e.max_referrals = static_cast<int>(c.max_referrals);
+    e.max_cname_chain = static_cast<int>(c.max_cname_chain);
+    e.max_ns_lookups = static_cast<int>(c.max_ns_lookups);
+    e.query_timeout = std::chrono::milliseconds(c.query_timeout_ms);
+    return e;
+}
+
+std::optional<resolver::ServerAddr> source_address(const std::string& ip) {
+    if (ip.empty()) return std::nullopt;
+    return resolver::ServerAddr::parse(ip, 0);
+}
+
+int run(const conf::Config& cfg) {
+    log::set_level(level_of(cfg.log_level));
+    resolver::RootHints hints =
+        cfg.root_hints.empty() ? resolver::builtin_root_hints() : resolver::load_root_hints(cfg.root_hints);
+    std::size_t threads = cfg.threads > 0 ? static_cast<std::size_t>(cfg.threads)
+                                          : std::max(1u, std::thread::hardware_concurrency());
+    // Shards: a power of two at least the worker count, so workers rarely meet on a lock.
+    std::size_t shards = std::bit_ceil(threads * 4);
+    std::size_t cache_bytes = static_cast<std::size_t>(cfg.cache_size_mb) << 20;
+    cache::SteadyClock clock;
+    // Half the budget for whole answers (the hot path), half for RRsets the engine learns.
+    cache::AnswerCache answers(cache_bytes / 2, shards);
+    cache::RRsetCache rrsets(cache_bytes / 2, shards,
+                             cache::TtlLimits{static_cast<uint32_t>(cfg.min_ttl),
+                                              static_cast<uint32_t>(cfg.max_ttl),
+                                              static_cast<uint32_t>(cfg.max_negative_ttl)});
+    resolver::InfraSettings infra_settings;
+    infra_settings.unknown_rtt = std::chrono::milliseconds(cfg.upstream_timeout_ms);
+    resolver::Infra infra(infra_settings);
+    resolver::AsioNetwork network(source_address(cfg.outgoing_v4), source_address(cfg.outgoing_v6));
+    resolver::Engine engine(engine_settings(cfg), hints, rrsets, infra, network, clock);
+    resolver::Server server({static_cast<uint16_t>(cfg.edns_buffer_size)}, engine, answers, clock);
+
+    transports::TcpSettings tcp_settings;
+    tcp_settings.idle_timeout = std::chrono::milliseconds(cfg.tcp_idle_timeout_ms);
+    tcp_settings.max_connections = static_cast<std::size_t>(cfg.tcp_max_connections);
+    tcp_settings.max_pipelined = static_cast<std::size_t>(cfg.tcp_max_pipelined);
+    std::atomic<std::size_t> tcp_connections{0};
+
+    std::vector<std::unique_ptr<asio::io_context>> contexts;
+    std::vector<std::unique_ptr<transports::UdpListener>> udp;
+    std::vector<std::unique_ptr<transports::TcpListener>> tcp;
+    for (std::size_t i = 0; i < threads; ++i) {
+        contexts.push_back(std::make_unique<asio::io_context>(1));
+        for (const auto& l : cfg.listen) {
+            conf::ListenAddress la = conf::parse_listen_address(l);
+            auto ip = asio::ip::make_address(la.ip);
+            udp.push_back(std::make_unique<transports::UdpListener>(
+                *contexts.back(), asio::ip::udp::endpoint(ip, la.port), server));
+            tcp.push_back(std::make_unique<transports::TcpListener>(
+                *contexts.back(), asio::ip::tcp::endpoint(ip, la.port), server, tcp_settings,
+                tcp_connections));
+        }
+    }
+    for (auto& u : udp) u->start();
+    for (auto& t : tcp) t->start();
+
+    asio::signal_set signals(*contexts.front(), SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+        if (ec) return;
+        P53_LOG(info, "signal " << sig << ": stopping");
+        for (auto& c : contexts) c->stop();
+    });
+    P53_LOG(info, "listening on " << cfg.listen.size() << " address(es) with " << threads
+                                  << " worker(s); root hints: "
+                                  << (cfg.root_hints.empty() ? "built-in" : cfg.root_hints));
+    std::vector<std::thread> workers;
+    for (std::size_t i = 1; i < threads; ++i) workers.emplace_back([&, i] { contexts[i]->run(); });
+    contexts.front()->run();
+    for (auto& c : contexts) c->stop();
+    for (auto& w : workers) w.join();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_path;
+    bool check_only = false;
+    static option long_opts[] = {{"config", required_argument, nullptr, 'c'},
+                                 {"check", no_argument, nullptr, 'k'},
+                                 {"config-reference", no_argument, nullptr, 'r'},
+                                 {"help", no_argument, nullptr, 'h'},
+                                 {nullptr, 0, nullptr, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "c:h", long_opts, nullptr)) != -1) {
+        switch (opt) {
+            case 'c': config_path = optarg; break;
+            case 'k': check_only = true; break;
+            case 'r': std::cout << port53::conf::config_reference(); return 0;
+            case 'h': usage(); return 0;
+            default: usage(); return 2;
+        }
+    }
+    if (config_path.empty()) {
+        usage();
+        return 2;
+    }
+    try {
+        port53::conf::Config cfg = port53::conf::load_config(config_path);
+        // Files named by the configuration are checked up front, with their own file:line.
+        if (!cfg.root_hints.empty()) port53::resolver::load_root_hints(cfg.root_hints);
+        if (check_only) {
+            std::cout << config_path << ": OK\n";
+            return 0;
+        }
+        return run(cfg);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "port53d: %s\n", e.what());
+        return 1;
+    }
+}

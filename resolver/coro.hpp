@@ -1,0 +1,10 @@
+// Asio's coroutine vocabulary. Boost 1.74's awaitable.hpp uses std::exchange without
+// including <utility>, which g++ 12 rejects; include it first, once, here.
+#pragma once
+#include <utility>
+#include <boost/asio/awaitable.hpp>
+
+namespace port53 {
+template <typename T>
+using awaitable = boost::asio::awaitable<T>;
+}

@@ -1,0 +1,165 @@
+#include "resolver/engine/engine.hpp"
+
+#include <algorithm>
+
+#include "resolver/engine/absorb.hpp"
+#include "resolver/engine/delegation.hpp"
+#include "resolver/log.hpp"
+#include "resolver/wire/types.hpp"
+
+namespace port53::resolver {
+using namespace wire;
+
+namespace {
+// RFC 9156 §2.3: give up minimising after this many extra queries for one name.
+constexpr int kMaxMinimiseSteps = 10;
+}  // namespace
+
+Engine::Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cache, Infra& infra,
+               Network& network, const cache::Clock& clock)
+    : settings_(settings),
+      hints_(std::move(hints)),
+      cache_(cache),
+      infra_(infra),
+      network_(network),
+      clock_(clock) {}
+
+bool Engine::out_of_budget(const Budget& b) const {
+    return b.upstream_queries_left <= 0 || std::chrono::steady_clock::now() >= b.deadline;
+}
+
+awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qclass) {
+    Budget budget;
+    budget.upstream_queries_left = settings_.max_upstream_queries;
+    budget.deadline = std::chrono::steady_clock::now() + settings_.query_timeout;
+    Outcome out = co_await resolve_chain(qname, qtype, qclass, budget);
+    P53_LOG(debug, "resolved " << qname.to_text() << "/" << qtype << " rcode=" << out.rcode
+                               << " answers=" << out.answer.size() << " queries="
+                               << settings_.max_upstream_queries - budget.upstream_queries_left);
+    co_return out;
+}
+
+std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16_t qclass) {
+    uint32_t now = clock_.now();
+    if (auto rrs = cache_.get(name, qtype, qclass, now))
+        return Step{Step::Kind::answer, std::move(*rrs), std::nullopt, {}};
+    if (qtype != type::CNAME) {
+        if (auto c = cache_.get(name, type::CNAME, qclass, now); c && !c->empty()) {
+            if (auto target = rdata_target(type::CNAME, c->front().rdata))
+                return Step{Step::Kind::cname, {c->front()}, std::nullopt, *target};
+        }
+    }
+    if (auto neg = cache_.get_negative(name, qtype, qclass, now))
+        return Step{neg->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata, {}, neg->soa, {}};
+    return std::nullopt;
+}
+
+awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qclass,
+                                         Budget& budget) {
+    Outcome out;
+    Name name = qname;
+    std::vector<Name> seen{qname};
+    int links = 0;
+    for (;;) {
+        std::optional<Step> step = cached_step(name, qtype, qclass);
+        if (!step) step = co_await iterate(name, qtype, qclass, budget);
+        for (auto& r : step->records) {
+            if (std::find(out.answer.begin(), out.answer.end(), r) != out.answer.end()) continue;
+            if (r.type == type::CNAME) ++links;
+            out.answer.push_back(std::move(r));
+        }
+        switch (step->kind) {
+            case Step::Kind::answer: co_return out;
+            case Step::Kind::nxdomain:
+            case Step::Kind::nodata:
+                out.rcode = step->kind == Step::Kind::nxdomain ? rcode::NXDOMAIN : rcode::NOERROR;
+                if (step->soa) out.authority.push_back(*step->soa);
+                co_return out;
+            case Step::Kind::servfail: co_return Outcome{rcode::SERVFAIL, {}, {}};
+            case Step::Kind::cname: break;
+        }
+        // A chain that is too long or comes back to a name already seen is a loop.
+        if (links > settings_.max_cname_chain ||
+            std::find(seen.begin(), seen.end(), step->next) != seen.end()) {
+            P53_LOG(info, "CNAME chain too long or looping at " << qname.to_text());
+            co_return Outcome{rcode::SERVFAIL, {}, {}};
+        }
+        name = step->next;
+        seen.push_back(name);
+    }
+}
+
+awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budget& budget) {
+    Delegation d = find_delegation(name, qtype, qclass, cache_, hints_, clock_.now(), settings_);
+    std::size_t ns_tried = 0;
+    int referrals = 0;
+    bool minimise = settings_.qname_minimisation;
+    int minimise_steps = 0;
+    std::size_t labels = d.zone.label_count() + 1;
+    for (;;) {
+        if (out_of_budget(budget)) co_return Step{};
+        // QNAME minimisation (RFC 9156): reveal one more label than the zone cut, asking for A
+        // as Unbound does (NS queries trip more broken servers).
+        bool minimised = minimise && labels < name.label_count();
+        Name sname = minimised ? name.suffix(labels) : name;
+        uint16_t stype = minimised ? type::A : qtype;
+
+        std::optional<Reply> reply;
+        if (!d.addrs.empty()) reply = co_await query_zone(d, sname, stype, qclass, budget);
+        while (!reply && !out_of_budget(budget) &&
+               co_await find_more_addresses(d, qclass, budget, ns_tried))
+            reply = co_await query_zone(d, sname, stype, qclass, budget);
+        if (!reply) {
+            P53_LOG(info, "no usable answer from the servers of " << d.zone.to_text() << " for "
+                                                                  << sname.to_text());
+            co_return Step{};
+        }
+        if (reply->kind == ResponseKind::referral) {
+            if (++referrals > settings_.max_referrals) co_return Step{};
+            d = absorb_referral(reply->msg, sname, d.zone, cache_, clock_.now());
+            add_cached_addresses(d, qclass, cache_, clock_.now(), settings_);
+            ns_tried = 0;
+            labels = d.zone.label_count() + 1;
+            continue;
+        }
+        if (minimised) {
+            // No cut at sname. NXDOMAIN would end it (RFC 8020), but broken servers say
+            // NXDOMAIN for empty non-terminals, so re-ask with the full name (relaxed mode).
+            if (reply->kind == ResponseKind::nxdomain || ++minimise_steps > kMaxMinimiseSteps)
+                minimise = false;
+            ++labels;
+            continue;
+        }
+        co_return absorb_answer(reply->msg, name, qtype, qclass, d.zone, cache_, clock_.now(),
+                                settings_.max_cname_chain);
+    }
+}
+
+awaitable<bool> Engine::find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget,
+                                            std::size_t& ns_tried) {
+    if (budget.depth >= settings_.max_ns_depth) co_return false;
+    std::size_t limit = std::min<std::size_t>(d.ns_names.size(), settings_.max_ns_lookups);
+    while (ns_tried < limit && !out_of_budget(budget)) {
+        Name ns = d.ns_names[ns_tried++];
+        // An NS name inside the zone needs the parent's glue; asking the zone would loop.
+        if (ns.is_subdomain_of(d.zone)) continue;
+        std::size_t before = d.addrs.size();
+        ++budget.depth;
+        for (uint16_t t : {type::A, type::AAAA}) {
+            if ((t == type::A && !settings_.use_ipv4) || (t == type::AAAA && !settings_.use_ipv6))
+                continue;
+            Outcome o = co_await resolve_chain(ns, t, qclass, budget);
+            for (const auto& r : o.answer) {
+                auto a = ServerAddr::from_rdata(r.type, r.rdata);
+                if (r.type == t && a && address_allowed(*a, settings_) &&
+                    std::find(d.addrs.begin(), d.addrs.end(), *a) == d.addrs.end())
+                    d.addrs.push_back(*a);
+            }
+        }
+        --budget.depth;
+        if (d.addrs.size() > before) co_return true;
+    }
+    co_return false;
+}
+
+}  // namespace port53::resolver

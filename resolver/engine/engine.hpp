@@ -1,0 +1,56 @@
+// The iterative resolution engine: one coroutine per question. It schedules the steps
+// (cache lookup, zone-cut search, server exchange, classify, absorb, CNAME chase) that
+// live in their own files, and enforces the per-question work limits.
+#pragma once
+#include <optional>
+
+#include "cache/clock.hpp"
+#include "cache/rrset_cache.hpp"
+#include "resolver/coro.hpp"
+#include "resolver/engine/classify.hpp"
+#include "resolver/engine/types.hpp"
+#include "resolver/infra.hpp"
+#include "resolver/network.hpp"
+#include "resolver/root_hints.hpp"
+
+namespace port53::resolver {
+
+class Engine {
+public:
+    Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cache, Infra& infra,
+           Network& network, const cache::Clock& clock);
+
+    awaitable<Outcome> resolve(wire::Name qname, uint16_t qtype, uint16_t qclass);
+    const EngineSettings& settings() const { return settings_; }
+
+private:
+    struct Reply {
+        wire::Message msg;
+        ResponseKind kind;
+    };
+    struct Asked {
+        std::optional<wire::Message> msg;
+        bool timed_out = false;
+    };
+
+    awaitable<Outcome> resolve_chain(wire::Name qname, uint16_t qtype, uint16_t qclass,
+                                     Budget& budget);
+    awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget);
+    awaitable<bool> find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget,
+                                        std::size_t& ns_tried);
+    awaitable<std::optional<Reply>> query_zone(const Delegation& d, wire::Name sname,
+                                               uint16_t stype, uint16_t qclass, Budget& budget);
+    awaitable<Asked> ask(ServerAddr server, wire::Name sname, uint16_t stype, uint16_t qclass,
+                         Budget& budget);
+    std::optional<Step> cached_step(const wire::Name& name, uint16_t qtype, uint16_t qclass);
+    bool out_of_budget(const Budget& b) const;
+
+    EngineSettings settings_;
+    RootHints hints_;
+    cache::RRsetCache& cache_;
+    Infra& infra_;
+    Network& network_;
+    const cache::Clock& clock_;
+};
+
+}  // namespace port53::resolver

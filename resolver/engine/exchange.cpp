@@ -1,0 +1,104 @@
+// The engine's conversation with one zone's servers: server order, EDNS fallback,
+// TCP on truncation, lameness.
+#include <algorithm>
+
+#include "resolver/engine/engine.hpp"
+#include "resolver/log.hpp"
+#include "resolver/random.hpp"
+#include "resolver/wire/builder.hpp"
+#include "resolver/wire/types.hpp"
+
+namespace port53::resolver {
+using namespace wire;
+
+namespace {
+
+std::vector<uint8_t> build_query(const Name& name, uint16_t type, uint16_t cls, bool edns,
+                                 uint16_t edns_size) {
+    MessageBuilder b(512);
+    b.header(random_u16(), 0);  // RD=0: we iterate
+    b.question(name, type, cls);
+    if (edns) b.add_opt(edns_size, false);
+    return b.take();
+}
+
+}  // namespace
+
+awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d, Name sname,
+                                                           uint16_t stype, uint16_t qclass,
+                                                           Budget& budget) {
+    uint32_t now = clock_.now();
+    std::vector<ServerAddr> usable;
+    for (const auto& a : d.addrs)
+        if (!infra_.is_lame(d.zone, a, now)) usable.push_back(a);
+    std::vector<ServerAddr> ordered = infra_.order(usable, now);
+    // A second round only helps if some server merely timed out (its timeout doubles).
+    for (int round = 0; round < 2; ++round) {
+        bool any_timeout = false;
+        for (const auto& server : ordered) {
+            if (out_of_budget(budget)) co_return std::nullopt;
+            Asked asked = co_await ask(server, sname, stype, qclass, budget);
+            any_timeout |= asked.timed_out;
+            if (!asked.msg) continue;
+            ResponseKind kind = classify(*asked.msg, sname, stype, d.zone);
+            if (kind == ResponseKind::lame) {
+                P53_LOG(info, "lame server " << server.to_string() << " for zone "
+                                             << d.zone.to_text());
+                infra_.mark_lame(d.zone, server, clock_.now());
+                continue;
+            }
+            if (kind == ResponseKind::error) continue;
+            co_return Reply{std::move(*asked.msg), kind};
+        }
+        if (!any_timeout) break;
+    }
+    co_return std::nullopt;
+}
+
+awaitable<Engine::Asked> Engine::ask(ServerAddr server, Name sname, uint16_t stype,
+                                     uint16_t qclass, Budget& budget) {
+    Asked out;
+    bool edns = !infra_.edns_broken(server);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        --budget.upstream_queries_left;
+        std::vector<uint8_t> query = build_query(sname, stype, qclass, edns, settings_.edns_buffer_size);
+        auto timeout = infra_.timeout_for(server);
+        P53_LOG(debug, "ask " << server.to_string() << " " << sname.to_text() << "/" << stype);
+        ExchangeResult res = co_await network_.exchange(server, query, Proto::udp, timeout);
+        if (res.status != ExchangeResult::Status::ok) {
+            infra_.on_failure(server, clock_.now());
+            out.timed_out = res.status == ExchangeResult::Status::timeout;
+            co_return out;
+        }
+        infra_.on_response(server, res.rtt);
+        if (res.response.size() >= kHeaderSize && (load16(&res.response[2]) & flag::TC)) {
+            // Truncated: the same question over TCP (RFC 7766 §5), with a longer deadline.
+            --budget.upstream_queries_left;
+            auto tcp_timeout = std::max(timeout * 4, std::chrono::milliseconds(1000));
+            res = co_await network_.exchange(server, query, Proto::tcp, tcp_timeout);
+            if (res.status != ExchangeResult::Status::ok) {
+                infra_.on_failure(server, clock_.now());
+                co_return out;
+            }
+        }
+        if (!response_matches_query(query, res.response)) co_return out;
+        try {
+            out.msg = parse_message(res.response);
+        } catch (const WireError& e) {
+            P53_LOG(info, "malformed response from " << server.to_string() << ": " << e.what());
+            co_return out;
+        }
+        uint16_t rc = out.msg->rcode();
+        // A server that rejects EDNS without an OPT of its own gets plain queries (RFC 6891 §7).
+        if (edns && !out.msg->edns && (rc == rcode::FORMERR || rc == rcode::NOTIMP)) {
+            infra_.set_edns_broken(server);
+            edns = false;
+            out.msg.reset();
+            continue;
+        }
+        co_return out;
+    }
+    co_return out;
+}
+
+}  // namespace port53::resolver

@@ -1,0 +1,30 @@
+// The engine's only way to reach authorities. Production uses AsioNetwork; unit tests
+// plug in scripted answers, so one whole resolution runs without sockets.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "resolver/address.hpp"
+#include "resolver/coro.hpp"
+
+namespace port53::resolver {
+
+enum class Proto { udp, tcp };
+
+struct ExchangeResult {
+    enum class Status { ok, timeout, error } status = Status::error;
+    std::vector<uint8_t> response;  // only a response whose ID and question match the query
+    std::chrono::microseconds rtt{0};
+};
+
+class Network {
+public:
+    virtual ~Network() = default;
+    virtual awaitable<ExchangeResult> exchange(const ServerAddr& server,
+                                               std::span<const uint8_t> query, Proto proto,
+                                               std::chrono::milliseconds timeout) = 0;
+};
+
+}  // namespace port53::resolver

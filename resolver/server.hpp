@@ -1,0 +1,71 @@
+// The front door every transport calls: checks a query, answers from the answer cache
+// when it can (the hot path), and otherwise starts (or joins) a resolution.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cache/answer_cache.hpp"
+#include "cache/clock.hpp"
+#include "resolver/engine/engine.hpp"
+
+namespace port53::resolver {
+
+enum class ClientTransport { udp, stream };  // stream: TCP, and later DoT/DoH
+
+struct ServerSettings {
+    uint16_t edns_buffer_size = 1232;  // the most we send over UDP, and what we advertise
+};
+
+class Server {
+public:
+    Server(ServerSettings settings, Engine& engine, cache::AnswerCache& answers,
+           const cache::Clock& clock);
+
+    enum class Fast { answered, drop, resolve };
+    // Writes an answer into `out` (length in `out_len`) for cache hits and bad queries.
+    // `out` must hold at least 65535 bytes for stream transports and edns_buffer_size for UDP.
+    Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
+                     ClientTransport t);
+
+    // Called with the reply (empty: send nothing), on `ex`.
+    using Done = std::function<void(std::span<const uint8_t>)>;
+    // Resolves a query that handle_fast() returned `resolve` for. Identical questions in
+    // flight share one resolution.
+    void handle_slow(std::span<const uint8_t> query, ClientTransport t,
+                     boost::asio::any_io_executor ex, Done done);
+
+    std::size_t inflight() const;
+
+private:
+    struct Waiter {
+        std::vector<uint8_t> query;
+        ClientTransport transport;
+        boost::asio::any_io_executor ex;
+        Done done;
+    };
+    cache::ReplyLimits limits(const wire::QueryView& q, ClientTransport t) const;
+    std::size_t reply_with_rcode(const wire::QueryView& q, std::span<const uint8_t> query,
+                                 uint16_t rcode, std::span<uint8_t> out, ClientTransport t);
+    awaitable<void> resolve_and_reply(std::string key, wire::Name qname, uint16_t qtype,
+                                      uint16_t qclass);
+    void reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer);
+
+    ServerSettings settings_;
+    Engine& engine_;
+    cache::AnswerCache& answers_;
+    const cache::Clock& clock_;
+    mutable std::mutex inflight_mutex_;
+    std::unordered_map<std::string, std::vector<Waiter>> inflight_;
+};
+
+// Renders an engine outcome as a stored answer to the lower-cased question.
+cache::StoredAnswer render_outcome(const Outcome& o, const wire::Name& qname, uint16_t qtype,
+                                   uint16_t qclass, uint32_t now);
+
+}  // namespace port53::resolver

@@ -1,0 +1,184 @@
+#include "resolver/wire/message.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "resolver/wire/types.hpp"
+
+namespace port53::wire {
+namespace {
+
+class Reader {
+public:
+    explicit Reader(std::span<const uint8_t> m) : msg_(m) {}
+    uint16_t u16() {
+        need(2);
+        uint16_t v = load16(&msg_[pos_]);
+        pos_ += 2;
+        return v;
+    }
+    uint32_t u32() {
+        need(4);
+        uint32_t v = load32(&msg_[pos_]);
+        pos_ += 4;
+        return v;
+    }
+    Name name() { return read_name(msg_, pos_); }
+    void need(std::size_t n) const {
+        if (pos_ + n > msg_.size()) throw WireError("message truncated");
+    }
+    std::size_t pos() const { return pos_; }
+    void skip(std::size_t n) {
+        need(n);
+        pos_ += n;
+    }
+    std::span<const uint8_t> msg() const { return msg_; }
+
+private:
+    std::span<const uint8_t> msg_;
+    std::size_t pos_ = 0;
+};
+
+void append_name(std::string& out, const Name& n) { out.append(n.wire()); }
+
+// Rewrite rdata with every embedded (possibly compressed) name expanded. Layout per type:
+// a sequence of fixed-size fields (F) and names (N).
+std::string expand_rdata(uint16_t type, std::span<const uint8_t> msg, std::size_t start,
+                         std::size_t len) {
+    const char* layout = nullptr;
+    switch (type) {
+        case type::NS:
+        case type::CNAME:
+        case type::PTR:
+        case type::DNAME:
+        case 7:  // MB
+        case 8:  // MG
+        case 9:  // MR
+            layout = "N";
+            break;
+        case type::SOA: layout = "NNT"; break;  // T: the five 32-bit counters
+        case type::MX:
+        case 18:  // AFSDB
+        case 21:  // RT
+        case 36:  // KX
+            layout = "2N";
+            break;
+        case 14:  // MINFO
+        case 17:  // RP
+            layout = "NN";
+            break;
+        case type::SRV: layout = "6N"; break;
+        default: break;
+    }
+    auto raw = [&] { return std::string(reinterpret_cast<const char*>(&msg[start]), len); };
+    if (!layout) return raw();
+    std::string out;
+    std::size_t pos = start, end = start + len;
+    auto bounded = msg.first(end);
+    for (const char* l = layout; *l; ++l) {
+        if (*l == 'N') {
+            append_name(out, read_name(bounded, pos));
+        } else {
+            std::size_t n = (*l == 'T') ? 20 : static_cast<std::size_t>(*l - '0');
+            if (pos + n > end) throw WireError("rdata too short");
+            out.append(reinterpret_cast<const char*>(&msg[pos]), n);
+            pos += n;
+        }
+    }
+    if (pos != end) throw WireError("rdata length mismatch");
+    return out;
+}
+
+Record read_record(Reader& r) {
+    Record rec;
+    rec.owner = r.name();
+    rec.type = r.u16();
+    rec.cls = r.u16();
+    rec.ttl = r.u32();
+    uint16_t rdlen = r.u16();
+    r.need(rdlen);
+    rec.rdata = expand_rdata(rec.type, r.msg(), r.pos(), rdlen);
+    r.skip(rdlen);
+    // RFC 2181 §8: a TTL with the top bit set is treated as zero.
+    if (rec.ttl & 0x80000000u) rec.ttl = 0;
+    return rec;
+}
+
+}  // namespace
+
+Message parse_message(std::span<const uint8_t> wire) {
+    Reader r(wire);
+    Message m;
+    m.id = r.u16();
+    m.flags = r.u16();
+    uint16_t qd = r.u16(), an = r.u16(), ns = r.u16(), ar = r.u16();
+    for (uint16_t i = 0; i < qd; ++i) {
+        Question q;
+        q.name = r.name();
+        q.type = r.u16();
+        q.cls = r.u16();
+        m.questions.push_back(std::move(q));
+    }
+    for (uint16_t i = 0; i < an; ++i) m.answer.push_back(read_record(r));
+    for (uint16_t i = 0; i < ns; ++i) m.authority.push_back(read_record(r));
+    for (uint16_t i = 0; i < ar; ++i) {
+        Record rec = read_record(r);
+        if (rec.type == type::OPT) {
+            if (m.edns || !rec.owner.is_root()) throw WireError("bad or duplicate OPT record");
+            Edns e;
+            e.udp_size = rec.cls;
+            e.extended_rcode = static_cast<uint8_t>(rec.ttl >> 24);
+            e.version = static_cast<uint8_t>(rec.ttl >> 16);
+            e.dnssec_ok = (rec.ttl & kEdnsDoBit) != 0;
+            m.edns = e;
+        } else {
+            m.additional.push_back(std::move(rec));
+        }
+    }
+    return m;
+}
+
+std::optional<Name> rdata_target(uint16_t t, std::string_view rdata) {
+    std::size_t skip = 0;
+    if (t == type::MX) skip = 2;
+    else if (t == type::SRV) skip = 6;
+    else if (t != type::NS && t != type::CNAME && t != type::DNAME && t != type::PTR)
+        return std::nullopt;
+    if (rdata.size() <= skip) return std::nullopt;
+    try {
+        return Name::from_wire(rdata.substr(skip));
+    } catch (const WireError&) {
+        return std::nullopt;
+    }
+}
+
+bool response_matches_query(std::span<const uint8_t> query, std::span<const uint8_t> response) {
+    if (query.size() < kHeaderSize || response.size() < kHeaderSize) return false;
+    if (load16(query.data()) != load16(response.data())) return false;
+    if (load16(&response[4]) != 1) return false;
+    try {
+        std::size_t qpos = kHeaderSize, rpos = kHeaderSize;
+        Name qn = read_name(query, qpos), rn = read_name(response, rpos);
+        if (!(qn == rn) || rpos + 4 > response.size() || qpos + 4 > query.size()) return false;
+        return std::memcmp(&query[qpos], &response[rpos], 4) == 0;
+    } catch (const WireError&) {
+        return false;
+    }
+}
+
+std::string rdata_to_text(uint16_t t, std::string_view rdata) {
+    char buf[INET6_ADDRSTRLEN];
+    if (t == type::A && rdata.size() == 4) return inet_ntop(AF_INET, rdata.data(), buf, sizeof buf);
+    if (t == type::AAAA && rdata.size() == 16)
+        return inet_ntop(AF_INET6, rdata.data(), buf, sizeof buf);
+    if (auto target = rdata_target(t, rdata)) return target->to_text();
+    std::string hex = "\\# " + std::to_string(rdata.size()) + " ";
+    for (unsigned char c : rdata) {
+        std::snprintf(buf, sizeof buf, "%02x", c);
+        hex += buf;
+    }
+    return hex;
+}
+
+}  // namespace port53::wire

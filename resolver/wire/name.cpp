@@ -1,0 +1,202 @@
+#include "resolver/wire/name.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "resolver/wire/types.hpp"
+
+namespace port53::wire {
+
+std::optional<Name> Name::from_text(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    if (text == ".") return Name{};
+    std::string wire;
+    std::string label;
+    auto flush = [&]() -> bool {
+        if (label.empty() || label.size() > kMaxLabel) return false;
+        wire.push_back(static_cast<char>(label.size()));
+        wire += label;
+        label.clear();
+        return true;
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '.') {
+            if (!flush()) return std::nullopt;
+        } else if (c == '\\') {
+            if (i + 1 >= text.size()) return std::nullopt;
+            if (std::isdigit(static_cast<unsigned char>(text[i + 1]))) {
+                if (i + 3 >= text.size()) return std::nullopt;
+                int v = 0;
+                for (int k = 1; k <= 3; ++k) {
+                    char d = text[i + k];
+                    if (d < '0' || d > '9') return std::nullopt;
+                    v = v * 10 + (d - '0');
+                }
+                if (v > 255) return std::nullopt;
+                label.push_back(static_cast<char>(v));
+                i += 3;
+            } else {
+                label.push_back(text[++i]);
+            }
+        } else {
+            label.push_back(c);
+        }
+    }
+    if (!label.empty() && !flush()) return std::nullopt;
+    wire.push_back('\0');
+    if (wire.size() > kMaxNameWire) return std::nullopt;
+    return Name{std::move(wire)};
+}
+
+Name Name::from_wire(std::string_view wire) {
+    std::size_t pos = 0;
+    while (pos < wire.size()) {
+        auto len = static_cast<uint8_t>(wire[pos]);
+        if (len == 0) {
+            if (pos + 1 != wire.size() || wire.size() > kMaxNameWire) break;
+            return Name{std::string(wire)};
+        }
+        if (len > kMaxLabel) break;
+        pos += 1 + len;
+    }
+    throw WireError("invalid name in wire form");
+}
+
+std::string Name::to_text() const {
+    if (is_root()) return ".";
+    std::string out;
+    std::size_t pos = 0;
+    while (auto len = static_cast<uint8_t>(wire_[pos])) {
+        for (std::size_t i = 1; i <= len; ++i) {
+            auto c = static_cast<unsigned char>(wire_[pos + i]);
+            if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')') {
+                out.push_back('\\');
+                out.push_back(static_cast<char>(c));
+            } else if (c <= ' ' || c >= 0x7f) {
+                char buf[5];
+                std::snprintf(buf, sizeof buf, "\\%03u", c);
+                out += buf;
+            } else {
+                out.push_back(static_cast<char>(c));
+            }
+        }
+        out.push_back('.');
+        pos += 1 + len;
+    }
+    return out;
+}
+
+std::size_t Name::label_count() const {
+    std::size_t n = 0;
+    for (std::size_t pos = 0; wire_[pos] != 0; pos += 1 + static_cast<uint8_t>(wire_[pos])) ++n;
+    return n;
+}
+
+Name Name::parent() const {
+    if (is_root()) return *this;
+    return Name{wire_.substr(1 + static_cast<uint8_t>(wire_[0]))};
+}
+
+Name Name::suffix(std::size_t labels) const {
+    std::size_t total = label_count();
+    if (labels >= total) return *this;
+    std::size_t pos = 0;
+    for (std::size_t skip = total - labels; skip > 0; --skip)
+        pos += 1 + static_cast<uint8_t>(wire_[pos]);
+    return Name{wire_.substr(pos)};
+}
+
+std::string_view Name::first_label() const {
+    return std::string_view(wire_).substr(1, static_cast<uint8_t>(wire_[0]));
+}
+
+static bool equal_nocase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (ascii_lower(static_cast<uint8_t>(a[i])) != ascii_lower(static_cast<uint8_t>(b[i])))
+            return false;
+    return true;
+}
+
+bool Name::is_subdomain_of(const Name& zone) const {
+    if (zone.size() > size()) return false;
+    // Walk label boundaries so "xexample." is not taken to be under "example.".
+    std::size_t offset = size() - zone.size();
+    std::size_t pos = 0;
+    while (pos < offset) pos += 1 + static_cast<uint8_t>(wire_[pos]);
+    return pos == offset && equal_nocase(std::string_view(wire_).substr(pos), zone.wire_);
+}
+
+std::string Name::key() const {
+    std::string k = wire_;
+    for (auto& c : k) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
+    return k;
+}
+
+std::optional<Name> Name::replace_suffix(const Name& old_suffix, const Name& new_suffix) const {
+    if (!is_subdomain_of(old_suffix)) return std::nullopt;
+    std::string w = wire_.substr(0, size() - old_suffix.size()) + new_suffix.wire_;
+    if (w.size() > kMaxNameWire) return std::nullopt;
+    return Name{std::move(w)};
+}
+
+bool operator==(const Name& a, const Name& b) { return equal_nocase(a.wire_, b.wire_); }
+
+// Shared walker for compressed names: calls `emit(byte)` for each byte of the uncompressed form.
+template <typename Emit>
+static std::size_t walk_name(std::span<const uint8_t> msg, std::size_t& pos, Emit&& emit) {
+    std::size_t cur = pos, out_len = 0;
+    bool jumped = false;
+    int jumps = 0;
+    for (;;) {
+        if (cur >= msg.size()) throw WireError("name runs past end of message");
+        uint8_t len = msg[cur];
+        if ((len & 0xC0) == 0xC0) {
+            if (cur + 1 >= msg.size()) throw WireError("truncated compression pointer");
+            std::size_t target = (std::size_t{len & 0x3Fu} << 8) | msg[cur + 1];
+            if (!jumped) pos = cur + 2;
+            jumped = true;
+            // A pointer must go backwards; this and the jump cap rule out loops.
+            if (target >= cur || ++jumps > 64) throw WireError("bad compression pointer");
+            cur = target;
+            continue;
+        }
+        if (len & 0xC0) throw WireError("unknown label type");
+        if (cur + 1 + len > msg.size()) throw WireError("label runs past end of message");
+        if (out_len + 1 + len > kMaxNameWire) throw WireError("name too long");
+        emit(len);
+        for (std::size_t i = 1; i <= len; ++i) emit(msg[cur + i]);
+        out_len += 1 + len;
+        cur += 1 + len;
+        if (len == 0) break;
+    }
+    if (!jumped) pos = cur;
+    return out_len;
+}
+
+Name read_name(std::span<const uint8_t> msg, std::size_t& pos) {
+    std::string out;
+    walk_name(msg, pos, [&](uint8_t b) { out.push_back(static_cast<char>(b)); });
+    return Name::from_wire(out);
+}
+
+std::size_t read_name_lower(std::span<const uint8_t> msg, std::size_t& pos, uint8_t (&out)[255]) {
+    std::size_t n = 0;
+    bool at_len = true;
+    std::size_t remaining = 0;
+    walk_name(msg, pos, [&](uint8_t b) {
+        if (at_len) {
+            remaining = b;
+            at_len = (b == 0);
+            out[n++] = b;
+        } else {
+            out[n++] = ascii_lower(b);
+            if (--remaining == 0) at_len = true;
+        }
+    });
+    return n;
+}
+
+}  // namespace port53::wire

@@ -1,0 +1,54 @@
+// A domain name in uncompressed wire form, compared case-insensitively (RFC 4343).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace port53::wire {
+
+// Thrown for malformed wire data; the wire module reports every parse failure this way.
+struct WireError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Name {
+public:
+    Name() : wire_(1, '\0') {}  // the root
+    // Presentation form ("www.example.", "example" and "." accepted; \DDD and \X escapes).
+    static std::optional<Name> from_text(std::string_view text);
+    // Uncompressed wire form; throws WireError if it is not a valid name.
+    static Name from_wire(std::string_view wire);
+
+    std::string to_text() const;
+    std::string_view wire() const { return wire_; }
+    std::size_t size() const { return wire_.size(); }
+    std::size_t label_count() const;
+    bool is_root() const { return wire_.size() == 1; }
+
+    Name parent() const;                    // drops the first label; root stays root
+    Name suffix(std::size_t labels) const;  // the last `labels` labels
+    std::string_view first_label() const;
+    // True if this name equals `zone` or lies below it.
+    bool is_subdomain_of(const Name& zone) const;
+    // Lower-cased wire form: the key under which caches file this name.
+    std::string key() const;
+    // Replace the `old_suffix` ending of this name with `new_suffix` (DNAME, RFC 6672).
+    std::optional<Name> replace_suffix(const Name& old_suffix, const Name& new_suffix) const;
+
+    friend bool operator==(const Name& a, const Name& b);
+
+private:
+    explicit Name(std::string wire) : wire_(std::move(wire)) {}
+    std::string wire_;
+};
+
+// Read a possibly compressed name at `pos` in `msg`; advances `pos` past it in place.
+Name read_name(std::span<const uint8_t> msg, std::size_t& pos);
+// Same, writing the lower-cased uncompressed name into `out` (no allocation); returns its length.
+std::size_t read_name_lower(std::span<const uint8_t> msg, std::size_t& pos,
+                            uint8_t (&out)[255]);
+
+}  // namespace port53::wire

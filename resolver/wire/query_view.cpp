@@ -1,0 +1,44 @@
+#include "resolver/wire/query_view.hpp"
+
+#include "resolver/wire/name.hpp"
+
+namespace port53::wire {
+
+QueryCheck parse_query(std::span<const uint8_t> w, QueryView& q) {
+    if (w.size() < kHeaderSize) return QueryCheck::drop;
+    q.id = load16(&w[0]);
+    q.flags = load16(&w[2]);
+    if (q.flags & flag::QR) return QueryCheck::drop;
+    if (((q.flags >> 11) & 0xF) != opcode::QUERY) return QueryCheck::notimp;
+    // Like Unbound: exactly one question, no answer or authority records, at most an OPT.
+    if (load16(&w[4]) != 1 || load16(&w[6]) != 0 || load16(&w[8]) != 0 || load16(&w[10]) > 1)
+        return QueryCheck::formerr;
+    std::size_t pos = kHeaderSize;
+    try {
+        q.qname_len = static_cast<uint8_t>(read_name_lower(w, pos, q.qname));
+    } catch (const WireError&) {
+        return QueryCheck::formerr;
+    }
+    if (pos + 4 > w.size()) return QueryCheck::formerr;
+    q.qtype = load16(&w[pos]);
+    q.qclass = load16(&w[pos + 2]);
+    pos += 4;
+    q.question_end = static_cast<uint16_t>(pos);
+    q.edns = false;
+    q.dnssec_ok = false;
+    q.udp_size = kMinUdpSize;
+    if (load16(&w[10]) == 1) {
+        // The one additional record must be an OPT owned by the root: 0, type, class, ttl, rdlen.
+        if (pos + 11 > w.size() || w[pos] != 0 || load16(&w[pos + 1]) != type::OPT)
+            return QueryCheck::formerr;
+        uint16_t rdlen = load16(&w[pos + 9]);
+        if (pos + 11 + rdlen > w.size()) return QueryCheck::formerr;
+        q.edns = true;
+        q.udp_size = load16(&w[pos + 3]) < kMinUdpSize ? kMinUdpSize : load16(&w[pos + 3]);
+        q.dnssec_ok = (load16(&w[pos + 7]) & kEdnsDoBit) != 0;
+        if (w[pos + 6] != 0) return QueryCheck::badvers;
+    }
+    return QueryCheck::ok;
+}
+
+}  // namespace port53::wire

@@ -1,0 +1,56 @@
+// DNS protocol constants shared by every module (RFC 1035, 6891, 3597).
+#pragma once
+#include <cstdint>
+
+namespace port53::wire {
+
+namespace type {
+constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15, TXT = 16,
+                   AAAA = 28, SRV = 33, NAPTR = 35, DNAME = 39, OPT = 41, DS = 43, RRSIG = 46,
+                   NSEC = 47, DNSKEY = 48, NSEC3 = 50, AXFR = 252, IXFR = 251, ANY = 255;
+}  // namespace type
+
+namespace cls {
+constexpr uint16_t IN = 1, CH = 3, ANY = 255;
+}
+
+namespace rcode {
+constexpr uint16_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5,
+                   BADVERS = 16;
+}
+
+namespace opcode {
+constexpr uint8_t QUERY = 0;
+}
+
+// Header flag bits in the second 16-bit word.
+namespace flag {
+constexpr uint16_t QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100, RA = 0x0080, AD = 0x0020,
+                   CD = 0x0010;
+}
+
+constexpr std::size_t kHeaderSize = 12;
+constexpr std::size_t kMaxNameWire = 255;
+constexpr std::size_t kMaxLabel = 63;
+constexpr uint16_t kMinUdpSize = 512;
+constexpr uint16_t kEdnsDoBit = 0x8000;
+
+// Read/write big-endian integers in wire data.
+inline uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
+inline uint32_t load32(const uint8_t* p) {
+    return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+inline void store16(uint8_t* p, uint16_t v) {
+    p[0] = static_cast<uint8_t>(v >> 8);
+    p[1] = static_cast<uint8_t>(v);
+}
+inline void store32(uint8_t* p, uint32_t v) {
+    p[0] = static_cast<uint8_t>(v >> 24);
+    p[1] = static_cast<uint8_t>(v >> 16);
+    p[2] = static_cast<uint8_t>(v >> 8);
+    p[3] = static_cast<uint8_t>(v);
+}
+
+inline uint8_t ascii_lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+}  // namespace port53::wire

@@ -1,0 +1,64 @@
+#include <catch2/catch.hpp>
+
+#include "conf/config.hpp"
+
+using namespace port53::conf;
+
+namespace {
+std::string error_of(const std::string& text) {
+    try {
+        parse_config(text, "test.toml");
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+TEST_CASE("an empty file gives the documented defaults", "[config]") {
+    Config c = parse_config("", "x.toml");
+    CHECK(c.listen == std::vector<std::string>{"127.0.0.1:53", "[::1]:53"});
+    CHECK(c.edns_buffer_size == 1232);
+    CHECK_FALSE(c.allow_loopback_upstream);
+    CHECK(c.root_hints.empty());
+}
+
+TEST_CASE("settings are read from their sections", "[config]") {
+    Config c = parse_config(
+        "[server]\nlisten = [\"127.53.0.1:5353\"]\nthreads = 3\n"
+        "[cache]\nsize_mb = 8\nmax_ttl = 600\n"
+        "[resolver]\nallow_loopback_upstream = true\nipv6 = false\nroot_hints = \"/x\"\n",
+        "x.toml");
+    CHECK(c.listen.at(0) == "127.53.0.1:5353");
+    CHECK(c.threads == 3);
+    CHECK(c.cache_size_mb == 8);
+    CHECK(c.max_ttl == 600);
+    CHECK(c.allow_loopback_upstream);
+    CHECK_FALSE(c.ipv6);
+    CHECK(c.root_hints == "/x");
+}
+
+TEST_CASE("errors name file and line", "[config]") {
+    CHECK(error_of("[server]\nthreads = \"two\"\n") == "test.toml:2: server.threads must be an integer");
+    CHECK(error_of("\n[cache]\nsize_mb = 0\n").rfind("test.toml:3: cache.size_mb must be between", 0) == 0);
+    CHECK(error_of("[server]\nbogus = 1\n") == "test.toml:2: unknown setting 'server.bogus'");
+    CHECK(error_of("[server]\nlisten = [\"nonsense\"]\n").rfind("test.toml:2: bad listen address", 0) == 0);
+    CHECK(error_of("[server]\nlog_level = \"loud\"\n").rfind("test.toml:2:", 0) == 0);
+    CHECK(error_of("[server\nthreads = 1\n").rfind("test.toml:1:", 0) == 0);
+    CHECK(error_of("[resolver]\nipv4 = false\nipv6 = false\n").rfind("test.toml:2:", 0) == 0);
+}
+
+TEST_CASE("listen addresses accept IPv4 and bracketed IPv6", "[config]") {
+    CHECK(parse_listen_address("127.0.0.1").port == 53);
+    CHECK(parse_listen_address("[::1]:5353").ip == "::1");
+    CHECK(parse_listen_address("::1").ip == "::1");
+    CHECK_THROWS(parse_listen_address("localhost:53"));
+    CHECK_THROWS(parse_listen_address("127.0.0.1:99999"));
+}
+
+TEST_CASE("the reference lists every setting with its default", "[config]") {
+    std::string ref = config_reference();
+    CHECK(ref.find("| `server.listen` | array of strings | `[\"127.0.0.1:53\", \"[::1]:53\"]`") !=
+          std::string::npos);
+    CHECK(ref.find("`resolver.allow_loopback_upstream` | boolean | `false`") != std::string::npos);
+}

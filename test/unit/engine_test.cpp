@@ -1,0 +1,228 @@
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include "cache/clock.hpp"
+#include "cache/rrset_cache.hpp"
+#include "resolver/engine/engine.hpp"
+#include "scripted_network.hpp"
+
+using namespace port53;
+using namespace port53::test;
+using namespace port53::wire;
+using resolver::Outcome;
+
+namespace {
+
+// A small hierarchy: root (192.0.2.1, 192.0.2.11) → lab. (192.0.2.2) and example. (192.0.2.3).
+struct Lab {
+    cache::ManualClock clock;
+    cache::RRsetCache cache{1 << 20, 4, {}};
+    resolver::Infra infra{{}};
+    ScriptedNetwork net;
+    resolver::EngineSettings settings;
+    std::vector<std::string> roots{"192.0.2.1"};
+
+    Lab() {
+        settings.qname_minimisation = false;
+        refer("192.0.2.1", "lab.", "ns.lab.", "192.0.2.2");
+        refer("192.0.2.1", "example.", "ns.example.", "192.0.2.3");
+    }
+    void refer(const char* server, const char* zone, const char* ns, const char* glue) {
+        Scripted r;
+        r.flags = 0;
+        r.authority = {name_rr(zone, type::NS, ns, 86400)};
+        if (glue) r.additional = {a(ns, glue, 86400)};
+        net.on(server, zone, 0, r, true);
+        for (uint16_t t : {type::A, type::AAAA, type::NS, type::MX, type::TXT, type::CNAME})
+            net.on(server, zone, t, r, true);
+    }
+    Outcome resolve(const char* name, uint16_t type) {
+        resolver::RootHints hints;
+        for (const auto& ip : roots) {
+            hints.ns.push_back(name_rr(".", type::NS, ("root-" + ip + ".").c_str()));
+            hints.addrs.push_back(a(("root-" + ip + ".").c_str(), ip.c_str()));
+        }
+        resolver::Engine engine(settings, hints, cache, infra, net, clock);
+        boost::asio::io_context io;
+        Outcome out;
+        boost::asio::co_spawn(io, engine.resolve(N(name), type, cls::IN),
+                              [&](std::exception_ptr e, Outcome o) {
+                                  if (e) std::rethrow_exception(e);
+                                  out = std::move(o);
+                              });
+        io.run();
+        return out;
+    }
+    std::size_t asked(const std::string& needle) const {
+        std::size_t n = 0;
+        for (const auto& l : net.log) n += l.find(needle) != std::string::npos;
+        return n;
+    }
+};
+
+Scripted answer(std::vector<Record> rrs, uint16_t rc = 0) {
+    Scripted s;
+    s.flags = static_cast<uint16_t>(flag::AA | rc);
+    s.answer = std::move(rrs);
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("follows a referral with glue and then answers from cache", "[engine]") {
+    Lab lab;
+    lab.net.on("192.0.2.2", "www.lab.", type::A, answer({a("www.lab.", "198.51.100.1")}));
+    Outcome o = lab.resolve("www.lab.", type::A);
+    CHECK(o.rcode == rcode::NOERROR);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(o.answer[0].rdata == ipv4("198.51.100.1"));
+    CHECK(lab.net.log.size() == 2);
+    lab.resolve("www.lab.", type::A);
+    CHECK(lab.net.log.size() == 2);  // second time: cache only
+}
+
+TEST_CASE("resolves NS names that live in another TLD", "[engine]") {
+    Lab lab;
+    lab.refer("192.0.2.2", "cross.lab.", "ns.provider.example.", nullptr);
+    lab.net.on("192.0.2.3", "ns.provider.example.", type::A, answer({a("ns.provider.example.", "192.0.2.4")}));
+    lab.net.on("192.0.2.3", "ns.provider.example.", type::AAAA, answer({}));
+    lab.net.on("192.0.2.4", "www.cross.lab.", type::A, answer({a("www.cross.lab.", "198.51.100.2")}));
+    Outcome o = lab.resolve("www.cross.lab.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(o.answer[0].rdata == ipv4("198.51.100.2"));
+}
+
+TEST_CASE("chases a CNAME into another zone", "[engine]") {
+    Lab lab;
+    lab.net.on("192.0.2.2", "www.lab.", type::A,
+               answer({name_rr("www.lab.", type::CNAME, "host.example.")}));
+    lab.net.on("192.0.2.3", "host.example.", type::A, answer({a("host.example.", "198.51.100.3")}));
+    Outcome o = lab.resolve("www.lab.", type::A);
+    REQUIRE(o.answer.size() == 2);
+    CHECK(o.answer[0].type == type::CNAME);
+    CHECK(o.answer[1].owner == N("host.example."));
+}
+
+TEST_CASE("synthesises a CNAME from a DNAME", "[engine]") {
+    Lab lab;
+    lab.net.on("192.0.2.2", "www.old.lab.", type::A,
+               answer({name_rr("old.lab.", type::DNAME, "example."),
+                       name_rr("www.old.lab.", type::CNAME, "evil.example.")}));
+    lab.net.on("192.0.2.3", "www.example.", type::A, answer({a("www.example.", "198.51.100.4")}));
+    Outcome o = lab.resolve("www.old.lab.", type::A);
+    REQUIRE(o.answer.size() == 3);
+    CHECK(o.answer[0].type == type::DNAME);
+    CHECK(rdata_target(type::CNAME, o.answer[1].rdata) == N("www.example."));
+    CHECK(o.answer[2].rdata == ipv4("198.51.100.4"));
+}
+
+TEST_CASE("NXDOMAIN carries the SOA with the negative TTL and is cached", "[engine]") {
+    Lab lab;
+    Scripted nx = answer({}, rcode::NXDOMAIN);
+    nx.authority = {soa("lab.", 3600, 120)};
+    lab.net.on("192.0.2.2", "nope.lab.", type::A, nx);
+    Outcome o = lab.resolve("nope.lab.", type::A);
+    CHECK(o.rcode == rcode::NXDOMAIN);
+    REQUIRE(o.authority.size() == 1);
+    CHECK(o.authority[0].ttl == 120);
+    std::size_t before = lab.net.log.size();
+    CHECK(lab.resolve("nope.lab.", type::AAAA).rcode == rcode::NXDOMAIN);
+    CHECK(lab.net.log.size() == before);
+}
+
+TEST_CASE("NODATA is an empty NOERROR with the SOA", "[engine]") {
+    Lab lab;
+    Scripted nodata = answer({});
+    nodata.authority = {soa("lab.")};
+    lab.net.on("192.0.2.2", "www.lab.", type::AAAA, nodata);
+    Outcome o = lab.resolve("www.lab.", type::AAAA);
+    CHECK(o.rcode == rcode::NOERROR);
+    CHECK(o.answer.empty());
+    CHECK(o.authority.size() == 1);
+}
+
+TEST_CASE("retries over TCP when the UDP answer is truncated", "[engine]") {
+    Lab lab;
+    Scripted big = answer({rr("big.lab.", type::TXT, 60, "\x03" "abc")});
+    big.truncate_udp = true;
+    lab.net.on("192.0.2.2", "big.lab.", type::TXT, big);
+    Outcome o = lab.resolve("big.lab.", type::TXT);
+    CHECK(o.answer.size() == 1);
+    CHECK(lab.asked("big.lab. 16 tcp") == 1);
+}
+
+TEST_CASE("falls back to plain DNS when a server rejects EDNS", "[engine]") {
+    Lab lab;
+    Scripted old = answer({a("old.lab.", "198.51.100.5")});
+    old.reject_edns = true;
+    lab.net.on("192.0.2.2", "old.lab.", type::A, old);
+    Outcome o = lab.resolve("old.lab.", type::A);
+    CHECK(o.answer.size() == 1);
+    CHECK(lab.asked("old.lab. 1 noedns") == 1);
+}
+
+TEST_CASE("fails over from a silent server to another", "[engine]") {
+    Lab lab;
+    lab.roots = {"192.0.2.99", "192.0.2.1"};  // .99 is not scripted: it times out
+    lab.net.on("192.0.2.2", "www.lab.", type::A, answer({a("www.lab.", "198.51.100.1")}));
+    for (int i = 0; i < 5; ++i) {
+        lab.cache.clear();
+        CHECK(lab.resolve("www.lab.", type::A).answer.size() == 1);
+    }
+    // Once it failed, the silent server is avoided rather than asked every time.
+    CHECK(lab.asked("192.0.2.99") <= 2);
+}
+
+TEST_CASE("lame servers are skipped and all-lame gives SERVFAIL", "[engine]") {
+    Lab lab;
+    Scripted refused;
+    refused.flags = rcode::REFUSED;
+    lab.net.on("192.0.2.2", "lame.lab.", type::A, refused, true);
+    CHECK(lab.resolve("www.lame.lab.", type::A).rcode == rcode::SERVFAIL);
+}
+
+TEST_CASE("records outside the zone asked are not believed", "[engine]") {
+    Lab lab;
+    lab.net.on("192.0.2.2", "www.lab.", type::A,
+               answer({name_rr("www.lab.", type::CNAME, "bank.example."),
+                       a("bank.example.", "203.0.113.66")}));
+    lab.net.on("192.0.2.3", "bank.example.", type::A, answer({a("bank.example.", "198.51.100.7")}));
+    Outcome o = lab.resolve("www.lab.", type::A);
+    REQUIRE(o.answer.size() == 2);
+    CHECK(o.answer[1].rdata == ipv4("198.51.100.7"));
+    CHECK(lab.asked("192.0.2.3 bank.example.") == 1);
+}
+
+TEST_CASE("a CNAME loop ends in SERVFAIL", "[engine]") {
+    Lab lab;
+    lab.net.on("192.0.2.2", "a.lab.", type::A, answer({name_rr("a.lab.", type::CNAME, "b.example.")}));
+    lab.net.on("192.0.2.3", "b.example.", type::A, answer({name_rr("b.example.", type::CNAME, "a.lab.")}));
+    CHECK(lab.resolve("a.lab.", type::A).rcode == rcode::SERVFAIL);
+}
+
+TEST_CASE("QNAME minimisation shows the root only the TLD", "[engine]") {
+    Lab lab;
+    lab.settings.qname_minimisation = true;
+    lab.net.on("192.0.2.2", "deep.www.lab.", type::A, answer({a("deep.www.lab.", "198.51.100.8")}));
+    Scripted nodata = answer({});
+    nodata.authority = {soa("lab.")};
+    lab.net.on("192.0.2.2", "www.lab.", type::A, nodata);
+    Outcome o = lab.resolve("deep.www.lab.", type::A);
+    CHECK(o.answer.size() == 1);
+    CHECK(lab.asked("192.0.2.1 lab. 1") == 1);
+    CHECK(lab.asked("192.0.2.1 deep") == 0);
+}
+
+TEST_CASE("the upstream query budget stops runaway resolutions", "[engine]") {
+    Lab lab;
+    lab.settings.max_upstream_queries = 3;
+    // Every NS name needs its own lookup in a zone that never answers.
+    Scripted many;
+    many.flags = 0;
+    for (int i = 0; i < 50; ++i)
+        many.authority.push_back(name_rr("nx.lab.", type::NS, ("ns" + std::to_string(i) + ".sink.example.").c_str()));
+    lab.net.on("192.0.2.2", "nx.lab.", type::A, many, true);
+    CHECK(lab.resolve("www.nx.lab.", type::A).rcode == rcode::SERVFAIL);
+    CHECK(lab.net.log.size() <= 4);
+}

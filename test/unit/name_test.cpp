@@ -1,0 +1,60 @@
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+
+using namespace port53::wire;
+using port53::test::N;
+
+TEST_CASE("names round-trip through text and compare without case", "[name]") {
+    Name n = N("WWW.Example.ORG");
+    CHECK(n.to_text() == "WWW.Example.ORG.");
+    CHECK(n == N("www.example.org."));
+    CHECK(n.label_count() == 3);
+    CHECK(n.parent() == N("example.org"));
+    CHECK(n.suffix(1) == N("org"));
+    CHECK(N(".").is_root());
+    CHECK(N("a\\.b.example").label_count() == 2);
+    CHECK(N("a\\065.example").first_label() == "aA");
+    CHECK_FALSE(Name::from_text("a..b"));
+    CHECK_FALSE(Name::from_text(std::string(64, 'x') + ".example"));
+}
+
+TEST_CASE("subdomain checks follow label boundaries", "[name]") {
+    CHECK(N("a.example.org").is_subdomain_of(N("example.org")));
+    CHECK(N("example.org").is_subdomain_of(N("example.org")));
+    CHECK(N("example.org").is_subdomain_of(N(".")));
+    CHECK_FALSE(N("xexample.org").is_subdomain_of(N("example.org")));
+    CHECK_FALSE(N("org").is_subdomain_of(N("example.org")));
+}
+
+TEST_CASE("DNAME substitution replaces the suffix", "[name]") {
+    auto r = N("www.old.example").replace_suffix(N("old.example"), N("new.example.net"));
+    REQUIRE(r);
+    CHECK(*r == N("www.new.example.net"));
+    CHECK_FALSE(N("www.other").replace_suffix(N("old.example"), N("x")));
+}
+
+TEST_CASE("compressed names are read and pointer loops rejected", "[name]") {
+    // "example." at offset 0, then "www" + pointer to 0 at offset 9.
+    std::vector<uint8_t> msg{7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 3, 'w', 'w', 'w', 0xC0, 0};
+    std::size_t pos = 9;
+    CHECK(read_name(msg, pos) == N("www.example"));
+    CHECK(pos == msg.size());
+    std::vector<uint8_t> loop{0xC0, 0};
+    pos = 0;
+    CHECK_THROWS_AS(read_name(loop, pos), WireError);
+    std::vector<uint8_t> forward{0xC0, 2, 0};
+    pos = 0;
+    CHECK_THROWS_AS(read_name(forward, pos), WireError);
+    std::vector<uint8_t> truncated{5, 'a', 'b'};
+    pos = 0;
+    CHECK_THROWS_AS(read_name(truncated, pos), WireError);
+}
+
+TEST_CASE("lower-casing reader writes the canonical key", "[name]") {
+    std::vector<uint8_t> msg{3, 'W', 'w', 'W', 0};
+    uint8_t out[255];
+    std::size_t pos = 0;
+    REQUIRE(read_name_lower(msg, pos, out) == 5);
+    CHECK(std::string(reinterpret_cast<char*>(out), 5) == std::string("\3www\0", 5));
+}

@@ -1,0 +1,39 @@
+#include "transports/tcp_listener.hpp"
+
+#include "resolver/log.hpp"
+#include "transports/socket_options.hpp"
+#include "transports/tcp_connection.hpp"
+
+namespace port53::transports {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep, resolver::Server& server,
+                         const TcpSettings& settings, std::atomic<std::size_t>& connections)
+    : acceptor_(io), server_(server), settings_(settings), connections_(connections) {
+    acceptor_.open(ep.protocol());
+    prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void TcpListener::start() { accept(); }
+
+void TcpListener::accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) {
+            if (connections_.load() >= settings_.max_connections) {
+                P53_LOG(warning, "TCP connection limit reached; refusing a connection");
+                boost::system::error_code ignored;
+                socket.close(ignored);
+            } else {
+                std::make_shared<TcpConnection>(std::move(socket), server_, settings_, connections_)
+                    ->start();
+            }
+        }
+        accept();
+    });
+}
+
+}  // namespace port53::transports

@@ -1,0 +1,35 @@
+// DNS over TCP (RFC 7766) on one worker: 2-byte framing, pipelined queries answered as
+// soon as each is ready (out of order), idle timeout, per-connection and global caps.
+#pragma once
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+
+#include "resolver/server.hpp"
+
+namespace port53::transports {
+
+struct TcpSettings {
+    std::chrono::milliseconds idle_timeout{10'000};
+    std::size_t max_connections = 1024;  // over all workers
+    std::size_t max_pipelined = 128;     // queries being resolved per connection
+};
+
+class TcpListener {
+public:
+    TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
+                resolver::Server& server, const TcpSettings& settings,
+                std::atomic<std::size_t>& connections);
+    void start();
+
+private:
+    void accept();
+
+    boost::asio::ip::tcp::acceptor acceptor_;
+    resolver::Server& server_;
+    const TcpSettings& settings_;
+    std::atomic<std::size_t>& connections_;
+};
+
+}  // namespace port53::transports

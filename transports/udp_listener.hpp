@@ -1,0 +1,38 @@
+// DNS over UDP on one worker: its own SO_REUSEPORT socket, read and written in batches
+// (recvmmsg/sendmmsg) when the io_context reports it readable.
+#pragma once
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "resolver/server.hpp"
+
+namespace port53::transports {
+
+class UdpListener {
+public:
+    UdpListener(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& ep,
+                resolver::Server& server);
+    void start();
+
+private:
+    static constexpr int kBatch = 32;
+    static constexpr std::size_t kMaxDatagram = 4096;
+
+    void wait();
+    void on_readable();
+    void send_late_reply(const sockaddr_storage& peer, socklen_t peer_len,
+                         std::span<const uint8_t> reply);
+
+    boost::asio::ip::udp::socket socket_;
+    resolver::Server& server_;
+    // Receive and send batches, reused for every wake-up: no allocation per datagram.
+    std::array<std::array<uint8_t, kMaxDatagram>, kBatch> in_buf_, out_buf_;
+    std::array<sockaddr_storage, kBatch> in_peer_, out_peer_;
+    std::array<iovec, kBatch> in_iov_, out_iov_;
+    std::array<mmsghdr, kBatch> in_msg_, out_msg_;
+};
+
+}  // namespace port53::transports
