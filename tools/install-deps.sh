@@ -1,0 +1,23 @@
+#!/bin/sh
+# Installs what port53 needs from Debian 12 packages.
+#   tools/install-deps.sh        build and run
+#   tools/install-deps.sh test   also the test suite's lab, clients and peers
+set -eu
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+BUILD="build-essential cmake ninja-build ccache pkg-config libboost-dev libssl-dev libldns-dev
+       libtomlplusplus-dev"
+TEST="catch2 nsd ldnsutils knot-dnsutils dnsutils dnsperf unbound python3-dnspython
+      python3-pytest iproute2 util-linux"
+PKGS="$BUILD"
+[ "${1:-}" = "test" ] && PKGS="$BUILD $TEST"
+# Skip apt entirely when everything is already there (CI machines are reused).
+if dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -vq "install ok installed" ||
+   [ "$(dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | wc -l)" -ne "$(echo $PKGS | wc -w)" ]; then
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $PKGS
+fi
+# Debian starts the packaged NSD and Unbound services; the lab runs its own instances.
+if [ "${1:-}" = "test" ] && command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now nsd unbound >/dev/null 2>&1 || true
+fi
