@@ -16,8 +16,5 @@ struct RootHints {
 RootHints builtin_root_hints();
 // Parses a hints file with ldns; throws std::runtime_error("file:line: ...") on errors.
 RootHints load_root_hints(const std::string& path);
-// Records from a zone-format file (also used for trust anchors); same error convention.
-std::vector<wire::Record> load_zone_records(const std::string& path);
-std::vector<wire::Record> parse_zone_text(const std::string& text, const std::string& origin_label);
 
 }  // namespace port53::resolver

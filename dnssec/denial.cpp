@@ -1,0 +1,328 @@
+#include "dnssec/denial.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "resolver/wire/types.hpp"
+
+namespace port53::dnssec {
+using namespace wire;
+
+namespace {
+
+std::vector<std::string_view> labels_of(const Name& n) {
+    std::vector<std::string_view> out;
+    std::string_view w = n.wire();
+    for (std::size_t pos = 0; w[pos] != 0; pos += 1 + static_cast<uint8_t>(w[pos]))
+        out.push_back(w.substr(pos + 1, static_cast<uint8_t>(w[pos])));
+    return out;
+}
+
+int compare_label(std::string_view a, std::string_view b) {
+    for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+        int x = ascii_lower(static_cast<uint8_t>(a[i])), y = ascii_lower(static_cast<uint8_t>(b[i]));
+        if (x != y) return x - y;
+    }
+    return static_cast<int>(a.size()) - static_cast<int>(b.size());
+}
+
+// Owner < name < next in canonical order, the last record wrapping round to the apex.
+bool covers(const Name& owner, const Name& next, const Name& name) {
+    int lo = canonical_compare(owner, name), hi = canonical_compare(name, next);
+    if (canonical_compare(owner, next) < 0) return lo < 0 && hi < 0;
+    return lo < 0 || hi < 0;  // last NSEC in the zone: next is the apex
+}
+
+std::optional<Name> nsec_next(const Record& nsec) {
+    try {
+        std::size_t pos = 0;
+        return read_name(std::span(reinterpret_cast<const uint8_t*>(nsec.rdata.data()), nsec.rdata.size()), pos);
+    } catch (const WireError&) {
+        return std::nullopt;
+    }
+}
+
+std::string_view bitmap_of(const Record& r) {
+    std::string_view rd = r.rdata;
+    if (r.type == type::NSEC) {
+        auto next = nsec_next(r);
+        return next ? rd.substr(std::min(rd.size(), next->size())) : std::string_view{};
+    }
+    // NSEC3: alg, flags, iterations(2), salt len, salt, hash len, hash, bitmap
+    if (rd.size() < 5) return {};
+    std::size_t pos = 5 + static_cast<uint8_t>(rd[4]);
+    if (pos >= rd.size()) return {};
+    pos += 1 + static_cast<uint8_t>(rd[pos]);
+    return pos <= rd.size() ? rd.substr(pos) : std::string_view{};
+}
+
+// The longest ancestor of `name` that is also an ancestor of (or equal to) `other`.
+Name common_ancestor(const Name& name, const Name& other) {
+    Name n = name;
+    while (!other.is_subdomain_of(n)) n = n.parent();
+    return n;
+}
+
+Name wildcard_at(const Name& ce) {
+    return Name::from_wire("\1*" + std::string(ce.wire()));
+}
+
+// ---- NSEC ----
+
+std::vector<Record> nsecs_of(const std::vector<Record>& rs, const Name& zone, uint16_t t) {
+    std::vector<Record> out;
+    for (const auto& r : rs)
+        if (r.type == t && r.owner.is_subdomain_of(zone)) out.push_back(r);
+    return out;
+}
+
+const Record* nsec_matching(const std::vector<Record>& nsecs, const Name& name) {
+    for (const auto& r : nsecs)
+        if (r.owner == name) return &r;
+    return nullptr;
+}
+
+const Record* nsec_covering(const std::vector<Record>& nsecs, const Name& name) {
+    for (const auto& r : nsecs)
+        if (auto next = nsec_next(r); next && covers(r.owner, *next, name)) return &r;
+    return nullptr;
+}
+
+// Closest encloser implied by an NSEC covering `name`.
+Name nsec_closest_encloser(const Record& covering, const Name& name) {
+    Name a = common_ancestor(name, covering.owner);
+    Name b = common_ancestor(name, *nsec_next(covering));
+    return a.label_count() >= b.label_count() ? a : b;
+}
+
+bool nsec_denies_type(const Record& nsec, uint16_t qtype) {
+    if (nsec_has_type(nsec, qtype) || nsec_has_type(nsec, type::CNAME)) return false;
+    // A parent-side NSEC at a delegation (NS, no SOA) speaks only for DS (RFC 4035 §5.4).
+    bool delegation = nsec_has_type(nsec, type::NS) && !nsec_has_type(nsec, type::SOA);
+    if (qtype == type::DS) return !nsec_has_type(nsec, type::SOA);
+    return !delegation;
+}
+
+// ---- NSEC3 ----
+
+struct Nsec3 {
+    const Record* rr;
+    std::string owner_hash;  // decoded from the owner's first label
+    std::string next_hash;
+    uint8_t flags;
+    uint16_t iterations;
+    std::string salt;
+};
+
+std::optional<std::string> base32hex_decode(std::string_view s) {
+    std::string out;
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : s) {
+        int v;
+        c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
+        if (c >= '0' && c <= '9') v = c - '0';
+        else if (c >= 'a' && c <= 'v') v = c - 'a' + 10;
+        else return std::nullopt;
+        buffer = (buffer << 5) | static_cast<uint32_t>(v);
+        bits += 5;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+        }
+    }
+    return out;
+}
+
+std::vector<Nsec3> nsec3s_of(const std::vector<Record>& rs, const Name& zone) {
+    std::vector<Nsec3> out;
+    for (const auto& r : rs) {
+        if (r.type != type::NSEC3 || !(r.owner.parent() == zone)) continue;
+        std::string_view rd = r.rdata;
+        if (rd.size() < 6 || rd[0] != 1) continue;  // SHA-1 is the only hash defined
+        std::size_t salt_len = static_cast<uint8_t>(rd[4]);
+        if (rd.size() < 6 + salt_len) continue;
+        std::size_t hash_len = static_cast<uint8_t>(rd[5 + salt_len]);
+        if (rd.size() < 6 + salt_len + hash_len) continue;
+        auto owner_hash = base32hex_decode(r.owner.first_label());
+        if (!owner_hash) continue;
+        out.push_back(Nsec3{&r, *owner_hash, std::string(rd.substr(6 + salt_len, hash_len)),
+                            static_cast<uint8_t>(rd[1]),
+                            load16(reinterpret_cast<const uint8_t*>(rd.data()) + 2),
+                            std::string(rd.substr(5, salt_len))});
+    }
+    return out;
+}
+
+class Nsec3Prover {
+public:
+    Nsec3Prover(std::vector<Nsec3> set, const Limits& l, Work& w) : set_(std::move(set)), limits_(l), work_(w) {}
+
+    bool usable() const { return !set_.empty(); }
+    bool too_expensive() const {
+        return std::any_of(set_.begin(), set_.end(),
+                           [&](const Nsec3& n) { return n.iterations > limits_.nsec3_max_iterations; });
+    }
+    const Nsec3* matching(const Name& name) {
+        auto h = hash(name);
+        if (!h) return nullptr;
+        for (const auto& n : set_)
+            if (n.owner_hash == *h) return &n;
+        return nullptr;
+    }
+    const Nsec3* covering(const Name& name) {
+        auto h = hash(name);
+        if (!h) return nullptr;
+        for (const auto& n : set_) {
+            bool wraps = n.next_hash <= n.owner_hash;
+            bool in = wraps ? (*h > n.owner_hash || *h < n.next_hash)
+                            : (*h > n.owner_hash && *h < n.next_hash);
+            if (in) return &n;
+        }
+        return nullptr;
+    }
+    // RFC 5155 §8.3: the closest provable encloser of `name` and the record covering the
+    // next closer name. nullopt if no proof.
+    struct Encloser {
+        Name closest;
+        const Nsec3* next_closer_cover;
+    };
+    std::optional<Encloser> closest_encloser(const Name& name, const Name& zone) {
+        Name next_closer = name;
+        for (Name candidate = name; candidate.is_subdomain_of(zone); candidate = candidate.parent()) {
+            if (matching(candidate)) {
+                if (candidate == name) return std::nullopt;  // the name exists
+                const Nsec3* cover = covering(next_closer);
+                if (!cover) return std::nullopt;
+                return Encloser{candidate, cover};
+            }
+            next_closer = candidate;
+            if (candidate.is_root()) break;
+        }
+        return std::nullopt;
+    }
+
+private:
+    // Each name is hashed once per response: the hash budget counts distinct names.
+    std::optional<std::string> hash(const Name& name) {
+        std::string key = name.key();
+        for (const auto& [k, h] : memo_)
+            if (k == key) return h;
+        const Nsec3& p = set_.front();
+        auto h = nsec3_hash(name, p.salt, p.iterations, work_);
+        if (h) memo_.emplace_back(std::move(key), *h);
+        return h;
+    }
+    std::vector<Nsec3> set_;
+    std::vector<std::pair<std::string, std::string>> memo_;
+    const Limits& limits_;
+    Work& work_;
+};
+
+}  // namespace
+
+int canonical_compare(const Name& a, const Name& b) {
+    auto la = labels_of(a), lb = labels_of(b);
+    auto ia = la.rbegin(), ib = lb.rbegin();
+    for (; ia != la.rend() && ib != lb.rend(); ++ia, ++ib)
+        if (int c = compare_label(*ia, *ib)) return c;
+    return static_cast<int>(la.size()) - static_cast<int>(lb.size());
+}
+
+std::optional<std::string> nsec3_hash(const Name& name, std::string_view salt, uint16_t iterations,
+                                      Work& work) {
+    if (--work.nsec3_hashes_left < 0) return std::nullopt;
+    std::string data = name.key();
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    for (uint32_t i = 0; i <= iterations; ++i) {
+        data += salt;
+        EVP_Digest(data.data(), data.size(), md, &len, EVP_sha1(), nullptr);
+        data.assign(reinterpret_cast<char*>(md), len);
+    }
+    return data;
+}
+
+bool nsec_has_type(const Record& r, uint16_t t) {
+    std::string_view bm = bitmap_of(r);
+    std::size_t pos = 0;
+    while (pos + 2 <= bm.size()) {
+        auto window = static_cast<uint8_t>(bm[pos]);
+        std::size_t len = static_cast<uint8_t>(bm[pos + 1]);
+        if (pos + 2 + len > bm.size()) return false;
+        if (window == (t >> 8)) {
+            std::size_t byte = (t & 0xFF) / 8;
+            return byte < len && (static_cast<uint8_t>(bm[pos + 2 + byte]) & (0x80 >> (t % 8)));
+        }
+        pos += 2 + len;
+    }
+    return false;
+}
+
+Proof prove_nxdomain(const Name& qname, const std::vector<Record>& records, const Name& zone,
+                     const Limits& limits, Work& work) {
+    auto nsecs = nsecs_of(records, zone, type::NSEC);
+    if (!nsecs.empty()) {
+        const Record* cover = nsec_covering(nsecs, qname);
+        if (!cover) return Proof::failed;
+        Name ce = nsec_closest_encloser(*cover, qname);
+        Name wild = wildcard_at(ce);
+        return nsec_covering(nsecs, wild) && !nsec_matching(nsecs, wild) ? Proof::proven : Proof::failed;
+    }
+    Nsec3Prover p(nsec3s_of(records, zone), limits, work);
+    if (!p.usable()) return Proof::failed;
+    if (p.too_expensive()) return Proof::too_expensive;
+    auto ce = p.closest_encloser(qname, zone);
+    if (!ce) return Proof::failed;
+    if (!p.covering(wildcard_at(ce->closest))) return Proof::failed;
+    return (ce->next_closer_cover->flags & 1) ? Proof::opt_out : Proof::proven;
+}
+
+Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>& records,
+                   const Name& zone, const Limits& limits, Work& work) {
+    auto nsecs = nsecs_of(records, zone, type::NSEC);
+    if (!nsecs.empty()) {
+        if (const Record* m = nsec_matching(nsecs, qname))
+            return nsec_denies_type(*m, qtype) ? Proof::proven : Proof::failed;
+        // Empty non-terminal: an NSEC whose span holds qname and whose next name is below it.
+        if (const Record* c = nsec_covering(nsecs, qname))
+            if (auto next = nsec_next(*c); next && next->is_subdomain_of(qname)) return Proof::proven;
+        // Wildcard NODATA: qname covered, the wildcard at the closest encloser lacks the type.
+        if (const Record* c = nsec_covering(nsecs, qname)) {
+            const Record* w = nsec_matching(nsecs, wildcard_at(nsec_closest_encloser(*c, qname)));
+            if (w && nsec_denies_type(*w, qtype)) return Proof::proven;
+        }
+        return Proof::failed;
+    }
+    Nsec3Prover p(nsec3s_of(records, zone), limits, work);
+    if (!p.usable()) return Proof::failed;
+    if (p.too_expensive()) return Proof::too_expensive;
+    if (const Nsec3* m = p.matching(qname)) {
+        if (nsec_has_type(*m->rr, qtype) || nsec_has_type(*m->rr, type::CNAME)) return Proof::failed;
+        if (qtype == type::DS && nsec_has_type(*m->rr, type::SOA)) return Proof::failed;
+        return Proof::proven;
+    }
+    auto ce = p.closest_encloser(qname, zone);
+    if (!ce) return Proof::failed;
+    // RFC 5155 §8.6: no DS at an opt-out delegation.
+    if (qtype == type::DS && (ce->next_closer_cover->flags & 1)) return Proof::opt_out;
+    if (const Nsec3* w = p.matching(wildcard_at(ce->closest)))  // §8.7 wildcard NODATA
+        if (!nsec_has_type(*w->rr, qtype) && !nsec_has_type(*w->rr, type::CNAME)) return Proof::proven;
+    return Proof::failed;
+}
+
+Proof prove_wildcard_expansion(const Name& qname, uint8_t labels, const std::vector<Record>& records,
+                               const Name& zone, const Limits& limits, Work& work) {
+    if (labels >= qname.label_count()) return Proof::failed;
+    auto nsecs = nsecs_of(records, zone, type::NSEC);
+    if (!nsecs.empty()) return nsec_covering(nsecs, qname) ? Proof::proven : Proof::failed;
+    Nsec3Prover p(nsec3s_of(records, zone), limits, work);
+    if (!p.usable()) return Proof::failed;
+    if (p.too_expensive()) return Proof::too_expensive;
+    const Nsec3* cover = p.covering(qname.suffix(labels + 1u));  // the next closer name
+    if (!cover) return Proof::failed;
+    return (cover->flags & 1) ? Proof::opt_out : Proof::proven;
+}
+
+}  // namespace port53::dnssec

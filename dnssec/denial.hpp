@@ -1,0 +1,41 @@
+// Authenticated denial of existence (RFC 4035 §5.4 for NSEC, RFC 5155 §8 for NSEC3):
+// given NSEC or NSEC3 records whose signatures were already checked, decide whether
+// they prove what a negative or wildcard answer claims.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dnssec/verdict.hpp"
+#include "resolver/wire/message.hpp"
+
+namespace port53::dnssec {
+
+enum class Proof {
+    proven,
+    opt_out,         // only an NSEC3 opt-out span covers it: provably unsigned, not secure
+    too_expensive,   // NSEC3 iterations above the limit (RFC 9276): insecure
+    failed,
+};
+
+// RFC 4034 §6.1 canonical order of names: <0, 0, >0.
+int canonical_compare(const wire::Name& a, const wire::Name& b);
+// RFC 5155 §5 hash of a name; spends one unit of the hash budget, nullopt when spent.
+std::optional<std::string> nsec3_hash(const wire::Name& name, std::string_view salt,
+                                      uint16_t iterations, Work& work);
+// Type bitmap test for NSEC and NSEC3 rdata.
+bool nsec_has_type(const wire::Record& nsec_or_nsec3, uint16_t type);
+
+// `records` is the authority section (NSEC/NSEC3 of `zone` are picked out of it).
+Proof prove_nxdomain(const wire::Name& qname, const std::vector<wire::Record>& records,
+                     const wire::Name& zone, const Limits& limits, Work& work);
+Proof prove_nodata(const wire::Name& qname, uint16_t qtype,
+                   const std::vector<wire::Record>& records, const wire::Name& zone,
+                   const Limits& limits, Work& work);
+// A wildcard expansion of `qname` from a signature with `labels` labels: the name itself
+// must not exist (RFC 4035 §5.3.4, RFC 5155 §8.8).
+Proof prove_wildcard_expansion(const wire::Name& qname, uint8_t labels,
+                               const std::vector<wire::Record>& records,
+                               const wire::Name& zone, const Limits& limits, Work& work);
+
+}  // namespace port53::dnssec

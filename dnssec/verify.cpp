@@ -1,0 +1,231 @@
+#include "dnssec/verify.hpp"
+
+#include <ldns/ldns.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "resolver/wire/types.hpp"
+
+namespace port53::dnssec {
+using namespace wire;
+
+namespace {
+
+struct RrFree {
+    void operator()(ldns_rr* r) const { ldns_rr_free(r); }
+};
+struct ListFree {
+    void operator()(ldns_rr_list* l) const { ldns_rr_list_deep_free(l); }
+};
+using LdnsRr = std::unique_ptr<ldns_rr, RrFree>;
+using LdnsList = std::unique_ptr<ldns_rr_list, ListFree>;
+
+LdnsRr to_ldns(const Record& r) {
+    std::string w(r.owner.wire());
+    uint8_t fixed[10];
+    store16(fixed, r.type);
+    store16(fixed + 2, r.cls);
+    store32(fixed + 4, r.ttl);
+    store16(fixed + 8, static_cast<uint16_t>(r.rdata.size()));
+    w.append(reinterpret_cast<char*>(fixed), sizeof fixed);
+    w += r.rdata;
+    ldns_rr* out = nullptr;
+    size_t pos = 0;
+    if (ldns_wire2rr(&out, reinterpret_cast<const uint8_t*>(w.data()), w.size(), &pos,
+                     LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
+        return nullptr;
+    return LdnsRr(out);
+}
+
+LdnsList to_ldns(const std::vector<Record>& rrs) {
+    LdnsList list(ldns_rr_list_new());
+    for (const auto& r : rrs)
+        if (LdnsRr rr = to_ldns(r)) ldns_rr_list_push_rr(list.get(), rr.release());
+    return list;
+}
+
+
+// RFC 1982 serial arithmetic on 32-bit timestamps: a - b as a signed distance.
+int64_t serial_diff(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b); }
+
+struct KeyFields {
+    uint16_t flags;
+    uint8_t protocol;
+    uint8_t algorithm;
+};
+std::optional<KeyFields> key_fields(std::string_view rdata) {
+    if (rdata.size() < 4) return std::nullopt;
+    auto p = reinterpret_cast<const uint8_t*>(rdata.data());
+    return KeyFields{load16(p), p[2], p[3]};
+}
+
+}  // namespace
+
+bool algorithm_supported(uint8_t alg) {
+    switch (alg) {
+        case 5:   // RSASHA1
+        case 7:   // RSASHA1-NSEC3-SHA1
+        case 8:   // RSASHA256
+        case 10:  // RSASHA512
+        case 13:  // ECDSAP256SHA256
+        case 14:  // ECDSAP384SHA384
+        case 15:  // ED25519
+        case 16:  // ED448
+            return true;
+        default: return false;
+    }
+}
+
+bool digest_supported(uint8_t digest) { return digest == 1 || digest == 2 || digest == 4; }
+
+uint16_t key_tag(std::string_view rdata) {
+    uint32_t ac = 0;
+    for (std::size_t i = 0; i < rdata.size(); ++i) {
+        auto b = static_cast<uint8_t>(rdata[i]);
+        ac += (i & 1) ? b : uint32_t{b} << 8;
+    }
+    ac += (ac >> 16) & 0xFFFF;
+    return static_cast<uint16_t>(ac & 0xFFFF);
+}
+
+bool ds_matches(const Name& owner, std::string_view ds, std::string_view dnskey) {
+    if (ds.size() < 5) return false;
+    auto p = reinterpret_cast<const uint8_t*>(ds.data());
+    auto kf = key_fields(dnskey);
+    if (!kf || load16(p) != key_tag(dnskey) || p[2] != kf->algorithm) return false;
+    const EVP_MD* md = p[3] == 1 ? EVP_sha1() : p[3] == 2 ? EVP_sha256() : p[3] == 4 ? EVP_sha384() : nullptr;
+    if (!md) return false;
+    std::string input = owner.key() + std::string(dnskey);  // canonical owner + rdata
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_Digest(input.data(), input.size(), digest, &len, md, nullptr)) return false;
+    return ds.size() - 4 == len && std::equal(digest, digest + len, p + 4);
+}
+
+std::optional<RrsigInfo> parse_rrsig(std::string_view rd) {
+    if (rd.size() < 19) return std::nullopt;
+    auto p = reinterpret_cast<const uint8_t*>(rd.data());
+    RrsigInfo i;
+    i.type_covered = load16(p);
+    i.algorithm = p[2];
+    i.labels = p[3];
+    i.original_ttl = load32(p + 4);
+    i.expiration = load32(p + 8);
+    i.inception = load32(p + 12);
+    i.key_tag = load16(p + 16);
+    std::size_t pos = 18;
+    try {
+        i.signer = read_name(std::span(p, rd.size()), pos);
+    } catch (const WireError&) {
+        return std::nullopt;
+    }
+    return i;
+}
+
+std::vector<Record> signatures_for(const std::vector<Record>& records, const Name& owner,
+                                   uint16_t type) {
+    std::vector<Record> out;
+    for (const auto& r : records) {
+        if (r.type != type::RRSIG || !(r.owner == owner)) continue;
+        if (auto i = parse_rrsig(r.rdata); i && i->type_covered == type) out.push_back(r);
+    }
+    return out;
+}
+
+Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>& rrsigs,
+                     const std::vector<Record>& keys, const Name& zone, uint32_t now,
+                     const Limits& limits, Work& work) {
+    if (rrset.empty()) return Verdict::bogus(ede::dnssec_bogus, "empty RRset");
+    if (rrsigs.empty())
+        return Verdict::bogus(ede::rrsigs_missing, "no RRSIG for " + rrset[0].owner.to_text());
+    LdnsList set = to_ldns(rrset);
+    bool expired = false, not_yet = false, bad = false, no_zone_bit = false, unsupported = false;
+    std::size_t owner_labels = rrset[0].owner.label_count();
+    // RFC 4034 §3.1.3: a leading "*" label does not count.
+    if (rrset[0].owner.first_label() == "*") --owner_labels;
+    for (const auto& sig : rrsigs) {
+        auto info = parse_rrsig(sig.rdata);
+        if (!info || !(info->signer == zone) || info->labels > owner_labels ||
+            !rrset[0].owner.is_subdomain_of(info->signer)) {
+            bad = true;
+            continue;
+        }
+        if (!algorithm_supported(info->algorithm)) {
+            unsupported = true;
+            continue;
+        }
+        if (serial_diff(now, info->inception) < -int64_t{limits.clock_skew}) {
+            not_yet = true;
+            continue;
+        }
+        if (serial_diff(info->expiration, now) < -int64_t{limits.clock_skew}) {
+            expired = true;
+            continue;
+        }
+        // Inside the window once skew is allowed: check as of a moment ldns accepts.
+        uint32_t at = serial_diff(now, info->inception) < 0 ? info->inception
+                      : serial_diff(info->expiration, now) < 0 ? info->expiration
+                                                               : now;
+        LdnsRr ldns_sig = to_ldns(sig);
+        int tried = 0;
+        for (const auto& key : keys) {
+            auto kf = key_fields(key.rdata);
+            if (!kf || kf->algorithm != info->algorithm || kf->protocol != 3 ||
+                key_tag(key.rdata) != info->key_tag)
+                continue;
+            if (!(kf->flags & 0x0100)) {
+                no_zone_bit = true;
+                continue;
+            }
+            if (++tried > limits.max_key_collisions) break;
+            if (--work.verifications_left < 0)
+                return Verdict::bogus(ede::dnssec_bogus, "signature verification limit reached");
+            LdnsRr k = to_ldns(key);
+            if (k && ldns_sig &&
+                ldns_verify_rrsig_time(set.get(), ldns_sig.get(), k.get(), at) == LDNS_STATUS_OK) {
+                uint32_t left = serial_diff(info->expiration, now) > 0 ? info->expiration - now : 0;
+                return Verdict::secure(std::min(info->original_ttl, left));
+            }
+            bad = true;
+        }
+    }
+    std::string what = rrset[0].owner.to_text();
+    if (bad) return Verdict::bogus(ede::dnssec_bogus, "signature does not verify for " + what);
+    if (expired) return Verdict::bogus(ede::signature_expired, "signature expired for " + what);
+    if (not_yet) return Verdict::bogus(ede::signature_not_yet_valid, "signature not yet valid for " + what);
+    if (no_zone_bit) return Verdict::bogus(ede::no_zone_key_bit, "key without zone bit for " + what);
+    if (unsupported) return Verdict::bogus(ede::unsupported_dnskey_algorithm, "unsupported algorithm for " + what);
+    return Verdict::bogus(ede::dnskey_missing, "no DNSKEY matches the RRSIG for " + what);
+}
+
+Verdict verify_dnskeys(const std::vector<Record>& dnskeys, const std::vector<Record>& rrsigs,
+                       const std::vector<Record>& anchors, const Name& zone, uint32_t now,
+                       const Limits& limits, Work& work) {
+    std::vector<Record> trusted;
+    bool usable = false;
+    for (const auto& a : anchors) {
+        if (a.type == type::DNSKEY) {
+            auto kf = key_fields(a.rdata);
+            if (!kf || !algorithm_supported(kf->algorithm)) continue;
+            usable = true;
+            for (const auto& k : dnskeys)
+                if (k.rdata == a.rdata) trusted.push_back(k);
+        } else if (a.type == type::DS && a.rdata.size() >= 4) {
+            auto alg = static_cast<uint8_t>(a.rdata[2]), digest = static_cast<uint8_t>(a.rdata[3]);
+            if (!algorithm_supported(alg) || !digest_supported(digest)) continue;
+            usable = true;
+            for (const auto& k : dnskeys)
+                if (ds_matches(zone, a.rdata, k.rdata)) trusted.push_back(k);
+        }
+    }
+    // RFC 4035 §5.2: a DS set with only unsupported algorithms/digests makes the zone insecure.
+    if (!usable) return Verdict::insecure("no supported DS algorithm or digest for " + zone.to_text());
+    if (dnskeys.empty()) return Verdict::bogus(ede::dnskey_missing, "no DNSKEY for " + zone.to_text());
+    if (trusted.empty())
+        return Verdict::bogus(ede::dnskey_missing, "no DNSKEY of " + zone.to_text() + " matches its DS");
+    return verify_rrset(dnskeys, rrsigs, trusted, zone, now, limits, work);
+}
+
+}  // namespace port53::dnssec

@@ -1,0 +1,76 @@
+#include "resolver/wire/zone_file.hpp"
+
+#include <ldns/ldns.h>
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+namespace port53::wire {
+namespace {
+
+struct FileCloser {
+    void operator()(FILE* f) const { std::fclose(f); }
+};
+
+Record from_ldns(const ldns_rr* rr) {
+    Record rec;
+    ldns_rdf* owner = ldns_rr_owner(rr);
+    rec.owner = Name::from_wire(
+        std::string_view(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner)));
+    rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
+    rec.cls = static_cast<uint16_t>(ldns_rr_get_class(rr));
+    rec.ttl = ldns_rr_ttl(rr);
+    // Render the rdata through ldns's wire writer; names come out uncompressed.
+    ldns_buffer* buf = ldns_buffer_new(512);
+    for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i) ldns_rdf2buffer_wire(buf, ldns_rr_rdf(rr, i));
+    rec.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf)), ldns_buffer_position(buf));
+    ldns_buffer_free(buf);
+    return rec;
+}
+
+std::vector<Record> read_records(FILE* f, const std::string& where) {
+    std::vector<Record> out;
+    uint32_t default_ttl = 3600;
+    ldns_rdf* origin = ldns_dname_new_frm_str(".");
+    ldns_rdf* prev = nullptr;
+    int line = 1;
+    for (;;) {
+        ldns_rr* rr = nullptr;
+        ldns_status st = ldns_rr_new_frm_fp_l(&rr, f, &default_ttl, &origin, &prev, &line);
+        if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
+            st == LDNS_STATUS_SYNTAX_ORIGIN || st == LDNS_STATUS_SYNTAX_INCLUDE) {
+            if (std::feof(f)) break;
+            continue;
+        }
+        if (st != LDNS_STATUS_OK) {
+            ldns_rdf_deep_free(origin);
+            if (prev) ldns_rdf_deep_free(prev);
+            if (std::feof(f) && st == LDNS_STATUS_SYNTAX_ERR && out.size() > 0) break;
+            throw std::runtime_error(where + ":" + std::to_string(line) + ": " +
+                                     ldns_get_errorstr_by_id(st));
+        }
+        out.push_back(from_ldns(rr));
+        ldns_rr_free(rr);
+        if (std::feof(f)) break;
+    }
+    ldns_rdf_deep_free(origin);
+    if (prev) ldns_rdf_deep_free(prev);
+    return out;
+}
+
+}  // namespace
+
+std::vector<Record> load_zone_records(const std::string& path) {
+    std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "r"));
+    if (!f) throw std::runtime_error(path + ":0: cannot open file");
+    return read_records(f.get(), path);
+}
+
+std::vector<Record> parse_zone_text(const std::string& text, const std::string& where) {
+    std::unique_ptr<FILE, FileCloser> f(fmemopen(const_cast<char*>(text.data()), text.size(), "r"));
+    if (!f) throw std::runtime_error(where + ": cannot read built-in data");
+    return read_records(f.get(), where);
+}
+
+}  // namespace port53::wire

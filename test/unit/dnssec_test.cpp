@@ -1,0 +1,111 @@
+#include <catch2/catch.hpp>
+
+#include "dnssec/denial.hpp"
+#include "dnssec/trust_anchors.hpp"
+#include "dnssec/verify.hpp"
+#include "helpers.hpp"
+#include "resolver/wire/zone_file.hpp"
+
+using namespace port53;
+using namespace port53::dnssec;
+using namespace port53::wire;
+using test::N;
+
+namespace {
+
+std::string base32hex(const std::string& bytes) {
+    const char* alphabet = "0123456789abcdefghijklmnopqrstuv";
+    std::string out;
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (unsigned char c : bytes) {
+        buffer = (buffer << 8) | c;
+        bits += 8;
+        while (bits >= 5) {
+            bits -= 5;
+            out.push_back(alphabet[(buffer >> bits) & 31]);
+        }
+    }
+    if (bits) out.push_back(alphabet[(buffer << (5 - bits)) & 31]);
+    return out;
+}
+
+Record from_text(const std::string& line) { return parse_zone_text(line + "\n", "test").at(0); }
+
+}  // namespace
+
+TEST_CASE("key tag and DS digest match RFC 4034 §5.4", "[dnssec]") {
+    Record key = from_text(
+        "dskey.example.com. 86400 IN DNSKEY 256 3 5 AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/"
+        "2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd/M5+X7OrzKBaMbCVdFLUUh6DhweJBjEVv5f2"
+        "wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==");
+    CHECK(key_tag(key.rdata) == 60485);
+    Record ds = from_text(
+        "dskey.example.com. 86400 IN DS 60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118");
+    CHECK(ds_matches(N("dskey.example.com."), ds.rdata, key.rdata));
+    CHECK(ds_matches(N("DSKEY.Example.COM."), ds.rdata, key.rdata));
+    Record wrong = ds;
+    wrong.rdata.back() ^= 1;
+    CHECK_FALSE(ds_matches(N("dskey.example.com."), wrong.rdata, key.rdata));
+}
+
+TEST_CASE("NSEC3 hashes match RFC 5155 Appendix A", "[dnssec]") {
+    Limits limits;
+    Work work(limits);
+    std::string salt("\xaa\xbb\xcc\xdd", 4);
+    auto h = [&](const char* name) { return base32hex(*nsec3_hash(N(name), salt, 12, work)); };
+    CHECK(h("example.") == "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom");
+    CHECK(h("a.example.") == "35mthgpgcu1qg68fab165klnsnk3dpvl");
+    CHECK(h("ns1.example.") == "2t7b4g4vsa5smi47k61mv5bv1a22bojr");
+    CHECK(h("*.w.example.") == "r53bq7cc2uvmubfu5ocmm6pers9tk9en");
+    CHECK(h("x.w.example.") == "b4um86eghhds6nea196smvmlo4ors995");
+}
+
+TEST_CASE("the hash budget caps NSEC3 work", "[dnssec]") {
+    Limits limits;
+    limits.max_nsec3_hashes = 2;
+    Work work(limits);
+    CHECK(nsec3_hash(N("a."), "", 0, work));
+    CHECK(nsec3_hash(N("b."), "", 0, work));
+    CHECK_FALSE(nsec3_hash(N("c."), "", 0, work));
+}
+
+TEST_CASE("canonical order follows RFC 4034 §6.1", "[dnssec]") {
+    const char* ordered[] = {"example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.",
+                             "zABC.a.EXAMPLE.", "z.example.", "\\001.z.example.", "*.z.example.",
+                             "\\200.z.example."};
+    for (std::size_t i = 0; i + 1 < std::size(ordered); ++i) {
+        INFO(ordered[i]);
+        CHECK(canonical_compare(N(ordered[i]), N(ordered[i + 1])) < 0);
+        CHECK(canonical_compare(N(ordered[i + 1]), N(ordered[i])) > 0);
+    }
+    CHECK(canonical_compare(N("Example."), N("example.")) == 0);
+}
+
+TEST_CASE("NSEC proofs for NXDOMAIN and NODATA", "[dnssec]") {
+    Limits limits;
+    Work work(limits);
+    std::vector<Record> nsecs{
+        from_text("example. 300 IN NSEC a.example. NS SOA RRSIG NSEC DNSKEY"),
+        from_text("a.example. 300 IN NSEC d.example. A RRSIG NSEC"),
+        from_text("d.example. 300 IN NSEC example. A TXT RRSIG NSEC")};
+    Name zone = N("example.");
+    CHECK(prove_nxdomain(N("b.example."), nsecs, zone, limits, work) == Proof::proven);
+    CHECK(prove_nxdomain(N("a.example."), nsecs, zone, limits, work) == Proof::failed);
+    CHECK(prove_nodata(N("a.example."), type::MX, nsecs, zone, limits, work) == Proof::proven);
+    CHECK(prove_nodata(N("a.example."), type::A, nsecs, zone, limits, work) == Proof::failed);
+    CHECK(prove_wildcard_expansion(N("c.example."), 1, nsecs, zone, limits, work) == Proof::proven);
+    // Without the record covering the wildcard, NXDOMAIN is not proven.
+    std::vector<Record> partial{nsecs[1]};
+    CHECK(prove_nxdomain(N("b.example."), partial, zone, limits, work) == Proof::failed);
+}
+
+TEST_CASE("trust anchors: built-in root keys and negative anchors", "[dnssec]") {
+    TrustAnchors t = TrustAnchors::builtin();
+    REQUIRE(t.anchor_for(N(".")));
+    CHECK(t.anchor_for(N("."))->size() == 2);
+    CHECK(t.closest_anchor(N("www.example.")) == N("."));
+    t.add_negative(N("broken.example."));
+    CHECK(t.under_negative_anchor(N("www.broken.example.")));
+    CHECK_FALSE(t.under_negative_anchor(N("example.")));
+}
