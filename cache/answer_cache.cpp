@@ -17,8 +17,10 @@ struct Head {
     uint32_t stored_at;
     uint16_t n_ttl;
     uint16_t question_end;  // the body is placed at this offset in the reply
+    uint16_t ede;           // Extended DNS Error info-code, 0xFFFF for none
 };
 constexpr std::size_t kOptSize = 11;
+constexpr std::size_t kEdeOptionSize = 6;  // code 15, length 2, info-code
 
 }  // namespace
 
@@ -27,12 +29,13 @@ AnswerKey::AnswerKey(const QueryView& q) {
     len = q.qname_len;
     store16(buf + len, q.qtype);
     store16(buf + len + 2, q.qclass);
-    buf[len + 4] = static_cast<uint8_t>((q.dnssec_ok ? 1 : 0) | (q.cd() ? 2 : 0));
+    buf[len + 4] = static_cast<uint8_t>((q.dnssec_ok ? 1 : 0) | (q.cd() ? 2 : 0) |
+                                        ((q.flags & flag::AD) ? 4 : 0));
     len += 5;
 }
 
 StoredAnswer make_stored_answer(std::span<const uint8_t> msg, std::span<const uint16_t> ttl_offsets,
-                                uint32_t now) {
+                                uint32_t now, uint16_t ede) {
     std::size_t pos = kHeaderSize;
     uint8_t name[kMaxNameWire];
     read_name_lower(msg, pos, name);
@@ -42,6 +45,7 @@ StoredAnswer make_stored_answer(std::span<const uint8_t> msg, std::span<const ui
     h.stored_at = now;
     h.n_ttl = static_cast<uint16_t>(ttl_offsets.size());
     h.question_end = static_cast<uint16_t>(pos + 4);
+    h.ede = ede;
     StoredAnswer out;
     out.blob.resize(sizeof(Head) + ttl_offsets.size_bytes() + msg.size() - h.question_end);
     std::memcpy(out.blob.data(), &h, sizeof h);
@@ -63,7 +67,8 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
     const uint8_t* body = offsets + h.n_ttl * sizeof(uint16_t);
     std::size_t body_len = blob.size() - (body - blob.data());
     if (h.question_end != q.question_end) return 0;  // keys match, so this means a bug
-    std::size_t opt = q.edns ? kOptSize : 0;
+    bool with_ede = q.edns && h.ede != 0xFFFF;
+    std::size_t opt = q.edns ? kOptSize + (with_ede ? kEdeOptionSize : 0) : 0;
     std::size_t full = h.question_end + body_len + opt;
     bool truncated = full > limits.max_size;
     std::size_t len = truncated ? h.question_end + opt : full;
@@ -95,7 +100,12 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
         store16(p + pos + 1, type::OPT);
         store16(p + pos + 3, limits.our_udp_size);
         store32(p + pos + 5, q.dnssec_ok ? kEdnsDoBit : 0);
-        store16(p + pos + 9, 0);
+        store16(p + pos + 9, with_ede ? kEdeOptionSize : 0);
+        if (with_ede) {
+            store16(p + pos + 11, 15);  // EDE option (RFC 8914)
+            store16(p + pos + 13, 2);
+            store16(p + pos + 15, h.ede);
+        }
         store16(p + 10, load16(p + 10) + 1);
     }
     return len;

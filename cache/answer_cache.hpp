@@ -11,7 +11,7 @@
 
 namespace port53::cache {
 
-// Key = lower-cased qname wire + qtype + qclass + DO/CD bits, built on the stack.
+// Key = lower-cased qname wire + qtype + qclass + DO/CD/AD bits, built on the stack.
 struct AnswerKey {
     uint8_t buf[wire::kMaxNameWire + 5];
     std::size_t len = 0;
@@ -26,9 +26,11 @@ struct StoredAnswer {
 };
 
 // `message` is a complete response (no OPT) to the lower-cased question; `ttl_offsets` are
-// the positions of every TTL field in it. `flags` carries AD and the rcode.
+// the positions of every TTL field in it. Its AD bit and rcode are kept; `ede` (RFC 8914
+// info-code, or ede::none) goes into the OPT of EDNS clients.
 StoredAnswer make_stored_answer(std::span<const uint8_t> message,
-                                std::span<const uint16_t> ttl_offsets, uint32_t now);
+                                std::span<const uint16_t> ttl_offsets, uint32_t now,
+                                uint16_t ede = 0xFFFF);
 
 struct ReplyLimits {
     std::size_t max_size;      // 512 / client's EDNS size capped by ours on UDP, 65535 on TCP

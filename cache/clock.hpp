@@ -9,6 +9,8 @@ class Clock {
 public:
     virtual ~Clock() = default;
     virtual uint32_t now() const = 0;
+    // Wall-clock Unix seconds, for DNSSEC signature validity windows.
+    virtual uint32_t unix_now() const = 0;
 };
 
 // CLOCK_MONOTONIC_COARSE is read from the vDSO without a system call: cheap on the hot path.
@@ -19,6 +21,7 @@ public:
         clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
         return static_cast<uint32_t>(ts.tv_sec) + kEpochOffset;
     }
+    uint32_t unix_now() const override { return static_cast<uint32_t>(std::time(nullptr)); }
 
 private:
     // Keep "now" well above zero so "expires at 0" never reads as valid.
@@ -28,12 +31,18 @@ private:
 // A clock that only moves when told to.
 class ManualClock final : public Clock {
 public:
-    explicit ManualClock(uint32_t start = 1'000'000) : now_(start) {}
+    explicit ManualClock(uint32_t start = 1'000'000)
+        : now_(start), unix_(static_cast<uint32_t>(std::time(nullptr))) {}
     uint32_t now() const override { return now_; }
-    void advance(uint32_t seconds) { now_ += seconds; }
+    uint32_t unix_now() const override { return unix_; }
+    void advance(uint32_t seconds) {
+        now_ += seconds;
+        unix_ += seconds;
+    }
 
 private:
     uint32_t now_;
+    uint32_t unix_;
 };
 
 }  // namespace port53::cache

@@ -7,14 +7,57 @@
 namespace port53::cache {
 namespace {
 
-// Value layout: [credibility][kind][count u16] then count × [rdlen u16][rdata];
-// for negative entries the single "rdata" is the SOA as owner-wire + rdata, or nothing.
+using wire::Record;
+
+// Value layout: [credibility][kind][security][ede u16][count u16] then per record
+// [owner wire][type u16][rdlen u16][rdata]. Every record shares the entry's TTL.
 enum Kind : uint8_t { positive = 0, nodata = 1, nxdomain = 2 };
+constexpr std::size_t kHead = 7;
 constexpr uint16_t kNxdomainType = 0;  // NXDOMAIN covers every type: one key per name
 
 void put16(std::vector<uint8_t>& v, std::size_t n) {
     v.push_back(static_cast<uint8_t>(n >> 8));
     v.push_back(static_cast<uint8_t>(n));
+}
+
+std::vector<uint8_t> encode(Kind kind, const Trust& t, const std::vector<const Record*>& rrs) {
+    std::vector<uint8_t> v{static_cast<uint8_t>(t.credibility), kind,
+                           static_cast<uint8_t>(t.security)};
+    put16(v, t.ede);
+    put16(v, rrs.size());
+    for (const Record* r : rrs) {
+        std::string_view w = r->owner.wire();
+        v.insert(v.end(), w.begin(), w.end());
+        put16(v, r->type);
+        put16(v, r->rdata.size());
+        v.insert(v.end(), r->rdata.begin(), r->rdata.end());
+    }
+    return v;
+}
+
+// Decodes records; false if the blob is damaged (it never is unless memory is).
+bool decode(std::span<const uint8_t> v, uint16_t cls, uint32_t ttl, std::vector<Record>& out) {
+    std::size_t count = wire::load16(&v[5]), pos = kHead;
+    try {
+        for (std::size_t i = 0; i < count; ++i) {
+            wire::Name owner = wire::read_name(v, pos);
+            if (pos + 4 > v.size()) return false;
+            uint16_t type = wire::load16(&v[pos]), len = wire::load16(&v[pos + 2]);
+            pos += 4;
+            if (pos + len > v.size()) return false;
+            out.push_back(Record{owner, type, cls, ttl,
+                                 std::string(reinterpret_cast<const char*>(&v[pos]), len)});
+            pos += len;
+        }
+    } catch (const wire::WireError&) {
+        return false;
+    }
+    return true;
+}
+
+Trust trust_of(std::span<const uint8_t> v) {
+    return Trust{static_cast<Credibility>(v[0]), static_cast<wire::Security>(v[2]),
+                 wire::load16(&v[3])};
 }
 
 ShardedLru::ReplacePolicy keep_better(Credibility cred, uint32_t now) {
@@ -34,6 +77,12 @@ std::string rrset_key(const wire::Name& owner, uint16_t type, uint16_t cls) {
     return k;
 }
 
+uint32_t negative_ttl(const Record& soa) {
+    const auto& rd = soa.rdata;
+    if (rd.size() < 4) return soa.ttl;
+    return std::min(soa.ttl, wire::load32(reinterpret_cast<const uint8_t*>(&rd[rd.size() - 4])));
+}
+
 RRsetCache::RRsetCache(std::size_t max_bytes, std::size_t shards, TtlLimits limits)
     : lru_(max_bytes, shards), limits_(limits) {}
 
@@ -41,61 +90,46 @@ uint32_t RRsetCache::clamp_ttl(uint32_t ttl) const {
     return std::clamp(ttl, limits_.min_ttl, std::max(limits_.min_ttl, limits_.max_ttl));
 }
 
-std::optional<std::vector<wire::Record>> RRsetCache::get(const wire::Name& owner, uint16_t type,
-                                                         uint16_t cls, uint32_t now) {
-    std::optional<std::vector<wire::Record>> out;
+std::optional<CachedRRset> RRsetCache::get(const wire::Name& owner, uint16_t type, uint16_t cls,
+                                           uint32_t now) {
+    std::optional<CachedRRset> out;
     lru_.visit(rrset_key(owner, type, cls), [&](std::span<const uint8_t> v, uint32_t expires) {
-        if (expires <= now || v.size() < 4 || v[1] != positive) return false;
-        std::vector<wire::Record> rrs;
-        std::size_t count = wire::load16(&v[2]), pos = 4;
-        for (std::size_t i = 0; i < count && pos + 2 <= v.size(); ++i) {
-            std::size_t len = wire::load16(&v[pos]);
-            pos += 2;
-            if (pos + len > v.size()) return false;
-            rrs.push_back(wire::Record{owner, type, cls, expires - now,
-                                       std::string(reinterpret_cast<const char*>(&v[pos]), len)});
-            pos += len;
-        }
-        out = std::move(rrs);
+        if (expires <= now || v.size() < kHead || v[1] != positive) return false;
+        CachedRRset c;
+        c.trust = trust_of(v);
+        std::vector<Record> all;
+        if (!decode(v, cls, expires - now, all)) return false;
+        for (auto& r : all) (r.type == wire::type::RRSIG ? c.rrsigs : c.records).push_back(std::move(r));
+        out = std::move(c);
         return true;
     });
     return out;
 }
 
-void RRsetCache::put(const std::vector<wire::Record>& rrset, Credibility cred, uint32_t now) {
+void RRsetCache::put(const std::vector<Record>& rrset, const std::vector<Record>& rrsigs,
+                     const Trust& trust, uint32_t now, uint32_t ttl_cap) {
     if (rrset.empty()) return;
     uint32_t ttl = rrset.front().ttl;
     for (const auto& r : rrset) ttl = std::min(ttl, r.ttl);
-    ttl = clamp_ttl(ttl);
+    ttl = std::min(clamp_ttl(ttl), std::max(ttl_cap, limits_.min_ttl));
     if (ttl == 0) return;
-    std::vector<uint8_t> v{static_cast<uint8_t>(cred), positive};
-    put16(v, rrset.size());
-    for (const auto& r : rrset) {
-        put16(v, r.rdata.size());
-        v.insert(v.end(), r.rdata.begin(), r.rdata.end());
-    }
+    std::vector<const Record*> all;
+    for (const auto& r : rrset) all.push_back(&r);
+    for (const auto& r : rrsigs) all.push_back(&r);
     const auto& f = rrset.front();
-    lru_.insert(rrset_key(f.owner, f.type, f.cls), v, now + ttl, keep_better(cred, now));
+    lru_.insert(rrset_key(f.owner, f.type, f.cls), encode(positive, trust, all), now + ttl,
+                keep_better(trust.credibility, now));
 }
 
 std::optional<NegativeEntry> RRsetCache::get_negative(const wire::Name& owner, uint16_t type,
                                                       uint16_t cls, uint32_t now) {
     std::optional<NegativeEntry> out;
     auto read = [&](std::span<const uint8_t> v, uint32_t expires) {
-        if (expires <= now || v.size() < 4 || v[1] == positive) return false;
+        if (expires <= now || v.size() < kHead || v[1] == positive) return false;
         NegativeEntry e;
         e.nxdomain = v[1] == nxdomain;
-        if (wire::load16(&v[2]) == 1 && v.size() > 6) {
-            std::size_t pos = 6;
-            try {
-                wire::Name soa_owner = wire::read_name(v, pos);
-                e.soa = wire::Record{soa_owner, wire::type::SOA, cls, expires - now,
-                                     std::string(reinterpret_cast<const char*>(&v[pos]),
-                                                 v.size() - pos)};
-            } catch (const wire::WireError&) {
-                return false;
-            }
-        }
+        e.trust = trust_of(v);
+        if (!decode(v, cls, expires - now, e.authority)) return false;
         out = std::move(e);
         return true;
     };
@@ -105,30 +139,20 @@ std::optional<NegativeEntry> RRsetCache::get_negative(const wire::Name& owner, u
 }
 
 void RRsetCache::put_negative(const wire::Name& owner, uint16_t type, uint16_t cls, bool nx,
-                              const std::optional<wire::Record>& soa, Credibility cred,
-                              uint32_t now) {
-    uint32_t ttl = limits_.max_negative_ttl;
-    std::vector<uint8_t> v{static_cast<uint8_t>(cred), nx ? nxdomain : nodata};
-    put16(v, soa ? 1 : 0);
-    if (soa) {
-        // SOA MINIMUM is the last 4 bytes of its rdata.
-        const auto& rd = soa->rdata;
-        uint32_t minimum = rd.size() >= 4 ? wire::load32(reinterpret_cast<const uint8_t*>(
-                                                &rd[rd.size() - 4]))
-                                          : 0;
-        ttl = std::min({ttl, soa->ttl, minimum});
-        std::string_view w = soa->owner.wire();
-        put16(v, w.size() + rd.size());
-        v.insert(v.end(), w.begin(), w.end());
-        v.insert(v.end(), rd.begin(), rd.end());
-    } else {
-        // No SOA: RFC 2308 §5 says not to cache; keep it briefly to damp repeated queries.
-        ttl = std::min<uint32_t>(ttl, 5);
-    }
+                              const std::vector<Record>& authority, const Trust& trust,
+                              uint32_t now, uint32_t ttl_cap) {
+    uint32_t ttl = std::min(limits_.max_negative_ttl, ttl_cap);
+    auto soa = std::find_if(authority.begin(), authority.end(),
+                            [](const Record& r) { return r.type == wire::type::SOA; });
+    // No SOA: RFC 2308 §5 says not to cache; keep it briefly to damp repeated queries.
+    ttl = std::min(ttl, soa != authority.end() ? negative_ttl(*soa) : 5u);
     ttl = std::max(ttl, limits_.min_ttl);
     if (ttl == 0) return;
-    lru_.insert(rrset_key(owner, nx ? kNxdomainType : type, cls), v, now + ttl,
-                keep_better(cred, now));
+    std::vector<const Record*> all;
+    for (const auto& r : authority) all.push_back(&r);
+    lru_.insert(rrset_key(owner, nx ? kNxdomainType : type, cls),
+                encode(nx ? nxdomain : nodata, trust, all), now + ttl,
+                keep_better(trust.credibility, now));
 }
 
 }  // namespace port53::cache

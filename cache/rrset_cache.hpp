@@ -1,5 +1,6 @@
 // RRsets and negative answers (RFC 2308) learnt during resolution, with RFC 2181 §5.4.1
-// credibility: data from an authoritative answer replaces glue, never the reverse.
+// credibility (data from an authoritative answer replaces glue, never the reverse) and
+// their DNSSEC status; signatures and denial records are kept for DO clients.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -7,16 +8,17 @@
 
 #include "cache/lru.hpp"
 #include "resolver/wire/message.hpp"
+#include "resolver/wire/security.hpp"
 
 namespace port53::cache {
 
 // Higher is more trustworthy (RFC 2181 §5.4.1, simplified to the ranks a resolver sees).
 enum class Credibility : uint8_t {
-    glue = 1,           // additional section, or NS addresses of a referral
-    referral = 2,       // authority section of a non-authoritative (referral) response
-    answer = 3,         // answer section of a non-authoritative response
-    auth_authority = 4, // authority section of an authoritative response (SOA of a denial)
-    auth_answer = 5,    // answer section of an authoritative response
+    glue = 1,            // additional section, or NS addresses of a referral
+    referral = 2,        // authority section of a non-authoritative (referral) response
+    answer = 3,          // answer section of a non-authoritative response
+    auth_authority = 4,  // authority section of an authoritative response (SOA of a denial)
+    auth_answer = 5,     // answer section of an authoritative response
 };
 
 struct TtlLimits {
@@ -25,27 +27,43 @@ struct TtlLimits {
     uint32_t max_negative_ttl = 3600;
 };
 
+// How a cache entry was judged: its credibility and, when validated, its security.
+struct Trust {
+    Credibility credibility = Credibility::answer;
+    wire::Security security = wire::Security::unchecked;
+    uint16_t ede = wire::ede::none;  // why, when bogus
+};
+
+struct CachedRRset {
+    std::vector<wire::Record> records;  // TTLs counted down
+    std::vector<wire::Record> rrsigs;
+    Trust trust;
+};
+
 struct NegativeEntry {
     bool nxdomain = false;
-    std::optional<wire::Record> soa;  // TTL already counted down
+    std::vector<wire::Record> authority;  // SOA, NSEC/NSEC3 and their RRSIGs; TTLs counted down
+    Trust trust;
 };
 
 class RRsetCache {
 public:
     RRsetCache(std::size_t max_bytes, std::size_t shards, TtlLimits limits);
 
-    // Records of one RRset (same owner, type, class); their TTLs count down from insertion.
-    std::optional<std::vector<wire::Record>> get(const wire::Name& owner, uint16_t type,
-                                                 uint16_t cls, uint32_t now);
-    // `rrset` must be non-empty and share owner/type/class; the smallest TTL applies to all.
-    void put(const std::vector<wire::Record>& rrset, Credibility cred, uint32_t now);
+    std::optional<CachedRRset> get(const wire::Name& owner, uint16_t type, uint16_t cls,
+                                   uint32_t now);
+    // `rrset` must be non-empty and share owner/type/class; the smallest TTL applies to all,
+    // capped by `ttl_cap` (signature expiry, or the short life of bogus data).
+    void put(const std::vector<wire::Record>& rrset, const std::vector<wire::Record>& rrsigs,
+             const Trust& trust, uint32_t now, uint32_t ttl_cap = UINT32_MAX);
 
     // NODATA for (owner, type) or NXDOMAIN for owner, whichever is cached.
     std::optional<NegativeEntry> get_negative(const wire::Name& owner, uint16_t type,
                                               uint16_t cls, uint32_t now);
     // TTL is min(SOA TTL, SOA MINIMUM) per RFC 2308 §5, capped by max_negative_ttl.
     void put_negative(const wire::Name& owner, uint16_t type, uint16_t cls, bool nxdomain,
-                      const std::optional<wire::Record>& soa, Credibility cred, uint32_t now);
+                      const std::vector<wire::Record>& authority, const Trust& trust,
+                      uint32_t now, uint32_t ttl_cap = UINT32_MAX);
 
     std::size_t bytes() const { return lru_.bytes(); }
     std::size_t entries() const { return lru_.entries(); }
@@ -60,5 +78,7 @@ private:
 
 // Lower-cased owner wire + type + class: the key layout both caches use.
 std::string rrset_key(const wire::Name& owner, uint16_t type, uint16_t cls);
+// RFC 2308 §5: how long a denial with this SOA may be cached.
+uint32_t negative_ttl(const wire::Record& soa);
 
 }  // namespace port53::cache

@@ -1,5 +1,7 @@
 #include "conf/config.hpp"
 
+#include "resolver/wire/name.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -37,6 +39,9 @@ const Setting kSettings[] = {
     {"cache", "max_negative_ttl", &Config::max_negative_ttl, 0, 86'400, "Upper bound on NXDOMAIN/NODATA caching (RFC 2308), seconds."},
     {"resolver", "root_hints", &Config::root_hints, 0, 0, "Root hints file in zone format; empty uses the built-in IANA hints."},
     {"resolver", "trust_anchor", &Config::trust_anchor, 0, 0, "Trust anchor file (DS or DNSKEY, zone format); empty uses the built-in root anchors."},
+    {"resolver", "dnssec_validation", &Config::dnssec_validation, 0, 0, "Validate DNSSEC from the trust anchor down; bogus answers become SERVFAIL with an Extended DNS Error."},
+    {"resolver", "negative_trust_anchors", &Config::negative_trust_anchors, 0, 0, "Domains not to validate (RFC 7646), e.g. a broken internal zone."},
+    {"resolver", "nsec3_max_iterations", &Config::nsec3_max_iterations, 0, 2500, "NSEC3 proofs with more iterations are treated as insecure (RFC 9276)."},
     {"resolver", "allow_loopback_upstream", &Config::allow_loopback_upstream, 0, 0, "Query authorities on 127.0.0.0/8 and ::1 (off, as in Unbound; on for test labs)."},
     {"resolver", "ipv4", &Config::ipv4, 0, 0, "Query authorities over IPv4."},
     {"resolver", "ipv6", &Config::ipv6, 0, 0, "Query authorities over IPv6."},
@@ -49,6 +54,16 @@ const Setting kSettings[] = {
     {"resolver", "max_referrals", &Config::max_referrals, 1, 1000, "Referrals followed for one name."},
     {"resolver", "max_cname_chain", &Config::max_cname_chain, 1, 100, "CNAME/DNAME links followed for one question."},
     {"resolver", "max_ns_lookups", &Config::max_ns_lookups, 1, 100, "NS names without glue looked up per delegation (NXNS defence)."},
+    {"tls", "certificate", &Config::tls_certificate, 0, 0, "PEM certificate chain for DoT and DoH; empty turns both off. Reloaded on SIGHUP."},
+    {"tls", "private_key", &Config::tls_private_key, 0, 0, "PEM private key of that certificate. Reloaded on SIGHUP."},
+    {"tls", "dot_listen", &Config::dot_listen, 0, 0, "DNS over TLS addresses (RFC 7858, ALPN \"dot\"); used only with a certificate."},
+    {"tls", "doh_listen", &Config::doh_listen, 0, 0, "DNS over HTTPS addresses (RFC 8484; HTTP/2 or HTTP/1.1 by ALPN); used only with a certificate."},
+    {"tls", "doh_http_listen", &Config::doh_http_listen, 0, 0, "Plain-HTTP DoH addresses, for use behind a reverse proxy; empty: off."},
+    {"tls", "doh_path", &Config::doh_path, 0, 0, "URL path of DoH queries (GET ?dns= and POST); the JSON API is at /resolve."},
+    {"tls", "trusted_proxies", &Config::trusted_proxies, 0, 0, "Proxy IP addresses whose X-Forwarded-For header names the client (plain-HTTP listener)."},
+    {"tls", "idle_timeout_ms", &Config::tls_idle_timeout_ms, 100, 600'000, "Close an idle DoT or DoH connection after this long."},
+    {"tls", "max_connections", &Config::tls_max_connections, 1, 1'000'000, "Open DoT and DoH connections over all workers."},
+    {"tls", "doh_max_streams", &Config::doh_max_streams, 1, 10'000, "Concurrent HTTP/2 streams per DoH connection (SETTINGS_MAX_CONCURRENT_STREAMS)."},
 };
 
 [[noreturn]] void fail(const std::string& where, const toml::source_region& src,
@@ -88,6 +103,35 @@ void apply(Config& cfg, const Setting& s, const toml::node& node, const std::str
         s.member);
 }
 
+template <typename LineOf>
+void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
+    const std::pair<const std::vector<std::string>*, const char*> lists[] = {
+        {&cfg.dot_listen, "tls.dot_listen"},
+        {&cfg.doh_listen, "tls.doh_listen"},
+        {&cfg.doh_http_listen, "tls.doh_http_listen"}};
+    for (const auto& [list, path] : lists) {
+        for (const auto& l : *list) {
+            try {
+                parse_listen_address(l);
+            } catch (const std::invalid_argument& e) {
+                fail(where, line_of(path), std::string(path) + ": " + e.what());
+            }
+        }
+    }
+    if (!cfg.tls_certificate.empty() && cfg.tls_private_key.empty())
+        fail(where, line_of("tls.certificate"), "tls.certificate needs tls.private_key");
+    if (cfg.tls_certificate.empty() && !cfg.tls_private_key.empty())
+        fail(where, line_of("tls.private_key"), "tls.private_key needs tls.certificate");
+    if (cfg.doh_path.empty() || cfg.doh_path[0] != '/' ||
+        cfg.doh_path.find_first_of("?# ") != std::string::npos)
+        fail(where, line_of("tls.doh_path"), "tls.doh_path must start with '/' and hold no '?', '#' or space");
+    for (const auto& ip : cfg.trusted_proxies) {
+        unsigned char buf[16];
+        if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1)
+            fail(where, line_of("tls.trusted_proxies"), "tls.trusted_proxies: not an IP address: " + ip);
+    }
+}
+
 // Checks that involve meaning rather than type, tied to the line of the offending key.
 void check_semantics(const Config& cfg, const toml::table& root, const std::string& where) {
     auto line_of = [&](const char* path) {
@@ -112,8 +156,12 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
         if (!ip.empty() && inet_pton(af, ip.c_str(), buf) != 1)
             fail(where, line_of(path), std::string(path) + " is not an IP address: " + ip);
     };
+    for (const auto& nta : cfg.negative_trust_anchors)
+        if (!wire::Name::from_text(nta))
+            fail(where, line_of("resolver.negative_trust_anchors"), "not a domain name: " + nta);
     check_ip(cfg.outgoing_v4, AF_INET, "resolver.outgoing_v4");
     check_ip(cfg.outgoing_v6, AF_INET6, "resolver.outgoing_v6");
+    check_tls(cfg, line_of, where);
 }
 
 std::string default_text(const Setting& s) {

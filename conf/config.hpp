@@ -25,6 +25,9 @@ struct Config {
     // [resolver]
     std::string root_hints;    // empty: built-in IANA hints
     std::string trust_anchor;  // empty: built-in root anchors
+    bool dnssec_validation = true;
+    std::vector<std::string> negative_trust_anchors;
+    int64_t nsec3_max_iterations = 150;
     bool allow_loopback_upstream = false;
     bool ipv4 = true;
     bool ipv6 = true;
@@ -37,6 +40,17 @@ struct Config {
     int64_t max_referrals = 30;
     int64_t max_cname_chain = 12;
     int64_t max_ns_lookups = 6;
+    // [tls]: DNS over TLS and HTTPS; off unless a certificate is configured.
+    std::string tls_certificate;
+    std::string tls_private_key;
+    std::vector<std::string> dot_listen{"127.0.0.1:853", "[::1]:853"};
+    std::vector<std::string> doh_listen{"127.0.0.1:443", "[::1]:443"};
+    std::vector<std::string> doh_http_listen;  // plain HTTP behind a proxy; empty: off
+    std::string doh_path = "/dns-query";
+    std::vector<std::string> trusted_proxies;
+    int64_t tls_idle_timeout_ms = 30'000;
+    int64_t tls_max_connections = 1024;
+    int64_t doh_max_streams = 100;
 };
 
 // "file:line: what is wrong" (line 0 when the problem is not tied to a line).

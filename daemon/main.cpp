@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -14,13 +15,16 @@
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "conf/config.hpp"
+#include "dnssec/trust_anchors.hpp"
 #include "resolver/asio_network.hpp"
 #include "resolver/engine/engine.hpp"
 #include "resolver/infra.hpp"
 #include "resolver/log.hpp"
 #include "resolver/root_hints.hpp"
 #include "resolver/server.hpp"
+#include "transports/encrypted_listener.hpp"
 #include "transports/tcp_listener.hpp"
+#include "transports/tls_context.hpp"
 #include "transports/udp_listener.hpp"
 
 namespace {
@@ -54,7 +58,54 @@ resolver::EngineSettings engine_settings(const conf::Config& c) {
     e.max_cname_chain = static_cast<int>(c.max_cname_chain);
     e.max_ns_lookups = static_cast<int>(c.max_ns_lookups);
     e.query_timeout = std::chrono::milliseconds(c.query_timeout_ms);
+    e.validate = c.dnssec_validation;
+    e.dnssec_limits.nsec3_max_iterations = static_cast<uint16_t>(c.nsec3_max_iterations);
+    auto anchors = c.trust_anchor.empty() ? dnssec::TrustAnchors::builtin()
+                                          : dnssec::TrustAnchors::load(c.trust_anchor);
+    for (const auto& nta : c.negative_trust_anchors)
+        if (auto n = wire::Name::from_text(nta)) anchors.add_negative(*n);
+    e.anchors = std::make_shared<const dnssec::TrustAnchors>(std::move(anchors));
     return e;
+}
+
+transports::EncryptedSettings encrypted_settings(const conf::Config& c) {
+    transports::EncryptedSettings e;
+    e.idle_timeout = std::chrono::milliseconds(c.tls_idle_timeout_ms);
+    e.max_connections = static_cast<std::size_t>(c.tls_max_connections);
+    e.max_pipelined = static_cast<std::size_t>(c.tcp_max_pipelined);
+    e.max_streams = static_cast<uint32_t>(c.doh_max_streams);
+    e.doh_path = c.doh_path;
+    for (const auto& ip : c.trusted_proxies) e.trusted_proxies.push_back(asio::ip::make_address(ip));
+    return e;
+}
+
+// DoT and DoH contexts (ALPN differs), or none without a certificate. Throws naming the
+// file when the certificate or key is missing or invalid.
+struct TlsContexts {
+    std::unique_ptr<transports::TlsContext> dot, doh;
+};
+TlsContexts load_tls(const conf::Config& c) {
+    TlsContexts t;
+    if (c.tls_certificate.empty()) return t;
+    t.dot = std::make_unique<transports::TlsContext>(c.tls_certificate, c.tls_private_key,
+                                                     std::vector<std::string>{"dot"});
+    t.doh = std::make_unique<transports::TlsContext>(
+        c.tls_certificate, c.tls_private_key, std::vector<std::string>{"h2", "http/1.1"});
+    return t;
+}
+
+// One listener per address for `kind`, on the worker `io`.
+void add_encrypted(std::vector<std::unique_ptr<transports::EncryptedListener>>& out,
+                   asio::io_context& io, const std::vector<std::string>& addrs,
+                   transports::Frontend kind, resolver::Server& server,
+                   const transports::TlsContext* tls, const transports::EncryptedSettings& s,
+                   std::atomic<std::size_t>& connections) {
+    for (const auto& a : addrs) {
+        conf::ListenAddress la = conf::parse_listen_address(a);
+        asio::ip::tcp::endpoint ep(asio::ip::make_address(la.ip), la.port);
+        out.push_back(std::make_unique<transports::EncryptedListener>(io, ep, kind, server, tls, s,
+                                                                      connections));
+    }
 }
 
 std::optional<resolver::ServerAddr> source_address(const std::string& ip) {
@@ -91,7 +142,12 @@ int run(const conf::Config& cfg) {
     tcp_settings.max_pipelined = static_cast<std::size_t>(cfg.tcp_max_pipelined);
     std::atomic<std::size_t> tcp_connections{0};
 
+    TlsContexts tls = load_tls(cfg);
+    transports::EncryptedSettings enc_settings = encrypted_settings(cfg);
+    std::atomic<std::size_t> enc_connections{0};
+
     std::vector<std::unique_ptr<asio::io_context>> contexts;
+    std::vector<std::unique_ptr<transports::EncryptedListener>> encrypted;
     std::vector<std::unique_ptr<transports::UdpListener>> udp;
     std::vector<std::unique_ptr<transports::TcpListener>> tcp;
     for (std::size_t i = 0; i < threads; ++i) {
@@ -105,9 +161,37 @@ int run(const conf::Config& cfg) {
                 *contexts.back(), asio::ip::tcp::endpoint(ip, la.port), server, tcp_settings,
                 tcp_connections));
         }
+        auto& io = *contexts.back();
+        if (tls.dot) {
+            add_encrypted(encrypted, io, cfg.dot_listen, transports::Frontend::dot, server,
+                          tls.dot.get(), enc_settings, enc_connections);
+            add_encrypted(encrypted, io, cfg.doh_listen, transports::Frontend::doh, server,
+                          tls.doh.get(), enc_settings, enc_connections);
+        }
+        add_encrypted(encrypted, io, cfg.doh_http_listen, transports::Frontend::doh_plain, server,
+                      nullptr, enc_settings, enc_connections);
     }
     for (auto& u : udp) u->start();
     for (auto& t : tcp) t->start();
+    for (auto& e : encrypted) e->start();
+
+    // SIGHUP: new certificate and key for new connections; open ones keep theirs. A bad
+    // file is logged and the old certificate stays in use.
+    asio::signal_set hup(*contexts.front(), SIGHUP);
+    std::function<void()> wait_hup = [&] {
+        hup.async_wait([&](boost::system::error_code ec, int) {
+            if (ec) return;
+            try {
+                if (tls.dot) tls.dot->reload();
+                if (tls.doh) tls.doh->reload();
+                P53_LOG(info, "SIGHUP: certificate reloaded from " << cfg.tls_certificate);
+            } catch (const std::exception& e) {
+                P53_LOG(error, "SIGHUP: keeping the old certificate: " << e.what());
+            }
+            wait_hup();
+        });
+    };
+    wait_hup();
 
     asio::signal_set signals(*contexts.front(), SIGINT, SIGTERM);
     signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -118,6 +202,11 @@ int run(const conf::Config& cfg) {
     P53_LOG(info, "listening on " << cfg.listen.size() << " address(es) with " << threads
                                   << " worker(s); root hints: "
                                   << (cfg.root_hints.empty() ? "built-in" : cfg.root_hints));
+    if (tls.dot)
+        P53_LOG(info, "DoT on " << cfg.dot_listen.size() << " address(es), DoH on "
+                                << cfg.doh_listen.size() << " address(es), path " << cfg.doh_path);
+    if (!cfg.doh_http_listen.empty())
+        P53_LOG(info, "plain-HTTP DoH on " << cfg.doh_http_listen.size() << " address(es)");
     std::vector<std::thread> workers;
     for (std::size_t i = 1; i < threads; ++i) workers.emplace_back([&, i] { contexts[i]->run(); });
     contexts.front()->run();
@@ -154,6 +243,8 @@ int main(int argc, char** argv) {
         port53::conf::Config cfg = port53::conf::load_config(config_path);
         // Files named by the configuration are checked up front, with their own file:line.
         if (!cfg.root_hints.empty()) port53::resolver::load_root_hints(cfg.root_hints);
+        if (!cfg.trust_anchor.empty()) port53::dnssec::TrustAnchors::load(cfg.trust_anchor);
+        load_tls(cfg);
         if (check_only) {
             std::cout << config_path << ": OK\n";
             return 0;

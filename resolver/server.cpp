@@ -30,19 +30,40 @@ cache::StoredAnswer any_answer(const QueryView& q, uint32_t now) {
     std::string hinfo = "\x07RFC8482";
     hinfo.push_back('\0');
     Outcome o{rcode::NOERROR, {Record{lowered_qname(q), type::HINFO, q.qclass, kAnyTtl, hinfo}}, {}};
-    return render_outcome(o, lowered_qname(q), q.qtype, q.qclass, now);
+    return render_outcome(o, lowered_qname(q), q.qtype, q.qclass, ClientBits::of(q), now);
 }
 
 }  // namespace
 
+ClientBits ClientBits::of(const QueryView& q) {
+    return ClientBits{q.dnssec_ok, q.cd(), (q.flags & flag::AD) != 0};
+}
+
 cache::StoredAnswer render_outcome(const Outcome& o, const Name& qname, uint16_t qtype,
-                                   uint16_t qclass, uint32_t now) {
+                                   uint16_t qclass, ClientBits bits, uint32_t now) {
+    // Bogus data is withheld (SERVFAIL + EDE) unless the client disabled checking.
+    bool withheld = o.security == Security::bogus && !bits.cd;
+    uint16_t rc = withheld ? rcode::SERVFAIL : o.rcode;
+    uint16_t flags = static_cast<uint16_t>(flag::QR | flag::RA | (rc & 0xF));
+    if (o.security == Security::secure && (bits.dnssec_ok || bits.ad)) flags |= flag::AD;
+    // DNSSEC records go only to clients that set DO, unless they asked for that very type.
+    auto keep = [&](const Record& r) {
+        bool dnssec_type = r.type == type::RRSIG || r.type == type::NSEC || r.type == type::NSEC3;
+        return bits.dnssec_ok || !dnssec_type || r.type == qtype;
+    };
     MessageBuilder b(kStreamMax);
-    b.header(0, static_cast<uint16_t>(flag::QR | flag::RA | (o.rcode & 0xF)));
+    b.header(0, flags);
     b.question(qname, qtype, qclass);
-    for (const auto& r : o.answer) b.add(Section::answer, r);
-    for (const auto& r : o.authority) b.add(Section::authority, r);
-    return cache::make_stored_answer(b.bytes(), b.ttl_offsets(), now);
+    if (!withheld) {
+        for (const auto& r : o.answer)
+            if (keep(r)) b.add(Section::answer, r);
+        for (const auto& r : o.authority)
+            if (keep(r) && (bits.dnssec_ok || o.rcode != rcode::NOERROR || o.answer.empty()))
+                b.add(Section::authority, r);
+    }
+    uint16_t code = o.ede;
+    if (withheld && code == ede::none) code = ede::dnssec_bogus;
+    return cache::make_stored_answer(b.bytes(), b.ttl_offsets(), now, code);
 }
 
 Server::Server(ServerSettings settings, Engine& engine, cache::AnswerCache& answers,
@@ -58,7 +79,7 @@ cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t) const {
 std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t> query,
                                      uint16_t rc, std::span<uint8_t> out, ClientTransport t) {
     cache::StoredAnswer a = render_outcome(Outcome{rc, {}, {}}, lowered_qname(q), q.qtype,
-                                           q.qclass, clock_.now());
+                                           q.qclass, ClientBits::of(q), clock_.now());
     return cache::render_reply(a.blob, q, query, out, limits(q, t), clock_.now());
 }
 
@@ -112,12 +133,14 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         it->second.push_back(Waiter{{query.begin(), query.end()}, t, ex, std::move(done)});
         if (!first) return;
     }
-    asio::co_spawn(ex, resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass),
+    asio::co_spawn(ex,
+                   resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
+                                     ClientBits::of(q)),
                    asio::detached);
 }
 
 awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uint16_t qtype,
-                                          uint16_t qclass) {
+                                          uint16_t qclass, ClientBits bits) {
     Outcome outcome;
     try {
         outcome = co_await engine_.resolve(qname, qtype, qclass);
@@ -127,9 +150,11 @@ awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uint16_t 
     }
     uint32_t now = clock_.now();
     auto answer = std::make_shared<const cache::StoredAnswer>(
-        render_outcome(outcome, qname, qtype, qclass, now));
-    // Only answers the engine vouches for are cached; SERVFAIL is retried next time.
-    if (outcome.rcode != rcode::SERVFAIL) answers_.store(key, *answer, now);
+        render_outcome(outcome, qname, qtype, qclass, bits, now));
+    // SERVFAIL is not cached here (the next query retries); bogus data the RRset cache keeps
+    // briefly, so repeated queries for it stay cheap.
+    if (outcome.rcode != rcode::SERVFAIL && outcome.security != Security::bogus)
+        answers_.store(key, *answer, now);
     std::vector<Waiter> waiters;
     {
         std::lock_guard lock(inflight_mutex_);

@@ -16,6 +16,14 @@
 
 namespace port53::resolver {
 
+// What of a client's query shapes the answer beyond the question (all part of the cache key).
+struct ClientBits {
+    bool dnssec_ok = false;  // DO: include RRSIGs and NSEC/NSEC3
+    bool cd = false;         // checking disabled: return bogus data instead of SERVFAIL
+    bool ad = false;         // AD asked for without DO (RFC 6840 §5.7)
+    static ClientBits of(const wire::QueryView& q);
+};
+
 enum class ClientTransport { udp, stream };  // stream: TCP, and later DoT/DoH
 
 struct ServerSettings {
@@ -53,7 +61,7 @@ private:
     std::size_t reply_with_rcode(const wire::QueryView& q, std::span<const uint8_t> query,
                                  uint16_t rcode, std::span<uint8_t> out, ClientTransport t);
     awaitable<void> resolve_and_reply(std::string key, wire::Name qname, uint16_t qtype,
-                                      uint16_t qclass);
+                                      uint16_t qclass, ClientBits bits);
     void reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer);
 
     ServerSettings settings_;
@@ -66,6 +74,6 @@ private:
 
 // Renders an engine outcome as a stored answer to the lower-cased question.
 cache::StoredAnswer render_outcome(const Outcome& o, const wire::Name& qname, uint16_t qtype,
-                                   uint16_t qclass, uint32_t now);
+                                   uint16_t qclass, ClientBits bits, uint32_t now);
 
 }  // namespace port53::resolver

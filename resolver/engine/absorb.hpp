@@ -1,5 +1,5 @@
-// Step 2 of handling a response: cache what it says (bailiwick-checked, with credibility)
-// and turn it into a Step or a new Delegation.
+// Step 2 of handling a response: read what it says (bailiwick-checked) into a Step or a
+// new Delegation, and, once validated, cache it with its credibility and security.
 #pragma once
 #include "cache/rrset_cache.hpp"
 #include "resolver/engine/classify.hpp"
@@ -8,10 +8,14 @@
 namespace port53::resolver {
 
 // For answer / nxdomain / nodata responses. Follows CNAME and DNAME (RFC 6672) links
-// inside the response and reports either the final data, a denial, or where to continue.
-Step absorb_answer(const wire::Message& msg, const wire::Name& qname, uint16_t qtype,
-                   uint16_t qclass, const wire::Name& zone, cache::RRsetCache& cache,
-                   uint32_t now, int max_chain);
+// inside the response and reports the final data, a denial, or where to continue.
+Step interpret_answer(const wire::Message& msg, const wire::Name& qname, uint16_t qtype,
+                      uint16_t qclass, const wire::Name& zone, const cache::TtlLimits& limits,
+                      int max_chain);
+
+// Caches the RRsets and denial of a (validated) step that came from a response with `aa`.
+void cache_step(const Step& step, uint16_t qtype, uint16_t qclass, bool aa,
+                cache::RRsetCache& cache, uint32_t now);
 
 // For referrals: caches the NS RRset and in-bailiwick glue; returns the new zone cut.
 Delegation absorb_referral(const wire::Message& msg, const wire::Name& qname,

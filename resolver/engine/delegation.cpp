@@ -19,7 +19,7 @@ void add_cached_addresses(Delegation& d, uint16_t qclass, cache::RRsetCache& cac
         for (uint16_t t : {type::A, type::AAAA}) {
             auto rrs = cache.get(ns, t, qclass, now);
             if (!rrs) continue;
-            for (const auto& r : *rrs) {
+            for (const auto& r : rrs->records) {
                 auto a = ServerAddr::from_rdata(r.type, r.rdata);
                 if (a && std::find(d.addrs.begin(), d.addrs.end(), *a) == d.addrs.end())
                     d.addrs.push_back(*a);
@@ -37,7 +37,7 @@ Delegation find_delegation(const Name& name, uint16_t qtype, uint16_t qclass,
         auto ns = cache.get(zone, type::NS, qclass, now);
         if (ns && !zone.is_root()) {
             Delegation d{zone, {}, {}};
-            for (const auto& r : *ns)
+            for (const auto& r : ns->records)
                 if (auto n = rdata_target(type::NS, r.rdata)) d.ns_names.push_back(*n);
             add_cached_addresses(d, qclass, cache, now, settings);
             // A cut whose servers can be neither reached nor looked up is no use:

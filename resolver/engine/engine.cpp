@@ -22,7 +22,10 @@ Engine::Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cach
       cache_(cache),
       infra_(infra),
       network_(network),
-      clock_(clock) {}
+      clock_(clock) {
+    // Validation needs somewhere to start; without anchors there is nothing to validate.
+    if (!settings_.anchors) settings_.validate = false;
+}
 
 bool Engine::out_of_budget(const Budget& b) const {
     return b.upstream_queries_left <= 0 || std::chrono::steady_clock::now() >= b.deadline;
@@ -39,18 +42,45 @@ awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qclass) 
     co_return out;
 }
 
+bool Engine::usable_from_cache(const cache::Trust& t) const {
+    // Referral NS sets and glue are for finding servers, not for answering (RFC 2181
+    // §5.4.1); with validation on, data nobody validated is fetched again through it.
+    if (t.credibility < cache::Credibility::answer) return false;
+    return !settings_.validate || t.security != Security::unchecked;
+}
+
 std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16_t qclass) {
     uint32_t now = clock_.now();
-    if (auto rrs = cache_.get(name, qtype, qclass, now))
-        return Step{Step::Kind::answer, std::move(*rrs), std::nullopt, {}};
+    auto from = [](Step::Kind kind, const cache::CachedRRset& c) {
+        Step s;
+        s.kind = kind;
+        s.records = c.records;
+        s.records.insert(s.records.end(), c.rrsigs.begin(), c.rrsigs.end());
+        s.security = c.trust.security;
+        s.ede = c.trust.ede;
+        return s;
+    };
+    if (auto c = cache_.get(name, qtype, qclass, now); c && usable_from_cache(c->trust))
+        return from(Step::Kind::answer, *c);
     if (qtype != type::CNAME) {
-        if (auto c = cache_.get(name, type::CNAME, qclass, now); c && !c->empty()) {
-            if (auto target = rdata_target(type::CNAME, c->front().rdata))
-                return Step{Step::Kind::cname, {c->front()}, std::nullopt, *target};
+        auto c = cache_.get(name, type::CNAME, qclass, now);
+        if (c && usable_from_cache(c->trust) && !c->records.empty()) {
+            if (auto target = rdata_target(type::CNAME, c->records.front().rdata)) {
+                Step s = from(Step::Kind::cname, *c);
+                s.next = *target;
+                return s;
+            }
         }
     }
-    if (auto neg = cache_.get_negative(name, qtype, qclass, now))
-        return Step{neg->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata, {}, neg->soa, {}};
+    if (auto neg = cache_.get_negative(name, qtype, qclass, now); neg && usable_from_cache(neg->trust)) {
+        Step s;
+        s.kind = neg->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata;
+        s.authority = std::move(neg->authority);
+        s.next = name;
+        s.security = neg->trust.security;
+        s.ede = neg->trust.ede;
+        return s;
+    }
     return std::nullopt;
 }
 
@@ -60,36 +90,43 @@ awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qc
     Name name = qname;
     std::vector<Name> seen{qname};
     int links = 0;
-    for (;;) {
+    for (bool first = true;; first = false) {
         std::optional<Step> step = cached_step(name, qtype, qclass);
-        if (!step) step = co_await iterate(name, qtype, qclass, budget);
+        if (!step) step = co_await iterate(name, qtype, qclass, budget, true);
         for (auto& r : step->records) {
             if (std::find(out.answer.begin(), out.answer.end(), r) != out.answer.end()) continue;
             if (r.type == type::CNAME) ++links;
             out.answer.push_back(std::move(r));
         }
+        // A chain is only as trustworthy as its weakest link.
+        out.security = first ? step->security : worst(out.security, step->security);
+        if (out.ede == ede::none) out.ede = step->ede;
         switch (step->kind) {
-            case Step::Kind::answer: co_return out;
+            case Step::Kind::answer:
             case Step::Kind::nxdomain:
             case Step::Kind::nodata:
-                out.rcode = step->kind == Step::Kind::nxdomain ? rcode::NXDOMAIN : rcode::NOERROR;
-                if (step->soa) out.authority.push_back(*step->soa);
+                if (step->kind == Step::Kind::nxdomain) out.rcode = rcode::NXDOMAIN;
+                out.authority = std::move(step->authority);
                 co_return out;
-            case Step::Kind::servfail: co_return Outcome{rcode::SERVFAIL, {}, {}};
+            case Step::Kind::servfail:
+                out.rcode = rcode::SERVFAIL;
+                out.answer.clear();
+                co_return out;
             case Step::Kind::cname: break;
         }
         // A chain that is too long or comes back to a name already seen is a loop.
         if (links > settings_.max_cname_chain ||
             std::find(seen.begin(), seen.end(), step->next) != seen.end()) {
             P53_LOG(info, "CNAME chain too long or looping at " << qname.to_text());
-            co_return Outcome{rcode::SERVFAIL, {}, {}};
+            co_return Outcome{rcode::SERVFAIL, {}, {}, Security::unchecked, ede::none};
         }
         name = step->next;
         seen.push_back(name);
     }
 }
 
-awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budget& budget) {
+awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
+                                bool validate) {
     Delegation d = find_delegation(name, qtype, qclass, cache_, hints_, clock_.now(), settings_);
     std::size_t ns_tried = 0;
     int referrals = 0;
@@ -130,8 +167,11 @@ awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budg
             ++labels;
             continue;
         }
-        co_return absorb_answer(reply->msg, name, qtype, qclass, d.zone, cache_, clock_.now(),
-                                settings_.max_cname_chain);
+        Step step = interpret_answer(reply->msg, name, qtype, qclass, d.zone, cache_.limits(),
+                                     settings_.max_cname_chain);
+        if (validate && settings_.validate) co_await validate_step(step, name, qtype, d.zone, budget);
+        cache_step(step, qtype, qclass, reply->msg.has(flag::AA), cache_, clock_.now());
+        co_return step;
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
+#include "dnssec/key_cache.hpp"
 #include "resolver/coro.hpp"
 #include "resolver/engine/classify.hpp"
 #include "resolver/engine/types.hpp"
@@ -35,7 +36,12 @@ private:
 
     awaitable<Outcome> resolve_chain(wire::Name qname, uint16_t qtype, uint16_t qclass,
                                      Budget& budget);
-    awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget);
+    awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
+                            bool validate);
+    // DNSSEC (validate.cpp): judge a step from `zone`, and establish zone keys.
+    awaitable<void> validate_step(Step& step, const wire::Name& qname, uint16_t qtype,
+                                  const wire::Name& zone, Budget& budget);
+    awaitable<dnssec::KeyEntry> key_entry(wire::Name zone, Budget& budget);
     awaitable<bool> find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget,
                                         std::size_t& ns_tried);
     awaitable<std::optional<Reply>> query_zone(const Delegation& d, wire::Name sname,
@@ -43,6 +49,7 @@ private:
     awaitable<Asked> ask(ServerAddr server, wire::Name sname, uint16_t stype, uint16_t qclass,
                          Budget& budget);
     std::optional<Step> cached_step(const wire::Name& name, uint16_t qtype, uint16_t qclass);
+    bool usable_from_cache(const cache::Trust& t) const;
     bool out_of_budget(const Budget& b) const;
 
     EngineSettings settings_;
@@ -51,6 +58,7 @@ private:
     Infra& infra_;
     Network& network_;
     const cache::Clock& clock_;
+    dnssec::KeyCache key_cache_;
 };
 
 }  // namespace port53::resolver

@@ -14,11 +14,12 @@ using namespace wire;
 namespace {
 
 std::vector<uint8_t> build_query(const Name& name, uint16_t type, uint16_t cls, bool edns,
-                                 uint16_t edns_size) {
+                                 uint16_t edns_size, bool dnssec_ok) {
     MessageBuilder b(512);
-    b.header(random_u16(), 0);  // RD=0: we iterate
+    // RD=0: we iterate. CD=1 when validating: we check signatures ourselves.
+    b.header(random_u16(), dnssec_ok ? flag::CD : 0);
     b.question(name, type, cls);
-    if (edns) b.add_opt(edns_size, false);
+    if (edns) b.add_opt(edns_size, dnssec_ok);
     return b.take();
 }
 
@@ -61,7 +62,8 @@ awaitable<Engine::Asked> Engine::ask(ServerAddr server, Name sname, uint16_t sty
     bool edns = !infra_.edns_broken(server);
     for (int attempt = 0; attempt < 2; ++attempt) {
         --budget.upstream_queries_left;
-        std::vector<uint8_t> query = build_query(sname, stype, qclass, edns, settings_.edns_buffer_size);
+        std::vector<uint8_t> query =
+            build_query(sname, stype, qclass, edns, settings_.edns_buffer_size, settings_.validate);
         auto timeout = infra_.timeout_for(server);
         P53_LOG(debug, "ask " << server.to_string() << " " << sname.to_text() << "/" << stype);
         ExchangeResult res = co_await network_.exchange(server, query, Proto::udp, timeout);

@@ -2,20 +2,29 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "dnssec/trust_anchors.hpp"
+#include "dnssec/verdict.hpp"
 #include "resolver/address.hpp"
 #include "resolver/wire/message.hpp"
+#include "resolver/wire/security.hpp"
 
 namespace port53::resolver {
 
 // What one step (a cache lookup or one upstream response) tells about a name.
 struct Step {
     enum class Kind { answer, cname, nxdomain, nodata, servfail } kind = Kind::servfail;
-    std::vector<wire::Record> records;  // CNAME/DNAME chain so far, then the answer RRset
-    std::optional<wire::Record> soa;    // for nxdomain/nodata
-    wire::Name next;                    // for cname: the name still to resolve
+    // CNAME/DNAME chain so far, then the answer RRset; each RRset followed by its RRSIGs.
+    std::vector<wire::Record> records;
+    // SOA, NSEC/NSEC3 and their RRSIGs: the denial, or the proof behind a wildcard answer.
+    std::vector<wire::Record> authority;
+    wire::Name next;  // cname: the name still to resolve; nxdomain/nodata: the name denied
+    wire::Security security = wire::Security::unchecked;
+    uint16_t ede = wire::ede::none;
+    uint32_t ttl_cap = UINT32_MAX;  // secure data lives no longer than its signatures
 };
 
 // The final result of resolving one question, ready to render.
@@ -23,6 +32,8 @@ struct Outcome {
     uint16_t rcode = 0;
     std::vector<wire::Record> answer;
     std::vector<wire::Record> authority;
+    wire::Security security = wire::Security::unchecked;
+    uint16_t ede = wire::ede::none;
 };
 
 // A zone cut and how to reach it.
@@ -52,6 +63,10 @@ struct EngineSettings {
     int max_ns_depth = 6;
     int max_ns_lookups = 6;  // NS names resolved per delegation (NXNS, CVE-2020-12662)
     std::chrono::milliseconds query_timeout{10'000};
+    // DNSSEC: validation on/off, where chains start, and the KeyTrap-class limits.
+    bool validate = true;
+    std::shared_ptr<const dnssec::TrustAnchors> anchors;
+    dnssec::Limits dnssec_limits;
 };
 
 }  // namespace port53::resolver

@@ -5,8 +5,10 @@ in CASES.  build.py derives everything else from these tables: the apex SOA/NS,
 glue and delegations in the parent, DS records, keys and signatures, and the
 NSD instance that serves each zone.
 
-Every answer address is a documentation address (RFC 5737 / RFC 3849).  Only
-the lab name servers themselves live on loopback, in 127.100.0.0/16.
+Every answer address is a documentation address (RFC 5737 / RFC 3849), except
+web.sec.lab. (127.54.0.80): a web page served on loopback that real clients (curl
+--doh-url, a browser) load after resolving the name through the resolver's DoH.
+The lab name servers themselves live on loopback, in 127.100.0.0/16.
 """
 from dataclasses import dataclass, field
 
@@ -24,6 +26,10 @@ SERVERS = {
 }
 # Nothing listens here: queries get ICMP port unreachable (connection refused).
 DEAD_ADDR = "127.100.99.1"
+
+# web.sec.lab.: where the encrypted-transport tests serve a page (a client on loopback
+# must be able to connect to what the name resolves to).
+WEB_ADDR = "127.54.0.80"
 
 # Resolvers under test (not part of the NSD lab, but their addresses are fixed).
 PORT53D_ADDR = "127.53.0.1"
@@ -77,6 +83,7 @@ ZONES = [
                   "www AAAA 2001:db8::1",
                   'www TXT "port53 lab" "second string"',
                   "short 5 A 192.0.2.5",
+                  "web A " + WEB_ADDR,
                   "*.wild A 192.0.2.80",
                   "c1 CNAME c2.provider.example."]
          + ['big TXT "%s"' % s for s in big_txt_strings()]),

@@ -1,0 +1,328 @@
+#!/bin/bash
+# port53d vs Unbound on the loopback lab: cache-hit throughput and latency,
+# cold-cache resolution, user-space instructions per cache hit.  See usage().
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+Usage: tools/bench.sh [options]
+
+Compares port53d with Unbound on the loopback lab (tools/lab) inside a private
+network namespace that this script creates (only lo exists there: nothing can
+leave the machine). Both resolvers use the lab's root hints and trust anchor,
+the same number of worker threads, and a fresh start for every scenario.
+
+Scenarios (per thread count):
+  cache-hit   warm the cache with the lab's names (two passes), then dnsperf for
+              --seconds, saturating (--clients sockets, 100 queries outstanding,
+              at most --max-qps); then the same names at a fixed --latency-qps
+  cold-cache  a fresh resolver gets --cold-names distinct names below the lab's
+              wildcards (*.wild.sec.lab, *.wild.example) plus every lab case, once
+  callgrind   (1 thread, under valgrind) instructions per cache hit: after
+              warm-up, counters are zeroed, a small and a big batch of hits are
+              sent, each followed by a dump; Ir per hit = ΔIr / Δqueries
+
+Options:
+  --threads LIST         worker threads for both resolvers: 1, 2 or 1,2 (default 1,2)
+  --seconds S            length of each timed load (default 10)
+  --clients N            dnsperf -c, client sockets (default 16)
+  --max-qps Q            dnsperf -Q cap of the saturating run (default 400000)
+  --latency-qps Q        rate of the fixed-rate latency run; 0 skips it (default 20000)
+  --cold-names N         distinct names in the cold-cache file (default 4000)
+  --callgrind-queries N  queries in the big callgrind batch (default 20000)
+  --no-callgrind         skip the callgrind measurement
+  --edns                 send EDNS0 queries (dnsperf -e); default: plain queries
+  --quick                smoke test: 2 s loads, 1 thread, 500 cold names, 3000 callgrind queries
+  --port53d PATH         daemon to test (default build/port53d); copied into the
+                         results directory first, so a rebuild cannot change it mid-run
+  --out DIR              results directory (default /tmp/port53-bench/<date>-<time>)
+  -h, --help             this text
+
+Output: a Markdown table on stdout (also DIR/table.md); dnsperf's reports in
+DIR/raw/*.dnsperf.txt (per-query lines in *.perquery.gz), one JSON per run in
+DIR/runs/, callgrind dumps in DIR/callgrind/, resolver logs in DIR/logs/.
+Needs root (or unprivileged user namespaces), nsd, unbound, dnsperf, dig,
+valgrind and python3-dnspython (tools/install-deps.sh test installs most).
+EOF
+}
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+HELPER=(/usr/bin/python3 "$ROOT/tools/bench/bench.py")
+PORT53_ADDR=127.53.0.1
+UNBOUND_ADDR=127.53.0.2
+
+threads_list=1,2
+seconds=10
+clients=16
+max_qps=400000
+latency_qps=20000
+cold_names=4000
+cg_queries=20000
+callgrind=1
+edns=()
+quick=0
+port53d=$ROOT/build/port53d
+out=
+threads_given=0
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --threads) threads_list=$2; threads_given=1; shift 2 ;;
+        --seconds) seconds=$2; shift 2 ;;
+        --clients) clients=$2; shift 2 ;;
+        --max-qps) max_qps=$2; shift 2 ;;
+        --latency-qps) latency_qps=$2; shift 2 ;;
+        --cold-names) cold_names=$2; shift 2 ;;
+        --callgrind-queries) cg_queries=$2; shift 2 ;;
+        --no-callgrind) callgrind=0; shift ;;
+        --edns) edns=(-e); shift ;;
+        --quick) quick=1; shift ;;
+        --port53d) port53d=$2; shift 2 ;;
+        --out) out=$2; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+if [ "$quick" = 1 ]; then
+    seconds=2; cold_names=500; cg_queries=3000
+    [ "$threads_given" = 1 ] || threads_list=1
+fi
+for v in "$seconds" "$clients" "$max_qps" "$latency_qps" "$cold_names" "$cg_queries"; do
+    [[ "$v" =~ ^[0-9]+$ ]] || { echo "bench.sh: not a number: $v" >&2; exit 2; }
+done
+[[ "$threads_list" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "bench.sh: --threads wants e.g. 1,2" >&2; exit 2; }
+[ "$seconds" -ge 1 ] && [ "$cg_queries" -ge 100 ] || { echo "bench.sh: --seconds >= 1, --callgrind-queries >= 100" >&2; exit 2; }
+
+# ---- into a private network namespace (never fall back to the host network)
+if [ -z "${PORT53_BENCH_IN_NETNS:-}" ]; then
+    export PORT53_BENCH_IN_NETNS=1
+    userns=()
+    [ "$(id -u)" = 0 ] || userns=(--map-root-user)
+    exec unshare --net "${userns[@]}" -- "$0" "$@"
+fi
+ip link set lo up
+others=$(ip -o link show | awk -F': ' '$2 != "lo" {print $2}')
+if [ -n "$others" ]; then
+    echo "bench.sh: network namespace has interfaces besides lo ($others): refusing to run" >&2
+    exit 1
+fi
+
+need=(dnsperf unbound dig nsd ldns-signzone)
+[ "$callgrind" = 1 ] && need+=(valgrind callgrind_control)
+for t in "${need[@]}"; do
+    command -v "$t" >/dev/null || { echo "bench.sh: $t not found (apt-get install it)" >&2; exit 1; }
+done
+[ -x "$port53d" ] || { echo "bench.sh: no port53d at $port53d (build it or give --port53d)" >&2; exit 1; }
+
+out=${out:-/tmp/port53-bench/$(date +%Y%m%d-%H%M%S)}
+mkdir -p "$out"/{raw,runs,conf,logs,callgrind,queries}
+out=$(cd "$out" && pwd)
+lab=$out/lab
+cp "$port53d" "$out/port53d"
+PORT53D=$out/port53d
+clk_tck=$(getconf CLK_TCK)
+
+RPID=
+cleanup() {
+    set +e
+    [ -n "$RPID" ] && stop_resolver
+    /usr/bin/python3 "$ROOT/tools/lab/lab.py" down --dir "$lab" >/dev/null 2>&1
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "bench: $*" >&2; }
+
+# ---- the lab
+log "results in $out"
+/usr/bin/python3 "$ROOT/tools/lab/lab.py" up --dir "$lab" >"$out/logs/lab-up.txt" 2>&1 || {
+    cat "$out/logs/lab-up.txt" >&2; exit 1; }
+grep -q "^root_hints = \"$lab/root.hints\"" "$lab/port53.toml" &&
+    grep -q '^allow_loopback_upstream = true' "$lab/port53.toml" || {
+    echo "bench.sh: $lab/port53.toml does not set the lab's root hints: refusing to run" >&2; exit 1; }
+
+IFS=, read -r -a threads_arr <<<"$threads_list"
+conf_for() {  # threads -> writes conf/port53-tN.toml and conf/unbound-tN.conf
+    local t=$1
+    sed "s/^threads = .*/threads = $t/" "$lab/port53.toml" >"$out/conf/port53-t$t.toml"
+    # so-reuseport: the lab turns it off for its tests; Unbound's default (yes)
+    # is how it is meant to run several threads, and what port53d does too
+    sed -e "s/^  num-threads: .*/  num-threads: $t/" \
+        -e "s/^  so-reuseport: .*/  so-reuseport: yes/" "$lab/unbound.conf" >"$out/conf/unbound-t$t.conf"
+    grep -q "^threads = $t\$" "$out/conf/port53-t$t.toml" &&
+        grep -q "^  num-threads: $t\$" "$out/conf/unbound-t$t.conf" || {
+        echo "bench.sh: could not set the thread count in the lab's configs" >&2; exit 1; }
+}
+for t in "${threads_arr[@]}"; do conf_for "$t"; done
+[ "$callgrind" = 1 ] && conf_for 1
+
+"${HELPER[@]}" queries --cases "$lab/cases.json" --hit "$out/queries/hit.txt" \
+    --cold "$out/queries/cold.txt" --cold-names "$cold_names" >&2
+hit_lines=$(wc -l <"$out/queries/hit.txt")
+
+# ---- resolvers
+addr_of() { [ "$1" = port53 ] && echo $PORT53_ADDR || echo $UNBOUND_ADDR; }
+
+start_resolver() {  # kind threads logname [wrapper...]
+    local kind=$1 t=$2 name=$3; shift 3
+    local cmd addr timeout=15
+    if [ "$kind" = port53 ]; then
+        cmd=("$PORT53D" -c "$out/conf/port53-t$t.toml")
+    else
+        cmd=(unbound -d -p -c "$out/conf/unbound-t$t.conf")
+    fi
+    [ $# -gt 0 ] && timeout=120
+    addr=$(addr_of "$kind")
+    echo "=== $(date +%T) $* ${cmd[*]}" >>"$out/logs/$name.log"
+    "$@" "${cmd[@]}" >>"$out/logs/$name.log" 2>&1 &
+    RPID=$!
+    local deadline=$((SECONDS + timeout))
+    while ! dig @"$addr" +norec +tries=1 +time=1 . NS >/dev/null 2>&1; do
+        if ! kill -0 "$RPID" 2>/dev/null; then
+            RPID=; echo "bench.sh: $kind exited during start-up:" >&2
+            tail -n 20 "$out/logs/$name.log" >&2; exit 1
+        fi
+        if [ $SECONDS -ge $deadline ]; then
+            echo "bench.sh: $kind does not answer on $addr after ${timeout}s" >&2; exit 1
+        fi
+        sleep 0.1
+    done
+}
+
+stop_resolver() {
+    local pid=$RPID i
+    RPID=
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && { log "resolver $pid ignored SIGTERM for 10 s: SIGKILL"; kill -KILL "$pid"; }
+    wait "$pid" 2>/dev/null || true
+}
+
+rss() { awk '/^VmRSS:/ {print $2}' "/proc/$RPID/status"; }
+hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$RPID/status"; }
+# utime + stime of all threads, in clock ticks (fields 14 and 15 of stat)
+cpu_ticks() { sed 's/^.*) //' "/proc/$RPID/stat" | awk '{print $12 + $13}'; }
+
+perf() {  # name addr queryfile [dnsperf args...]: dnsperf -v into raw/NAME.dnsperf.txt
+    local name=$1 addr=$2 qf=$3; shift 3
+    local raw=$out/raw/$name.dnsperf.txt rc=0
+    echo "dnsperf -s $addr -d $qf ${edns[*]} -v $*" >"$out/raw/$name.cmd"
+    dnsperf -s "$addr" -d "$qf" "${edns[@]}" -v "$@" >"$raw" 2>"$out/raw/$name.stderr" || rc=$?
+    [ "$rc" = 0 ] || log "dnsperf for $name exited with $rc (see $out/raw/$name.stderr)"
+}
+
+parse() {  # name scenario kind threads [k=v...]
+    local name=$1 scenario=$2 kind=$3 t=$4; shift 4
+    "${HELPER[@]}" dnsperf --raw "$out/raw/$name.dnsperf.txt" --out "$out/runs/$name.json" \
+        --set scenario="$scenario" resolver="$kind" threads="$t" clk_tck="$clk_tck" "$@"
+}
+
+warm() {  # kind threads tag: two passes over the cache-hit names
+    local kind=$1 t=$2 tag=$3 addr i scenario
+    addr=$(addr_of "$kind")
+    for i in 1 2; do
+        scenario=warm$i; [ "$tag" = "t$t" ] || scenario=warm$i-$tag
+        perf "warm$i-$tag-$kind" "$addr" "$out/queries/hit.txt" -n 1 -c 1 -q 20 -t 10 -l 60
+        parse "warm$i-$tag-$kind" "$scenario" "$kind" "$t"
+    done
+}
+
+runs_for() {  # rate seconds -> dnsperf -n (passes over the hit file) so -Q * -l fits
+    echo $(( ($1 * $2) / hit_lines + 2 ))
+}
+
+scenario_hit() {  # kind threads
+    local kind=$1 t=$2 addr c0 c1 r0 name
+    addr=$(addr_of "$kind")
+    log "cache-hit: $kind, $t thread(s)"
+    start_resolver "$kind" "$t" "$kind-t$t-hit"
+    warm "$kind" "$t" "t$t"
+    sleep 0.5
+    r0=$(rss); c0=$(cpu_ticks)
+    name=hit-t$t-$kind
+    perf "$name" "$addr" "$out/queries/hit.txt" -l "$seconds" -Q "$max_qps" \
+        -n "$(runs_for "$max_qps" "$seconds")" -c "$clients"
+    c1=$(cpu_ticks)
+    parse "$name" hit "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_warm_kb="$r0" rss_end_kb="$(rss)" hwm_kb="$(hwm)"
+    if [ "$latency_qps" -gt 0 ]; then
+        sleep 0.5
+        c0=$(cpu_ticks)
+        name=latency-t$t-$kind
+        perf "$name" "$addr" "$out/queries/hit.txt" -l "$seconds" -Q "$latency_qps" \
+            -n "$(runs_for "$latency_qps" "$seconds")" -c "$clients"
+        c1=$(cpu_ticks)
+        parse "$name" latency "$kind" "$t" cpu_ticks=$((c1 - c0)) rate="$latency_qps" \
+            rss_end_kb="$(rss)" hwm_kb="$(hwm)"
+    fi
+    stop_resolver
+}
+
+scenario_cold() {  # kind threads
+    local kind=$1 t=$2 addr c0 c1 name=cold-t$2-$1
+    addr=$(addr_of "$kind")
+    log "cold-cache: $kind, $t thread(s)"
+    start_resolver "$kind" "$t" "$kind-t$t-cold"
+    c0=$(cpu_ticks)
+    perf "$name" "$addr" "$out/queries/cold.txt" -n 1 -l "$seconds" -c "$clients" -t 5
+    c1=$(cpu_ticks)
+    parse "$name" cold "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_end_kb="$(rss)" hwm_kb="$(hwm)"
+    stop_resolver
+}
+
+scenario_callgrind() {  # kind
+    local kind=$1 addr pid dumps n_small
+    addr=$(addr_of "$kind")
+    n_small=$((cg_queries / 10))
+    log "callgrind: $kind, 1 thread, $n_small + $cg_queries cache hits"
+    "${HELPER[@]}" cycle "$out/queries/hit.txt" "$out/queries/callgrind-small.txt" "$n_small"
+    "${HELPER[@]}" cycle "$out/queries/hit.txt" "$out/queries/callgrind-big.txt" "$cg_queries"
+    local vg=(valgrind --tool=callgrind --vgdb=yes --vgdb-prefix="$out/callgrind/vgdb-$kind"
+              --callgrind-out-file="$out/callgrind/$kind.%p.out" --dump-instr=no)
+    local ctl=(callgrind_control --vgdb-prefix="$out/callgrind/vgdb-$kind")
+    start_resolver "$kind" 1 "$kind-callgrind" "${vg[@]}"
+    pid=$RPID
+    warm "$kind" 1 callgrind
+    "${ctl[@]}" --zero "$pid" >>"$out/logs/$kind-callgrind.ctl" 2>&1
+    # few outstanding queries: nothing may be dropped while the resolver runs slowly
+    perf "callgrind-small-$kind" "$addr" "$out/queries/callgrind-small.txt" -n 1 -c 1 -q 10 -t 20 -l 600
+    "${ctl[@]}" --dump=small "$pid" >>"$out/logs/$kind-callgrind.ctl" 2>&1
+    perf "callgrind-big-$kind" "$addr" "$out/queries/callgrind-big.txt" -n 1 -c 1 -q 10 -t 20 -l 600
+    "${ctl[@]}" --dump=big "$pid" >>"$out/logs/$kind-callgrind.ctl" 2>&1
+    parse "callgrind-small-$kind" callgrind-small "$kind" 1
+    parse "callgrind-big-$kind" callgrind-big "$kind" 1
+    stop_resolver
+    "${HELPER[@]}" callgrind --small "$out/callgrind/$kind.$pid.out.1" --big "$out/callgrind/$kind.$pid.out.2" \
+        --small-run "$out/runs/callgrind-small-$kind.json" --big-run "$out/runs/callgrind-big-$kind.json" \
+        --out "$out/runs/callgrind-$kind.json" --set scenario=callgrind resolver="$kind" threads=1
+}
+
+# ---- run
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+for t in "${threads_arr[@]}"; do
+    for kind in port53 unbound; do
+        scenario_hit "$kind" "$t"
+        sleep 1
+        scenario_cold "$kind" "$t"
+        sleep 1
+    done
+done
+if [ "$callgrind" = 1 ]; then
+    for kind in port53 unbound; do scenario_callgrind "$kind"; done
+fi
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+settings="threads $threads_list (port53d server.threads, Unbound num-threads + so-reuseport: yes); \
+$seconds s per load; dnsperf -c $clients, 100 outstanding, saturating run -Q $max_qps; \
+$hit_lines cache-hit names (lab cases minus SERVFAIL/TTL-5/3.3 kB TXT, plus 200 wildcard names); \
+cold: $(wc -l <"$out/queries/cold.txt") names, dnsperf -n 1 -t 5; \
+queries $([ ${#edns[@]} -gt 0 ] && echo 'with EDNS0' || echo 'without EDNS'); \
+caches: port53d lab config (64 MiB), Unbound defaults; \
+callgrind: valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'), $((cg_queries / 10)) then $cg_queries hits, -c 1 -q 10"
+"${HELPER[@]}" set --out "$out/meta.json" \
+    port53d="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') (sha256 $(sha256sum "$PORT53D" | cut -c1-12))" \
+    unbound="Unbound $(unbound -V | awk '/^Version/ {print $2}')" \
+    dnsperf="$(dnsperf -H 2>&1 | awk '/^Version/ {print $2; exit}')" \
+    nproc="$(nproc)" load_start="$load_start" load_end="$load_end" \
+    date="$(date -u '+%Y-%m-%d %H:%M UTC')" settings="$settings"
+"${HELPER[@]}" table --dir "$out"
+log "raw dnsperf output in $out/raw, results in $out/runs, table in $out/table.md"

@@ -1,0 +1,348 @@
+#!/usr/bin/python3
+"""Helper for tools/bench.sh: query files, dnsperf output parsing, callgrind
+totals, and the Markdown table.  Standard library only; no network use.
+
+    bench.py queries  --cases LAB/cases.json --hit F --cold F --cold-names N [--hit-wild N]
+    bench.py cycle    IN OUT N                 # OUT = first N lines of IN repeated
+    bench.py dnsperf  --raw F --out JSON [--set k=v ...]
+    bench.py callgrind --small DUMP --big DUMP --small-run JSON --big-run JSON --out JSON [--set k=v ...]
+    bench.py set      --out JSON k=v ...       # add fields to a result file
+    bench.py table    --dir RESULTS            # prints Markdown, writes RESULTS/table.md
+"""
+import argparse
+import glob
+import gzip
+import json
+import os
+import random
+import re
+import sys
+
+RESOLVERS = ("port53", "unbound")
+# The wildcard owners the lab serves (tools/lab/zones.py): any name below
+# them is a distinct question that needs an answer from the zone's server.
+WILDCARDS = ("wild.sec.lab.", "wild.example.")
+
+
+def parse_kv(items):
+    out = {}
+    for item in items or []:
+        k, _, v = item.partition("=")
+        try:
+            v = int(v)
+        except ValueError:
+            try:
+                v = float(v)
+            except ValueError:
+                pass
+        out[k] = v
+    return out
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def save(path, doc):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def merge_into(path, fields):
+    doc = load(path) if os.path.exists(path) else {}
+    doc.update(fields)
+    save(path, doc)
+
+
+# ---------------------------------------------------------------- query files
+
+def cmd_queries(a):
+    cases = load(a.cases)["cases"]
+    # Cache-hit names: every case whose answer stays cacheable for the whole
+    # run and fits a plain UDP reply.  Left out: SERVFAIL (fully-lame: what
+    # is cached differs by design), the 5 s TTL name (it expires mid-run and
+    # turns into misses), and the 3.3 kB TXT (truncated over UDP).
+    hit = [(c["qname"], c["qtype"]) for c in cases
+           if c["rcode"] != "SERVFAIL" and not c.get("max_ttl") and not c.get("truncates_udp")]
+    for i in range(a.hit_wild):
+        hit.append(("hit%04d.%s" % (i, WILDCARDS[i % 2]), "A"))
+    rnd = random.Random(a.seed)
+    # Cold names: distinct, never in the hit file, random labels so that no
+    # two runs of the benchmark share cache-relevant names by accident.
+    cold = []
+    for i in range(a.cold_names):
+        label = "c%05d-%08x" % (i, rnd.getrandbits(32))
+        cold.append(("%s.%s" % (label, WILDCARDS[i % 2]), "A"))
+    cold += [(c["qname"], c["qtype"]) for c in cases]
+    rnd.shuffle(cold)
+    for path, qs in ((a.hit, hit), (a.cold, cold)):
+        with open(path, "w") as f:
+            f.writelines("%s %s\n" % (n.rstrip("."), t) for n, t in qs)
+    print("%d cache-hit names in %s, %d cold names in %s" % (len(hit), a.hit, len(cold), a.cold))
+
+
+def cmd_cycle(a):
+    lines = [l for l in open(a.input) if l.strip()]
+    with open(a.output, "w") as f:
+        f.writelines(lines[i % len(lines)] for i in range(a.n))
+
+
+# ---------------------------------------------------------------- dnsperf
+
+SUMMARY = {
+    "sent": r"Queries sent:\s+(\d+)",
+    "completed": r"Queries completed:\s+(\d+)",
+    "lost": r"Queries lost:\s+(\d+)",
+    "run_time_s": r"Run time \(s\):\s+([\d.]+)",
+    "qps": r"Queries per second:\s+([\d.]+)",
+    "avg_latency_s": r"Average Latency \(s\):\s+([\d.]+)",
+    "min_latency_s": r"Average Latency \(s\):\s+[\d.]+ \(min ([\d.]+)",
+    "max_latency_s": r"Average Latency \(s\):.*max ([\d.]+)\)",
+    "stddev_latency_s": r"Latency StdDev \(s\):\s+([\d.]+)",
+}
+
+
+def percentile(sorted_vals, p):
+    """Nearest-rank percentile (p in 0..100) of an ascending list."""
+    if not sorted_vals:
+        return None
+    k = max(0, min(len(sorted_vals) - 1, int(-(-p * len(sorted_vals) // 100)) - 1))
+    return sorted_vals[k]
+
+
+def cmd_dnsperf(a):
+    """Splits dnsperf -v output: the per-query lines ('> RCODE name type
+    latency') go to RAW.perquery.gz, the rest (dnsperf's own report) stays in
+    RAW; the summary and latency percentiles go to the JSON result."""
+    summary_lines, lat = [], []
+    with open(a.raw, errors="replace") as f, \
+            gzip.open(a.raw + ".perquery.gz", "wt", compresslevel=1) as pq:
+        for line in f:
+            if line.startswith("> "):
+                pq.write(line)
+                parts = line.split()
+                try:
+                    lat.append(float(parts[-1]))
+                except (ValueError, IndexError):
+                    pass
+            else:
+                summary_lines.append(line)
+    text = "".join(summary_lines)
+    with open(a.raw, "w") as f:
+        f.write(text)
+    doc = {}
+    for key, rx in SUMMARY.items():
+        m = re.search(rx, text)
+        if m:
+            doc[key] = float(m.group(1)) if "." in m.group(1) else int(m.group(1))
+    m = re.search(r"Response codes:\s+(.*)", text)
+    doc["rcodes"] = dict((rc, int(n)) for rc, n in re.findall(r"([A-Z]+) (\d+) \(", m.group(1))) if m else {}
+    lat.sort()
+    doc["latency_samples"] = len(lat)
+    for p in (50, 90, 99, 99.9):
+        doc["p%s_latency_s" % ("%g" % p).replace(".", "_")] = percentile(lat, p)
+    doc["raw"] = os.path.basename(a.raw)
+    doc.update(parse_kv(a.set))
+    if "sent" not in doc:
+        doc["error"] = "no dnsperf summary in %s" % a.raw
+    save(a.out, doc)
+
+
+# ---------------------------------------------------------------- callgrind
+
+def callgrind_total(path):
+    with open(path) as f:
+        for line in f:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    raise SystemExit("no summary/totals line in %s" % path)
+
+
+def cmd_callgrind(a):
+    small, big = callgrind_total(a.small), callgrind_total(a.big)
+    rs, rb = load(a.small_run), load(a.big_run)
+    ns, nb = rs.get("completed", 0), rb.get("completed", 0)
+    doc = {"ir_small": small, "ir_big": big, "queries_small": ns, "queries_big": nb,
+           "sent_small": rs.get("sent"), "sent_big": rb.get("sent"),
+           "rcodes_big": rb.get("rcodes", {}),
+           "dump_small": os.path.basename(a.small), "dump_big": os.path.basename(a.big)}
+    if nb > ns:
+        doc["ir_per_hit"] = (big - small) / (nb - ns)
+    if nb:
+        doc["ir_per_query_big_batch"] = big / nb
+    doc.update(parse_kv(a.set))
+    save(a.out, doc)
+
+
+def cmd_set(a):
+    merge_into(a.out, parse_kv(a.kv))
+
+
+# ---------------------------------------------------------------- table
+
+def ms(v):
+    return "—" if v is None else "%.3f" % (v * 1000.0)
+
+
+def mib(kb):
+    return "—" if kb is None else "%.1f" % (kb / 1024.0)
+
+
+def num(v, fmt="%.0f"):
+    return "—" if v is None else fmt % v
+
+
+def rcode_text(rc, skip=()):
+    items = ["%s %d" % (k, v) for k, v in sorted(rc.items()) if k not in skip and v]
+    return ", ".join(items) if items else "none"
+
+
+def cpu_us(r):
+    if r.get("cpu_ticks") is None or not r.get("completed") or not r.get("clk_tck"):
+        return None
+    return r["cpu_ticks"] * 1e6 / r["clk_tck"] / r["completed"]
+
+
+def cmd_table(a):
+    runs = {}
+    for path in glob.glob(os.path.join(a.dir, "runs", "*.json")):
+        r = load(path)
+        if "scenario" in r and "resolver" in r and str(r.get("threads", "")).isdigit():
+            runs[(r["scenario"], int(r["threads"]), r["resolver"])] = r
+    meta = load(os.path.join(a.dir, "meta.json")) if os.path.exists(
+        os.path.join(a.dir, "meta.json")) else {}
+    rows = []
+
+    def row(scenario, metric, fn):
+        vals = []
+        for res in RESOLVERS:
+            r = runs.get(scenario_key + (res,))
+            if r is None:
+                vals.append("—")
+            elif r.get("error"):
+                vals.append("error")
+            else:
+                try:
+                    vals.append(fn(r))
+                except (KeyError, TypeError, ZeroDivisionError):
+                    vals.append("—")
+        rows.append((scenario, metric, vals[0], vals[1]))
+
+    threads = sorted({k[1] for k in runs if k[0] != "callgrind"})
+    for t in threads:
+        tl = "%d thread%s" % (t, "" if t == 1 else "s")
+        scenario_key = ("hit", t)
+        if any(scenario_key + (res,) in runs for res in RESOLVERS):
+            s = "cache-hit, %s, saturating" % tl
+            scenario_key = ("warm2", t)
+            row(s, "warm-up, 2nd pass: answers (lost)",
+                lambda r: "%s (%d)" % (rcode_text(r["rcodes"]), r["lost"]))
+            scenario_key = ("hit", t)
+            row(s, "queries/s", lambda r: num(r["qps"]))
+            row(s, "answered / sent", lambda r: "%d / %d" % (r["completed"], r["sent"]))
+            row(s, "latency avg (ms)", lambda r: ms(r["avg_latency_s"]))
+            row(s, "latency p50 (ms)", lambda r: ms(r["p50_latency_s"]))
+            row(s, "latency p99 (ms)", lambda r: ms(r["p99_latency_s"]))
+            row(s, "resolver CPU per query (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"))
+            row(s, "RSS after warm-up → after run (MiB)",
+                lambda r: "%s → %s" % (mib(r["rss_warm_kb"]), mib(r["rss_end_kb"])))
+        scenario_key = ("latency", t)
+        if any(scenario_key + (res,) in runs for res in RESOLVERS):
+            any_r = next(runs[scenario_key + (res,)] for res in RESOLVERS
+                         if scenario_key + (res,) in runs)
+            s = "cache-hit, %s, fixed %s q/s" % (tl, any_r.get("rate", "?"))
+            row(s, "answered / sent", lambda r: "%d / %d" % (r["completed"], r["sent"]))
+            row(s, "latency avg (ms)", lambda r: ms(r["avg_latency_s"]))
+            row(s, "latency p50 (ms)", lambda r: ms(r["p50_latency_s"]))
+            row(s, "latency p99 (ms)", lambda r: ms(r["p99_latency_s"]))
+            row(s, "resolver CPU per query (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"))
+            row(s, "RSS at end / peak VmHWM (MiB)",
+                lambda r: "%s / %s" % (mib(r["rss_end_kb"]), mib(r["hwm_kb"])))
+        scenario_key = ("cold", t)
+        if any(scenario_key + (res,) in runs for res in RESOLVERS):
+            s = "cold-cache, %s" % tl
+            row(s, "answered NOERROR / sent",
+                lambda r: "%d / %d" % (r["rcodes"].get("NOERROR", 0), r["sent"]))
+            row(s, "other answers", lambda r: rcode_text(r["rcodes"], skip=("NOERROR",)))
+            row(s, "lost (no answer within timeout)", lambda r: "%d" % r["lost"])
+            row(s, "queries/s (completed / run time)", lambda r: num(r["qps"]))
+            row(s, "run time (s)", lambda r: "%.2f" % r["run_time_s"])
+            row(s, "latency avg (ms)", lambda r: ms(r["avg_latency_s"]))
+            row(s, "latency p50 (ms)", lambda r: ms(r["p50_latency_s"]))
+            row(s, "latency p99 (ms)", lambda r: ms(r["p99_latency_s"]))
+            row(s, "resolver CPU per query (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"))
+            row(s, "RSS at end / peak VmHWM (MiB)",
+                lambda r: "%s / %s" % (mib(r["rss_end_kb"]), mib(r["hwm_kb"])))
+    scenario_key = ("callgrind", 1)
+    if any(scenario_key + (res,) in runs for res in RESOLVERS):
+        s = "callgrind, 1 thread"
+        row(s, "instructions per cache hit (Ir, Δ of two batches)",
+            lambda r: num(r["ir_per_hit"], "%.0f"))
+        row(s, "Ir per query in the big batch (incl. fixed costs)",
+            lambda r: num(r["ir_per_query_big_batch"], "%.0f"))
+        row(s, "queries measured (big − small batch)",
+            lambda r: "%d − %d" % (r["queries_big"], r["queries_small"]))
+
+    out = []
+    if meta:
+        out.append("port53d %s vs %s; dnsperf %s; %s CPU(s); load average %s → %s; %s" % (
+            meta.get("port53d", "?"), meta.get("unbound", "?"), meta.get("dnsperf", "?"),
+            meta.get("nproc", "?"), meta.get("load_start", "?"), meta.get("load_end", "?"),
+            meta.get("date", "")))
+        out.append("")
+        out.append("Settings: %s" % meta.get("settings", ""))
+        out.append("")
+    out.append("| scenario | metric | port53 | unbound |")
+    out.append("|---|---|---:|---:|")
+    last = None
+    for scenario, metric, p, u in rows:
+        out.append("| %s | %s | %s | %s |" % (scenario if scenario != last else "", metric, p, u))
+        last = scenario
+    text = "\n".join(out) + "\n"
+    with open(os.path.join(a.dir, "table.md"), "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("queries")
+    p.add_argument("--cases", required=True)
+    p.add_argument("--hit", required=True)
+    p.add_argument("--cold", required=True)
+    p.add_argument("--cold-names", type=int, default=4000)
+    p.add_argument("--hit-wild", type=int, default=200)
+    p.add_argument("--seed", type=int, default=53)
+    p.set_defaults(fn=cmd_queries)
+    p = sub.add_parser("cycle")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("n", type=int)
+    p.set_defaults(fn=cmd_cycle)
+    p = sub.add_parser("dnsperf")
+    p.add_argument("--raw", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--set", nargs="*")
+    p.set_defaults(fn=cmd_dnsperf)
+    p = sub.add_parser("callgrind")
+    for k in ("small", "big", "small-run", "big-run", "out"):
+        p.add_argument("--" + k, required=True)
+    p.add_argument("--set", nargs="*")
+    p.set_defaults(fn=cmd_callgrind)
+    p = sub.add_parser("set")
+    p.add_argument("--out", required=True)
+    p.add_argument("kv", nargs="*")
+    p.set_defaults(fn=cmd_set)
+    p = sub.add_parser("table")
+    p.add_argument("--dir", required=True)
+    p.set_defaults(fn=cmd_table)
+    a = ap.parse_args()
+    a.fn(a)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+#include "transports/doh_http1.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "resolver/log.hpp"
+#include "transports/encrypted_query.hpp"
+#include "transports/forwarded_for.hpp"
+
+namespace port53::transports {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+constexpr std::size_t kMaxHeader = 96 * 1024;  // room for a 64 KiB query as GET ?dns=
+
+DohResponse error_response(int status, std::string text) {
+    DohDecoded d;
+    d.status = status;
+    d.error = std::move(text);
+    return doh_error(d);
+}
+}  // namespace
+
+template <typename Stream>
+Http1Session<Stream>::Http1Session(std::unique_ptr<Stream> stream, resolver::Server& server,
+                                   const EncryptedSettings& settings, asio::ip::address peer)
+    : stream_(std::move(stream)),
+      server_(server),
+      settings_(settings),
+      peer_(peer),
+      idle_timer_(stream_->stream.get_executor()),
+      wake_(stream_->stream.get_executor()) {}
+
+template <typename Stream>
+void Http1Session<Stream>::start() {
+    asio::co_spawn(stream_->stream.get_executor(),
+                   [self = this->shared_from_this()] { return self->run(); }, asio::detached);
+}
+
+template <typename Stream>
+void Http1Session<Stream>::arm_idle_timer() {
+    // One request at a time, so the timer bounds reading a request and writing its answer
+    // (a client that never reads); the resolution itself is bounded by the engine.
+    idle_timer_.expires_after(settings_.idle_timeout);
+    idle_timer_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+        auto s = weak.lock();
+        // A handler queued just before a cancel must not close a re-armed connection.
+        if (s && !ec && s->idle_timer_.expiry() <= std::chrono::steady_clock::now())
+            close_socket(s->stream_->socket());
+    });
+}
+
+template <typename Stream>
+awaitable<void> Http1Session<Stream>::run() {
+    auto self = this->shared_from_this();
+    boost::beast::flat_buffer buffer(8192);
+    boost::system::error_code ec;
+    auto redirect = asio::redirect_error(asio::use_awaitable, ec);
+    for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.header_limit(kMaxHeader);
+        parser.body_limit(kMaxDnsMessage);
+        arm_idle_timer();
+        co_await http::async_read(stream_->stream, buffer, parser, redirect);
+        idle_timer_.cancel();
+        if (ec == http::error::body_limit) {
+            co_await write(error_response(413, "DNS message over 65535 bytes"), 11, false);
+            break;
+        }
+        if (ec == http::error::header_limit) {
+            co_await write(error_response(431, "request header too large"), 11, false);
+            break;
+        }
+        // Anything else Beast's parser rejects (garbage, a TLS ClientHello on the plain
+        // listener, a malformed request line) gets 400; closed connections get nothing.
+        if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+            ec != http::error::end_of_stream && ec != http::error::partial_message) {
+            co_await write(error_response(400, "not an HTTP/1.1 request"), 11, false);
+            break;
+        }
+        if (ec) break;
+        const auto& req = parser.get();
+        HttpRequest r{std::string_view(req.method_string().data(), req.method_string().size()),
+                      std::string_view(req.target().data(), req.target().size()),
+                      std::string_view(req[http::field::content_type].data(),
+                                       req[http::field::content_type].size()),
+                      std::span(reinterpret_cast<const uint8_t*>(req.body().data()), req.body().size())};
+        auto xff = req["X-Forwarded-For"];
+        DohResponse response = co_await answer(r, std::string_view(xff.data(), xff.size()));
+        bool keep_alive = req.keep_alive();
+        if (!co_await write(response, req.version(), keep_alive) || !keep_alive) break;
+    }
+    idle_timer_.cancel();
+    close_socket(stream_->socket());
+}
+
+template <typename Stream>
+awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req,
+                                                    std::string_view forwarded_for) {
+    DohDecoded d = decode_doh_request(req, settings_.doh_path);
+    if (d.status != 200) co_return doh_error(d);
+    P53_LOG(debug, "DoH/1.1 query from "
+                       << forwarded_client(peer_, forwarded_for, settings_.trusted_proxies).to_string());
+    result_.reset();
+    answer_query(server_, d.query, stream_->stream.get_executor(),
+                 [self = this->shared_from_this(), kind = d.kind](std::span<const uint8_t> reply) {
+                     self->result_ = doh_answer(kind, reply);
+                     self->wake_.cancel();
+                 });
+    while (!result_) {
+        boost::system::error_code ec;
+        wake_.expires_at(asio::steady_timer::time_point::max());
+        co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    co_return std::move(*result_);
+}
+
+template <typename Stream>
+awaitable<bool> Http1Session<Stream>::write(const DohResponse& r, unsigned version,
+                                            bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "port53");
+    res.set(http::field::content_type, r.content_type);
+    if (!r.cache_control.empty()) res.set(http::field::cache_control, r.cache_control);
+    if (!r.allow.empty()) res.set(http::field::allow, r.allow);
+    res.body() = r.body;
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    boost::system::error_code ec;
+    arm_idle_timer();
+    co_await http::async_write(stream_->stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    idle_timer_.cancel();
+    co_return !ec;
+}
+
+template class Http1Session<TlsStream>;
+template class Http1Session<PlainStream>;
+
+}  // namespace port53::transports

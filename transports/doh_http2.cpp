@@ -1,0 +1,244 @@
+#include "transports/doh_http2.hpp"
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "resolver/log.hpp"
+#include "transports/encrypted_query.hpp"
+
+namespace port53::transports {
+namespace asio = boost::asio;
+
+namespace {
+constexpr std::size_t kMaxWriteBatch = 64 * 1024;
+
+std::string_view view(const uint8_t* p, std::size_t n) {
+    return {reinterpret_cast<const char*>(p), n};
+}
+
+nghttp2_nv header(std::string_view name, std::string_view value) {
+    return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+            reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+            NGHTTP2_NV_FLAG_NONE};
+}
+}  // namespace
+
+using Stream = Http2Session::Stream;
+
+// nghttp2's C callbacks, with access to the session's streams.
+struct Http2Callbacks {
+    static Http2Session& self(void* user) { return *static_cast<Http2Session*>(user); }
+
+    static int begin_headers(nghttp2_session*, const nghttp2_frame* f, void* user) {
+        if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST)
+            self(user).streams_.try_emplace(f->hd.stream_id);
+        return 0;
+    }
+
+    static int on_header(nghttp2_session*, const nghttp2_frame* f, const uint8_t* name,
+                         size_t namelen, const uint8_t* value, size_t valuelen, uint8_t, void* user) {
+        auto it = self(user).streams_.find(f->hd.stream_id);
+        if (it == self(user).streams_.end()) return 0;
+        std::string_view n = view(name, namelen);  // nghttp2 delivers names lower-cased
+        if (n == ":method") it->second.method.assign(view(value, valuelen));
+        else if (n == ":path") it->second.path.assign(view(value, valuelen));
+        else if (n == "content-type") it->second.content_type.assign(view(value, valuelen));
+        return 0;
+    }
+
+    static int on_data(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t len,
+                       void* user) {
+        auto it = self(user).streams_.find(id);
+        if (it == self(user).streams_.end()) return 0;
+        Stream& s = it->second;
+        // Keep reading (flow control needs it) but stop storing past the DNS maximum.
+        if (s.body.size() + len > kMaxDnsMessage) s.body_too_big = true;
+        else s.body.append(view(data, len));
+        return 0;
+    }
+
+    static int on_frame(nghttp2_session*, const nghttp2_frame* f, void* user) {
+        bool request_done = (f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
+                            (f->hd.flags & NGHTTP2_FLAG_END_STREAM);
+        if (request_done && self(user).streams_.count(f->hd.stream_id))
+            self(user).handle_request(f->hd.stream_id);
+        return 0;
+    }
+
+    static int on_close(nghttp2_session*, int32_t id, uint32_t, void* user) {
+        self(user).streams_.erase(id);
+        return 0;
+    }
+
+    static ssize_t read_body(nghttp2_session*, int32_t id, uint8_t* buf, size_t length,
+                             uint32_t* flags, nghttp2_data_source*, void* user) {
+        auto it = self(user).streams_.find(id);
+        if (it == self(user).streams_.end()) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        Stream& s = it->second;
+        std::size_t n = std::min(length, s.response.body.size() - s.sent);
+        std::copy_n(s.response.body.data() + s.sent, n, buf);
+        s.sent += n;
+        if (s.sent == s.response.body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
+        return static_cast<ssize_t>(n);
+    }
+};
+
+Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, resolver::Server& server,
+                           const EncryptedSettings& settings)
+    : stream_(std::move(stream)),
+      server_(server),
+      settings_(settings),
+      idle_timer_(stream_->stream.get_executor()) {
+    nghttp2_session_callbacks* cb = nullptr;
+    nghttp2_session_callbacks_new(&cb);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cb, Http2Callbacks::begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cb, Http2Callbacks::on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, Http2Callbacks::on_data);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cb, Http2Callbacks::on_frame);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cb, Http2Callbacks::on_close);
+    nghttp2_session* raw = nullptr;
+    nghttp2_session_server_new(&raw, cb, this);
+    nghttp2_session_callbacks_del(cb);
+    session_.reset(raw);
+    std::array<nghttp2_settings_entry, 2> iv{{
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings_.max_streams},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 96 * 1024},  // a 64 KiB query as GET ?dns=
+    }};
+    nghttp2_submit_settings(session_.get(), NGHTTP2_FLAG_NONE, iv.data(), iv.size());
+}
+
+void Http2Session::start() {
+    asio::co_spawn(stream_->stream.get_executor(),
+                   [self = shared_from_this()] { return self->run(); }, asio::detached);
+}
+
+void Http2Session::close() {
+    if (closed_) return;
+    closed_ = true;
+    close_socket(stream_->socket());
+    idle_timer_.cancel();
+}
+
+void Http2Session::arm_idle_timer() {
+    idle_timer_.expires_after(settings_.idle_timeout);
+    idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        auto s = weak.lock();
+        if (ec || !s || s->closed_ || s->idle_timer_.expiry() > std::chrono::steady_clock::now()) return;
+        bool stalled = s->writing_ && std::chrono::steady_clock::now() - s->write_started_ >=
+                                          s->settings_.idle_timeout;
+        if (s->streams_.empty() || stalled) s->close();
+        else s->arm_idle_timer();
+    });
+}
+
+awaitable<void> Http2Session::run() {
+    auto self = shared_from_this();
+    flush();  // our SETTINGS first (the server connection preface)
+    std::array<uint8_t, 16 * 1024> buf;
+    boost::system::error_code ec;
+    while (!closed_) {
+        arm_idle_timer();
+        std::size_t n = co_await stream_->stream.async_read_some(
+            asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+        in_recv_ = true;
+        ssize_t r = nghttp2_session_mem_recv(session_.get(), buf.data(), n);
+        in_recv_ = false;
+        if (r < 0) {
+            P53_LOG(debug, "DoH/2: closing a connection: " << nghttp2_strerror(static_cast<int>(r)));
+            // nghttp2 has queued GOAWAY for protocol errors; let it go out, then close.
+            flush();
+            break;
+        }
+        flush();
+    }
+    idle_timer_.cancel();
+    if (!writing_) close();
+}
+
+void Http2Session::flush() {
+    if (writing_ || closed_ || in_recv_) return;
+    if (!nghttp2_session_want_write(session_.get())) {
+        if (!nghttp2_session_want_read(session_.get())) close();
+        return;
+    }
+    writing_ = true;
+    asio::co_spawn(stream_->stream.get_executor(),
+                   [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+}
+
+awaitable<void> Http2Session::write_loop() {
+    auto self = shared_from_this();
+    std::vector<uint8_t> out;
+    boost::system::error_code ec;
+    while (!closed_) {
+        out.clear();
+        // Gather frames of many streams into one write (one TLS record run, one syscall).
+        while (out.size() < kMaxWriteBatch) {
+            const uint8_t* data = nullptr;
+            ssize_t n = nghttp2_session_mem_send(session_.get(), &data);
+            if (n < 0) {
+                close();
+                break;
+            }
+            if (n == 0) break;
+            out.insert(out.end(), data, data + n);
+        }
+        if (out.empty() || closed_) break;
+        write_started_ = std::chrono::steady_clock::now();
+        co_await asio::async_write(stream_->stream, asio::buffer(out),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) close();
+    }
+    writing_ = false;
+    if (!closed_ && !nghttp2_session_want_read(session_.get()) &&
+        !nghttp2_session_want_write(session_.get()))
+        close();
+}
+
+void Http2Session::handle_request(int32_t id) {
+    Stream& s = streams_.at(id);
+    if (s.body_too_big) {
+        DohDecoded e;
+        e.status = 413;
+        e.error = "DNS message over 65535 bytes";
+        return respond(id, doh_error(e));
+    }
+    HttpRequest req{s.method, s.path, s.content_type,
+                    std::span(reinterpret_cast<const uint8_t*>(s.body.data()), s.body.size())};
+    DohDecoded d = decode_doh_request(req, settings_.doh_path);
+    s.body.clear();
+    s.body.shrink_to_fit();
+    if (d.status != 200) return respond(id, doh_error(d));
+    answer_query(server_, d.query, stream_->stream.get_executor(),
+                 [self = shared_from_this(), id, kind = d.kind](std::span<const uint8_t> reply) {
+                     self->respond(id, doh_answer(kind, reply));
+                 });
+}
+
+void Http2Session::respond(int32_t id, DohResponse response) {
+    auto it = streams_.find(id);
+    if (closed_ || it == streams_.end()) return;  // the client reset the stream meanwhile
+    Stream& s = it->second;
+    s.response = std::move(response);
+    std::string status = std::to_string(s.response.status);
+    std::string length = std::to_string(s.response.body.size());
+    std::vector<nghttp2_nv> nv{header(":status", status),
+                               header("content-type", s.response.content_type),
+                               header("content-length", length)};
+    if (!s.response.cache_control.empty())
+        nv.push_back(header("cache-control", s.response.cache_control));
+    if (!s.response.allow.empty()) nv.push_back(header("allow", s.response.allow));
+    nghttp2_data_provider provider{};
+    provider.read_callback = Http2Callbacks::read_body;
+    // nghttp2 copies the header fields; the body is read from `s` as frames go out.
+    if (nghttp2_submit_response(session_.get(), id, nv.data(), nv.size(), &provider) != 0)
+        nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
+    flush();
+}
+
+}  // namespace port53::transports

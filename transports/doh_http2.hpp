@@ -1,0 +1,60 @@
+// DoH over HTTP/2 (RFC 8484 on RFC 9113) with nghttp2: many concurrent streams on one TLS
+// connection, each a GET or POST answered when its resolution completes, in any order.
+// Limits: SETTINGS_MAX_CONCURRENT_STREAMS, 64 KiB bodies, nghttp2's flood and
+// rapid-reset defences, and a timeout for idle connections and stalled writes.
+#pragma once
+#include <nghttp2/nghttp2.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "resolver/server.hpp"
+#include "transports/doh_response.hpp"
+#include "transports/http_stream.hpp"
+
+namespace port53::transports {
+
+class Http2Session : public std::enable_shared_from_this<Http2Session> {
+public:
+    Http2Session(std::unique_ptr<TlsStream> stream, resolver::Server& server,
+                 const EncryptedSettings& settings);
+    void start();
+
+    // One HTTP/2 stream: the request as it arrives, then the response being sent.
+    struct Stream {
+        std::string method, path, content_type;
+        std::string body;
+        bool body_too_big = false;
+        DohResponse response;
+        std::size_t sent = 0;
+    };
+
+private:
+    struct SessionDeleter {
+        void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
+    };
+    friend struct Http2Callbacks;
+
+    awaitable<void> run();
+    awaitable<void> write_loop();
+    void flush();
+    void arm_idle_timer();
+    void close();
+    void handle_request(int32_t stream_id);
+    void respond(int32_t stream_id, DohResponse response);
+
+    std::unique_ptr<TlsStream> stream_;
+    resolver::Server& server_;
+    const EncryptedSettings& settings_;
+    std::unique_ptr<nghttp2_session, SessionDeleter> session_;
+    std::unordered_map<int32_t, Stream> streams_;
+    boost::asio::steady_timer idle_timer_;
+    std::chrono::steady_clock::time_point write_started_;
+    bool in_recv_ = false;  // nghttp2 forbids sending from inside its receive callbacks
+    bool writing_ = false;
+    bool closed_ = false;
+};
+
+}  // namespace port53::transports

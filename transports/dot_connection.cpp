@@ -1,0 +1,147 @@
+#include "transports/dot_connection.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "resolver/wire/types.hpp"
+#include "transports/encrypted_query.hpp"
+#include "transports/socket_options.hpp"
+
+namespace port53::transports {
+namespace asio = boost::asio;
+
+namespace {
+constexpr std::size_t kMaxUnsent = 1 << 20;
+}  // namespace
+
+DotConnection::DotConnection(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> ctx,
+                             resolver::Server& server, const EncryptedSettings& settings,
+                             std::atomic<std::size_t>& connections)
+    : ctx_(std::move(ctx)),
+      stream_(std::move(socket), *ctx_),
+      server_(server),
+      settings_(settings),
+      slot_(connections),
+      idle_timer_(stream_.get_executor()),
+      slot_timer_(stream_.get_executor()) {}
+
+void DotConnection::start() {
+    set_no_delay(stream_.next_layer().native_handle());
+    asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->run(); },
+                   asio::detached);
+}
+
+void DotConnection::close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    // No TLS close_notify: the peer is either gone, idle or misbehaving, and waiting for
+    // its side of the shutdown would only hold the slot longer.
+    stream_.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.next_layer().close(ignored);
+    idle_timer_.cancel();
+    slot_timer_.cancel();
+}
+
+void DotConnection::arm_idle_timer() {
+    idle_timer_.expires_after(settings_.idle_timeout);
+    idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+        auto conn = weak.lock();
+        if (ec || !conn || conn->closed_ ||
+            conn->idle_timer_.expiry() > std::chrono::steady_clock::now())
+            return;
+        // Idle means nothing to read and nothing owed; a writer stuck this long on a client
+        // that does not read is cut off too.
+        bool stalled = conn->writing_ && std::chrono::steady_clock::now() - conn->write_started_ >=
+                                             conn->settings_.idle_timeout;
+        if ((conn->pending_ == 0 && !conn->writing_) || stalled) conn->close();
+        else conn->arm_idle_timer();
+    });
+}
+
+awaitable<void> DotConnection::run() {
+    auto self = shared_from_this();
+    boost::system::error_code ec;
+    arm_idle_timer();  // bounds the handshake: garbage or silence instead of a ClientHello
+    co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || closed_) {
+        close();
+        co_return;
+    }
+    co_await read_loop();
+}
+
+awaitable<void> DotConnection::read_loop() {
+    std::vector<uint8_t> query;
+    boost::system::error_code ec;
+    auto redirect = asio::redirect_error(asio::use_awaitable, ec);
+    while (!closed_) {
+        arm_idle_timer();
+        uint8_t len[2];
+        co_await asio::async_read(stream_, asio::buffer(len), redirect);
+        if (ec) break;
+        query.resize(wire::load16(len));
+        co_await asio::async_read(stream_, asio::buffer(query), redirect);
+        if (ec) break;
+        idle_timer_.cancel();
+        dispatch(query);
+        while (pending_ >= settings_.max_pipelined && !closed_) {
+            slot_timer_.expires_at(asio::steady_timer::time_point::max());
+            co_await slot_timer_.async_wait(redirect);
+        }
+    }
+    idle_timer_.cancel();
+    if (pending_ == 0 && !writing_) close();
+}
+
+void DotConnection::dispatch(std::span<const uint8_t> query) {
+    ++pending_;
+    answer_query(server_, query, stream_.get_executor(),
+                 [self = shared_from_this()](std::span<const uint8_t> reply) {
+                     --self->pending_;
+                     self->slot_timer_.cancel();
+                     self->queue_reply(reply);
+                 });
+}
+
+void DotConnection::queue_reply(std::span<const uint8_t> reply) {
+    if (closed_ || reply.empty()) return;
+    // A client that keeps sending but never reads would grow this without end.
+    if (out_.size() > kMaxUnsent) return close();
+    uint8_t len[2];
+    wire::store16(len, static_cast<uint16_t>(reply.size()));
+    out_.insert(out_.end(), len, len + 2);
+    out_.insert(out_.end(), reply.begin(), reply.end());
+    if (!writing_) {
+        writing_ = true;
+        asio::co_spawn(stream_.get_executor(),
+                       [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+    }
+}
+
+awaitable<void> DotConnection::write_loop() {
+    auto self = shared_from_this();
+    boost::system::error_code ec;
+    std::vector<uint8_t> batch;
+    // Everything queued goes out in one write: pipelined answers share TLS records and
+    // segments instead of one round of each per answer.
+    while (!out_.empty() && !closed_) {
+        batch.swap(out_);
+        out_.clear();
+        write_started_ = std::chrono::steady_clock::now();
+        co_await asio::async_write(stream_, asio::buffer(batch),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            close();
+            break;
+        }
+    }
+    writing_ = false;
+}
+
+}  // namespace port53::transports

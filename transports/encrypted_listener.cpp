@@ -1,0 +1,82 @@
+#include "transports/encrypted_listener.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "resolver/log.hpp"
+#include "transports/doh_http1.hpp"
+#include "transports/doh_http2.hpp"
+#include "transports/dot_connection.hpp"
+#include "transports/socket_options.hpp"
+
+namespace port53::transports {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// TLS handshake, then HTTP/2 or HTTP/1.1 as ALPN decided (no ALPN: HTTP/1.1).
+awaitable<void> start_doh(std::unique_ptr<TlsStream> s, resolver::Server& server,
+                          const EncryptedSettings& settings, asio::ip::address peer) {
+    if (!co_await tls_handshake(*s, settings.idle_timeout)) co_return;
+    if (negotiated_alpn(s->stream.native_handle()) == "h2")
+        std::make_shared<Http2Session>(std::move(s), server, settings)->start();
+    else
+        std::make_shared<Http1Session<TlsStream>>(std::move(s), server, settings, peer)->start();
+}
+
+}  // namespace
+
+EncryptedListener::EncryptedListener(asio::io_context& io, const tcp::endpoint& ep, Frontend kind,
+                                     resolver::Server& server, const TlsContext* tls,
+                                     const EncryptedSettings& settings,
+                                     std::atomic<std::size_t>& connections)
+    : acceptor_(io), kind_(kind), server_(server), tls_(tls), settings_(settings),
+      connections_(connections) {
+    acceptor_.open(ep.protocol());
+    prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void EncryptedListener::start() { accept(); }
+
+void EncryptedListener::accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) serve(std::move(socket));
+        accept();
+    });
+}
+
+void EncryptedListener::serve(tcp::socket socket) {
+    if (connections_.load() >= settings_.max_connections) {
+        P53_LOG(warning, "DoT/DoH connection limit reached; refusing a connection");
+        return;  // the socket closes as it goes out of scope
+    }
+    set_no_delay(socket.native_handle());
+    boost::system::error_code ec;
+    asio::ip::address peer = socket.remote_endpoint(ec).address();
+    if (ec) return;
+    switch (kind_) {
+        case Frontend::dot:
+            std::make_shared<DotConnection>(std::move(socket), tls_->current(), server_, settings_,
+                                            connections_)
+                ->start();
+            break;
+        case Frontend::doh: {
+            auto s = std::make_unique<TlsStream>(std::move(socket), tls_->current(), connections_);
+            auto ex = s->stream.get_executor();
+            asio::co_spawn(ex, start_doh(std::move(s), server_, settings_, peer), asio::detached);
+            break;
+        }
+        case Frontend::doh_plain:
+            std::make_shared<Http1Session<PlainStream>>(
+                std::make_unique<PlainStream>(std::move(socket), connections_), server_, settings_,
+                peer)
+                ->start();
+            break;
+    }
+}
+
+}  // namespace port53::transports

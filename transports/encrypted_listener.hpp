@@ -1,0 +1,36 @@
+// Accepts connections for one DoT, DoH (TLS) or plain-HTTP DoH address on one worker
+// (SO_REUSEPORT: every worker has its own acceptor) and hands each to its session type.
+#pragma once
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "resolver/server.hpp"
+#include "transports/encrypted_settings.hpp"
+#include "transports/tls_context.hpp"
+
+namespace port53::transports {
+
+enum class Frontend { dot, doh, doh_plain };
+
+class EncryptedListener {
+public:
+    // `tls` is null for doh_plain. `connections` counts over all encrypted listeners.
+    EncryptedListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
+                      Frontend kind, resolver::Server& server, const TlsContext* tls,
+                      const EncryptedSettings& settings, std::atomic<std::size_t>& connections);
+    void start();
+
+private:
+    void accept();
+    void serve(boost::asio::ip::tcp::socket socket);
+
+    boost::asio::ip::tcp::acceptor acceptor_;
+    Frontend kind_;
+    resolver::Server& server_;
+    const TlsContext* tls_;
+    const EncryptedSettings& settings_;
+    std::atomic<std::size_t>& connections_;
+};
+
+}  // namespace port53::transports

@@ -1,0 +1,41 @@
+#include "transports/encrypted_query.hpp"
+
+#include <vector>
+
+#include "transports/edns_padding.hpp"
+
+namespace port53::transports {
+
+namespace {
+
+void deliver(bool pad, std::span<const uint8_t> answer, const resolver::Server::Done& reply) {
+    if (!pad || answer.empty()) return reply(answer);
+    std::vector<uint8_t> padded(answer.begin(), answer.end());
+    pad_reply(padded);
+    reply(padded);
+}
+
+}  // namespace
+
+bool answer_query(resolver::Server& server, std::span<const uint8_t> query,
+                  const boost::asio::any_io_executor& ex, resolver::Server::Done reply) {
+    thread_local std::vector<uint8_t> scratch(65535);
+    bool pad = has_padding_option(query);
+    std::size_t len = 0;
+    switch (server.handle_fast(query, scratch, len, resolver::ClientTransport::stream)) {
+        case resolver::Server::Fast::answered:
+            deliver(pad, std::span(scratch.data(), len), reply);
+            return true;
+        case resolver::Server::Fast::drop:
+            reply({});
+            return true;
+        case resolver::Server::Fast::resolve: break;
+    }
+    server.handle_slow(query, resolver::ClientTransport::stream, ex,
+                       [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
+                           deliver(pad, answer, reply);
+                       });
+    return false;
+}
+
+}  // namespace port53::transports

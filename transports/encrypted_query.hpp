@@ -1,0 +1,17 @@
+// The one way encrypted front-ends (DoT, DoH) hand a DNS query to the resolver: cache hits
+// and bad queries answered at once, the rest when resolved; answers padded (RFC 8467) when
+// the query carried padding.
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <span>
+
+#include "resolver/server.hpp"
+
+namespace port53::transports {
+
+// Calls `reply` exactly once: before returning (returns true) or later on `ex` (returns
+// false). An empty span means "send nothing" (the query was a response, or unreadable).
+bool answer_query(resolver::Server& server, std::span<const uint8_t> query,
+                  const boost::asio::any_io_executor& ex, resolver::Server::Done reply);
+
+}  // namespace port53::transports

@@ -1,0 +1,33 @@
+// Settings shared by the encrypted front-ends (DoT, DoH) and the plain-HTTP DoH listener,
+// and the connection count they share.
+#pragma once
+#include <atomic>
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace port53::transports {
+
+struct EncryptedSettings {
+    std::chrono::milliseconds idle_timeout{30'000};  // also bounds handshakes and stalled writes
+    std::size_t max_connections = 1024;              // over all workers and listeners
+    std::size_t max_pipelined = 128;                 // DoT queries resolving per connection
+    uint32_t max_streams = 100;                      // HTTP/2 concurrent streams per connection
+    std::string doh_path = "/dns-query";
+    std::vector<boost::asio::ip::address> trusted_proxies;  // may set X-Forwarded-For
+};
+
+// Counts a connection for as long as it lives.
+class ConnectionSlot {
+public:
+    explicit ConnectionSlot(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
+    ~ConnectionSlot() { --count_; }
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+
+private:
+    std::atomic<std::size_t>& count_;
+};
+
+}  // namespace port53::transports
