@@ -1,5 +1,6 @@
 #include "conf/config.hpp"
 
+#include "resolver/acl.hpp"
 #include "resolver/wire/name.hpp"
 
 #include <arpa/inet.h>
@@ -33,6 +34,8 @@ const Setting kSettings[] = {
     {"server", "tcp_max_connections", &Config::tcp_max_connections, 1, 1'000'000, "Open TCP connections over all workers."},
     {"server", "tcp_max_pipelined", &Config::tcp_max_pipelined, 1, 65'535, "Queries resolving at once on one TCP connection."},
     {"server", "edns_buffer_size", &Config::edns_buffer_size, 512, 4096, "Largest UDP answer sent and EDNS size advertised (RFC 6891)."},
+    {"server", "access_control", &Config::access_control, 0, 0, "Client networks and what they get: \"NET/LEN allow|refuse|deny\" (deny drops). The most specific match wins; unmatched clients are refused."},
+    {"server", "max_inflight", &Config::max_inflight, 1, 1'000'000, "Distinct questions resolving at once; beyond it new ones get SERVFAIL."},
     {"cache", "size_mb", &Config::cache_size_mb, 1, 1'048'576, "Memory bound of all caches together, MiB."},
     {"cache", "min_ttl", &Config::min_ttl, 0, 86'400, "Lower bound on cached TTLs, seconds."},
     {"cache", "max_ttl", &Config::max_ttl, 1, 604'800, "Upper bound on cached TTLs, seconds."},
@@ -156,6 +159,11 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
         if (!ip.empty() && inet_pton(af, ip.c_str(), buf) != 1)
             fail(where, line_of(path), std::string(path) + " is not an IP address: " + ip);
     };
+    try {
+        resolver::Acl::parse(cfg.access_control);
+    } catch (const std::invalid_argument& e) {
+        fail(where, line_of("server.access_control"), e.what());
+    }
     for (const auto& nta : cfg.negative_trust_anchors)
         if (!wire::Name::from_text(nta))
             fail(where, line_of("resolver.negative_trust_anchors"), "not a domain name: " + nta);

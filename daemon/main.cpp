@@ -134,7 +134,11 @@ int run(const conf::Config& cfg) {
     resolver::Infra infra(infra_settings);
     resolver::AsioNetwork network(source_address(cfg.outgoing_v4), source_address(cfg.outgoing_v6));
     resolver::Engine engine(engine_settings(cfg), hints, rrsets, infra, network, clock);
-    resolver::Server server({static_cast<uint16_t>(cfg.edns_buffer_size)}, engine, answers, clock);
+    resolver::ServerSettings server_settings;
+    server_settings.edns_buffer_size = static_cast<uint16_t>(cfg.edns_buffer_size);
+    server_settings.acl = resolver::Acl::parse(cfg.access_control);
+    server_settings.max_inflight = static_cast<std::size_t>(cfg.max_inflight);
+    resolver::Server server(server_settings, engine, answers, clock);
 
     transports::TcpSettings tcp_settings;
     tcp_settings.idle_timeout = std::chrono::milliseconds(cfg.tcp_idle_timeout_ms);

@@ -84,10 +84,18 @@ std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t
 }
 
 Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
-                                 std::size_t& out_len, ClientTransport t) {
+                                 std::size_t& out_len, ClientTransport t, const sockaddr* client) {
+    AclAction access = settings_.acl.check(client);
+    if (access == AclAction::deny) return Fast::drop;
     QueryView q;
     QueryCheck check = parse_query(query, q);
     if (check == QueryCheck::drop) return Fast::drop;
+    if (access == AclAction::refuse) {
+        // Strangers get REFUSED for a readable query and nothing for garbage.
+        if (check != QueryCheck::ok) return Fast::drop;
+        out_len = reply_with_rcode(q, query, rcode::REFUSED, out, t);
+        return out_len ? Fast::answered : Fast::drop;
+    }
     if (check != QueryCheck::ok) {
         uint16_t rc = check == QueryCheck::notimp    ? rcode::NOTIMP
                       : check == QueryCheck::badvers ? rcode::BADVERS
@@ -129,6 +137,12 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
     std::string key(cache::AnswerKey(q).view());
     {
         std::lock_guard lock(inflight_mutex_);
+        if (inflight_.size() >= settings_.max_inflight && !inflight_.contains(key)) {
+            // Overloaded: shed the new question rather than let memory grow without bound.
+            std::vector<uint8_t> reply = error_response(query, rcode::SERVFAIL);
+            done(reply);
+            return;
+        }
         auto [it, first] = inflight_.try_emplace(key);
         it->second.push_back(Waiter{{query.begin(), query.end()}, t, ex, std::move(done)});
         if (!first) return;

@@ -12,6 +12,7 @@
 
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
+#include "resolver/acl.hpp"
 #include "resolver/engine/engine.hpp"
 
 namespace port53::resolver {
@@ -28,6 +29,8 @@ enum class ClientTransport { udp, stream };  // stream: TCP, and later DoT/DoH
 
 struct ServerSettings {
     uint16_t edns_buffer_size = 1232;  // the most we send over UDP, and what we advertise
+    Acl acl = Acl::parse({"0.0.0.0/0 allow", "::/0 allow"});
+    std::size_t max_inflight = 10'000;  // distinct questions being resolved at once
 };
 
 class Server {
@@ -38,8 +41,9 @@ public:
     enum class Fast { answered, drop, resolve };
     // Writes an answer into `out` (length in `out_len`) for cache hits and bad queries.
     // `out` must hold at least 65535 bytes for stream transports and edns_buffer_size for UDP.
+    // `client` (null: trusted, e.g. a proxy already checked) is matched against the ACL.
     Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t);
+                     ClientTransport t, const sockaddr* client = nullptr);
 
     // Called with the reply (empty: send nothing), on `ex`.
     using Done = std::function<void(std::span<const uint8_t>)>;

@@ -1,5 +1,7 @@
 #include "transports/tcp_connection.hpp"
 
+#include <cstring>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
@@ -28,6 +30,9 @@ TcpConnection::~TcpConnection() { --connections_; }
 
 void TcpConnection::start() {
     set_no_delay(socket_.native_handle());
+    boost::system::error_code ec;
+    auto remote = socket_.remote_endpoint(ec);
+    if (!ec) std::memcpy(&peer_, remote.data(), remote.size());
     asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
                    asio::detached);
 }
@@ -82,7 +87,8 @@ awaitable<void> TcpConnection::read_loop() {
 void TcpConnection::dispatch(std::span<const uint8_t> query) {
     thread_local std::vector<uint8_t> scratch(65535);
     std::size_t len = 0;
-    auto r = server_.handle_fast(query, scratch, len, resolver::ClientTransport::stream);
+    auto r = server_.handle_fast(query, scratch, len, resolver::ClientTransport::stream,
+                                 reinterpret_cast<const sockaddr*>(&peer_));
     if (r == resolver::Server::Fast::answered) {
         queue_reply(std::span(scratch.data(), len));
     } else if (r == resolver::Server::Fast::resolve) {

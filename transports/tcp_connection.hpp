@@ -39,6 +39,7 @@ private:
     bool writing_ = false;
     bool closed_ = false;
     std::size_t pending_ = 0;
+    sockaddr_storage peer_{};  // for the access check of every query
 };
 
 }  // namespace port53::transports

@@ -113,6 +113,11 @@ awaitable<void> Engine::validate_step(Step& step, const Name& qname, uint16_t qt
     step.security = v.security;
     step.ede = v.ede;
     step.ttl_cap = v.ttl_cap;
+    // Secure data is not handed out for longer than its signatures (and their original
+    // TTL) vouch for it.
+    if (v.is_secure())
+        for (auto* part : {&step.records, &step.authority})
+            for (auto& r : *part) r.ttl = std::min(r.ttl, v.ttl_cap);
     if (v.security == Security::bogus)
         P53_LOG(info, "bogus: " << qname.to_text() << "/" << qtype << ": " << v.why);
 }

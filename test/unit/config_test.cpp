@@ -62,3 +62,10 @@ TEST_CASE("the reference lists every setting with its default", "[config]") {
           std::string::npos);
     CHECK(ref.find("`resolver.allow_loopback_upstream` | boolean | `false`") != std::string::npos);
 }
+
+TEST_CASE("access rules are checked with their line", "[config]") {
+    CHECK(error_of("[server]\naccess_control = [\"10.0.0.0/33 allow\"]\n")
+              .rfind("test.toml:2: bad prefix length", 0) == 0);
+    CHECK(error_of("[server]\naccess_control = [\"10.0.0.0/8 maybe\"]\n")
+              .rfind("test.toml:2: access rule needs allow, refuse or deny", 0) == 0);
+}
