@@ -18,6 +18,8 @@ struct Head {
     uint16_t n_ttl;
     uint16_t question_end;  // the body is placed at this offset in the reply
     uint16_t ede;           // Extended DNS Error info-code, 0xFFFF for none
+    uint32_t ttl;           // lifetime when stored, for prefetch
+    uint8_t refreshing;     // a prefetch was started for this entry
 };
 constexpr std::size_t kOptSize = 11;
 constexpr std::size_t kEdeOptionSize = 6;  // code 15, length 2, info-code
@@ -48,25 +50,27 @@ StoredAnswer make_stored_answer(std::span<const uint8_t> msg, std::span<const ui
     h.ede = ede;
     StoredAnswer out;
     out.blob.resize(sizeof(Head) + ttl_offsets.size_bytes() + msg.size() - h.question_end);
-    std::memcpy(out.blob.data(), &h, sizeof h);
     std::memcpy(out.blob.data() + sizeof h, ttl_offsets.data(), ttl_offsets.size_bytes());
     std::memcpy(out.blob.data() + sizeof h + ttl_offsets.size_bytes(), msg.data() + h.question_end,
                 msg.size() - h.question_end);
     uint32_t ttl = UINT32_MAX;
     for (uint16_t off : ttl_offsets) ttl = std::min(ttl, load32(&msg[off]));
     out.ttl = ttl_offsets.empty() ? 0 : ttl;
+    h.ttl = out.ttl;
+    std::memcpy(out.blob.data(), &h, sizeof h);
     return out;
 }
 
 std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
                          std::span<const uint8_t> query, std::span<uint8_t> out,
-                         const ReplyLimits& limits, uint32_t now) {
+                         const ReplyLimits& limits, uint32_t now, const StaleReply* stale) {
     Head h;
     std::memcpy(&h, blob.data(), sizeof h);
     const auto* offsets = blob.data() + sizeof h;
     const uint8_t* body = offsets + h.n_ttl * sizeof(uint16_t);
     std::size_t body_len = blob.size() - (body - blob.data());
     if (h.question_end != q.question_end) return 0;  // keys match, so this means a bug
+    if (stale) h.ede = 3;  // Stale Answer (RFC 8914 §4.4)
     bool with_ede = q.edns && h.ede != 0xFFFF;
     std::size_t opt = q.edns ? kOptSize + (with_ede ? kEdeOptionSize : 0) : 0;
     std::size_t full = h.question_end + body_len + opt;
@@ -91,7 +95,7 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
             uint16_t off;
             std::memcpy(&off, offsets + i * sizeof off, sizeof off);
             uint32_t ttl = load32(p + off);
-            store32(p + off, ttl > age ? ttl - age : 0);
+            store32(p + off, stale ? stale->ttl : ttl > age ? ttl - age : 0);
         }
         pos += body_len;
     }
@@ -118,11 +122,31 @@ void AnswerCache::store(std::string_view key, const StoredAnswer& a, uint32_t no
 
 std::size_t AnswerCache::answer(const AnswerKey& key, const QueryView& q,
                                 std::span<const uint8_t> query, std::span<uint8_t> out,
-                                const ReplyLimits& limits, uint32_t now) {
+                                const ReplyLimits& limits, uint32_t now, bool* refresh) {
     std::size_t n = 0;
-    lru_.visit(key.view(), [&](std::span<const uint8_t> blob, uint32_t expires) {
+    lru_.visit(key.view(), [&](std::span<uint8_t> blob, uint32_t expires) {
         if (expires <= now) return false;
         n = render_reply(blob, q, query, out, limits, now);
+        auto* head = reinterpret_cast<Head*>(blob.data());
+        // Popular entries are refreshed in their last tenth of life (like Unbound's prefetch).
+        if (refresh && head->ttl >= 10 && uint64_t{expires - now} * 10 <= head->ttl &&
+            !head->refreshing) {
+            head->refreshing = 1;
+            *refresh = true;
+        }
+        return n != 0;
+    });
+    return n;
+}
+
+std::size_t AnswerCache::answer_stale(std::string_view key, const QueryView& q,
+                                      std::span<const uint8_t> query, std::span<uint8_t> out,
+                                      const ReplyLimits& limits, uint32_t now, uint32_t max_stale,
+                                      const StaleReply& stale) {
+    std::size_t n = 0;
+    lru_.visit(key, [&](std::span<uint8_t> blob, uint32_t expires) {
+        if (expires + max_stale <= now) return false;
+        n = render_reply(blob, q, query, out, limits, now, &stale);
         return n != 0;
     });
     return n;

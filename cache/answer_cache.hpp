@@ -37,10 +37,16 @@ struct ReplyLimits {
     uint16_t our_udp_size;     // advertised in our OPT
 };
 
+// Serving expired data (RFC 8767): every TTL becomes `ttl` and EDE 3 (Stale Answer) is added.
+struct StaleReply {
+    uint32_t ttl = 30;
+};
+
 // Render the reply for `query` into `out`; returns its length (0 if `out` is too small).
 std::size_t render_reply(std::span<const uint8_t> blob, const wire::QueryView& q,
                          std::span<const uint8_t> query, std::span<uint8_t> out,
-                         const ReplyLimits& limits, uint32_t now);
+                         const ReplyLimits& limits, uint32_t now,
+                         const StaleReply* stale = nullptr);
 
 class AnswerCache {
 public:
@@ -51,9 +57,16 @@ public:
         store(key.view(), a, now);
     }
     // Renders the cached answer for `q` into `out`; 0 on a miss or an expired entry.
+    // Sets `*refresh` (once per entry) when the entry is in the last tenth of its life,
+    // so the caller can prefetch it before clients see a miss.
     std::size_t answer(const AnswerKey& key, const wire::QueryView& q,
                        std::span<const uint8_t> query, std::span<uint8_t> out,
-                       const ReplyLimits& limits, uint32_t now);
+                       const ReplyLimits& limits, uint32_t now, bool* refresh = nullptr);
+    // An expired answer no older than `max_stale` seconds past expiry, rendered stale.
+    std::size_t answer_stale(std::string_view key, const wire::QueryView& q,
+                             std::span<const uint8_t> query, std::span<uint8_t> out,
+                             const ReplyLimits& limits, uint32_t now, uint32_t max_stale,
+                             const StaleReply& stale);
 
     std::size_t bytes() const { return lru_.bytes(); }
     std::size_t entries() const { return lru_.entries(); }

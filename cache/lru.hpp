@@ -20,7 +20,7 @@ public:
     ShardedLru(std::size_t max_bytes, std::size_t shards);
 
     // Calls visit(value, expires_at) under the shard lock if the key is present and moves the
-    // entry to the front. Returns what visit returned, or false on a miss. No allocation.
+    // entry to the front; visit may change the value's bytes in place (not its size). Returns what visit returned, or false on a miss. No allocation.
     template <typename Visit>
     bool visit(std::string_view key, Visit&& visit) {
         Shard& s = shard_for(key);
@@ -28,8 +28,8 @@ public:
         auto it = s.index.find(key);
         if (it == s.index.end()) return false;
         s.order.splice(s.order.begin(), s.order, it->second);
-        const Entry& e = *it->second;
-        return visit(std::span<const uint8_t>(e.value), e.expires_at);
+        Entry& e = *it->second;
+        return visit(std::span<uint8_t>(e.value), e.expires_at);
     }
 
     // Inserts or replaces. If `replace_if` is given it is asked, under the lock, whether an

@@ -27,6 +27,10 @@ struct Config {
     int64_t min_ttl = 0;
     int64_t max_ttl = 86'400;
     int64_t max_negative_ttl = 3600;
+    bool prefetch = true;
+    bool serve_stale = true;
+    int64_t max_stale = 86'400;
+    int64_t stale_ttl = 30;
     // [resolver]
     std::string root_hints;    // empty: built-in IANA hints
     std::string trust_anchor;  // empty: built-in root anchors

@@ -138,6 +138,10 @@ int run(const conf::Config& cfg) {
     server_settings.edns_buffer_size = static_cast<uint16_t>(cfg.edns_buffer_size);
     server_settings.acl = resolver::Acl::parse(cfg.access_control);
     server_settings.max_inflight = static_cast<std::size_t>(cfg.max_inflight);
+    server_settings.prefetch = cfg.prefetch;
+    server_settings.serve_stale = cfg.serve_stale;
+    server_settings.max_stale = static_cast<uint32_t>(cfg.max_stale);
+    server_settings.stale_ttl = static_cast<uint32_t>(cfg.stale_ttl);
     resolver::Server server(server_settings, engine, answers, clock);
 
     transports::TcpSettings tcp_settings;
@@ -212,7 +216,11 @@ int run(const conf::Config& cfg) {
     if (!cfg.doh_http_listen.empty())
         P53_LOG(info, "plain-HTTP DoH on " << cfg.doh_http_listen.size() << " address(es)");
     std::vector<std::thread> workers;
-    for (std::size_t i = 1; i < threads; ++i) workers.emplace_back([&, i] { contexts[i]->run(); });
+    for (std::size_t i = 1; i < threads; ++i) workers.emplace_back([&, i] {
+            resolver::Server::bind_worker_thread(contexts[i]->get_executor());
+            contexts[i]->run();
+        });
+    resolver::Server::bind_worker_thread(contexts.front()->get_executor());
     contexts.front()->run();
     for (auto& c : contexts) c->stop();
     for (auto& w : workers) w.join();

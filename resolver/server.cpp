@@ -15,6 +15,7 @@ using namespace wire;
 namespace {
 
 constexpr std::size_t kStreamMax = 65535;
+thread_local std::optional<asio::any_io_executor> t_worker;
 constexpr uint32_t kAnyTtl = 3600;
 
 Name lowered_qname(const QueryView& q) {
@@ -108,8 +109,13 @@ Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8
     }
     uint32_t now = clock_.now();
     cache::AnswerKey key(q);
-    out_len = answers_.answer(key, q, query, out, limits(q, t), now);
-    if (out_len) return Fast::answered;
+    bool refresh = false;
+    out_len = answers_.answer(key, q, query, out, limits(q, t), now,
+                              settings_.prefetch ? &refresh : nullptr);
+    if (out_len) {
+        if (refresh) start_prefetch(q);
+        return Fast::answered;
+    }
 
     if (q.qtype == type::OPT) {
         out_len = reply_with_rcode(q, query, rcode::FORMERR, out, t);
@@ -149,15 +155,32 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
     }
     asio::co_spawn(ex,
                    resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
-                                     ClientBits::of(q)),
+                                     ClientBits::of(q), false),
+                   asio::detached);
+}
+
+void Server::bind_worker_thread(asio::any_io_executor ex) { t_worker = std::move(ex); }
+
+void Server::start_prefetch(const QueryView& q) {
+    if (!t_worker) return;
+    std::string key(cache::AnswerKey(q).view());
+    {
+        std::lock_guard lock(inflight_mutex_);
+        if (inflight_.size() >= settings_.max_inflight) return;
+        // Nobody waits on a prefetch; if clients join, they are answered with it.
+        if (!inflight_.try_emplace(key).second) return;
+    }
+    asio::co_spawn(*t_worker,
+                   resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
+                                     ClientBits::of(q), true),
                    asio::detached);
 }
 
 awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uint16_t qtype,
-                                          uint16_t qclass, ClientBits bits) {
+                                          uint16_t qclass, ClientBits bits, bool refresh) {
     Outcome outcome;
     try {
-        outcome = co_await engine_.resolve(qname, qtype, qclass);
+        outcome = co_await engine_.resolve(qname, qtype, qclass, refresh);
     } catch (const std::exception& e) {
         P53_LOG(error, "resolving " << qname.to_text() << " failed: " << e.what());
         outcome = Outcome{rcode::SERVFAIL, {}, {}};
@@ -178,18 +201,26 @@ awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uint16_t 
             inflight_.erase(it);
         }
     }
+    // When the authorities failed us, an expired answer beats SERVFAIL (RFC 8767).
+    bool try_stale = settings_.serve_stale && outcome.rcode == rcode::SERVFAIL &&
+                     outcome.security != Security::bogus;
     for (auto& w : waiters) {
         auto ex = w.ex;
-        asio::post(ex, [this, w = std::move(w), answer]() { reply_to(w, answer); });
+        asio::post(ex, [this, w = std::move(w), answer, try_stale]() { reply_to(w, answer, try_stale); });
     }
 }
 
-void Server::reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer) {
+void Server::reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer,
+                      bool try_stale) {
     QueryView q;
     if (parse_query(w.query, q) != QueryCheck::ok) return w.done({});
     cache::ReplyLimits l = limits(q, w.transport);
     std::vector<uint8_t> out(l.max_size);
-    std::size_t n = cache::render_reply(answer->blob, q, w.query, out, l, clock_.now());
+    std::size_t n = 0;
+    if (try_stale)
+        n = answers_.answer_stale(cache::AnswerKey(q).view(), q, w.query, out, l, clock_.now(),
+                                  settings_.max_stale, cache::StaleReply{settings_.stale_ttl});
+    if (n == 0) n = cache::render_reply(answer->blob, q, w.query, out, l, clock_.now());
     w.done(std::span<const uint8_t>(out.data(), n));
 }
 

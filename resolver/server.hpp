@@ -31,6 +31,10 @@ struct ServerSettings {
     uint16_t edns_buffer_size = 1232;  // the most we send over UDP, and what we advertise
     Acl acl = Acl::parse({"0.0.0.0/0 allow", "::/0 allow"});
     std::size_t max_inflight = 10'000;  // distinct questions being resolved at once
+    bool prefetch = true;               // refresh popular answers before they expire
+    bool serve_stale = true;            // RFC 8767: expired answers when authorities fail
+    uint32_t max_stale = 86'400;        // how long past expiry an answer may still serve
+    uint32_t stale_ttl = 30;
 };
 
 class Server {
@@ -54,6 +58,10 @@ public:
 
     std::size_t inflight() const;
 
+    // Each worker thread names its executor once, for background work (prefetch) that
+    // starts on the hot path.
+    static void bind_worker_thread(boost::asio::any_io_executor ex);
+
 private:
     struct Waiter {
         std::vector<uint8_t> query;
@@ -65,8 +73,10 @@ private:
     std::size_t reply_with_rcode(const wire::QueryView& q, std::span<const uint8_t> query,
                                  uint16_t rcode, std::span<uint8_t> out, ClientTransport t);
     awaitable<void> resolve_and_reply(std::string key, wire::Name qname, uint16_t qtype,
-                                      uint16_t qclass, ClientBits bits);
-    void reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer);
+                                      uint16_t qclass, ClientBits bits, bool refresh);
+    void reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer,
+                  bool try_stale);
+    void start_prefetch(const wire::QueryView& q);
 
     ServerSettings settings_;
     Engine& engine_;

@@ -31,11 +31,11 @@ bool Engine::out_of_budget(const Budget& b) const {
     return b.upstream_queries_left <= 0 || std::chrono::steady_clock::now() >= b.deadline;
 }
 
-awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qclass) {
+awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qclass, bool refresh) {
     Budget budget;
     budget.upstream_queries_left = settings_.max_upstream_queries;
     budget.deadline = std::chrono::steady_clock::now() + settings_.query_timeout;
-    Outcome out = co_await resolve_chain(qname, qtype, qclass, budget);
+    Outcome out = co_await resolve_chain(qname, qtype, qclass, budget, refresh);
     P53_LOG(debug, "resolved " << qname.to_text() << "/" << qtype << " rcode=" << out.rcode
                                << " answers=" << out.answer.size() << " queries="
                                << settings_.max_upstream_queries - budget.upstream_queries_left);
@@ -85,13 +85,14 @@ std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16
 }
 
 awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qclass,
-                                         Budget& budget) {
+                                         Budget& budget, bool refresh) {
     Outcome out;
     Name name = qname;
     std::vector<Name> seen{qname};
     int links = 0;
     for (bool first = true;; first = false) {
-        std::optional<Step> step = cached_step(name, qtype, qclass);
+        std::optional<Step> step;
+        if (!(refresh && first)) step = cached_step(name, qtype, qclass);
         if (!step) step = co_await iterate(name, qtype, qclass, budget, true);
         for (auto& r : step->records) {
             if (std::find(out.answer.begin(), out.answer.end(), r) != out.answer.end()) continue;

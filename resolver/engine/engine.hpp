@@ -21,7 +21,9 @@ public:
     Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cache, Infra& infra,
            Network& network, const cache::Clock& clock);
 
-    awaitable<Outcome> resolve(wire::Name qname, uint16_t qtype, uint16_t qclass);
+    // `refresh`: ask the authorities even if the cache still holds the answer (prefetch).
+    awaitable<Outcome> resolve(wire::Name qname, uint16_t qtype, uint16_t qclass,
+                               bool refresh = false);
     const EngineSettings& settings() const { return settings_; }
 
 private:
@@ -35,7 +37,7 @@ private:
     };
 
     awaitable<Outcome> resolve_chain(wire::Name qname, uint16_t qtype, uint16_t qclass,
-                                     Budget& budget);
+                                     Budget& budget, bool refresh = false);
     awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
                             bool validate);
     // DNSSEC (validate.cpp): judge a step from `zone`, and establish zone keys.

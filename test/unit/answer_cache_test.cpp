@@ -63,3 +63,44 @@ TEST_CASE("answers larger than the client's limit are truncated with TC", "[answ
     n = cache::render_reply(answer.blob, v, q, out, {65535, 1232}, clock.now());
     CHECK(parse_message(std::span(out).first(n)).answer.size() == 10);
 }
+
+TEST_CASE("prefetch is signalled once, in the last tenth of an entry's life", "[answer]") {
+    cache::ManualClock clock;
+    cache::AnswerCache c(1 << 20, 4);
+    auto q = query("www.example", type::TXT);
+    QueryView v;
+    REQUIRE(parse_query(q, v) == QueryCheck::ok);
+    cache::AnswerKey key(v);
+    c.store(key, stored("www.example", {rr("www.example", type::TXT, 100, "\x02hi")}, clock.now()),
+            clock.now());
+    std::vector<uint8_t> out(1232);
+    bool refresh = false;
+    clock.advance(50);
+    CHECK(c.answer(key, v, q, out, {1232, 1232}, clock.now(), &refresh) > 0);
+    CHECK_FALSE(refresh);
+    clock.advance(41);
+    CHECK(c.answer(key, v, q, out, {1232, 1232}, clock.now(), &refresh) > 0);
+    CHECK(refresh);
+    refresh = false;
+    CHECK(c.answer(key, v, q, out, {1232, 1232}, clock.now(), &refresh) > 0);
+    CHECK_FALSE(refresh);  // already being refreshed
+}
+
+TEST_CASE("expired answers can be served stale with EDE 3 and a short TTL", "[answer]") {
+    cache::ManualClock clock;
+    cache::AnswerCache c(1 << 20, 4);
+    auto q = query("www.example", type::TXT);
+    QueryView v;
+    REQUIRE(parse_query(q, v) == QueryCheck::ok);
+    cache::AnswerKey key(v);
+    c.store(key, stored("www.example", {rr("www.example", type::TXT, 100, "\x02hi")}, clock.now()),
+            clock.now());
+    clock.advance(500);
+    std::vector<uint8_t> out(1232);
+    CHECK(c.answer(key, v, q, out, {1232, 1232}, clock.now()) == 0);
+    std::size_t n = c.answer_stale(key.view(), v, q, out, {1232, 1232}, clock.now(), 3600, {30});
+    REQUIRE(n > 0);
+    Message m = parse_message(std::span(out).first(n));
+    CHECK(m.answer.at(0).ttl == 30);
+    CHECK(c.answer_stale(key.view(), v, q, out, {1232, 1232}, clock.now(), 300, {30}) == 0);
+}

@@ -135,6 +135,22 @@ class Lab:
         self._wait_ready(timeout)
         return time.time() - t0
 
+    def stop_server(self, server):
+        """Stops one NSD (e.g. to test how resolvers cope with a dead authority)."""
+        sdir = self.path("nsd", server)
+        kill_pidfile(os.path.join(sdir, "nsd.pid"), sdir)
+
+    def start_server(self, server, timeout=10.0):
+        """Starts one NSD again after stop_server() and waits for its zones."""
+        conf = self.path("nsd", server, "nsd.conf")
+        subprocess.run(["nsd", "-c", conf], check=True, capture_output=True)
+        deadline = time.time() + timeout
+        for z in ZONES:
+            while server in z.servers and not soa_ok(SERVERS[server], z.name):
+                if time.time() > deadline:
+                    raise RuntimeError("nsd for %s did not come back" % server)
+                time.sleep(0.05)
+
     def _wait_ready(self, timeout):
         """Every zone on every server must answer SOA before we return."""
         pending = [(s, z.name) for z in ZONES for s in z.servers]

@@ -1,0 +1,102 @@
+"""Resilience (issue 5): serve-stale when authorities fail (RFC 8767) and prefetch of
+popular answers. Each test runs its own port53d on its own address with its own
+config, so timing does not depend on the shared resolver."""
+import subprocess
+import time
+
+import dns.edns
+import dns.exception
+import dns.message
+import dns.query
+import dns.rcode
+import pytest
+
+from conftest import PORT53D, port53d_only
+
+ADDR = "127.53.0.10"
+
+
+@pytest.fixture
+def own_port53d(lab, tmp_path):
+    procs = []
+
+    def start(extra_cache=""):
+        text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
+                                                    'listen = ["%s:53"]' % ADDR)
+        text = text.replace("[cache]\n", "[cache]\n" + extra_cache, 1)
+        conf = tmp_path / "p53.toml"
+        conf.write_text(text)
+        proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        procs.append(proc)
+        for _ in range(100):
+            try:
+                dns.query.udp(dns.message.make_query("lab.", "SOA"), ADDR, timeout=0.2)
+                return
+            except (OSError, dns.exception.Timeout):
+                time.sleep(0.05)
+        pytest.fail("port53d did not start")
+
+    yield start
+    for p in procs:
+        p.terminate()
+        p.wait(5)
+
+
+def ask(name, rdtype="A"):
+    q = dns.message.make_query(name, rdtype, use_edns=0)
+    return dns.query.udp(q, ADDR, timeout=10)
+
+
+def ede_codes(msg):
+    return [o.code for o in msg.options if o.otype == dns.edns.EDE]
+
+
+@port53d_only
+def test_stale_answer_when_the_authority_is_down(lab, own_port53d):
+    own_port53d()
+    first = ask("short.sec.lab.")
+    assert first.rcode() == dns.rcode.NOERROR
+    assert first.answer[0].ttl <= 5
+    lab.stop_server("sec")
+    try:
+        time.sleep(6.5)  # the TTL-5 answer has expired
+        stale = ask("short.sec.lab.")
+        assert stale.rcode() == dns.rcode.NOERROR
+        assert [rr.address for rr in stale.answer[0]] == ["192.0.2.5"]
+        assert stale.answer[0].ttl == 30
+        assert 3 in ede_codes(stale)  # Stale Answer
+        # a name never seen cannot be served stale
+        assert ask("never.sec.lab.").rcode() == dns.rcode.SERVFAIL
+    finally:
+        lab.start_server("sec")
+    fresh = ask("short.sec.lab.")
+    assert fresh.rcode() == dns.rcode.NOERROR and fresh.answer[0].ttl <= 5
+    assert not ede_codes(fresh)
+
+
+@port53d_only
+def test_stale_answers_can_be_switched_off(lab, own_port53d):
+    own_port53d("serve_stale = false\n")
+    assert ask("short.sec.lab.").rcode() == dns.rcode.NOERROR
+    lab.stop_server("sec")
+    try:
+        time.sleep(6.5)
+        assert ask("short.sec.lab.").rcode() == dns.rcode.SERVFAIL
+    finally:
+        lab.start_server("sec")
+
+
+@port53d_only
+def test_prefetch_refreshes_a_popular_answer(lab, own_port53d):
+    # Every TTL capped at 20 s: an answer asked for in its last 2 s is refreshed early.
+    own_port53d("max_ttl = 20\n")
+    t0 = time.time()
+    assert ask("www.sec.lab.").answer[0].ttl == 20
+    time.sleep(max(0, t0 + 19.2 - time.time()))
+    assert ask("www.sec.lab.").answer[0].ttl <= 2  # served from cache, triggers the refresh
+    time.sleep(max(0, t0 + 21.5 - time.time()))
+    # Past the original expiry: without prefetch this would be a fresh fetch with TTL 20.
+    refreshed = ask("www.sec.lab.")
+    assert refreshed.rcode() == dns.rcode.NOERROR
+    assert 14 <= refreshed.answer[0].ttl <= 19
