@@ -22,6 +22,9 @@ struct Config {
         "172.16.0.0/12 allow", "192.168.0.0/16 allow", "100.64.0.0/10 allow",
         "fc00::/7 allow",      "fe80::/10 allow"};
     int64_t max_inflight = 10'000;
+    std::string user;   // drop root to this user after binding (empty: stay)
+    std::string group;  // empty: the user's primary group
+    int64_t drain_timeout_ms = 3000;
     // [cache]
     int64_t cache_size_mb = 64;
     int64_t min_ttl = 0;

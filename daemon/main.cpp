@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -15,6 +16,7 @@
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "conf/config.hpp"
+#include "daemon/privileges.hpp"
 #include "dnssec/trust_anchors.hpp"
 #include "resolver/asio_network.hpp"
 #include "resolver/engine/engine.hpp"
@@ -179,6 +181,8 @@ int run(const conf::Config& cfg) {
         add_encrypted(encrypted, io, cfg.doh_http_listen, transports::Frontend::doh_plain, server,
                       nullptr, enc_settings, enc_connections);
     }
+    // Every socket is bound: root is no longer needed.
+    daemon::drop_privileges(cfg.user, cfg.group);
     for (auto& u : udp) u->start();
     for (auto& t : tcp) t->start();
     for (auto& e : encrypted) e->start();
@@ -201,11 +205,26 @@ int run(const conf::Config& cfg) {
     };
     wait_hup();
 
+    // SIGTERM/SIGINT: take no new questions, let those being resolved finish (bounded),
+    // then stop.
     asio::signal_set signals(*contexts.front(), SIGINT, SIGTERM);
+    asio::steady_timer drain_timer(*contexts.front());
+    auto drain_deadline = std::chrono::steady_clock::now();
+    std::function<void()> drain = [&] {
+        if (server.inflight() == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+            P53_LOG(info, "stopped with " << server.inflight() << " question(s) unanswered");
+            for (auto& c : contexts) c->stop();
+            return;
+        }
+        drain_timer.expires_after(std::chrono::milliseconds(20));
+        drain_timer.async_wait([&](boost::system::error_code) { drain(); });
+    };
     signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec) return;
-        P53_LOG(info, "signal " << sig << ": stopping");
-        for (auto& c : contexts) c->stop();
+        P53_LOG(info, "signal " << sig << ": draining " << server.inflight() << " question(s)");
+        server.begin_drain();
+        drain_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.drain_timeout_ms);
+        drain();
     });
     P53_LOG(info, "listening on " << cfg.listen.size() << " address(es) with " << threads
                                   << " worker(s); root hints: "

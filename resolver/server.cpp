@@ -87,7 +87,7 @@ std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t
 Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
                                  std::size_t& out_len, ClientTransport t, const sockaddr* client) {
     AclAction access = settings_.acl.check(client);
-    if (access == AclAction::deny) return Fast::drop;
+    if (access == AclAction::deny || draining_.load(std::memory_order_relaxed)) return Fast::drop;
     QueryView q;
     QueryCheck check = parse_query(query, q);
     if (check == QueryCheck::drop) return Fast::drop;

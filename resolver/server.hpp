@@ -2,6 +2,7 @@
 // when it can (the hot path), and otherwise starts (or joins) a resolution.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -57,6 +58,8 @@ public:
                      boost::asio::any_io_executor ex, Done done);
 
     std::size_t inflight() const;
+    // Shutting down: new questions are dropped, those in flight still get answers.
+    void begin_drain() { draining_.store(true, std::memory_order_relaxed); }
 
     // Each worker thread names its executor once, for background work (prefetch) that
     // starts on the hot path.
@@ -82,6 +85,7 @@ private:
     Engine& engine_;
     cache::AnswerCache& answers_;
     const cache::Clock& clock_;
+    std::atomic<bool> draining_{false};
     mutable std::mutex inflight_mutex_;
     std::unordered_map<std::string, std::vector<Waiter>> inflight_;
 };
