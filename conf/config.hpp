@@ -25,6 +25,12 @@ struct Config {
     std::string user;   // drop root to this user after binding (empty: stay)
     std::string group;  // empty: the user's primary group
     int64_t drain_timeout_ms = 3000;
+    // [ratelimit] (UDP)
+    int64_t rl_queries_per_second = 0;
+    int64_t rl_responses_per_second = 0;
+    int64_t rl_slip = 2;
+    int64_t rl_ipv4_prefix = 24;
+    int64_t rl_ipv6_prefix = 56;
     // [cache]
     int64_t cache_size_mb = 64;
     int64_t min_ttl = 0;

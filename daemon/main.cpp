@@ -96,6 +96,23 @@ TlsContexts load_tls(const conf::Config& c) {
     return t;
 }
 
+// SIGHUP: new certificate and key for new connections; open ones keep theirs. A bad file
+// is logged and the old certificate stays in use. (After privileges are dropped, the files
+// must be readable by that user.)
+void reload_tls_on_sighup(asio::signal_set& hup, TlsContexts& tls) {
+    hup.async_wait([&hup, &tls](boost::system::error_code ec, int) {
+        if (ec) return;
+        try {
+            if (tls.dot) tls.dot->reload();
+            if (tls.doh) tls.doh->reload();
+            if (tls.dot) P53_LOG(info, "SIGHUP: certificate and key reloaded");
+        } catch (const std::exception& e) {
+            P53_LOG(error, "SIGHUP: keeping the old certificate: " << e.what());
+        }
+        reload_tls_on_sighup(hup, tls);
+    });
+}
+
 // One listener per address for `kind`, on the worker `io`.
 void add_encrypted(std::vector<std::unique_ptr<transports::EncryptedListener>>& out,
                    asio::io_context& io, const std::vector<std::string>& addrs,
@@ -144,6 +161,11 @@ int run(const conf::Config& cfg) {
     server_settings.serve_stale = cfg.serve_stale;
     server_settings.max_stale = static_cast<uint32_t>(cfg.max_stale);
     server_settings.stale_ttl = static_cast<uint32_t>(cfg.stale_ttl);
+    server_settings.rate_limit.queries_per_second = static_cast<uint32_t>(cfg.rl_queries_per_second);
+    server_settings.rate_limit.responses_per_second = static_cast<uint32_t>(cfg.rl_responses_per_second);
+    server_settings.rate_limit.slip = static_cast<uint32_t>(cfg.rl_slip);
+    server_settings.rate_limit.ipv4_prefix = static_cast<uint8_t>(cfg.rl_ipv4_prefix);
+    server_settings.rate_limit.ipv6_prefix = static_cast<uint8_t>(cfg.rl_ipv6_prefix);
     resolver::Server server(server_settings, engine, answers, clock);
 
     transports::TcpSettings tcp_settings;
@@ -187,23 +209,8 @@ int run(const conf::Config& cfg) {
     for (auto& t : tcp) t->start();
     for (auto& e : encrypted) e->start();
 
-    // SIGHUP: new certificate and key for new connections; open ones keep theirs. A bad
-    // file is logged and the old certificate stays in use.
     asio::signal_set hup(*contexts.front(), SIGHUP);
-    std::function<void()> wait_hup = [&] {
-        hup.async_wait([&](boost::system::error_code ec, int) {
-            if (ec) return;
-            try {
-                if (tls.dot) tls.dot->reload();
-                if (tls.doh) tls.doh->reload();
-                P53_LOG(info, "SIGHUP: certificate reloaded from " << cfg.tls_certificate);
-            } catch (const std::exception& e) {
-                P53_LOG(error, "SIGHUP: keeping the old certificate: " << e.what());
-            }
-            wait_hup();
-        });
-    };
-    wait_hup();
+    reload_tls_on_sighup(hup, tls);
 
     // SIGTERM/SIGINT: take no new questions, let those being resolved finish (bounded),
     // then stop.

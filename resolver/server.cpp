@@ -22,6 +22,21 @@ Name lowered_qname(const QueryView& q) {
     return Name::from_wire(std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len));
 }
 
+// RRL's "slip": the same reply cut to header and question with TC set, so a real client
+// retries over TCP; returns the new length.
+std::size_t truncate_to_question(std::span<uint8_t> reply) {
+    std::size_t pos = kHeaderSize;
+    try {
+        read_name(reply, pos);
+    } catch (const WireError&) {
+        return kHeaderSize;
+    }
+    store16(&reply[2], load16(&reply[2]) | flag::TC);
+    store16(&reply[4], 1);
+    for (std::size_t at : {6u, 8u, 10u}) store16(&reply[at], 0);
+    return std::min(pos + 4, reply.size());
+}
+
 bool is_zone_transfer_or_meta(uint16_t t) {
     return t == type::AXFR || t == type::IXFR || t == 253 || t == 254;  // MAILB, MAILA
 }
@@ -69,7 +84,11 @@ cache::StoredAnswer render_outcome(const Outcome& o, const Name& qname, uint16_t
 
 Server::Server(ServerSettings settings, Engine& engine, cache::AnswerCache& answers,
                const cache::Clock& clock)
-    : settings_(settings), engine_(engine), answers_(answers), clock_(clock) {}
+    : settings_(settings),
+      engine_(engine),
+      answers_(answers),
+      clock_(clock),
+      limiter_(settings_.rate_limit) {}
 
 cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t) const {
     if (t == ClientTransport::stream) return {kStreamMax, settings_.edns_buffer_size};
@@ -88,6 +107,22 @@ Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8
                                  std::size_t& out_len, ClientTransport t, const sockaddr* client) {
     AclAction access = settings_.acl.check(client);
     if (access == AclAction::deny || draining_.load(std::memory_order_relaxed)) return Fast::drop;
+    bool limited = t == ClientTransport::udp && limiter_.enabled();
+    uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
+    if (limited && !limiter_.query_allowed(client, now_ms)) return Fast::drop;
+    Fast result = answer_fast(query, out, out_len, t, access);
+    if (limited && result == Fast::answered) {
+        switch (limiter_.response_allowed(client, now_ms)) {
+            case RateLimiter::Verdict::pass: break;
+            case RateLimiter::Verdict::drop: return Fast::drop;
+            case RateLimiter::Verdict::slip: out_len = truncate_to_question(out.first(out_len)); break;
+        }
+    }
+    return result;
+}
+
+Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
+                                 std::size_t& out_len, ClientTransport t, AclAction access) {
     QueryView q;
     QueryCheck check = parse_query(query, q);
     if (check == QueryCheck::drop) return Fast::drop;

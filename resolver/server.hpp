@@ -14,6 +14,7 @@
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
 #include "resolver/acl.hpp"
+#include "resolver/rate_limiter.hpp"
 #include "resolver/engine/engine.hpp"
 
 namespace port53::resolver {
@@ -36,6 +37,7 @@ struct ServerSettings {
     bool serve_stale = true;            // RFC 8767: expired answers when authorities fail
     uint32_t max_stale = 86'400;        // how long past expiry an answer may still serve
     uint32_t stale_ttl = 30;
+    RateLimitSettings rate_limit;       // UDP only
 };
 
 class Server {
@@ -72,6 +74,8 @@ private:
         boost::asio::any_io_executor ex;
         Done done;
     };
+    Fast answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
+                     ClientTransport t, AclAction access);
     cache::ReplyLimits limits(const wire::QueryView& q, ClientTransport t) const;
     std::size_t reply_with_rcode(const wire::QueryView& q, std::span<const uint8_t> query,
                                  uint16_t rcode, std::span<uint8_t> out, ClientTransport t);
@@ -86,6 +90,7 @@ private:
     cache::AnswerCache& answers_;
     const cache::Clock& clock_;
     std::atomic<bool> draining_{false};
+    RateLimiter limiter_;
     mutable std::mutex inflight_mutex_;
     std::unordered_map<std::string, std::vector<Waiter>> inflight_;
 };

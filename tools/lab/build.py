@@ -21,7 +21,7 @@ SIG_VALIDITY = 30 * 86400   # long enough that a lab left up for days stays vali
 SIG_BACKDATE = 3600         # tolerate small clock differences between tools
 # DS digest per algorithm: mostly SHA-256, SHA-384 where it matches the curve.
 DS_DIGEST = {14: "SHA384"}
-ALG_NAMES = {8: "RSASHA256", 10: "RSASHA512", 13: "ECDSAP256SHA256",
+ALG_NAMES = {1: "RSAMD5", 8: "RSASHA256", 10: "RSASHA512", 13: "ECDSAP256SHA256",
              14: "ECDSAP384SHA384", 15: "ED25519", 16: "ED448"}
 
 
@@ -102,7 +102,7 @@ def keygen(zone, keydir):
     """Returns the key basenames: [KSK] (combined key) or [KSK, ZSK]."""
     os.makedirs(keydir, exist_ok=True)
     base = ["ldns-keygen", "-a", ALG_NAMES[zone.alg]]
-    if zone.alg in (8, 10):
+    if zone.alg in (1, 8, 10):   # RSA
         base += ["-b", "2048"]
     keys = [run(base + ["-k", zone.name], keydir)]
     if zone.split_keys:
@@ -133,10 +133,34 @@ def sign(zone, src, keys):
     cmd = ["ldns-signzone", "-o", zone.name, "-f", src + ".signed",
            "-i", str(now + start), "-e", str(now + end)]
     if zone.nsec3:
-        # RFC 9276: no extra iterations, no salt
-        cmd += ["-n", "-t", "0"] + (["-p"] if zone.optout else [])
+        # RFC 9276: no salt, and no extra iterations unless the zone is a trap
+        cmd += ["-n", "-t", str(zone.nsec3_iterations)] + (["-p"] if zone.optout else [])
+    if zone.dnskeys == "ksk":
+        # add no DNSKEYs: the zone file already holds the KSK's (build_zones)
+        cmd += ["-d"]
     run(cmd + [src] + keys, os.path.dirname(src))
+    if zone.dnskeys == "none" or zone.forged:
+        tamper(zone, src + ".signed")
     return src + ".signed"
+
+
+def tamper(zone, path):
+    """Edits a signed zone file after the fact; the RRSIGs stay as signed.
+    ldns-signzone writes one "owner TTL IN TYPE rdata" per line, names absolute."""
+    rrs = [line.split(None, 4) for line in open(path).read().splitlines() if line.strip()]
+    if zone.dnskeys == "none":
+        # The RRSIG over the DNSKEY set stays: NSD serves RRSIGs only for zones
+        # with one at the apex (its zone->is_secure), and we want those served.
+        rrs = [rr for rr in rrs if rr[3] != "DNSKEY"]
+    if zone.forged:
+        owner, rtype, rdata = zone.forged.split(None, 2)
+        owner = dns.name.from_text(owner, origin=name(zone.name)).to_text()
+        hits = [rr for rr in rrs if rr[0] == owner and rr[3] == rtype]
+        if len(hits) != 1:
+            raise RuntimeError("forged %r: %d records in %s" % (zone.forged, len(hits), path))
+        hits[0][4] = rdata
+    with open(path, "w") as f:
+        f.write("".join("\t".join(rr) + "\n" for rr in rrs))
 
 
 def build_zones(d):
@@ -156,6 +180,9 @@ def build_zones(d):
         src = os.path.join(zdir, file_stem(z.name) + ".zone")
         with open(src, "w") as f:
             f.write(render_zone(z, addrs, ds_lines))
+            if z.dnskeys == "ksk":
+                # the only DNSKEY published; sign() then adds none
+                f.write(ds_for(z, keys[z.name][0])[1] + "\n")
         files[z.name] = src
         if z.alg:
             zkeys = keys[z.name][:-1] if z.ds == "bogus" else keys[z.name]
@@ -221,6 +248,8 @@ def unbound_conf(d, threads):
   use-syslog: no
   verbosity: 1
   val-log-level: 2
+  # Extended DNS Errors (RFC 8914) on SERVFAIL: off by default in Unbound
+  ede: yes
   # the lab's authoritative servers all live on 127.100.0.0/16
   do-not-query-localhost: no
   root-hints: "{d}/root.hints"
@@ -274,6 +303,7 @@ def write_cases(d):
     for c in CASES:
         entry = dict(vars(c))
         entry["answer"] = sorted(normalize(r) for r in c.answer)
+        entry["cd_answer"] = sorted(normalize(r) for r in c.cd_answer)
         cases.append(entry)
     doc = {"servers": SERVERS, "dead_addr": DEAD_ADDR,
            "resolvers": {"port53d": PORT53D_ADDR, "unbound": UNBOUND_ADDR},

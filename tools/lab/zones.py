@@ -37,6 +37,9 @@ UNBOUND_ADDR = "127.53.0.2"
 
 # DNSSEC algorithm numbers (RFC 8624 names).
 RSASHA256, RSASHA512, ECDSAP256, ECDSAP384, ED25519, ED448 = 8, 10, 13, 14, 15, 16
+# Deprecated (RFC 8624 MUST NOT validate); neither port53 nor Unbound supports it,
+# so a zone signed only with it is insecure, not bogus (RFC 4035 5.2).
+RSAMD5 = 1
 
 
 @dataclass
@@ -55,13 +58,29 @@ class Zone:
     # (a signed island), "bogus" = DS of a key that never signed anything.
     ds: str = "auto"
     # (inception, expiration) in seconds relative to now; None = the default
-    # window.  E.g. (-20 * 86400, -86400) makes every signature expired.
+    # window.  E.g. (-30 * 86400, -7 * 86400) makes every signature expired.
     sig_window: tuple = None
+    # NSEC3 extra iterations; RFC 9276 says 0, validators treat > 150 as insecure.
+    nsec3_iterations: int = 0
+    # Which DNSKEYs the zone publishes: "all"; "ksk" = only the KSK (needs
+    # split_keys): it signs the DNSKEY set, but every other RRSIG names the
+    # unpublished ZSK; "none" = the DNSKEY RRset is deleted after signing.
+    dnskeys: str = "all"
+    # "owner TYPE rdata" (owner relative): written over that one-record RRset
+    # after signing, so its RRSIG no longer matches (a forged answer).
+    forged: str = None
 
 
 def big_txt_strings():
     """16 TXT records of 200 characters: ~3.3 kB, well over 1232 bytes."""
     return ["%02d-" % i + chr(ord("a") + i) * 197 for i in range(16)]
+
+
+def broken(zone, addr, alg=ECDSAP256, **hooks):
+    """A signed zone with only "www A addr", on the good server, and one
+    broken-DNSSEC hook set."""
+    return Zone(zone, ["good"], {"ns1." + zone: SERVERS["good"]},
+                records=["www A " + addr], alg=alg, **hooks)
 
 
 ZONES = [
@@ -115,6 +134,17 @@ ZONES = [
     # Unsigned delegation from a signed parent: answers are insecure, not bogus.
     Zone("insecure.lab.", ["good"], {"ns1.insecure.lab.": SERVERS["good"]},
          records=["www A 192.0.2.90"]),
+    # Broken DNSSEC: one trap per zone, each under a fine parent (with a DS
+    # unless said otherwise), so the chain breaks in the child itself.
+    # Windows stay a week off: Unbound tolerates up to a day of clock skew.
+    broken("expired.lab.", "192.0.2.101", sig_window=(-30 * 86400, -7 * 86400)),
+    broken("notyet.lab.", "192.0.2.102", sig_window=(7 * 86400, 30 * 86400)),
+    broken("dsmismatch.lab.", "192.0.2.103", ds="bogus"),
+    broken("nodnskey.lab.", "192.0.2.104", dnskeys="none"),
+    broken("wrongkey.example.", "192.0.2.105", split_keys=True, dnskeys="ksk"),
+    broken("forged.example.", "192.0.2.106", forged="www A 192.0.2.166"),
+    broken("iter500.example.", "192.0.2.107", nsec3=True, nsec3_iterations=500),
+    broken("rsamd5.lab.", "192.0.2.108", alg=RSAMD5),
 ]
 
 
@@ -128,7 +158,21 @@ class Case:
     secure: bool = None          # expected AD bit; None = not asserted
     truncates_udp: bool = False  # answer > 1232 bytes: UDP gets TC, TCP the full answer
     max_ttl: int = None          # every answer TTL must be <= this
+    ede: int = None              # Extended DNS Error info-code expected (RFC 8914)
+    cd_answer: list = field(default_factory=list)  # bogus data: the answer with CD=1
     why: str = ""
+
+
+# RFC 8914 info-codes of the broken cases
+EDE_BOGUS, EDE_SIG_EXPIRED, EDE_SIG_NOT_YET_VALID, EDE_DNSKEY_MISSING = 6, 7, 8, 9
+EDE_NSEC3_ITERATIONS = 27    # "Unsupported NSEC3 Iterations Value"
+
+
+def bogus(case_id, zone, addr, ede, why):
+    """www.<zone> A of a broken() zone: SERVFAIL and no data unless CD=1."""
+    qname = "www." + zone
+    return Case(case_id, qname, "A", rcode="SERVFAIL", secure=False, ede=ede,
+                cd_answer=["%s A %s" % (qname, addr)], why=why)
 
 
 CHAIN = ["c1.sec.lab. CNAME c2.provider.example.",
@@ -188,4 +232,28 @@ CASES = [
     Case("insecure", "www.insecure.lab.", "A",
          answer=["www.insecure.lab. A 192.0.2.90"], secure=False,
          why="unsigned child, no DS: NSEC3 opt-out in lab. proves it"),
+    # Broken DNSSEC: the validator must refuse the data (RFC 4035 5.5).
+    bogus("expired", "expired.lab.", "192.0.2.101", EDE_SIG_EXPIRED,
+          "every RRSIG expired a week ago"),
+    bogus("not-yet-valid", "notyet.lab.", "192.0.2.102", EDE_SIG_NOT_YET_VALID,
+          "every RRSIG's inception is a week ahead"),
+    bogus("ds-mismatch", "dsmismatch.lab.", "192.0.2.103", EDE_DNSKEY_MISSING,
+          "the DS in lab. matches no DNSKEY of the zone"),
+    bogus("dnskey-missing", "nodnskey.lab.", "192.0.2.104", EDE_DNSKEY_MISSING,
+          "signed, DS in lab., but no DNSKEY RRset"),
+    bogus("unknown-signer", "wrongkey.example.", "192.0.2.105", EDE_DNSKEY_MISSING,
+          "DS -> KSK -> DNSKEY set fine, but the A's RRSIG names a ZSK not in the set"),
+    bogus("forged", "forged.example.", "192.0.2.166", EDE_BOGUS,
+          "A rdata changed after signing (was 192.0.2.106)"),
+    # NSEC3 over the iteration limit: denials are insecure, not bogus (RFC 9276 3.2).
+    Case("iter500", "www.iter500.example.", "A",
+         answer=["www.iter500.example. A 192.0.2.107"], secure=True,
+         why="positive answers need no NSEC3: still secure"),
+    Case("nxdomain-iter500", "nope.iter500.example.", "A", rcode="NXDOMAIN", secure=False,
+         ede=EDE_NSEC3_ITERATIONS, why="NSEC3 with 500 iterations (limit 150)"),
+    Case("nodata-iter500", "www.iter500.example.", "TXT", secure=False,
+         ede=EDE_NSEC3_ITERATIONS, why="NSEC3 with 500 iterations (limit 150)"),
+    Case("unsupported-alg", "www.rsamd5.lab.", "A",
+         answer=["www.rsamd5.lab. A 192.0.2.108"], secure=False,
+         why="signed only with RSAMD5 (1): insecure, not bogus (RFC 4035 5.2)"),
 ]
