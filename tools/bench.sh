@@ -13,14 +13,18 @@ leave the machine). Both resolvers use the lab's root hints and trust anchor,
 the same number of worker threads, and a fresh start for every scenario.
 
 Scenarios (per thread count):
-  cache-hit   warm the cache with the lab's names (two passes), then dnsperf for
-              --seconds, saturating (--clients sockets, 100 queries outstanding,
-              at most --max-qps); then the same names at a fixed --latency-qps
+  cache-hit   warm the cache with the lab's case names (two passes), then dnsperf
+              for --seconds, saturating (--clients sockets, 100 queries
+              outstanding, at most --max-qps); then the same names at a fixed
+              --latency-qps rate, for latency at a load both sustain
   cold-cache  a fresh resolver gets --cold-names distinct names below the lab's
               wildcards (*.wild.sec.lab, *.wild.example) plus every lab case, once
-  callgrind   (1 thread, under valgrind) instructions per cache hit: after
-              warm-up, counters are zeroed, a small and a big batch of hits are
-              sent, each followed by a dump; Ir per hit = ΔIr / Δqueries
+  callgrind   (1 thread, under valgrind) user-space instructions per cache hit:
+              after warm-up the counters are zeroed, then a small and a big batch
+              of hits are sent, each followed by a dump (which zeroes again);
+              Ir per hit = (Ir big - Ir small) / (queries big - queries small).
+              Done for the case names and, apart, for 200 names below the
+              wildcards (Unbound answers those off its fast path)
 
 Options:
   --threads LIST         worker threads for both resolvers: 1, 2 or 1,2 (default 1,2)
@@ -36,6 +40,8 @@ Options:
   --port53d PATH         daemon to test (default build/port53d); copied into the
                          results directory first, so a rebuild cannot change it mid-run
   --out DIR              results directory (default /tmp/port53-bench/<date>-<time>)
+  --lab-src DIR          the lab's Python sources (default tools/lab); copied into
+                         the results directory first, like the daemon
   -h, --help             this text
 
 Output: a Markdown table on stdout (also DIR/table.md); dnsperf's reports in
@@ -47,6 +53,7 @@ EOF
 }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export PYTHONDONTWRITEBYTECODE=1
 HELPER=(/usr/bin/python3 "$ROOT/tools/bench/bench.py")
 PORT53_ADDR=127.53.0.1
 UNBOUND_ADDR=127.53.0.2
@@ -62,8 +69,10 @@ callgrind=1
 edns=()
 quick=0
 port53d=$ROOT/build/port53d
+lab_src=$ROOT/tools/lab
 out=
 threads_given=0
+orig_args=("$@")
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -79,6 +88,7 @@ while [ $# -gt 0 ]; do
         --quick) quick=1; shift ;;
         --port53d) port53d=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
+        --lab-src) lab_src=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -98,7 +108,7 @@ if [ -z "${PORT53_BENCH_IN_NETNS:-}" ]; then
     export PORT53_BENCH_IN_NETNS=1
     userns=()
     [ "$(id -u)" = 0 ] || userns=(--map-root-user)
-    exec unshare --net "${userns[@]}" -- "$0" "$@"
+    exec unshare --net "${userns[@]}" -- "$0" "${orig_args[@]}"
 fi
 ip link set lo up
 others=$(ip -o link show | awk -F': ' '$2 != "lo" {print $2}')
@@ -113,6 +123,7 @@ for t in "${need[@]}"; do
     command -v "$t" >/dev/null || { echo "bench.sh: $t not found (apt-get install it)" >&2; exit 1; }
 done
 [ -x "$port53d" ] || { echo "bench.sh: no port53d at $port53d (build it or give --port53d)" >&2; exit 1; }
+[ -f "$lab_src/lab.py" ] || { echo "bench.sh: no lab.py in $lab_src" >&2; exit 1; }
 
 out=${out:-/tmp/port53-bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"/{raw,runs,conf,logs,callgrind,queries}
@@ -120,13 +131,16 @@ out=$(cd "$out" && pwd)
 lab=$out/lab
 cp "$port53d" "$out/port53d"
 PORT53D=$out/port53d
+mkdir -p "$out/lab-src"
+cp "$lab_src"/*.py "$out/lab-src/"
+LAB=(/usr/bin/python3 "$out/lab-src/lab.py")
 clk_tck=$(getconf CLK_TCK)
 
 RPID=
 cleanup() {
     set +e
     [ -n "$RPID" ] && stop_resolver
-    /usr/bin/python3 "$ROOT/tools/lab/lab.py" down --dir "$lab" >/dev/null 2>&1
+    "${LAB[@]}" down --dir "$lab" >/dev/null 2>&1
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -135,7 +149,7 @@ log() { echo "bench: $*" >&2; }
 
 # ---- the lab
 log "results in $out"
-/usr/bin/python3 "$ROOT/tools/lab/lab.py" up --dir "$lab" >"$out/logs/lab-up.txt" 2>&1 || {
+"${LAB[@]}" up --dir "$lab" >"$out/logs/lab-up.txt" 2>&1 || {
     cat "$out/logs/lab-up.txt" >&2; exit 1; }
 grep -q "^root_hints = \"$lab/root.hints\"" "$lab/port53.toml" &&
     grep -q '^allow_loopback_upstream = true' "$lab/port53.toml" || {
@@ -157,7 +171,7 @@ for t in "${threads_arr[@]}"; do conf_for "$t"; done
 [ "$callgrind" = 1 ] && conf_for 1
 
 "${HELPER[@]}" queries --cases "$lab/cases.json" --hit "$out/queries/hit.txt" \
-    --cold "$out/queries/cold.txt" --cold-names "$cold_names" >&2
+    --wild "$out/queries/wild.txt" --cold "$out/queries/cold.txt" --cold-names "$cold_names" >&2
 hit_lines=$(wc -l <"$out/queries/hit.txt")
 
 # ---- resolvers
@@ -203,12 +217,24 @@ hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$RPID/status"; }
 # utime + stime of all threads, in clock ticks (fields 14 and 15 of stat)
 cpu_ticks() { sed 's/^.*) //' "/proc/$RPID/stat" | awk '{print $12 + $13}'; }
 
+# "tid:ticks" for every thread, to see how the load spreads over the workers
+thread_ticks() {
+    local f
+    for f in /proc/$RPID/task/*/stat; do
+        echo "$(basename "$(dirname "$f")"):$(sed 's/^.*) //' "$f" | awk '{print $12 + $13}')"
+    done 2>/dev/null | tr '\n' ' '
+}
+
 perf() {  # name addr queryfile [dnsperf args...]: dnsperf -v into raw/NAME.dnsperf.txt
     local name=$1 addr=$2 qf=$3; shift 3
     local raw=$out/raw/$name.dnsperf.txt rc=0
     echo "dnsperf -s $addr -d $qf ${edns[*]} -v $*" >"$out/raw/$name.cmd"
     dnsperf -s "$addr" -d "$qf" "${edns[@]}" -v "$@" >"$raw" 2>"$out/raw/$name.stderr" || rc=$?
     [ "$rc" = 0 ] || log "dnsperf for $name exited with $rc (see $out/raw/$name.stderr)"
+    if [ -n "$RPID" ] && ! kill -0 "$RPID" 2>/dev/null; then
+        log "the resolver died during $name (see $out/logs/)"
+        exit 1
+    fi
 }
 
 parse() {  # name scenario kind threads [k=v...]
@@ -232,18 +258,19 @@ runs_for() {  # rate seconds -> dnsperf -n (passes over the hit file) so -Q * -l
 }
 
 scenario_hit() {  # kind threads
-    local kind=$1 t=$2 addr c0 c1 r0 name
+    local kind=$1 t=$2 addr c0 c1 r0 name tt0 tt1
     addr=$(addr_of "$kind")
     log "cache-hit: $kind, $t thread(s)"
     start_resolver "$kind" "$t" "$kind-t$t-hit"
     warm "$kind" "$t" "t$t"
     sleep 0.5
-    r0=$(rss); c0=$(cpu_ticks)
+    r0=$(rss); c0=$(cpu_ticks); tt0=$(thread_ticks)
     name=hit-t$t-$kind
     perf "$name" "$addr" "$out/queries/hit.txt" -l "$seconds" -Q "$max_qps" \
         -n "$(runs_for "$max_qps" "$seconds")" -c "$clients"
-    c1=$(cpu_ticks)
-    parse "$name" hit "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_warm_kb="$r0" rss_end_kb="$(rss)" hwm_kb="$(hwm)"
+    c1=$(cpu_ticks); tt1=$(thread_ticks)
+    parse "$name" hit "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_warm_kb="$r0" rss_end_kb="$(rss)" hwm_kb="$(hwm)" \
+        "thread_ticks_before=$tt0" "thread_ticks_after=$tt1"
     if [ "$latency_qps" -gt 0 ]; then
         sleep 0.5
         c0=$(cpu_ticks)
@@ -270,30 +297,42 @@ scenario_cold() {  # kind threads
 }
 
 scenario_callgrind() {  # kind
-    local kind=$1 addr pid dumps n_small
+    local kind=$1 addr pid n_small set size i=0
+    local -A dump=()
     addr=$(addr_of "$kind")
     n_small=$((cg_queries / 10))
-    log "callgrind: $kind, 1 thread, $n_small + $cg_queries cache hits"
-    "${HELPER[@]}" cycle "$out/queries/hit.txt" "$out/queries/callgrind-small.txt" "$n_small"
-    "${HELPER[@]}" cycle "$out/queries/hit.txt" "$out/queries/callgrind-big.txt" "$cg_queries"
+    log "callgrind: $kind, 1 thread, $n_small + $cg_queries cache hits on lab cases, the same on wildcard names"
     local vg=(valgrind --tool=callgrind --vgdb=yes --vgdb-prefix="$out/callgrind/vgdb-$kind"
               --callgrind-out-file="$out/callgrind/$kind.%p.out" --dump-instr=no)
     local ctl=(callgrind_control --vgdb-prefix="$out/callgrind/vgdb-$kind")
     start_resolver "$kind" 1 "$kind-callgrind" "${vg[@]}"
     pid=$RPID
     warm "$kind" 1 callgrind
+    perf "warm-wild-callgrind-$kind" "$addr" "$out/queries/wild.txt" -n 2 -c 1 -q 20 -t 10 -l 60
     "${ctl[@]}" --zero "$pid" >>"$out/logs/$kind-callgrind.ctl" 2>&1
-    # few outstanding queries: nothing may be dropped while the resolver runs slowly
-    perf "callgrind-small-$kind" "$addr" "$out/queries/callgrind-small.txt" -n 1 -c 1 -q 10 -t 20 -l 600
-    "${ctl[@]}" --dump=small "$pid" >>"$out/logs/$kind-callgrind.ctl" 2>&1
-    perf "callgrind-big-$kind" "$addr" "$out/queries/callgrind-big.txt" -n 1 -c 1 -q 10 -t 20 -l 600
-    "${ctl[@]}" --dump=big "$pid" >>"$out/logs/$kind-callgrind.ctl" 2>&1
-    parse "callgrind-small-$kind" callgrind-small "$kind" 1
-    parse "callgrind-big-$kind" callgrind-big "$kind" 1
+    # Each batch is followed by a dump, which also zeroes the counters:
+    # dump k holds exactly batch k (plus the idle loop while it ran).
+    for set in cases wild; do
+        for size in small big; do
+            i=$((i + 1))
+            # few outstanding queries: nothing may be dropped while valgrind is slow
+            perf "callgrind-$set-$size-$kind" "$addr" "$out/queries/callgrind-$set-$size.txt" \
+                -n 1 -c 1 -q 10 -t 20 -l 600
+            "${ctl[@]}" --dump="$set-$size" "$pid" >>"$out/logs/$kind-callgrind.ctl" 2>&1
+            dump[$set-$size]=$out/callgrind/$kind.$pid.out.$i
+        done
+    done
     stop_resolver
-    "${HELPER[@]}" callgrind --small "$out/callgrind/$kind.$pid.out.1" --big "$out/callgrind/$kind.$pid.out.2" \
-        --small-run "$out/runs/callgrind-small-$kind.json" --big-run "$out/runs/callgrind-big-$kind.json" \
-        --out "$out/runs/callgrind-$kind.json" --set scenario=callgrind resolver="$kind" threads=1
+    parse "warm-wild-callgrind-$kind" warm-wild-callgrind "$kind" 1
+    for set in cases wild; do
+        parse "callgrind-$set-small-$kind" "callgrind-$set-small" "$kind" 1
+        parse "callgrind-$set-big-$kind" "callgrind-$set-big" "$kind" 1
+        "${HELPER[@]}" callgrind --small "${dump[$set-small]}" --big "${dump[$set-big]}" \
+            --small-run "$out/runs/callgrind-$set-small-$kind.json" \
+            --big-run "$out/runs/callgrind-$set-big-$kind.json" \
+            --out "$out/runs/callgrind-$set-$kind.json" \
+            --set scenario="callgrind-$set" resolver="$kind" threads=1
+    done
 }
 
 # ---- run
@@ -307,19 +346,26 @@ for t in "${threads_arr[@]}"; do
     done
 done
 if [ "$callgrind" = 1 ]; then
+    for set in cases wild; do
+        src=$out/queries/hit.txt
+        [ "$set" = wild ] && src=$out/queries/wild.txt
+        "${HELPER[@]}" cycle "$src" "$out/queries/callgrind-$set-small.txt" $((cg_queries / 10))
+        "${HELPER[@]}" cycle "$src" "$out/queries/callgrind-$set-big.txt" "$cg_queries"
+    done
     for kind in port53 unbound; do scenario_callgrind "$kind"; done
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 settings="threads $threads_list (port53d server.threads, Unbound num-threads + so-reuseport: yes); \
 $seconds s per load; dnsperf -c $clients, 100 outstanding, saturating run -Q $max_qps; \
-$hit_lines cache-hit names (lab cases minus SERVFAIL/TTL-5/3.3 kB TXT, plus 200 wildcard names); \
+$hit_lines cache-hit names (the lab cases minus SERVFAIL, TTL-5 and 3.3 kB TXT); \
 cold: $(wc -l <"$out/queries/cold.txt") names, dnsperf -n 1 -t 5; \
 queries $([ ${#edns[@]} -gt 0 ] && echo 'with EDNS0' || echo 'without EDNS'); \
-caches: port53d lab config (64 MiB), Unbound defaults; \
-callgrind: valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'), $((cg_queries / 10)) then $cg_queries hits, -c 1 -q 10"
+caches: port53d lab config (64 MiB), Unbound defaults"
+[ "$callgrind" = 1 ] && settings="$settings; callgrind: valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'), $((cg_queries / 10)) then $cg_queries hits per name set \
+(the cache-hit names; $(wc -l <"$out/queries/wild.txt") names below the lab's wildcards), dnsperf -c 1 -q 10"
 "${HELPER[@]}" set --out "$out/meta.json" \
-    port53d="$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') (sha256 $(sha256sum "$PORT53D" | cut -c1-12))" \
+    port53d="binary sha256 $(sha256sum "$PORT53D" | cut -c1-12) (source tree at $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') when run)" \
     unbound="Unbound $(unbound -V | awk '/^Version/ {print $2}')" \
     dnsperf="$(dnsperf -H 2>&1 | awk '/^Version/ {print $2; exit}')" \
     nproc="$(nproc)" load_start="$load_start" load_end="$load_end" \

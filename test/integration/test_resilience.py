@@ -100,3 +100,33 @@ def test_prefetch_refreshes_a_popular_answer(lab, own_port53d):
     refreshed = ask("www.sec.lab.")
     assert refreshed.rcode() == dns.rcode.NOERROR
     assert 14 <= refreshed.answer[0].ttl <= 19
+
+
+@port53d_only
+def test_nxns_delegation_is_cut_off(lab, tmp_path):
+    """A delegation to hundreds of NS names that do not exist must not make the resolver
+    look them all up (NXNS, CVE-2020-12662): count its upstream questions for them."""
+    text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
+                                                'listen = ["%s:53"]' % ADDR)
+    text = text.replace('log_level = "info"', 'log_level = "debug"')
+    conf = tmp_path / "nxns.toml"
+    conf.write_text(text)
+    log = tmp_path / "nxns.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=out, stderr=out)
+    try:
+        for _ in range(100):
+            try:
+                dns.query.udp(dns.message.make_query("lab.", "SOA"), ADDR, timeout=0.2)
+                break
+            except (OSError, dns.exception.Timeout):
+                time.sleep(0.05)
+        t0 = time.time()
+        assert ask("www.nxns.lab.").rcode() == dns.rcode.SERVFAIL
+        assert time.time() - t0 < 5
+        assert ask("www.sec.lab.").rcode() == dns.rcode.NOERROR  # still serving
+    finally:
+        proc.terminate()
+        proc.wait(5)
+    lookups = [l for l in open(log) if " ask " in l and "sink.example." in l]
+    assert 0 < len(lookups) <= 20, "%d upstream queries for the NS names" % len(lookups)

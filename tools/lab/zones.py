@@ -89,7 +89,9 @@ ZONES = [
     # TLDs.  lab. uses NSEC3 opt-out, which is what proves insecure.lab. unsigned.
     Zone("lab.", ["lab"], {"ns1.nic.lab.": SERVERS["lab"]},
          alg=ECDSAP256, nsec3=True, optout=True,
-         records=["dname DNAME target.example."]),
+         records=["dname DNAME target.example."]
+         # NXNS (CVE-2020-12662): a delegation to 300 NS names that do not exist.
+         + ["nxns NS ns%03d.sink.example." % i for i in range(300)]),
     Zone("example.", ["example"], {"ns1.nic.example.": SERVERS["example"]},
          alg=ED25519, nsec3=True,
          records=["*.wild A 203.0.113.80"]),
@@ -229,6 +231,8 @@ CASES = [
     Case("nxdomain-optout", "nope.lab.", "A", rcode="NXDOMAIN", secure=False,
          why="the NSEC3 covering the next closer name has opt-out set, so an "
              "unsigned delegation could exist: not provably secure (RFC 5155 9.2)"),
+    Case("nxns", "www.nxns.lab.", "A", rcode="SERVFAIL",
+         why="300 NS names that do not exist: cut off after a few lookups, not 300"),
     Case("insecure", "www.insecure.lab.", "A",
          answer=["www.insecure.lab. A 192.0.2.90"], secure=False,
          why="unsigned child, no DS: NSEC3 opt-out in lab. proves it"),
