@@ -50,6 +50,11 @@ LdnsList to_ldns(const std::vector<Record>& rrs) {
 // RFC 1982 serial arithmetic on 32-bit timestamps: a - b as a signed distance.
 int64_t serial_diff(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b); }
 
+// RFC 4034 §3.1.3: a leading "*" label does not count.
+std::size_t signed_labels(const Name& owner) {
+    return owner.label_count() - (owner.first_label() == "*" ? 1 : 0);
+}
+
 struct KeyFields {
     uint16_t flags;
     uint8_t protocol;
@@ -59,6 +64,33 @@ std::optional<KeyFields> key_fields(std::string_view rdata) {
     if (rdata.size() < 4) return std::nullopt;
     auto p = reinterpret_cast<const uint8_t*>(rdata.data());
     return KeyFields{load16(p), p[2], p[3]};
+}
+
+// What a signature check depends on: the RRSIG (signature included), the key, and the
+// RRset as signed (owner as the RRSIG's label count makes it, type, class, sorted rdata).
+std::string check_digest(const std::vector<Record>& rrset, const Record& sig, uint8_t labels,
+                         const Record& key) {
+    Name signed_owner = rrset[0].owner;
+    if (signed_labels(signed_owner) > labels)
+        signed_owner = Name::from_wire("\1*" + std::string(signed_owner.suffix(labels).wire()));
+    std::vector<std::string_view> rdatas;
+    for (const auto& r : rrset) rdatas.push_back(r.rdata);
+    std::sort(rdatas.begin(), rdatas.end());
+    std::string input = signed_owner.key();
+    auto add = [&](std::string_view part) {
+        uint8_t len[4];
+        store32(len, static_cast<uint32_t>(part.size()));
+        input.append(reinterpret_cast<char*>(len), 4);
+        input += part;
+    };
+    add(std::string_view(reinterpret_cast<const char*>(&rrset[0].type), 2));
+    for (auto rd : rdatas) add(rd);
+    add(sig.rdata);
+    add(key.rdata);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(input.data(), input.size(), md, &len, EVP_sha256(), nullptr);
+    return std::string(reinterpret_cast<char*>(md), len);
 }
 
 }  // namespace
@@ -136,15 +168,13 @@ std::vector<Record> signatures_for(const std::vector<Record>& records, const Nam
 
 Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>& rrsigs,
                      const std::vector<Record>& keys, const Name& zone, uint32_t now,
-                     const Limits& limits, Work& work) {
+                     const Limits& limits, Work& work, SignatureCache* seen) {
     if (rrset.empty()) return Verdict::bogus(ede::dnssec_bogus, "empty RRset");
     if (rrsigs.empty())
         return Verdict::bogus(ede::rrsigs_missing, "no RRSIG for " + rrset[0].owner.to_text());
     LdnsList set = to_ldns(rrset);
     bool expired = false, not_yet = false, bad = false, no_zone_bit = false, unsupported = false;
-    std::size_t owner_labels = rrset[0].owner.label_count();
-    // RFC 4034 §3.1.3: a leading "*" label does not count.
-    if (rrset[0].owner.first_label() == "*") --owner_labels;
+    std::size_t owner_labels = signed_labels(rrset[0].owner);
     for (const auto& sig : rrsigs) {
         auto info = parse_rrsig(sig.rdata);
         if (!info || !(info->signer == zone) || info->labels > owner_labels ||
@@ -180,12 +210,18 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
                 continue;
             }
             if (++tried > limits.max_key_collisions) break;
+            uint32_t left = serial_diff(info->expiration, now) > 0 ? info->expiration - now : 0;
+            std::string digest;
+            if (seen) {
+                digest = check_digest(rrset, sig, info->labels, key);
+                if (seen->contains(digest, now)) return Verdict::secure(std::min(info->original_ttl, left));
+            }
             if (--work.verifications_left < 0)
                 return Verdict::bogus(ede::dnssec_bogus, "signature verification limit reached");
             LdnsRr k = to_ldns(key);
             if (k && ldns_sig &&
                 ldns_verify_rrsig_time(set.get(), ldns_sig.get(), k.get(), at) == LDNS_STATUS_OK) {
-                uint32_t left = serial_diff(info->expiration, now) > 0 ? info->expiration - now : 0;
+                if (seen) seen->add(std::move(digest), info->expiration);
                 return Verdict::secure(std::min(info->original_ttl, left));
             }
             bad = true;
@@ -202,7 +238,7 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
 
 Verdict verify_dnskeys(const std::vector<Record>& dnskeys, const std::vector<Record>& rrsigs,
                        const std::vector<Record>& anchors, const Name& zone, uint32_t now,
-                       const Limits& limits, Work& work) {
+                       const Limits& limits, Work& work, SignatureCache* seen) {
     std::vector<Record> trusted;
     bool usable = false;
     for (const auto& a : anchors) {
@@ -225,7 +261,7 @@ Verdict verify_dnskeys(const std::vector<Record>& dnskeys, const std::vector<Rec
     if (dnskeys.empty()) return Verdict::bogus(ede::dnskey_missing, "no DNSKEY for " + zone.to_text());
     if (trusted.empty())
         return Verdict::bogus(ede::dnskey_missing, "no DNSKEY of " + zone.to_text() + " matches its DS");
-    return verify_rrset(dnskeys, rrsigs, trusted, zone, now, limits, work);
+    return verify_rrset(dnskeys, rrsigs, trusted, zone, now, limits, work, seen);
 }
 
 }  // namespace port53::dnssec

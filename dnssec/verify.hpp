@@ -5,6 +5,7 @@
 #include <span>
 #include <vector>
 
+#include "dnssec/signature_cache.hpp"
 #include "dnssec/verdict.hpp"
 #include "resolver/wire/message.hpp"
 
@@ -38,16 +39,19 @@ std::vector<wire::Record> signatures_for(const std::vector<wire::Record>& record
 
 // Secure if some RRSIG by `zone` over `rrset` verifies with one of `keys` (DNSKEY records)
 // at time `now` (Unix seconds). Otherwise bogus with the most telling EDE code.
+// With `seen`, signatures verified before are accepted without the crypto.
 Verdict verify_rrset(const std::vector<wire::Record>& rrset,
                      const std::vector<wire::Record>& rrsigs,
                      const std::vector<wire::Record>& keys, const wire::Name& zone,
-                     uint32_t now, const Limits& limits, Work& work);
+                     uint32_t now, const Limits& limits, Work& work,
+                     SignatureCache* seen = nullptr);
 
 // A zone's DNSKEY RRset against its parent's DS set (or trust-anchor DS/DNSKEY records):
 // secure if a key matching a supported DS signs the set; insecure if no DS is usable.
 Verdict verify_dnskeys(const std::vector<wire::Record>& dnskeys,
                        const std::vector<wire::Record>& rrsigs,
                        const std::vector<wire::Record>& anchors, const wire::Name& zone,
-                       uint32_t now, const Limits& limits, Work& work);
+                       uint32_t now, const Limits& limits, Work& work,
+                       SignatureCache* seen = nullptr);
 
 }  // namespace port53::dnssec

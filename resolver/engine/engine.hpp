@@ -7,6 +7,7 @@
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "dnssec/key_cache.hpp"
+#include "dnssec/signature_cache.hpp"
 #include "resolver/coro.hpp"
 #include "resolver/engine/classify.hpp"
 #include "resolver/engine/types.hpp"
@@ -61,6 +62,7 @@ private:
     Network& network_;
     const cache::Clock& clock_;
     dnssec::KeyCache key_cache_;
+    dnssec::SignatureCache verified_;
 };
 
 }  // namespace port53::resolver

@@ -47,7 +47,7 @@ Verdict from_proof(Proof p, uint32_t cap, const std::string& what) {
 // owners of wildcard expansions, which need a proof that the name itself does not exist.
 std::optional<Verdict> verify_all(const std::vector<Record>& records, const std::vector<Record>& keys,
                                   const Name& zone, uint32_t now, const dnssec::Limits& limits,
-                                  dnssec::Work& work, uint32_t& cap,
+                                  dnssec::Work& work, dnssec::SignatureCache& seen, uint32_t& cap,
                                   std::vector<std::pair<Name, uint8_t>>& expansions) {
     std::vector<Record> data;
     for (const auto& r : records)
@@ -56,7 +56,7 @@ std::optional<Verdict> verify_all(const std::vector<Record>& records, const std:
         const Record& f = set.front();
         if (f.type == type::CNAME && synthesised(f, records)) continue;
         auto sigs = dnssec::signatures_for(records, f.owner, f.type);
-        Verdict v = dnssec::verify_rrset(set, sigs, keys, zone, now, limits, work);
+        Verdict v = dnssec::verify_rrset(set, sigs, keys, zone, now, limits, work, &seen);
         if (!v.is_secure()) return v;
         cap = std::min(cap, v.ttl_cap);
         for (const auto& sig : sigs)
@@ -67,13 +67,15 @@ std::optional<Verdict> verify_all(const std::vector<Record>& records, const std:
 }
 
 Verdict check_step(const Step& step, uint16_t qtype, const Name& zone, const std::vector<Record>& keys,
-                   uint32_t now, const dnssec::Limits& limits) {
+                   uint32_t now, const dnssec::Limits& limits, dnssec::SignatureCache& seen) {
     dnssec::Work work(limits);
     uint32_t cap = UINT32_MAX;
     std::vector<std::pair<Name, uint8_t>> expansions;
-    if (auto bad = verify_all(step.records, keys, zone, now, limits, work, cap, expansions)) return *bad;
+    if (auto bad = verify_all(step.records, keys, zone, now, limits, work, seen, cap, expansions))
+        return *bad;
     std::vector<std::pair<Name, uint8_t>> ignored;
-    if (auto bad = verify_all(step.authority, keys, zone, now, limits, work, cap, ignored)) return *bad;
+    if (auto bad = verify_all(step.authority, keys, zone, now, limits, work, seen, cap, ignored))
+        return *bad;
     for (const auto& [owner, labels] : expansions) {
         Verdict v = from_proof(dnssec::prove_wildcard_expansion(owner, labels, step.authority, zone,
                                                                 limits, work),
@@ -108,7 +110,8 @@ awaitable<void> Engine::validate_step(Step& step, const Name& qname, uint16_t qt
     }
     dnssec::KeyEntry keys = co_await key_entry(zone, budget);
     Verdict v = keys.verdict.is_secure()
-                    ? check_step(step, qtype, zone, keys.keys, clock_.unix_now(), settings_.dnssec_limits)
+                    ? check_step(step, qtype, zone, keys.keys, clock_.unix_now(),
+                                 settings_.dnssec_limits, verified_)
                     : keys.verdict;
     step.security = v.security;
     step.ede = v.ede;
@@ -153,7 +156,8 @@ awaitable<dnssec::KeyEntry> Engine::key_entry(Name zone, Budget& budget) {
     std::vector<Record> keys = of_type(fetched.records, zone, type::DNSKEY);
     dnssec::Work work(settings_.dnssec_limits);
     entry.verdict = dnssec::verify_dnskeys(keys, dnssec::signatures_for(fetched.records, zone, type::DNSKEY),
-                                           ds, zone, clock_.unix_now(), settings_.dnssec_limits, work);
+                                           ds, zone, clock_.unix_now(), settings_.dnssec_limits, work,
+                                           &verified_);
     if (entry.verdict.is_secure()) {
         entry.keys = keys;
         ttl = std::min(entry.verdict.ttl_cap, keys.front().ttl);

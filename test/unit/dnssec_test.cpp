@@ -6,6 +6,10 @@
 #include "helpers.hpp"
 #include "resolver/wire/zone_file.hpp"
 
+#include <ldns/ldns.h>
+
+#include <ctime>
+
 using namespace port53;
 using namespace port53::dnssec;
 using namespace port53::wire;
@@ -108,4 +112,101 @@ TEST_CASE("trust anchors: built-in root keys and negative anchors", "[dnssec]") 
     t.add_negative(N("broken.example."));
     CHECK(t.under_negative_anchor(N("www.broken.example.")));
     CHECK_FALSE(t.under_negative_anchor(N("example.")));
+}
+
+namespace {
+
+// Signs `records` with a fresh Ed25519 key for `zone` (via ldns), valid for an hour around
+// `now`; returns the DNSKEY and the RRSIGs as our records.
+struct Signed {
+    Record dnskey;
+    std::vector<Record> rrsigs;
+};
+Signed sign(const std::vector<Record>& records, const char* zone, uint32_t now) {
+    ldns_key* key = ldns_key_new_frm_algorithm(LDNS_SIGN_ED25519, 256);
+    ldns_key_set_pubkey_owner(key, ldns_dname_new_frm_str(zone));
+    ldns_key_set_flags(key, 257);
+    ldns_rr* tag_source = ldns_key2rr(key);  // the tag depends on the flags just set
+    ldns_key_set_keytag(key, ldns_calc_keytag(tag_source));
+    ldns_rr_free(tag_source);
+    ldns_key_set_inception(key, now - 3600);
+    ldns_key_set_expiration(key, now + 3600);
+    ldns_key_list* keys = ldns_key_list_new();
+    ldns_key_list_push_key(keys, key);
+    std::string text;
+    for (const auto& r : records) text += r.owner.to_text() + " 300 IN A " + rdata_to_text(r.type, r.rdata) + "\n";
+    ldns_rr_list* rrset = ldns_rr_list_new();
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        ldns_rr* rr = nullptr;
+        ldns_rr_new_frm_str(&rr, text.substr(start, end - start).c_str(), 300, nullptr, nullptr);
+        ldns_rr_list_push_rr(rrset, rr);
+        start = end + 1;
+    }
+    ldns_rr_list* sigs = ldns_sign_public(rrset, keys);
+    ldns_rr* pub = ldns_key2rr(key);
+    auto to_record = [](ldns_rr* rr) {
+        char* s = ldns_rr2str(rr);
+        Record r = parse_zone_text(s, "t").at(0);
+        free(s);
+        return r;
+    };
+    Signed out{to_record(pub), {}};
+    for (std::size_t i = 0; i < ldns_rr_list_rr_count(sigs); ++i)
+        out.rrsigs.push_back(to_record(ldns_rr_list_rr(sigs, i)));
+    ldns_rr_free(pub);
+    ldns_rr_list_deep_free(sigs);
+    ldns_rr_list_deep_free(rrset);
+    ldns_key_list_free(keys);  // frees the key too
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("signatures verify, forgeries and expired ones do not, repeats skip the crypto", "[dnssec]") {
+    uint32_t now = static_cast<uint32_t>(time(nullptr));
+    std::vector<Record> rrset{test::a("www.example.", "192.0.2.1")};
+    Signed s = sign(rrset, "example.", now);
+    REQUIRE(s.rrsigs.size() == 1);
+    Limits limits;
+    SignatureCache seen;
+    Work work(limits);
+    CHECK(verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen).is_secure());
+    int spent = limits.max_verifications - work.verifications_left;
+    CHECK(spent == 1);
+    CHECK(verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen).is_secure());
+    CHECK(limits.max_verifications - work.verifications_left == spent);  // cache hit
+    std::vector<Record> forged{test::a("www.example.", "192.0.2.66")};
+    Verdict bad = verify_rrset(forged, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen);
+    CHECK(bad.security == Security::bogus);
+    CHECK(bad.ede == ede::dnssec_bogus);
+    Verdict late = verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now + 2 * 86400, limits, work, &seen);
+    CHECK(late.ede == ede::signature_expired);
+    Verdict early = verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now - 2 * 86400, limits, work, &seen);
+    CHECK(early.ede == ede::signature_not_yet_valid);
+    Verdict unsigned_set = verify_rrset(rrset, {}, {s.dnskey}, N("example."), now, limits, work, &seen);
+    CHECK(unsigned_set.ede == ede::rrsigs_missing);
+}
+
+TEST_CASE("the verification budget stops a flood of signature checks (KeyTrap)", "[dnssec]") {
+    uint32_t now = static_cast<uint32_t>(time(nullptr));
+    std::vector<Record> rrset{test::a("www.example.", "192.0.2.1")};
+    Signed s = sign(rrset, "example.", now);
+    Limits limits;
+    limits.max_verifications = 2;
+    Work work(limits);
+    // Keys whose tag collides with the signer's (same checksum, other key bytes): each
+    // would cost a verification if the budget did not stop it.
+    std::vector<Record> keys;
+    for (int i = 0; i < 10; ++i) {
+        Record k = s.dnskey;
+        k.rdata[4 + 2 * i] = static_cast<char>(k.rdata[4 + 2 * i] + 1);
+        k.rdata[6 + 2 * i] = static_cast<char>(k.rdata[6 + 2 * i] - 1);
+        REQUIRE(key_tag(k.rdata) == key_tag(s.dnskey.rdata));
+        keys.push_back(k);
+    }
+    Verdict v = verify_rrset(rrset, s.rrsigs, keys, N("example."), now, limits, work);
+    CHECK(v.security == Security::bogus);
+    CHECK(work.verifications_left <= 0);
 }
