@@ -52,6 +52,9 @@ struct Config {
     std::string outgoing_v4;
     std::string outgoing_v6;
     bool qname_minimisation = true;
+    bool use_0x20 = false;
+    int64_t max_outstanding_upstream = 10'000;
+    int64_t unwanted_reply_threshold = 10'000'000;
     int64_t upstream_timeout_ms = 376;
     int64_t query_timeout_ms = 10'000;
     int64_t max_upstream_queries = 100;

@@ -51,6 +51,7 @@ log::Level level_of(const std::string& s) {
 resolver::EngineSettings engine_settings(const conf::Config& c) {
     resolver::EngineSettings e;
     e.qname_minimisation = c.qname_minimisation;
+    e.use_0x20 = c.use_0x20;
     e.allow_loopback_upstream = c.allow_loopback_upstream;
     e.use_ipv4 = c.ipv4;
     e.use_ipv6 = c.ipv6;
@@ -151,7 +152,15 @@ int run(const conf::Config& cfg) {
     resolver::InfraSettings infra_settings;
     infra_settings.unknown_rtt = std::chrono::milliseconds(cfg.upstream_timeout_ms);
     resolver::Infra infra(infra_settings);
-    resolver::AsioNetwork network(source_address(cfg.outgoing_v4), source_address(cfg.outgoing_v6));
+    resolver::UpstreamLimits upstream_limits;
+    upstream_limits.max_outstanding = static_cast<std::size_t>(cfg.max_outstanding_upstream);
+    upstream_limits.unwanted_threshold = static_cast<uint64_t>(cfg.unwanted_reply_threshold);
+    upstream_limits.on_unwanted_threshold = [&] {
+        answers.clear();
+        rrsets.clear();
+    };
+    resolver::AsioNetwork network(source_address(cfg.outgoing_v4), source_address(cfg.outgoing_v6),
+                                  upstream_limits);
     resolver::Engine engine(engine_settings(cfg), hints, rrsets, infra, network, clock);
     resolver::ServerSettings server_settings;
     server_settings.edns_buffer_size = static_cast<uint16_t>(cfg.edns_buffer_size);

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "resolver/log.hpp"
 #include "resolver/wire/message.hpp"
 #include "resolver/wire/types.hpp"
 
@@ -47,11 +48,28 @@ void arm_deadline(asio::steady_timer& timer, const std::shared_ptr<Socket>& sock
 
 }  // namespace
 
+void AsioNetwork::note_unwanted() {
+    uint64_t n = unwanted_.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (limits_.unwanted_threshold && n % limits_.unwanted_threshold == 0) {
+        P53_LOG(warning, n << " unwanted replies: possible spoofing; flushing the caches");
+        if (limits_.on_unwanted_threshold) limits_.on_unwanted_threshold();
+    }
+}
+
 awaitable<ExchangeResult> AsioNetwork::exchange(const ServerAddr& server,
                                                 std::span<const uint8_t> query, Proto proto,
                                                 std::chrono::milliseconds timeout) {
-    auto ex = co_await asio::this_coro::executor;
     ExchangeResult result;
+    // A global cap on open upstream queries: past it, fail fast instead of piling up.
+    if (outstanding_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_outstanding) {
+        outstanding_.fetch_sub(1, std::memory_order_relaxed);
+        co_return result;
+    }
+    struct Release {
+        std::atomic<std::size_t>& count;
+        ~Release() { count.fetch_sub(1, std::memory_order_relaxed); }
+    } release{outstanding_};
+    auto ex = co_await asio::this_coro::executor;
     asio::steady_timer timer(ex);
     boost::system::error_code ec;
     auto start = Clock::now();
@@ -78,6 +96,7 @@ awaitable<ExchangeResult> AsioNetwork::exchange(const ServerAddr& server,
                 result.status = ExchangeResult::Status::ok;
                 break;
             }
+            note_unwanted();
         }
     } else {
         auto sock = std::make_shared<tcp::socket>(ex);

@@ -73,6 +73,14 @@ void Infra::set_edns_broken(const ServerAddr& a) {
     with_host(a, [](Stats& st) { st.no_edns = true; });
 }
 
+bool Infra::no_0x20(const ServerAddr& a) {
+    return with_host(a, [](Stats& st) { return st.no_0x20; });
+}
+
+void Infra::set_no_0x20(const ServerAddr& a) {
+    with_host(a, [](Stats& st) { st.no_0x20 = true; });
+}
+
 Infra::Stats Infra::stats(const ServerAddr& a) {
     return with_host(a, [](Stats& st) { return st; });
 }

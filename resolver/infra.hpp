@@ -36,6 +36,9 @@ public:
 
     bool edns_broken(const ServerAddr& a);
     void set_edns_broken(const ServerAddr& a);
+    // Servers that do not echo the question's case get no 0x20 randomisation.
+    bool no_0x20(const ServerAddr& a);
+    void set_no_0x20(const ServerAddr& a);
 
     void mark_lame(const wire::Name& zone, const ServerAddr& a, uint32_t now);
     bool is_lame(const wire::Name& zone, const ServerAddr& a, uint32_t now);
@@ -51,6 +54,7 @@ public:
         uint32_t avoid_until = 0;      // seconds, while failures persist
         bool measured = false;
         bool no_edns = false;
+        bool no_0x20 = false;
     };
     Stats stats(const ServerAddr& a);
 

@@ -25,6 +25,9 @@ public:
     virtual awaitable<ExchangeResult> exchange(const ServerAddr& server,
                                                std::span<const uint8_t> query, Proto proto,
                                                std::chrono::milliseconds timeout) = 0;
+    // A reply that was not the one expected (spoofing attempt or broken server): counted
+    // towards the unwanted-reply defence.
+    virtual void note_unwanted() {}
 };
 
 }  // namespace port53::resolver

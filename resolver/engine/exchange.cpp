@@ -1,6 +1,7 @@
 // The engine's conversation with one zone's servers: server order, EDNS fallback,
 // TCP on truncation, lameness.
 #include <algorithm>
+#include <cctype>
 
 #include "resolver/engine/engine.hpp"
 #include "resolver/log.hpp"
@@ -21,6 +22,40 @@ std::vector<uint8_t> build_query(const Name& name, uint16_t type, uint16_t cls, 
     b.question(name, type, cls);
     if (edns) b.add_opt(edns_size, dnssec_ok);
     return b.take();
+}
+
+// DNS 0x20 (draft-vixie-dnsext-dns0x20): flip the case of letters at random, so a spoofer
+// must guess it too; a genuine server echoes the question as sent.
+Name randomise_case(const Name& n) {
+    std::string w(n.wire());
+    uint16_t bits = 0;
+    int left = 0;
+    for (std::size_t pos = 0; w[pos] != 0; pos += 1 + static_cast<uint8_t>(w[pos])) {
+        for (std::size_t i = 1; i <= static_cast<uint8_t>(w[pos]); ++i) {
+            char& c = w[pos + i];
+            if (!std::isalpha(static_cast<unsigned char>(c))) continue;
+            if (left == 0) {
+                bits = random_u16();
+                left = 16;
+            }
+            if (bits & 1) c = static_cast<char>(c ^ 0x20);
+            bits >>= 1;
+            --left;
+        }
+    }
+    return Name::from_wire(w);
+}
+
+// The question name in the reply, byte for byte as we sent it (both start at offset 12).
+bool case_echoed(std::span<const uint8_t> query, std::span<const uint8_t> reply) {
+    std::size_t pos = kHeaderSize;
+    try {
+        read_name(query, pos);
+    } catch (const WireError&) {
+        return false;
+    }
+    return reply.size() >= pos && std::equal(query.begin() + kHeaderSize, query.begin() + pos,
+                                             reply.begin() + kHeaderSize);
 }
 
 }  // namespace
@@ -60,10 +95,11 @@ awaitable<Engine::Asked> Engine::ask(ServerAddr server, Name sname, uint16_t sty
                                      uint16_t qclass, Budget& budget) {
     Asked out;
     bool edns = !infra_.edns_broken(server);
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    bool caps = settings_.use_0x20 && !infra_.no_0x20(server);
+    for (int attempt = 0; attempt < 3; ++attempt) {
         --budget.upstream_queries_left;
-        std::vector<uint8_t> query =
-            build_query(sname, stype, qclass, edns, settings_.edns_buffer_size, settings_.validate);
+        std::vector<uint8_t> query = build_query(caps ? randomise_case(sname) : sname, stype, qclass,
+                                                 edns, settings_.edns_buffer_size, settings_.validate);
         auto timeout = infra_.timeout_for(server);
         P53_LOG(debug, "ask " << server.to_string() << " " << sname.to_text() << "/" << stype);
         ExchangeResult res = co_await network_.exchange(server, query, Proto::udp, timeout);
@@ -84,6 +120,14 @@ awaitable<Engine::Asked> Engine::ask(ServerAddr server, Name sname, uint16_t sty
             }
         }
         if (!response_matches_query(query, res.response)) co_return out;
+        if (caps && !case_echoed(query, res.response)) {
+            // Either a spoof or a server that does not keep case: count it, and ask that
+            // server without 0x20 from now on (Unbound's fallback does the same).
+            network_.note_unwanted();
+            infra_.set_no_0x20(server);
+            caps = false;
+            continue;
+        }
         try {
             out.msg = parse_message(res.response);
         } catch (const WireError& e) {

@@ -53,6 +53,7 @@ struct Budget {
 
 struct EngineSettings {
     bool qname_minimisation = true;
+    bool use_0x20 = false;  // random case in upstream names, checked in replies
     bool allow_loopback_upstream = false;
     bool use_ipv4 = true;
     bool use_ipv6 = true;

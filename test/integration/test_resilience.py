@@ -130,3 +130,29 @@ def test_nxns_delegation_is_cut_off(lab, tmp_path):
         proc.wait(5)
     lookups = [l for l in open(log) if " ask " in l and "sink.example." in l]
     assert 0 < len(lookups) <= 20, "%d upstream queries for the NS names" % len(lookups)
+
+
+@port53d_only
+def test_0x20_case_randomisation_keeps_answers_right(lab, tmp_path):
+    text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
+                                                'listen = ["%s:53"]' % ADDR)
+    text = text.replace("[resolver]\n", "[resolver]\nuse_0x20 = true\n", 1)
+    conf = tmp_path / "caps.toml"
+    conf.write_text(text)
+    proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                dns.query.udp(dns.message.make_query("lab.", "SOA"), ADDR, timeout=0.2)
+                break
+            except (OSError, dns.exception.Timeout):
+                time.sleep(0.05)
+        chain = ask("c1.sec.lab.")
+        assert chain.rcode() == dns.rcode.NOERROR
+        assert chain.answer[-1][0].address == "198.51.100.44"
+        assert ask("www.dname.lab.").answer[-1][0].address == "198.51.100.30"
+        assert ask("nope.sec.lab.").rcode() == dns.rcode.NXDOMAIN
+    finally:
+        proc.terminate()
+        proc.wait(5)

@@ -227,3 +227,25 @@ TEST_CASE("the upstream query budget stops runaway resolutions", "[engine]") {
     CHECK(lab.resolve("www.nx.lab.", type::A).rcode == rcode::SERVFAIL);
     CHECK(lab.net.log.size() <= 4);
 }
+
+TEST_CASE("0x20: names go out in random case; servers that do not echo it get plain names", "[engine]") {
+    Lab lab;
+    lab.settings.use_0x20 = true;
+    const char* name = "abcdefghijklmnopqrst.lab.";
+    lab.net.on("192.0.2.2", name, type::A, answer({a(name, "198.51.100.9")}));
+    Outcome o = lab.resolve(name, type::A);
+    REQUIRE(o.answer.size() == 1);
+    // 20 letters: the chance that every one kept its case is 1 in a million.
+    CHECK(lab.asked("192.0.2.2 abcdefghijklmnopqrst.lab.") == 0);
+    CHECK(lab.net.unwanted == 0);
+
+    Scripted plain = answer({a("abcdefghijklmnopqrst.nocase.lab.", "198.51.100.10")});
+    plain.lowercase_question = true;
+    lab.net.on("192.0.2.2", "abcdefghijklmnopqrst.nocase.lab.", type::A, plain);
+    lab.cache.clear();
+    Outcome fallback = lab.resolve("abcdefghijklmnopqrst.nocase.lab.", type::A);
+    CHECK(fallback.answer.size() == 1);
+    CHECK(lab.net.unwanted == 1);
+    CHECK(lab.infra.no_0x20(*resolver::ServerAddr::parse("192.0.2.2")));
+    CHECK(lab.asked("192.0.2.2 abcdefghijklmnopqrst.nocase.lab.") == 1);  // the plain retry
+}

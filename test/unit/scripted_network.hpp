@@ -16,6 +16,7 @@ struct Scripted {
     std::vector<wire::Record> answer, authority, additional;
     bool truncate_udp = false;  // answer UDP with TC=1 and no records
     bool reject_edns = false;   // FORMERR without OPT to queries that carry EDNS
+    bool lowercase_question = false;  // a server that does not echo the question's case
 };
 
 class ScriptedNetwork final : public resolver::Network {
@@ -51,7 +52,7 @@ public:
         } else {
             bool tc = s.truncate_udp && proto == resolver::Proto::udp;
             b.header(q.id, static_cast<uint16_t>(flag::QR | s.flags | (tc ? flag::TC : 0)));
-            b.question(qq.name, qq.type, qq.cls);
+            b.question(s.lowercase_question ? Name::from_wire(qq.name.key()) : qq.name, qq.type, qq.cls);
             if (!tc) {
                 for (const auto& r : s.answer) b.add(Section::answer, r);
                 for (const auto& r : s.authority) b.add(Section::authority, r);
@@ -65,7 +66,10 @@ public:
         co_return res;
     }
 
+    void note_unwanted() override { ++unwanted; }
+
     std::vector<std::string> log;
+    int unwanted = 0;
 
 private:
     struct Rule {
