@@ -15,7 +15,7 @@ namespace port53::conf {
 namespace {
 
 using Member = std::variant<int64_t Config::*, bool Config::*, std::string Config::*,
-                            std::vector<std::string> Config::*>;
+                            std::vector<std::string> Config::*, double Config::*>;
 
 struct Setting {
     const char* section;
@@ -44,6 +44,13 @@ const Setting kSettings[] = {
     {"ratelimit", "slip", &Config::rl_slip, 0, 100, "Every Nth rate-limited answer is sent truncated (TC) so real clients retry over TCP; 0: drop all."},
     {"ratelimit", "ipv4_prefix", &Config::rl_ipv4_prefix, 8, 32, "IPv4 clients are counted per prefix of this length."},
     {"ratelimit", "ipv6_prefix", &Config::rl_ipv6_prefix, 16, 128, "IPv6 clients are counted per prefix of this length."},
+    {"tunnel", "detection", &Config::tunnel_detection, 0, 0, "Flag (log and count) clients whose cache misses look like DNS tunnelling."},
+    {"tunnel", "long_label", &Config::tunnel_long_label, 8, 63, "Labels this long or longer are checked for encoded-data entropy."},
+    {"tunnel", "entropy_bits", &Config::tunnel_entropy_bits, 0, 8, "Shannon bits per character above which a long label looks encoded."},
+    {"tunnel", "unique_names", &Config::tunnel_unique_names, 1, 1'000'000, "Cache misses under one domain per client per window that count as a burst."},
+    {"tunnel", "txt_null_queries", &Config::tunnel_txt_null_queries, 1, 1'000'000, "TXT/NULL cache misses per client per window that count as heavy use."},
+    {"tunnel", "window_seconds", &Config::tunnel_window_seconds, 1, 86'400, "Length of the counting window, seconds."},
+    {"tunnel", "refuse_domains", &Config::tunnel_refuse_domains, 0, 0, "Flagged queries under these domains are answered REFUSED."},
     {"cache", "size_mb", &Config::cache_size_mb, 1, 1'048'576, "Memory bound of all caches together, MiB."},
     {"cache", "min_ttl", &Config::min_ttl, 0, 86'400, "Lower bound on cached TTLs, seconds."},
     {"cache", "max_ttl", &Config::max_ttl, 1, 604'800, "Upper bound on cached TTLs, seconds."},
@@ -104,6 +111,14 @@ void apply(Config& cfg, const Setting& s, const toml::node& node, const std::str
             } else if constexpr (std::is_same_v<T, bool>) {
                 if (!node.is_boolean()) fail(where, node.source(), name + " must be true or false");
                 cfg.*member = *node.value<bool>();
+            } else if constexpr (std::is_same_v<T, double>) {
+                auto v = node.value<double>();
+                if (!(node.is_floating_point() || node.is_integer()) || !v)
+                    fail(where, node.source(), name + " must be a number");
+                if (*v < double(s.min) || *v > double(s.max))
+                    fail(where, node.source(), name + " must be between " + std::to_string(s.min) +
+                                                   " and " + std::to_string(s.max));
+                cfg.*member = *v;
             } else if constexpr (std::is_same_v<T, std::string>) {
                 if (!node.is_string()) fail(where, node.source(), name + " must be a string");
                 cfg.*member = *node.value<std::string>();
@@ -179,6 +194,9 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     } catch (const std::invalid_argument& e) {
         fail(where, line_of("server.access_control"), e.what());
     }
+    for (const auto& d : cfg.tunnel_refuse_domains)
+        if (!wire::Name::from_text(d))
+            fail(where, line_of("tunnel.refuse_domains"), "not a domain name: " + d);
     for (const auto& nta : cfg.negative_trust_anchors)
         if (!wire::Name::from_text(nta))
             fail(where, line_of("resolver.negative_trust_anchors"), "not a domain name: " + nta);
@@ -196,6 +214,11 @@ std::string default_text(const Setting& s) {
             if constexpr (std::is_same_v<T, int64_t>) return std::to_string(v);
             else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
             else if constexpr (std::is_same_v<T, std::string>) return "\"" + v + "\"";
+            else if constexpr (std::is_same_v<T, double>) {
+                std::ostringstream os;
+                os << v;
+                return os.str();
+            }
             else {
                 std::string out = "[";
                 for (std::size_t i = 0; i < v.size(); ++i)
@@ -211,6 +234,7 @@ const char* type_name(const Member& m) {
         case 0: return "integer";
         case 1: return "boolean";
         case 2: return "string";
+        case 4: return "number";
         default: return "array of strings";
     }
 }

@@ -25,6 +25,14 @@ struct Config {
     std::string user;   // drop root to this user after binding (empty: stay)
     std::string group;  // empty: the user's primary group
     int64_t drain_timeout_ms = 3000;
+    // [tunnel]
+    bool tunnel_detection = true;
+    int64_t tunnel_long_label = 32;
+    double tunnel_entropy_bits = 4.0;
+    int64_t tunnel_unique_names = 200;
+    int64_t tunnel_txt_null_queries = 200;
+    int64_t tunnel_window_seconds = 60;
+    std::vector<std::string> tunnel_refuse_domains;
     // [ratelimit] (UDP)
     int64_t rl_queries_per_second = 0;
     int64_t rl_responses_per_second = 0;

@@ -170,6 +170,14 @@ int run(const conf::Config& cfg) {
     server_settings.serve_stale = cfg.serve_stale;
     server_settings.max_stale = static_cast<uint32_t>(cfg.max_stale);
     server_settings.stale_ttl = static_cast<uint32_t>(cfg.stale_ttl);
+    server_settings.tunnel.enabled = cfg.tunnel_detection;
+    server_settings.tunnel.long_label = static_cast<std::size_t>(cfg.tunnel_long_label);
+    server_settings.tunnel.entropy_bits = cfg.tunnel_entropy_bits;
+    server_settings.tunnel.unique_names = static_cast<uint32_t>(cfg.tunnel_unique_names);
+    server_settings.tunnel.txt_null_queries = static_cast<uint32_t>(cfg.tunnel_txt_null_queries);
+    server_settings.tunnel.window_seconds = static_cast<uint32_t>(cfg.tunnel_window_seconds);
+    for (const auto& d : cfg.tunnel_refuse_domains)
+        server_settings.tunnel.refuse_domains.push_back(*wire::Name::from_text(d));
     server_settings.rate_limit.queries_per_second = static_cast<uint32_t>(cfg.rl_queries_per_second);
     server_settings.rate_limit.responses_per_second = static_cast<uint32_t>(cfg.rl_responses_per_second);
     server_settings.rate_limit.slip = static_cast<uint32_t>(cfg.rl_slip);

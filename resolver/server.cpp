@@ -88,7 +88,8 @@ Server::Server(ServerSettings settings, Engine& engine, cache::AnswerCache& answ
       engine_(engine),
       answers_(answers),
       clock_(clock),
-      limiter_(settings_.rate_limit) {}
+      limiter_(settings_.rate_limit),
+      tunnels_(settings_.tunnel) {}
 
 cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t) const {
     if (t == ClientTransport::stream) return {kStreamMax, settings_.edns_buffer_size};
@@ -169,10 +170,16 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
 }
 
 void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
-                         asio::any_io_executor ex, Done done) {
+                         asio::any_io_executor ex, Done done, const sockaddr* client) {
     QueryView q;
     if (parse_query(query, q) != QueryCheck::ok) {
         done({});
+        return;
+    }
+    if (tunnels_.inspect(client, q, clock_.now()).refuse) {
+        std::vector<uint8_t> reply(limits(q, t).max_size);
+        reply.resize(reply_with_rcode(q, query, rcode::REFUSED, reply, t));
+        done(reply);
         return;
     }
     std::string key(cache::AnswerKey(q).view());

@@ -15,6 +15,7 @@
 #include "cache/clock.hpp"
 #include "resolver/acl.hpp"
 #include "resolver/rate_limiter.hpp"
+#include "resolver/tunnel_detector.hpp"
 #include "resolver/engine/engine.hpp"
 
 namespace port53::resolver {
@@ -38,6 +39,7 @@ struct ServerSettings {
     uint32_t max_stale = 86'400;        // how long past expiry an answer may still serve
     uint32_t stale_ttl = 30;
     RateLimitSettings rate_limit;       // UDP only
+    TunnelSettings tunnel;
 };
 
 class Server {
@@ -57,7 +59,7 @@ public:
     // Resolves a query that handle_fast() returned `resolve` for. Identical questions in
     // flight share one resolution.
     void handle_slow(std::span<const uint8_t> query, ClientTransport t,
-                     boost::asio::any_io_executor ex, Done done);
+                     boost::asio::any_io_executor ex, Done done, const sockaddr* client = nullptr);
 
     std::size_t inflight() const;
     // Shutting down: new questions are dropped, those in flight still get answers.
@@ -91,6 +93,7 @@ private:
     const cache::Clock& clock_;
     std::atomic<bool> draining_{false};
     RateLimiter limiter_;
+    TunnelDetector tunnels_;
     mutable std::mutex inflight_mutex_;
     std::unordered_map<std::string, std::vector<Waiter>> inflight_;
 };

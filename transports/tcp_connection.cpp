@@ -98,7 +98,8 @@ void TcpConnection::dispatch(std::span<const uint8_t> query) {
                                 --self->pending_;
                                 self->slot_timer_.cancel();
                                 self->queue_reply(reply);
-                            });
+                            },
+                            reinterpret_cast<const sockaddr*>(&peer_));
     }
 }
 

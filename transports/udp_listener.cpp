@@ -60,10 +60,12 @@ void UdpListener::on_readable() {
             } else if (r == resolver::Server::Fast::resolve) {
                 sockaddr_storage peer = in_peer_[i];
                 socklen_t peer_len = in_msg_[i].msg_hdr.msg_namelen;
-                server_.handle_slow(query, resolver::ClientTransport::udp, socket_.get_executor(),
-                                    [this, peer, peer_len](std::span<const uint8_t> reply) {
-                                        send_late_reply(peer, peer_len, reply);
-                                    });
+                server_.handle_slow(
+                    query, resolver::ClientTransport::udp, socket_.get_executor(),
+                    [this, peer, peer_len](std::span<const uint8_t> reply) {
+                        send_late_reply(peer, peer_len, reply);
+                    },
+                    reinterpret_cast<const sockaddr*>(&peer));
             }
         }
         for (int sent = 0; sent < replies;) {
