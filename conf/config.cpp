@@ -32,6 +32,7 @@ const Setting kSettings[] = {
     {"server", "log_level", &Config::log_level, 0, 0, "debug, info, warning or error."},
     {"server", "tcp_idle_timeout_ms", &Config::tcp_idle_timeout_ms, 100, 600'000, "Close an idle TCP connection after this long."},
     {"server", "tcp_max_connections", &Config::tcp_max_connections, 1, 1'000'000, "Open TCP connections over all workers."},
+    {"server", "tcp_max_connections_per_client", &Config::tcp_max_connections_per_client, 1, 1'000'000, "Open TCP connections one client address may hold."},
     {"server", "tcp_max_pipelined", &Config::tcp_max_pipelined, 1, 65'535, "Queries resolving at once on one TCP connection."},
     {"server", "edns_buffer_size", &Config::edns_buffer_size, 512, 4096, "Largest UDP answer sent and EDNS size advertised (RFC 6891)."},
     {"server", "access_control", &Config::access_control, 0, 0, "Client networks and what they get: \"NET/LEN allow|refuse|deny\" (deny drops). The most specific match wins; unmatched clients are refused."},

@@ -16,6 +16,7 @@ struct Config {
     int64_t tcp_idle_timeout_ms = 10'000;
     int64_t tcp_max_connections = 1024;
     int64_t tcp_max_pipelined = 128;
+    int64_t tcp_max_connections_per_client = 64;
     int64_t edns_buffer_size = 1232;
     std::vector<std::string> access_control{
         "127.0.0.0/8 allow",   "::1/128 allow",        "10.0.0.0/8 allow",

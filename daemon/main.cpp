@@ -189,6 +189,9 @@ int run(const conf::Config& cfg) {
     tcp_settings.idle_timeout = std::chrono::milliseconds(cfg.tcp_idle_timeout_ms);
     tcp_settings.max_connections = static_cast<std::size_t>(cfg.tcp_max_connections);
     tcp_settings.max_pipelined = static_cast<std::size_t>(cfg.tcp_max_pipelined);
+    transports::ClientConnections tcp_per_client(
+        static_cast<std::size_t>(cfg.tcp_max_connections_per_client));
+    tcp_settings.per_client = &tcp_per_client;
     std::atomic<std::size_t> tcp_connections{0};
 
     TlsContexts tls = load_tls(cfg);

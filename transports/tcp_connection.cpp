@@ -16,13 +16,15 @@ namespace port53::transports {
 namespace asio = boost::asio;
 
 TcpConnection::TcpConnection(asio::ip::tcp::socket socket, resolver::Server& server,
-                             const TcpSettings& settings, std::atomic<std::size_t>& connections)
+                             const TcpSettings& settings, std::atomic<std::size_t>& connections,
+                             std::unique_ptr<ClientSlot> slot)
     : socket_(std::move(socket)),
       server_(server),
       settings_(settings),
       connections_(connections),
       idle_timer_(socket_.get_executor()),
-      slot_timer_(socket_.get_executor()) {
+      slot_timer_(socket_.get_executor()),
+      slot_(std::move(slot)) {
     ++connections_;
 }
 

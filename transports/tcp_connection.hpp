@@ -17,7 +17,8 @@ namespace port53::transports {
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
 public:
     TcpConnection(boost::asio::ip::tcp::socket socket, resolver::Server& server,
-                  const TcpSettings& settings, std::atomic<std::size_t>& connections);
+                  const TcpSettings& settings, std::atomic<std::size_t>& connections,
+                  std::unique_ptr<ClientSlot> slot = nullptr);
     ~TcpConnection();
     void start();
 
@@ -40,6 +41,7 @@ private:
     bool closed_ = false;
     std::size_t pending_ = 0;
     sockaddr_storage peer_{};  // for the access check of every query
+    std::unique_ptr<ClientSlot> slot_;  // this client's share of connections
 };
 
 }  // namespace port53::transports

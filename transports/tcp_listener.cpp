@@ -28,8 +28,21 @@ void TcpListener::accept() {
                 boost::system::error_code ignored;
                 socket.close(ignored);
             } else {
-                std::make_shared<TcpConnection>(std::move(socket), server_, settings_, connections_)
-                    ->start();
+                std::unique_ptr<ClientSlot> slot;
+                boost::system::error_code rec;
+                auto remote = socket.remote_endpoint(rec);
+                if (settings_.per_client && !rec)
+                    slot = std::make_unique<ClientSlot>(*settings_.per_client, remote.data());
+                if (slot && !slot->held()) {
+                    P53_LOG(info, "per-client TCP connection limit reached for "
+                                      << remote.address().to_string());
+                    boost::system::error_code ignored;
+                    socket.close(ignored);
+                } else {
+                    std::make_shared<TcpConnection>(std::move(socket), server_, settings_,
+                                                    connections_, std::move(slot))
+                        ->start();
+                }
             }
         }
         accept();

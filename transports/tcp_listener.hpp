@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "resolver/server.hpp"
+#include "transports/client_connections.hpp"
 
 namespace port53::transports {
 
@@ -14,6 +15,7 @@ struct TcpSettings {
     std::chrono::milliseconds idle_timeout{10'000};
     std::size_t max_connections = 1024;  // over all workers
     std::size_t max_pipelined = 128;     // queries being resolved per connection
+    ClientConnections* per_client = nullptr;  // shared per-client cap; null: none
 };
 
 class TcpListener {

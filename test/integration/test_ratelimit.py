@@ -68,3 +68,46 @@ def test_flood_is_rate_limited_and_others_still_served(limited):
     tcp = dns.query.tcp(dns.message.make_query("www.sec.lab.", "A"), ADDR, timeout=2,
                         source="127.66.6.6")
     assert tcp.rcode() == dns.rcode.NOERROR and tcp.answer
+
+
+@port53d_only
+def test_tcp_connections_are_capped_per_client(lab, tmp_path):
+    text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
+                                                'listen = ["%s:53"]' % ADDR)
+    text = text.replace("[server]\n", "[server]\ntcp_max_connections_per_client = 2\n", 1)
+    conf = tmp_path / "conn.toml"
+    conf.write_text(text)
+    proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    conns = []
+    try:
+        for _ in range(100):
+            try:
+                dns.query.udp(dns.message.make_query("lab.", "SOA"), ADDR, timeout=0.2)
+                break
+            except (OSError, dns.exception.Timeout):
+                time.sleep(0.05)
+
+        def connect(source):
+            s = socket.create_connection((ADDR, 53), timeout=2, source_address=(source, 0))
+            conns.append(s)
+            return s
+
+        def works(s):
+            wire = dns.message.make_query("www.sec.lab.", "A").to_wire()
+            try:
+                s.sendall(len(wire).to_bytes(2, "big") + wire)
+                return len(s.recv(2)) == 2
+            except (ConnectionError, socket.timeout):
+                return False
+
+        first, second = connect("127.89.0.1"), connect("127.89.0.1")
+        third = connect("127.89.0.1")  # accepted by the kernel, then closed by port53d
+        assert works(first) and works(second)
+        assert not works(third)
+        assert works(connect("127.89.0.2"))  # another client has its own share
+    finally:
+        for s in conns:
+            s.close()
+        proc.terminate()
+        proc.wait(5)
