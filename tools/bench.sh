@@ -42,6 +42,8 @@ Options:
   --out DIR              results directory (default /tmp/port53-bench/<date>-<time>)
   --lab-src DIR          the lab's Python sources (default tools/lab); copied into
                          the results directory first, like the daemon
+  --soak [SECONDS]       instead of the comparison: the bounded soak test of port53d
+                         (tools/soak.sh: mixed load plus garbage, default 60 s)
   -h, --help             this text
 
 Output: a Markdown table on stdout (also DIR/table.md); dnsperf's reports in
@@ -53,6 +55,10 @@ EOF
 }
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+if [ "${1:-}" = "--soak" ]; then
+    shift
+    exec "$ROOT/tools/soak.sh" "$@"
+fi
 export PYTHONDONTWRITEBYTECODE=1
 HELPER=(/usr/bin/python3 "$ROOT/tools/bench/bench.py")
 PORT53_ADDR=127.53.0.1
