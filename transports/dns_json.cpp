@@ -71,16 +71,19 @@ void append_records(std::string& out, const char* section, const std::vector<wir
     out.push_back(']');
 }
 
-const char* boolean(bool b) { return b ? "true" : "false"; }
+const char* boolean(bool b) {
+    return b ? "true" : "false";
+}
 
 }  // namespace
 
 std::string dns_json(std::span<const uint8_t> reply) {
     wire::Message m = wire::parse_message(reply);
     std::string out = "{\"Status\":" + std::to_string(m.rcode());
-    out += std::string(",\"TC\":") + boolean(m.has(wire::flag::TC)) +
-           ",\"RD\":" + boolean(m.has(wire::flag::RD)) + ",\"RA\":" + boolean(m.has(wire::flag::RA)) +
-           ",\"AD\":" + boolean(m.has(wire::flag::AD)) + ",\"CD\":" + boolean(m.has(wire::flag::CD));
+    out +=
+        std::string(",\"TC\":") + boolean(m.has(wire::flag::TC)) +
+        ",\"RD\":" + boolean(m.has(wire::flag::RD)) + ",\"RA\":" + boolean(m.has(wire::flag::RA)) +
+        ",\"AD\":" + boolean(m.has(wire::flag::AD)) + ",\"CD\":" + boolean(m.has(wire::flag::CD));
     out += ",\"Question\":[";
     for (std::size_t i = 0; i < m.questions.size(); ++i) {
         out += i ? ",{\"name\":" : "{\"name\":";

@@ -38,8 +38,9 @@ Http1Session<Stream>::Http1Session(std::unique_ptr<Stream> stream, resolver::Ser
 
 template <typename Stream>
 void Http1Session<Stream>::start() {
-    asio::co_spawn(stream_->stream.get_executor(),
-                   [self = this->shared_from_this()] { return self->run(); }, asio::detached);
+    asio::co_spawn(
+        stream_->stream.get_executor(), [self = this->shared_from_this()] { return self->run(); },
+        asio::detached);
 }
 
 template <typename Stream>
@@ -85,15 +86,17 @@ awaitable<void> Http1Session<Stream>::run() {
         }
         if (ec) break;
         const auto& req = parser.get();
-        HttpRequest r{std::string_view(req.method_string().data(), req.method_string().size()),
-                      std::string_view(req.target().data(), req.target().size()),
-                      std::string_view(req[http::field::content_type].data(),
-                                       req[http::field::content_type].size()),
-                      std::span(reinterpret_cast<const uint8_t*>(req.body().data()), req.body().size())};
+        HttpRequest r{
+            std::string_view(req.method_string().data(), req.method_string().size()),
+            std::string_view(req.target().data(), req.target().size()),
+            std::string_view(req[http::field::content_type].data(),
+                             req[http::field::content_type].size()),
+            std::span(reinterpret_cast<const uint8_t*>(req.body().data()), req.body().size())};
         auto xff = req["X-Forwarded-For"];
         DohResponse response = co_await answer(r, std::string_view(xff.data(), xff.size()));
         bool keep_alive = req.keep_alive();
-        if (!co_await write(response, req.version(), keep_alive) || !keep_alive) break;
+        bool written = co_await write(response, req.version(), keep_alive);
+        if (!written || !keep_alive) break;
     }
     idle_timer_.cancel();
     close_socket(stream_->socket());
@@ -104,10 +107,11 @@ awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req,
                                                     std::string_view forwarded_for) {
     DohDecoded d = decode_doh_request(req, settings_.doh_path);
     if (d.status != 200) co_return doh_error(d);
-    P53_LOG(debug, "DoH/1.1 query from "
-                       << forwarded_client(peer_, forwarded_for, settings_.trusted_proxies).to_string());
+    asio::ip::tcp::endpoint client(
+        forwarded_client(peer_, forwarded_for, settings_.trusted_proxies), 0);
+    P53_LOG(debug, "DoH/1.1 query from " << client.address().to_string());
     result_.reset();
-    answer_query(server_, d.query, stream_->stream.get_executor(),
+    answer_query(server_, d.query, client.data(), stream_->stream.get_executor(),
                  [self = this->shared_from_this(), kind = d.kind](std::span<const uint8_t> reply) {
                      self->result_ = doh_answer(kind, reply);
                      self->wake_.cancel();

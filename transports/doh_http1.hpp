@@ -16,14 +16,14 @@ namespace port53::transports {
 // Stream: TlsStream or PlainStream (explicitly instantiated for both).
 template <typename Stream>
 class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
-public:
+  public:
     // `peer`: the TCP peer; with trusted proxies configured, X-Forwarded-For may name the
     // real client (used only for debug logging: nothing about clients is logged by default).
     Http1Session(std::unique_ptr<Stream> stream, resolver::Server& server,
                  const EncryptedSettings& settings, boost::asio::ip::address peer);
     void start();
 
-private:
+  private:
     awaitable<void> run();
     awaitable<DohResponse> answer(const HttpRequest& req, std::string_view forwarded_for);
     awaitable<bool> write(const DohResponse& r, unsigned version, bool keep_alive);

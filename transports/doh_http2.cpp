@@ -40,13 +40,17 @@ struct Http2Callbacks {
     }
 
     static int on_header(nghttp2_session*, const nghttp2_frame* f, const uint8_t* name,
-                         size_t namelen, const uint8_t* value, size_t valuelen, uint8_t, void* user) {
+                         size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                         void* user) {
         auto it = self(user).streams_.find(f->hd.stream_id);
         if (it == self(user).streams_.end()) return 0;
         std::string_view n = view(name, namelen);  // nghttp2 delivers names lower-cased
-        if (n == ":method") it->second.method.assign(view(value, valuelen));
-        else if (n == ":path") it->second.path.assign(view(value, valuelen));
-        else if (n == "content-type") it->second.content_type.assign(view(value, valuelen));
+        if (n == ":method")
+            it->second.method.assign(view(value, valuelen));
+        else if (n == ":path")
+            it->second.path.assign(view(value, valuelen));
+        else if (n == "content-type")
+            it->second.content_type.assign(view(value, valuelen));
         return 0;
     }
 
@@ -56,8 +60,10 @@ struct Http2Callbacks {
         if (it == self(user).streams_.end()) return 0;
         Stream& s = it->second;
         // Keep reading (flow control needs it) but stop storing past the DNS maximum.
-        if (s.body.size() + len > kMaxDnsMessage) s.body_too_big = true;
-        else s.body.append(view(data, len));
+        if (s.body.size() + len > kMaxDnsMessage)
+            s.body_too_big = true;
+        else
+            s.body.append(view(data, len));
         return 0;
     }
 
@@ -88,8 +94,9 @@ struct Http2Callbacks {
 };
 
 Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, resolver::Server& server,
-                           const EncryptedSettings& settings)
+                           const EncryptedSettings& settings, asio::ip::tcp::endpoint peer)
     : stream_(std::move(stream)),
+      peer_(peer),
       server_(server),
       settings_(settings),
       idle_timer_(stream_->stream.get_executor()) {
@@ -112,8 +119,9 @@ Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, resolver::Server& 
 }
 
 void Http2Session::start() {
-    asio::co_spawn(stream_->stream.get_executor(),
-                   [self = shared_from_this()] { return self->run(); }, asio::detached);
+    asio::co_spawn(
+        stream_->stream.get_executor(), [self = shared_from_this()] { return self->run(); },
+        asio::detached);
 }
 
 void Http2Session::close() {
@@ -127,11 +135,17 @@ void Http2Session::arm_idle_timer() {
     idle_timer_.expires_after(settings_.idle_timeout);
     idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         auto s = weak.lock();
-        if (ec || !s || s->closed_ || s->idle_timer_.expiry() > std::chrono::steady_clock::now()) return;
+        if (ec || !s || s->closed_ || s->idle_timer_.expiry() > std::chrono::steady_clock::now())
+            return;
         bool stalled = s->writing_ && std::chrono::steady_clock::now() - s->write_started_ >=
                                           s->settings_.idle_timeout;
-        if (s->streams_.empty() || stalled) s->close();
-        else s->arm_idle_timer();
+        // Nothing heard for a whole period and no answer still being resolved: either idle,
+        // or owed answers wait on a client that neither reads nor opens its flow-control
+        // window. Both are cut off, as is a write stalled that long.
+        if (s->resolving_ == 0 || stalled)
+            s->close();
+        else
+            s->arm_idle_timer();
     });
 }
 
@@ -149,7 +163,8 @@ awaitable<void> Http2Session::run() {
         ssize_t r = nghttp2_session_mem_recv(session_.get(), buf.data(), n);
         in_recv_ = false;
         if (r < 0) {
-            P53_LOG(debug, "DoH/2: closing a connection: " << nghttp2_strerror(static_cast<int>(r)));
+            P53_LOG(debug,
+                    "DoH/2: closing a connection: " << nghttp2_strerror(static_cast<int>(r)));
             // nghttp2 has queued GOAWAY for protocol errors; let it go out, then close.
             flush();
             break;
@@ -167,8 +182,9 @@ void Http2Session::flush() {
         return;
     }
     writing_ = true;
-    asio::co_spawn(stream_->stream.get_executor(),
-                   [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+    asio::co_spawn(
+        stream_->stream.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+        asio::detached);
 }
 
 awaitable<void> Http2Session::write_loop() {
@@ -214,8 +230,10 @@ void Http2Session::handle_request(int32_t id) {
     s.body.clear();
     s.body.shrink_to_fit();
     if (d.status != 200) return respond(id, doh_error(d));
-    answer_query(server_, d.query, stream_->stream.get_executor(),
+    ++resolving_;
+    answer_query(server_, d.query, peer_.data(), stream_->stream.get_executor(),
                  [self = shared_from_this(), id, kind = d.kind](std::span<const uint8_t> reply) {
+                     --self->resolving_;
                      self->respond(id, doh_answer(kind, reply));
                  });
 }

@@ -17,9 +17,9 @@
 namespace port53::transports {
 
 class Http2Session : public std::enable_shared_from_this<Http2Session> {
-public:
+  public:
     Http2Session(std::unique_ptr<TlsStream> stream, resolver::Server& server,
-                 const EncryptedSettings& settings);
+                 const EncryptedSettings& settings, boost::asio::ip::tcp::endpoint peer);
     void start();
 
     // One HTTP/2 stream: the request as it arrives, then the response being sent.
@@ -31,7 +31,7 @@ public:
         std::size_t sent = 0;
     };
 
-private:
+  private:
     struct SessionDeleter {
         void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
     };
@@ -46,13 +46,15 @@ private:
     void respond(int32_t stream_id, DohResponse response);
 
     std::unique_ptr<TlsStream> stream_;
+    boost::asio::ip::tcp::endpoint peer_;  // for the ACL
     resolver::Server& server_;
     const EncryptedSettings& settings_;
     std::unique_ptr<nghttp2_session, SessionDeleter> session_;
     std::unordered_map<int32_t, Stream> streams_;
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point write_started_;
-    bool in_recv_ = false;  // nghttp2 forbids sending from inside its receive callbacks
+    std::size_t resolving_ = 0;  // requests handed to the resolver, not yet answered
+    bool in_recv_ = false;       // nghttp2 forbids sending from inside its receive callbacks
     bool writing_ = false;
     bool closed_ = false;
 };

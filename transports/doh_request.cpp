@@ -21,7 +21,8 @@ DohDecoded error(int status, std::string text) {
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (wire::ascii_lower(static_cast<uint8_t>(a[i])) != wire::ascii_lower(static_cast<uint8_t>(b[i])))
+        if (wire::ascii_lower(static_cast<uint8_t>(a[i])) !=
+            wire::ascii_lower(static_cast<uint8_t>(b[i])))
             return false;
     return true;
 }
@@ -139,12 +140,18 @@ std::optional<std::vector<uint8_t>> base64url_decode(std::string_view text) {
     int bits = 0;
     for (char c : text) {
         int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '-') v = 62;
-        else if (c == '_') v = 63;
-        else return std::nullopt;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '-')
+            v = 62;
+        else if (c == '_')
+            v = 63;
+        else
+            return std::nullopt;
         acc = (acc << 6) | static_cast<uint32_t>(v);
         bits += 6;
         if (bits >= 8) {
@@ -172,11 +179,11 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
 
 std::optional<uint16_t> rr_type_from_text(std::string_view text) {
     static constexpr std::array<std::pair<std::string_view, uint16_t>, 24> kTypes{{
-        {"A", 1},      {"NS", 2},      {"CNAME", 5},   {"SOA", 6},    {"PTR", 12},
-        {"HINFO", 13}, {"MX", 15},     {"TXT", 16},    {"AAAA", 28},  {"SRV", 33},
-        {"NAPTR", 35}, {"DNAME", 39},  {"DS", 43},     {"SSHFP", 44}, {"RRSIG", 46},
-        {"NSEC", 47},  {"DNSKEY", 48}, {"NSEC3", 50},  {"TLSA", 52},  {"SVCB", 64},
-        {"HTTPS", 65}, {"CAA", 257},   {"ANY", 255},   {"NSEC3PARAM", 51},
+        {"A", 1},      {"NS", 2},      {"CNAME", 5},  {"SOA", 6},         {"PTR", 12},
+        {"HINFO", 13}, {"MX", 15},     {"TXT", 16},   {"AAAA", 28},       {"SRV", 33},
+        {"NAPTR", 35}, {"DNAME", 39},  {"DS", 43},    {"SSHFP", 44},      {"RRSIG", 46},
+        {"NSEC", 47},  {"DNSKEY", 48}, {"NSEC3", 50}, {"TLSA", 52},       {"SVCB", 64},
+        {"HTTPS", 65}, {"CAA", 257},   {"ANY", 255},  {"NSEC3PARAM", 51},
     }};
     for (const auto& [name, value] : kTypes)
         if (iequals(text, name)) return value;
@@ -184,7 +191,8 @@ std::optional<uint16_t> rr_type_from_text(std::string_view text) {
     if (digits.size() > 4 && iequals(digits.substr(0, 4), "TYPE")) digits.remove_prefix(4);
     unsigned value = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() || value > 65535)
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
+        value > 65535)
         return std::nullopt;
     return static_cast<uint16_t>(value);
 }

@@ -18,10 +18,12 @@ namespace {
 constexpr std::size_t kMaxUnsent = 1 << 20;
 }  // namespace
 
-DotConnection::DotConnection(asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> ctx,
-                             resolver::Server& server, const EncryptedSettings& settings,
+DotConnection::DotConnection(asio::ip::tcp::socket socket, asio::ip::tcp::endpoint peer,
+                             std::shared_ptr<asio::ssl::context> ctx, resolver::Server& server,
+                             const EncryptedSettings& settings,
                              std::atomic<std::size_t>& connections)
-    : ctx_(std::move(ctx)),
+    : peer_(peer),
+      ctx_(std::move(ctx)),
       stream_(std::move(socket), *ctx_),
       server_(server),
       settings_(settings),
@@ -31,8 +33,9 @@ DotConnection::DotConnection(asio::ip::tcp::socket socket, std::shared_ptr<asio:
 
 void DotConnection::start() {
     set_no_delay(stream_.next_layer().native_handle());
-    asio::co_spawn(stream_.get_executor(), [self = shared_from_this()] { return self->run(); },
-                   asio::detached);
+    asio::co_spawn(
+        stream_.get_executor(), [self = shared_from_this()] { return self->run(); },
+        asio::detached);
 }
 
 void DotConnection::close() {
@@ -58,8 +61,10 @@ void DotConnection::arm_idle_timer() {
         // that does not read is cut off too.
         bool stalled = conn->writing_ && std::chrono::steady_clock::now() - conn->write_started_ >=
                                              conn->settings_.idle_timeout;
-        if ((conn->pending_ == 0 && !conn->writing_) || stalled) conn->close();
-        else conn->arm_idle_timer();
+        if ((conn->pending_ == 0 && !conn->writing_) || stalled)
+            conn->close();
+        else
+            conn->arm_idle_timer();
     });
 }
 
@@ -101,7 +106,7 @@ awaitable<void> DotConnection::read_loop() {
 
 void DotConnection::dispatch(std::span<const uint8_t> query) {
     ++pending_;
-    answer_query(server_, query, stream_.get_executor(),
+    answer_query(server_, query, peer_.data(), stream_.get_executor(),
                  [self = shared_from_this()](std::span<const uint8_t> reply) {
                      --self->pending_;
                      self->slot_timer_.cancel();
@@ -119,8 +124,9 @@ void DotConnection::queue_reply(std::span<const uint8_t> reply) {
     out_.insert(out_.end(), reply.begin(), reply.end());
     if (!writing_) {
         writing_ = true;
-        asio::co_spawn(stream_.get_executor(),
-                       [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+        asio::co_spawn(
+            stream_.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+            asio::detached);
     }
 }
 

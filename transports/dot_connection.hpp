@@ -15,13 +15,13 @@
 namespace port53::transports {
 
 class DotConnection : public std::enable_shared_from_this<DotConnection> {
-public:
-    DotConnection(boost::asio::ip::tcp::socket socket,
+  public:
+    DotConnection(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
                   std::shared_ptr<boost::asio::ssl::context> ctx, resolver::Server& server,
                   const EncryptedSettings& settings, std::atomic<std::size_t>& connections);
     void start();
 
-private:
+  private:
     awaitable<void> run();
     awaitable<void> read_loop();
     void arm_idle_timer();
@@ -30,6 +30,7 @@ private:
     awaitable<void> write_loop();
     void close();
 
+    boost::asio::ip::tcp::endpoint peer_;             // for the ACL
     std::shared_ptr<boost::asio::ssl::context> ctx_;  // outlives the stream (SIGHUP reloads)
     boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_;
     resolver::Server& server_;

@@ -13,7 +13,8 @@ constexpr uint16_t kPaddingOption = 12;
 std::optional<std::size_t> skip_name(std::span<const uint8_t> m, std::size_t pos) {
     while (pos < m.size()) {
         uint8_t len = m[pos];
-        if ((len & 0xC0) == 0xC0) return pos + 2 <= m.size() ? std::optional(pos + 2) : std::nullopt;
+        if ((len & 0xC0) == 0xC0)
+            return pos + 2 <= m.size() ? std::optional(pos + 2) : std::nullopt;
         if (len & 0xC0) return std::nullopt;
         pos += 1 + len;
         if (len == 0) return pos;

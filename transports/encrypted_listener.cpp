@@ -17,12 +17,16 @@ namespace {
 
 // TLS handshake, then HTTP/2 or HTTP/1.1 as ALPN decided (no ALPN: HTTP/1.1).
 awaitable<void> start_doh(std::unique_ptr<TlsStream> s, resolver::Server& server,
-                          const EncryptedSettings& settings, asio::ip::address peer) {
-    if (!co_await tls_handshake(*s, settings.idle_timeout)) co_return;
+                          const EncryptedSettings& settings, tcp::endpoint peer) {
+    // (co_await kept out of conditions: g++ 12 miscompiles some of those)
+    bool ok = co_await tls_handshake(*s, settings.idle_timeout);
+    if (!ok) co_return;
     if (negotiated_alpn(s->stream.native_handle()) == "h2")
-        std::make_shared<Http2Session>(std::move(s), server, settings)->start();
+        std::make_shared<Http2Session>(std::move(s), server, settings, peer)->start();
     else
-        std::make_shared<Http1Session<TlsStream>>(std::move(s), server, settings, peer)->start();
+        std::make_shared<Http1Session<TlsStream>>(std::move(s), server, settings, peer.address())
+            ->start();
+    co_return;
 }
 
 }  // namespace
@@ -31,7 +35,11 @@ EncryptedListener::EncryptedListener(asio::io_context& io, const tcp::endpoint& 
                                      resolver::Server& server, const TlsContext* tls,
                                      const EncryptedSettings& settings,
                                      std::atomic<std::size_t>& connections)
-    : acceptor_(io), kind_(kind), server_(server), tls_(tls), settings_(settings),
+    : acceptor_(io),
+      kind_(kind),
+      server_(server),
+      tls_(tls),
+      settings_(settings),
       connections_(connections) {
     acceptor_.open(ep.protocol());
     prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
@@ -39,7 +47,9 @@ EncryptedListener::EncryptedListener(asio::io_context& io, const tcp::endpoint& 
     acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-void EncryptedListener::start() { accept(); }
+void EncryptedListener::start() {
+    accept();
+}
 
 void EncryptedListener::accept() {
     acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
@@ -56,12 +66,12 @@ void EncryptedListener::serve(tcp::socket socket) {
     }
     set_no_delay(socket.native_handle());
     boost::system::error_code ec;
-    asio::ip::address peer = socket.remote_endpoint(ec).address();
-    if (ec) return;
+    tcp::endpoint peer = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone
     switch (kind_) {
         case Frontend::dot:
-            std::make_shared<DotConnection>(std::move(socket), tls_->current(), server_, settings_,
-                                            connections_)
+            std::make_shared<DotConnection>(std::move(socket), peer, tls_->current(), server_,
+                                            settings_, connections_)
                 ->start();
             break;
         case Frontend::doh: {
@@ -73,7 +83,7 @@ void EncryptedListener::serve(tcp::socket socket) {
         case Frontend::doh_plain:
             std::make_shared<Http1Session<PlainStream>>(
                 std::make_unique<PlainStream>(std::move(socket), connections_), server_, settings_,
-                peer)
+                peer.address())
                 ->start();
             break;
     }

@@ -14,14 +14,14 @@ namespace port53::transports {
 enum class Frontend { dot, doh, doh_plain };
 
 class EncryptedListener {
-public:
+  public:
     // `tls` is null for doh_plain. `connections` counts over all encrypted listeners.
     EncryptedListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                       Frontend kind, resolver::Server& server, const TlsContext* tls,
                       const EncryptedSettings& settings, std::atomic<std::size_t>& connections);
     void start();
 
-private:
+  private:
     void accept();
     void serve(boost::asio::ip::tcp::socket socket);
 

@@ -2,6 +2,8 @@
 // and bad queries answered at once, the rest when resolved; answers padded (RFC 8467) when
 // the query carried padding.
 #pragma once
+#include <sys/socket.h>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <span>
 
@@ -11,7 +13,9 @@ namespace port53::transports {
 
 // Calls `reply` exactly once: before returning (returns true) or later on `ex` (returns
 // false). An empty span means "send nothing" (the query was a response, or unreadable).
-bool answer_query(resolver::Server& server, std::span<const uint8_t> query,
+// `client` is checked against the server's ACL (for plain-HTTP DoH: the address that
+// X-Forwarded-For named, when the connection came from a trusted proxy).
+bool answer_query(resolver::Server& server, std::span<const uint8_t> query, const sockaddr* client,
                   const boost::asio::any_io_executor& ex, resolver::Server::Done reply);
 
 }  // namespace port53::transports

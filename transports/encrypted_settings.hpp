@@ -20,13 +20,13 @@ struct EncryptedSettings {
 
 // Counts a connection for as long as it lives.
 class ConnectionSlot {
-public:
+  public:
     explicit ConnectionSlot(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
     ~ConnectionSlot() { --count_; }
     ConnectionSlot(const ConnectionSlot&) = delete;
     ConnectionSlot& operator=(const ConnectionSlot&) = delete;
 
-private:
+  private:
     std::atomic<std::size_t>& count_;
 };
 

@@ -24,7 +24,8 @@ ip::address forwarded_client(const ip::address& peer, std::string_view header,
     ip::address client = peer;
     while (is_trusted(client, trusted) && !header.empty()) {
         std::size_t comma = header.rfind(',');
-        std::string_view hop = trim(comma == std::string_view::npos ? header : header.substr(comma + 1));
+        std::string_view hop =
+            trim(comma == std::string_view::npos ? header : header.substr(comma + 1));
         header = comma == std::string_view::npos ? std::string_view() : header.substr(0, comma);
         boost::system::error_code ec;
         ip::address next = ip::make_address(std::string(hop), ec);

@@ -58,8 +58,8 @@ std::shared_ptr<ssl::context> TlsContext::load() const {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     SSL_CTX* raw = ctx->native_handle();
     SSL_CTX_set_min_proto_version(raw, TLS1_2_VERSION);
-    SSL_CTX_set_options(raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_options(
+        raw, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (SSL_CTX_use_certificate_chain_file(raw, certificate_.c_str()) != 1)
         throw TlsError(certificate_ + ": invalid certificate: " + openssl_error());
     if (SSL_CTX_use_PrivateKey_file(raw, private_key_.c_str(), SSL_FILETYPE_PEM) != 1)

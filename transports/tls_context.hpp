@@ -15,7 +15,7 @@ struct TlsError : std::runtime_error {
 };
 
 class TlsContext {
-public:
+  public:
     // `alpn`: protocols the server accepts, in order of preference ("dot"; "h2", "http/1.1").
     // Throws TlsError naming the file on a missing or invalid certificate or key.
     TlsContext(std::string certificate, std::string private_key, std::vector<std::string> alpn);
@@ -24,7 +24,7 @@ public:
     // Loads the files again; on failure keeps the old context and throws TlsError.
     void reload();
 
-private:
+  private:
     std::shared_ptr<boost::asio::ssl::context> load() const;
 
     std::string certificate_, private_key_;

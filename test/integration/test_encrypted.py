@@ -366,6 +366,54 @@ def test_doh_client_that_never_reads_is_cut_off(enc, pki):
     assert wait_closed(s, 1.5), "a DoH client that never reads was not cut off"
 
 
+def _h1_get(path):
+    return ("GET %s HTTP/1.1\r\nHost: %s\r\nAccept: application/dns-message\r\n\r\n"
+            % (path, ENC_ADDR)).encode()
+
+
+def test_http1_pipelined_keep_alive(enc, pki):
+    """HTTP/1.1 requests sent back to back on one connection: answered in order."""
+    names = ["www.sec.lab.", "mail.sec.lab.", "www.target.example."]
+    s = tls_connect(pki, DOH_PORT, alpn=["http/1.1"])
+    assert s.selected_alpn_protocol() == "http/1.1"
+    s.sendall(b"".join(_h1_get("/dns-query?dns=" + b64(make(n, "A"))) for n in names))
+    f = s.makefile("rb")
+    got = []
+    for _ in names:
+        assert f.readline().startswith(b"HTTP/1.1 200")
+        length = 0
+        while True:
+            line = f.readline().strip()
+            if not line:
+                break
+            k, _, v = line.decode().partition(":")
+            if k.lower() == "content-length":
+                length = int(v)
+        got.append(dns.message.from_wire(f.read(length)).question[0].name.to_text())
+    s.close()
+    assert got == names
+
+
+def test_http1_client_that_never_reads_is_cut_off(enc, pki):
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    raw.settimeout(5)
+    raw.connect((ENC_ADDR, DOH_PORT))
+    ctx = ssl.create_default_context(cafile=pki["ca"])
+    ctx.set_alpn_protocols(["http/1.1"])
+    s = ctx.wrap_socket(raw, server_hostname=ENC_ADDR)
+    req = _h1_get("/dns-query?dns=" + b64(make("big.sec.lab.", "TXT")))
+    s.settimeout(0.2)
+    for _ in range(400):
+        try:
+            s.sendall(req)
+        except (socket.timeout, ssl.SSLError, OSError):
+            break
+    assert curl_doh(pki, doh_url() + "?dns=" + b64(make(*WWW)), http="--http1.1")[0] == 200
+    time.sleep(IDLE_MS / 1000 + 2)
+    assert wait_closed(s, 1.5), "an HTTP/1.1 client that never reads was not cut off"
+
+
 def test_doh_garbage_instead_of_tls(enc, pki):
     g = socket.create_connection((ENC_ADDR, DOH_PORT), timeout=5)
     g.sendall(b"GET /dns-query HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -387,6 +435,20 @@ def test_plain_http_doh_and_non_dns_request(enc):
     reply = g.recv(4096)
     g.close()
     assert reply.startswith(b"HTTP/1.1 400"), reply
+
+
+def test_plain_http_x_forwarded_for_only_from_trusted_proxy(enc):
+    """The ACL (default: loopback and private networks) applies to the client that
+    X-Forwarded-For names, but only when a trusted proxy (127.0.0.1 here) says so."""
+    url = "http://%s:%d/dns-query?dns=%s" % (ENC_ADDR, HTTP_PORT, b64(make(*WWW)))
+
+    def rcode_via(source, xff):
+        p = curl("--interface", source, "-H", "X-Forwarded-For: " + xff, "-o", "/dev/stdout", url)
+        assert p.returncode == 0, p.stderr.decode()
+        return dns.rcode.to_text(dns.message.from_wire(p.stdout).rcode())
+    assert rcode_via("127.0.0.1", "192.0.2.7") == "REFUSED"      # proxy vouches: public client
+    assert rcode_via("127.0.0.1", "10.1.2.3") == "NOERROR"       # proxy vouches: private client
+    assert rcode_via("127.0.0.2", "192.0.2.7") == "NOERROR"      # not a proxy: header ignored
 
 
 # ---------------------------------------------------------------- load

@@ -2,6 +2,7 @@
 // of the encrypted front-ends.
 #include <catch2/catch.hpp>
 
+#include "conf/config.hpp"
 #include "helpers.hpp"
 #include "resolver/wire/message.hpp"
 #include "transports/dns_json.hpp"
@@ -33,7 +34,9 @@ std::string base64url(std::span<const uint8_t> in) {
     return out;
 }
 
-DohDecoded get(const std::string& target) { return decode_doh_request({"GET", target, "", {}}, "/dns-query"); }
+DohDecoded get(const std::string& target) {
+    return decode_doh_request({"GET", target, "", {}}, "/dns-query");
+}
 
 DohDecoded post(std::span<const uint8_t> body, std::string_view type = "application/dns-message") {
     return decode_doh_request({"POST", "/dns-query", type, body}, "/dns-query");
@@ -54,9 +57,9 @@ TEST_CASE("base64url decodes RFC 4648 §5 and rejects the rest", "[doh]") {
     CHECK(base64url_decode(base64url(bytes)) == bytes);
     CHECK(base64url_decode("-_8") == std::vector<uint8_t>{0xfb, 0xff});
     CHECK(base64url_decode("-_8=") == std::vector<uint8_t>{0xfb, 0xff});  // tolerated padding
-    CHECK_FALSE(base64url_decode("+/8"));   // standard alphabet is not base64url
-    CHECK_FALSE(base64url_decode("A"));     // one char cannot hold a byte
-    CHECK_FALSE(base64url_decode("-_9"));   // non-zero leftover bits
+    CHECK_FALSE(base64url_decode("+/8"));  // standard alphabet is not base64url
+    CHECK_FALSE(base64url_decode("A"));    // one char cannot hold a byte
+    CHECK_FALSE(base64url_decode("-_9"));  // non-zero leftover bits
     CHECK_FALSE(base64url_decode("ab cd"));
     CHECK(base64url_decode("")->empty());
 }
@@ -106,7 +109,8 @@ TEST_CASE("bad DoH requests get their HTTP status", "[doh]") {
     std::vector<uint8_t> huge(70'000, 0);
     CHECK(post(huge).status == 413);
     CHECK(get("/dns-query?dns=" + base64url(huge)).status == 413);
-    auto put = decode_doh_request({"PUT", "/dns-query", "application/dns-message", q}, "/dns-query");
+    auto put =
+        decode_doh_request({"PUT", "/dns-query", "application/dns-message", q}, "/dns-query");
     CHECK(put.status == 405);
     CHECK(put.allow == "GET, POST");
     CHECK(decode_doh_request({"POST", "/resolve?name=x", "", {}}, "/dns-query").status == 405);
@@ -136,7 +140,10 @@ TEST_CASE("answers render as dns-json with the smallest TTL as max-age", "[doh]"
     b.header(0, wire::flag::QR | wire::flag::RD | wire::flag::RA);
     b.question(N("www.sec.lab"), wire::type::A, wire::cls::IN);
     b.add(wire::Section::answer, a("www.sec.lab", "192.0.2.1", 300));
-    b.add(wire::Section::answer, rr("www.sec.lab", wire::type::TXT, 120, std::string("\x03" "a\"b", 4)));
+    b.add(wire::Section::answer, rr("www.sec.lab", wire::type::TXT, 120,
+                                    std::string("\x03"
+                                                "a\"b",
+                                                4)));
     b.add_opt(1232, false);
     auto reply = b.take();
     CHECK(smallest_ttl(reply) == 120u);
@@ -188,9 +195,34 @@ TEST_CASE("X-Forwarded-For is believed only from trusted proxies", "[doh]") {
         return forwarded_client(ip::make_address(peer), xff, proxies).to_string();
     };
     CHECK(client("127.0.0.9", "192.0.2.7") == "192.0.2.7");
-    CHECK(client("127.0.0.5", "192.0.2.7") == "127.0.0.5");                  // not a proxy
+    CHECK(client("127.0.0.5", "192.0.2.7") == "127.0.0.5");  // not a proxy
     CHECK(client("127.0.0.9", "198.51.100.1, 192.0.2.7, 127.0.0.8") == "192.0.2.7");
     CHECK(client("127.0.0.9", "") == "127.0.0.9");
     CHECK(client("127.0.0.9", "junk") == "127.0.0.9");
     CHECK(client("127.0.0.9", "2001:db8::1") == "2001:db8::1");
+}
+
+TEST_CASE("[tls] settings are checked with file:line", "[doh][config]") {
+    using port53::conf::ConfigError;
+    using port53::conf::parse_config;
+    auto def = parse_config("", "t.toml");
+    CHECK(def.tls_certificate.empty());  // DoT/DoH off unless a certificate is configured
+    CHECK(def.doh_path == "/dns-query");
+    CHECK(def.doh_http_listen.empty());
+    auto ok = parse_config(
+        "[tls]\ncertificate = \"c.pem\"\nprivate_key = \"k.pem\"\n"
+        "dot_listen = [\"127.0.0.1:8853\"]\ndoh_path = \"/q\"\n"
+        "trusted_proxies = [\"127.0.0.1\", \"::1\"]\n",
+        "t.toml");
+    CHECK(ok.dot_listen == std::vector<std::string>{"127.0.0.1:8853"});
+    CHECK(ok.trusted_proxies.size() == 2);
+    CHECK_THROWS_WITH(parse_config("[tls]\ncertificate = \"c.pem\"\n", "t.toml"),
+                      Catch::Contains("t.toml:2:") && Catch::Contains("private_key"));
+    CHECK_THROWS_WITH(parse_config("[tls]\n\ndoh_path = \"dns-query\"\n", "t.toml"),
+                      Catch::Contains("t.toml:3:") && Catch::Contains("doh_path"));
+    CHECK_THROWS_WITH(parse_config("[tls]\ntrusted_proxies = [\"proxy.example\"]\n", "t.toml"),
+                      Catch::Contains("t.toml:2:") && Catch::Contains("proxy.example"));
+    CHECK_THROWS_WITH(parse_config("[tls]\ndoh_listen = [\"localhost:443\"]\n", "t.toml"),
+                      Catch::Contains("t.toml:2:") && Catch::Contains("tls.doh_listen"));
+    CHECK_THROWS_AS(parse_config("[tls]\ndoh_max_streams = 0\n", "t.toml"), ConfigError);
 }
