@@ -196,6 +196,7 @@ int run(const conf::Config& cfg) {
 
     TlsContexts tls = load_tls(cfg);
     transports::EncryptedSettings enc_settings = encrypted_settings(cfg);
+    enc_settings.per_client = &tcp_per_client;  // one share per client over TCP, DoT and DoH
     std::atomic<std::size_t> enc_connections{0};
 
     std::vector<std::unique_ptr<asio::io_context>> contexts;

@@ -20,6 +20,8 @@ class DotConnection : public std::enable_shared_from_this<DotConnection> {
                   std::shared_ptr<boost::asio::ssl::context> ctx, resolver::Server& server,
                   const EncryptedSettings& settings, std::atomic<std::size_t>& connections);
     void start();
+    // Keeps this client's share of connections until the connection ends.
+    void hold(std::unique_ptr<ClientSlot> client) { slot_.client = std::move(client); }
 
   private:
     awaitable<void> run();

@@ -68,24 +68,37 @@ void EncryptedListener::serve(tcp::socket socket) {
     boost::system::error_code ec;
     tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
+    std::unique_ptr<ClientSlot> client;
+    if (settings_.per_client) {
+        client = std::make_unique<ClientSlot>(*settings_.per_client, peer.data());
+        if (!client->held()) {
+            P53_LOG(info, "per-client connection limit reached for " << peer.address().to_string());
+            return;
+        }
+    }
     switch (kind_) {
-        case Frontend::dot:
-            std::make_shared<DotConnection>(std::move(socket), peer, tls_->current(), server_,
-                                            settings_, connections_)
-                ->start();
+        case Frontend::dot: {
+            auto conn = std::make_shared<DotConnection>(std::move(socket), peer, tls_->current(),
+                                                        server_, settings_, connections_);
+            conn->hold(std::move(client));
+            conn->start();
             break;
+        }
         case Frontend::doh: {
             auto s = std::make_unique<TlsStream>(std::move(socket), tls_->current(), connections_);
+            s->slot.client = std::move(client);
             auto ex = s->stream.get_executor();
             asio::co_spawn(ex, start_doh(std::move(s), server_, settings_, peer), asio::detached);
             break;
         }
-        case Frontend::doh_plain:
-            std::make_shared<Http1Session<PlainStream>>(
-                std::make_unique<PlainStream>(std::move(socket), connections_), server_, settings_,
-                peer.address())
+        case Frontend::doh_plain: {
+            auto s = std::make_unique<PlainStream>(std::move(socket), connections_);
+            s->slot.client = std::move(client);
+            std::make_shared<Http1Session<PlainStream>>(std::move(s), server_, settings_,
+                                                        peer.address())
                 ->start();
             break;
+        }
     }
 }
 

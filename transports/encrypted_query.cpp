@@ -35,7 +35,8 @@ bool answer_query(resolver::Server& server, std::span<const uint8_t> query, cons
     server.handle_slow(query, resolver::ClientTransport::stream, ex,
                        [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
                            deliver(pad, answer, reply);
-                       });
+                       },
+                       client);
     return false;
 }
 

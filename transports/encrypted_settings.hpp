@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "transports/client_connections.hpp"
+
 namespace port53::transports {
 
 struct EncryptedSettings {
@@ -16,15 +18,17 @@ struct EncryptedSettings {
     uint32_t max_streams = 100;                      // HTTP/2 concurrent streams per connection
     std::string doh_path = "/dns-query";
     std::vector<boost::asio::ip::address> trusted_proxies;  // may set X-Forwarded-For
+    ClientConnections* per_client = nullptr;  // shared with TCP: connections per client address
 };
 
-// Counts a connection for as long as it lives.
+// Counts a connection for as long as it lives (and holds its client's share, if any).
 class ConnectionSlot {
   public:
     explicit ConnectionSlot(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
     ~ConnectionSlot() { --count_; }
     ConnectionSlot(const ConnectionSlot&) = delete;
     ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    std::unique_ptr<ClientSlot> client;
 
   private:
     std::atomic<std::size_t>& count_;
