@@ -1,0 +1,31 @@
+#include "daemon/tls_setup.hpp"
+
+#include "resolver/log.hpp"
+
+namespace port53::daemon {
+
+TlsContexts load_tls(const conf::Config& c) {
+    TlsContexts t;
+    if (c.tls_certificate.empty()) return t;
+    t.dot = std::make_unique<transports::TlsContext>(c.tls_certificate, c.tls_private_key,
+                                                     std::vector<std::string>{"dot"});
+    t.doh = std::make_unique<transports::TlsContext>(
+        c.tls_certificate, c.tls_private_key, std::vector<std::string>{"h2", "http/1.1"});
+    return t;
+}
+
+void reload_tls_on_sighup(boost::asio::signal_set& hup, TlsContexts& tls) {
+    hup.async_wait([&hup, &tls](boost::system::error_code ec, int) {
+        if (ec) return;
+        try {
+            if (tls.dot) tls.dot->reload();
+            if (tls.doh) tls.doh->reload();
+            if (tls.dot) P53_LOG(info, "SIGHUP: certificate and key reloaded");
+        } catch (const std::exception& e) {
+            P53_LOG(error, "SIGHUP: keeping the old certificate: " << e.what());
+        }
+        reload_tls_on_sighup(hup, tls);
+    });
+}
+
+}  // namespace port53::daemon

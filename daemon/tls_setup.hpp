@@ -1,0 +1,23 @@
+// The daemon's TLS contexts for DoT and DoH, and their reload on SIGHUP.
+#pragma once
+#include <boost/asio/signal_set.hpp>
+#include <memory>
+
+#include "conf/config.hpp"
+#include "transports/tls_context.hpp"
+
+namespace port53::daemon {
+
+// DoT and DoH contexts (ALPN differs), or none without a certificate. Throws naming the
+// file when the certificate or key is missing or invalid.
+struct TlsContexts {
+    std::unique_ptr<transports::TlsContext> dot, doh;
+};
+TlsContexts load_tls(const conf::Config& c);
+
+// SIGHUP: new certificate and key for new connections; open ones keep theirs. A bad file
+// is logged and the old certificate stays in use. (After privileges are dropped, the files
+// must be readable by that user.)
+void reload_tls_on_sighup(boost::asio::signal_set& hup, TlsContexts& tls);
+
+}  // namespace port53::daemon

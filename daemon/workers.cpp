@@ -1,0 +1,73 @@
+#include "daemon/workers.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <thread>
+
+#include "daemon/settings_mapping.hpp"
+
+namespace port53::daemon {
+namespace asio = boost::asio;
+
+Workers::Workers(const conf::Config& cfg, std::size_t count)
+    : cfg_(cfg),
+      tcp_settings_(tcp_settings(cfg)),
+      encrypted_settings_(encrypted_settings(cfg)),
+      per_client_(static_cast<std::size_t>(cfg.tcp_max_connections_per_client)) {
+    tcp_settings_.per_client = &per_client_;
+    encrypted_settings_.per_client = &per_client_;
+    for (std::size_t i = 0; i < count; ++i)
+        contexts_.push_back(std::make_unique<asio::io_context>(1));  // one thread each
+}
+
+void Workers::open_listeners(resolver::Server& server, const TlsContexts& tls) {
+    auto encrypted = [&](asio::io_context& io, const std::vector<std::string>& addrs,
+                         transports::Frontend kind, const transports::TlsContext* ctx) {
+        for (const auto& a : addrs) {
+            conf::ListenAddress la = conf::parse_listen_address(a);
+            asio::ip::tcp::endpoint ep(asio::ip::make_address(la.ip), la.port);
+            encrypted_.push_back(std::make_unique<transports::EncryptedListener>(
+                io, ep, kind, server, ctx, encrypted_settings_, encrypted_connections_));
+        }
+    };
+    for (auto& io : contexts_) {
+        for (const auto& l : cfg_.listen) {
+            conf::ListenAddress la = conf::parse_listen_address(l);
+            auto ip = asio::ip::make_address(la.ip);
+            udp_.push_back(std::make_unique<transports::UdpListener>(
+                *io, asio::ip::udp::endpoint(ip, la.port), server));
+            tcp_.push_back(std::make_unique<transports::TcpListener>(
+                *io, asio::ip::tcp::endpoint(ip, la.port), server, tcp_settings_,
+                tcp_connections_));
+        }
+        if (tls.dot) {
+            encrypted(*io, cfg_.dot_listen, transports::Frontend::dot, tls.dot.get());
+            encrypted(*io, cfg_.doh_listen, transports::Frontend::doh, tls.doh.get());
+        }
+        encrypted(*io, cfg_.doh_http_listen, transports::Frontend::doh_plain, nullptr);
+    }
+}
+
+void Workers::start_listeners() {
+    for (auto& u : udp_) u->start();
+    for (auto& t : tcp_) t->start();
+    for (auto& e : encrypted_) e->start();
+}
+
+void Workers::run() {
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < contexts_.size(); ++i)
+        threads.emplace_back([this, i] {
+            resolver::Server::bind_worker_thread(contexts_[i]->get_executor());
+            contexts_[i]->run();
+        });
+    resolver::Server::bind_worker_thread(contexts_.front()->get_executor());
+    contexts_.front()->run();
+    stop();
+    for (auto& t : threads) t.join();
+}
+
+void Workers::stop() {
+    for (auto& c : contexts_) c->stop();
+}
+
+}  // namespace port53::daemon

@@ -1,0 +1,44 @@
+// The worker threads: one io_context each, each with its own listeners on every configured
+// address (SO_REUSEPORT spreads clients over them); worker 0 runs on the calling thread.
+#pragma once
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <vector>
+
+#include "conf/config.hpp"
+#include "daemon/tls_setup.hpp"
+#include "resolver/server.hpp"
+#include "transports/client_connections.hpp"
+#include "transports/encrypted_listener.hpp"
+#include "transports/tcp_listener.hpp"
+#include "transports/udp_listener.hpp"
+
+namespace port53::daemon {
+
+class Workers {
+public:
+    Workers(const conf::Config& cfg, std::size_t count);
+
+    // Binds every listener (needs the privileges for port 53); throws on failure.
+    void open_listeners(resolver::Server& server, const TlsContexts& tls);
+    void start_listeners();
+    boost::asio::io_context& front() { return *contexts_.front(); }
+    std::size_t size() const { return contexts_.size(); }
+    // Runs until stop(); returns once every worker has finished.
+    void run();
+    void stop();
+
+private:
+    const conf::Config& cfg_;
+    transports::TcpSettings tcp_settings_;
+    transports::EncryptedSettings encrypted_settings_;
+    transports::ClientConnections per_client_;  // one share per client over TCP, DoT, DoH
+    std::atomic<std::size_t> tcp_connections_{0}, encrypted_connections_{0};
+    std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+    std::vector<std::unique_ptr<transports::UdpListener>> udp_;
+    std::vector<std::unique_ptr<transports::TcpListener>> tcp_;
+    std::vector<std::unique_ptr<transports::EncryptedListener>> encrypted_;
+};
+
+}  // namespace port53::daemon
