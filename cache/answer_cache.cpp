@@ -70,7 +70,7 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
     const uint8_t* body = offsets + h.n_ttl * sizeof(uint16_t);
     std::size_t body_len = blob.size() - (body - blob.data());
     if (h.question_end != q.question_end) return 0;  // keys match, so this means a bug
-    if (stale) h.ede = 3;  // Stale Answer (RFC 8914 §4.4)
+    if (stale) h.ede = 3;                            // Stale Answer (RFC 8914 §4.4)
     bool with_ede = q.edns && h.ede != 0xFFFF;
     std::size_t opt = q.edns ? kOptSize + (with_ede ? kEdeOptionSize : 0) : 0;
     std::size_t full = h.question_end + body_len + opt;
@@ -153,4 +153,3 @@ std::size_t AnswerCache::answer_stale(std::string_view key, const QueryView& q,
 }
 
 }  // namespace port53::cache
-

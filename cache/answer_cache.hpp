@@ -33,8 +33,8 @@ StoredAnswer make_stored_answer(std::span<const uint8_t> message,
                                 uint16_t ede = 0xFFFF);
 
 struct ReplyLimits {
-    std::size_t max_size;      // 512 / client's EDNS size capped by ours on UDP, 65535 on TCP
-    uint16_t our_udp_size;     // advertised in our OPT
+    std::size_t max_size;   // 512 / client's EDNS size capped by ours on UDP, 65535 on TCP
+    uint16_t our_udp_size;  // advertised in our OPT
 };
 
 // Serving expired data (RFC 8767): every TTL becomes `ttl` and EDE 3 (Stale Answer) is added.
@@ -49,7 +49,7 @@ std::size_t render_reply(std::span<const uint8_t> blob, const wire::QueryView& q
                          const StaleReply* stale = nullptr);
 
 class AnswerCache {
-public:
+  public:
     AnswerCache(std::size_t max_bytes, std::size_t shards) : lru_(max_bytes, shards) {}
 
     void store(std::string_view key, const StoredAnswer& a, uint32_t now);
@@ -72,7 +72,7 @@ public:
     std::size_t entries() const { return lru_.entries(); }
     void clear() { lru_.clear(); }
 
-private:
+  private:
     ShardedLru lru_;
 };
 

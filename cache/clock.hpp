@@ -6,7 +6,7 @@
 namespace port53::cache {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual uint32_t now() const = 0;
     // Wall-clock Unix seconds, for DNSSEC signature validity windows.
@@ -15,7 +15,7 @@ public:
 
 // CLOCK_MONOTONIC_COARSE is read from the vDSO without a system call: cheap on the hot path.
 class SteadyClock final : public Clock {
-public:
+  public:
     uint32_t now() const override {
         timespec ts{};
         clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -23,14 +23,14 @@ public:
     }
     uint32_t unix_now() const override { return static_cast<uint32_t>(std::time(nullptr)); }
 
-private:
+  private:
     // Keep "now" well above zero so "expires at 0" never reads as valid.
     static constexpr uint32_t kEpochOffset = 1'000'000;
 };
 
 // A clock that only moves when told to.
 class ManualClock final : public Clock {
-public:
+  public:
     explicit ManualClock(uint32_t start = 1'000'000)
         : now_(start), unix_(static_cast<uint32_t>(std::time(nullptr))) {}
     uint32_t now() const override { return now_; }
@@ -40,7 +40,7 @@ public:
         unix_ += seconds;
     }
 
-private:
+  private:
     uint32_t now_;
     uint32_t unix_;
 };

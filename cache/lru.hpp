@@ -15,12 +15,13 @@
 namespace port53::cache {
 
 class ShardedLru {
-public:
+  public:
     // `max_bytes` bounds keys + values + per-entry bookkeeping over all shards.
     ShardedLru(std::size_t max_bytes, std::size_t shards);
 
     // Calls visit(value, expires_at) under the shard lock if the key is present and moves the
-    // entry to the front; visit may change the value's bytes in place (not its size). Returns what visit returned, or false on a miss. No allocation.
+    // entry to the front; visit may change the value's bytes in place (not its size). Returns what
+    // visit returned, or false on a miss. No allocation.
     template <typename Visit>
     bool visit(std::string_view key, Visit&& visit) {
         Shard& s = shard_for(key);
@@ -47,7 +48,7 @@ public:
     // Bookkeeping charged per entry on top of key and value: list node, hash node, bucket.
     static constexpr std::size_t kEntryOverhead = 128;
 
-private:
+  private:
     struct Entry {
         std::string key;
         std::vector<uint8_t> value;

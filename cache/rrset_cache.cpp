@@ -99,7 +99,8 @@ std::optional<CachedRRset> RRsetCache::get(const wire::Name& owner, uint16_t typ
         c.trust = trust_of(v);
         std::vector<Record> all;
         if (!decode(v, cls, expires - now, all)) return false;
-        for (auto& r : all) (r.type == wire::type::RRSIG ? c.rrsigs : c.records).push_back(std::move(r));
+        for (auto& r : all)
+            (r.type == wire::type::RRSIG ? c.rrsigs : c.records).push_back(std::move(r));
         out = std::move(c);
         return true;
     });

@@ -47,7 +47,7 @@ struct NegativeEntry {
 };
 
 class RRsetCache {
-public:
+  public:
     RRsetCache(std::size_t max_bytes, std::size_t shards, TtlLimits limits);
 
     std::optional<CachedRRset> get(const wire::Name& owner, uint16_t type, uint16_t cls,
@@ -58,19 +58,19 @@ public:
              const Trust& trust, uint32_t now, uint32_t ttl_cap = UINT32_MAX);
 
     // NODATA for (owner, type) or NXDOMAIN for owner, whichever is cached.
-    std::optional<NegativeEntry> get_negative(const wire::Name& owner, uint16_t type,
-                                              uint16_t cls, uint32_t now);
+    std::optional<NegativeEntry> get_negative(const wire::Name& owner, uint16_t type, uint16_t cls,
+                                              uint32_t now);
     // TTL is min(SOA TTL, SOA MINIMUM) per RFC 2308 §5, capped by max_negative_ttl.
     void put_negative(const wire::Name& owner, uint16_t type, uint16_t cls, bool nxdomain,
-                      const std::vector<wire::Record>& authority, const Trust& trust,
-                      uint32_t now, uint32_t ttl_cap = UINT32_MAX);
+                      const std::vector<wire::Record>& authority, const Trust& trust, uint32_t now,
+                      uint32_t ttl_cap = UINT32_MAX);
 
     std::size_t bytes() const { return lru_.bytes(); }
     std::size_t entries() const { return lru_.entries(); }
     const TtlLimits& limits() const { return limits_; }
     void clear() { lru_.clear(); }
 
-private:
+  private:
     uint32_t clamp_ttl(uint32_t ttl) const;
     ShardedLru lru_;
     TtlLimits limits_;

@@ -19,9 +19,8 @@ struct Config {
     int64_t tcp_max_connections_per_client = 64;
     int64_t edns_buffer_size = 1232;
     std::vector<std::string> access_control{
-        "127.0.0.0/8 allow",   "::1/128 allow",        "10.0.0.0/8 allow",
-        "172.16.0.0/12 allow", "192.168.0.0/16 allow", "100.64.0.0/10 allow",
-        "fc00::/7 allow",      "fe80::/10 allow"};
+        "127.0.0.0/8 allow",    "::1/128 allow",       "10.0.0.0/8 allow", "172.16.0.0/12 allow",
+        "192.168.0.0/16 allow", "100.64.0.0/10 allow", "fc00::/7 allow",   "fe80::/10 allow"};
     int64_t max_inflight = 10'000;
     std::string user;   // drop root to this user after binding (empty: stay)
     std::string group;  // empty: the user's primary group

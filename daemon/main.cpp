@@ -44,21 +44,25 @@ std::optional<resolver::ServerAddr> source_address(const std::string& ip) {
 // SIGTERM/SIGINT: take no new questions, let those being resolved finish (for at most
 // `timeout`), then stop the workers.
 class Drain {
-public:
+  public:
     Drain(asio::io_context& io, resolver::Server& server, daemon::Workers& workers,
           std::chrono::milliseconds timeout)
-        : signals_(io, SIGINT, SIGTERM), timer_(io), server_(server), workers_(workers),
+        : signals_(io, SIGINT, SIGTERM),
+          timer_(io),
+          server_(server),
+          workers_(workers),
           timeout_(timeout) {
         signals_.async_wait([this](boost::system::error_code ec, int sig) {
             if (ec) return;
-            P53_LOG(info, "signal " << sig << ": draining " << server_.inflight() << " question(s)");
+            P53_LOG(info,
+                    "signal " << sig << ": draining " << server_.inflight() << " question(s)");
             server_.begin_drain();
             deadline_ = std::chrono::steady_clock::now() + timeout_;
             poll();
         });
     }
 
-private:
+  private:
     void poll() {
         if (server_.inflight() == 0 || std::chrono::steady_clock::now() >= deadline_) {
             P53_LOG(info, "stopped with " << server_.inflight() << " question(s) unanswered");
@@ -133,11 +137,21 @@ int main(int argc, char** argv) {
     int opt;
     while ((opt = getopt_long(argc, argv, "c:h", long_opts, nullptr)) != -1) {
         switch (opt) {
-            case 'c': config_path = optarg; break;
-            case 'k': check_only = true; break;
-            case 'r': std::cout << port53::conf::config_reference(); return 0;
-            case 'h': usage(); return 0;
-            default: usage(); return 2;
+            case 'c':
+                config_path = optarg;
+                break;
+            case 'k':
+                check_only = true;
+                break;
+            case 'r':
+                std::cout << port53::conf::config_reference();
+                return 0;
+            case 'h':
+                usage();
+                return 0;
+            default:
+                usage();
+                return 2;
         }
     }
     if (config_path.empty()) {

@@ -23,7 +23,8 @@ void drop_privileges(const std::string& user, const std::string& group) {
     // Order matters: supplementary groups and gid while still root, uid last.
     if (setgroups(1, &gid) != 0 || setgid(gid) != 0 || setuid(pw->pw_uid) != 0)
         throw std::runtime_error("cannot switch to user '" + user + "': " + std::strerror(errno));
-    if (setuid(0) == 0) throw std::runtime_error("privileges could be regained after dropping them");
+    if (setuid(0) == 0)
+        throw std::runtime_error("privileges could be regained after dropping them");
 }
 
 }  // namespace port53::daemon

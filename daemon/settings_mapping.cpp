@@ -12,7 +12,9 @@ template <typename T>
 T as(int64_t v) {
     return static_cast<T>(v);
 }
-std::chrono::milliseconds ms(int64_t v) { return std::chrono::milliseconds(v); }
+std::chrono::milliseconds ms(int64_t v) {
+    return std::chrono::milliseconds(v);
+}
 }  // namespace
 
 log::Level log_level(const conf::Config& c) {

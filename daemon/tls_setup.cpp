@@ -9,8 +9,8 @@ TlsContexts load_tls(const conf::Config& c) {
     if (c.tls_certificate.empty()) return t;
     t.dot = std::make_unique<transports::TlsContext>(c.tls_certificate, c.tls_private_key,
                                                      std::vector<std::string>{"dot"});
-    t.doh = std::make_unique<transports::TlsContext>(
-        c.tls_certificate, c.tls_private_key, std::vector<std::string>{"h2", "http/1.1"});
+    t.doh = std::make_unique<transports::TlsContext>(c.tls_certificate, c.tls_private_key,
+                                                     std::vector<std::string>{"h2", "http/1.1"});
     return t;
 }
 

@@ -35,9 +35,9 @@ void Workers::open_listeners(resolver::Server& server, const TlsContexts& tls) {
             auto ip = asio::ip::make_address(la.ip);
             udp_.push_back(std::make_unique<transports::UdpListener>(
                 *io, asio::ip::udp::endpoint(ip, la.port), server));
-            tcp_.push_back(std::make_unique<transports::TcpListener>(
-                *io, asio::ip::tcp::endpoint(ip, la.port), server, tcp_settings_,
-                tcp_connections_));
+            tcp_.push_back(
+                std::make_unique<transports::TcpListener>(*io, asio::ip::tcp::endpoint(ip, la.port),
+                                                          server, tcp_settings_, tcp_connections_));
         }
         if (tls.dot) {
             encrypted(*io, cfg_.dot_listen, transports::Frontend::dot, tls.dot.get());

@@ -17,7 +17,7 @@
 namespace port53::daemon {
 
 class Workers {
-public:
+  public:
     Workers(const conf::Config& cfg, std::size_t count);
 
     // Binds every listener (needs the privileges for port 53); throws on failure.
@@ -29,7 +29,7 @@ public:
     void run();
     void stop();
 
-private:
+  private:
     const conf::Config& cfg_;
     transports::TcpSettings tcp_settings_;
     transports::EncryptedSettings encrypted_settings_;

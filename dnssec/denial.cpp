@@ -21,7 +21,8 @@ std::vector<std::string_view> labels_of(const Name& n) {
 
 int compare_label(std::string_view a, std::string_view b) {
     for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
-        int x = ascii_lower(static_cast<uint8_t>(a[i])), y = ascii_lower(static_cast<uint8_t>(b[i]));
+        int x = ascii_lower(static_cast<uint8_t>(a[i])),
+            y = ascii_lower(static_cast<uint8_t>(b[i]));
         if (x != y) return x - y;
     }
     return static_cast<int>(a.size()) - static_cast<int>(b.size());
@@ -37,7 +38,8 @@ bool covers(const Name& owner, const Name& next, const Name& name) {
 std::optional<Name> nsec_next(const Record& nsec) {
     try {
         std::size_t pos = 0;
-        return read_name(std::span(reinterpret_cast<const uint8_t*>(nsec.rdata.data()), nsec.rdata.size()), pos);
+        return read_name(
+            std::span(reinterpret_cast<const uint8_t*>(nsec.rdata.data()), nsec.rdata.size()), pos);
     } catch (const WireError&) {
         return std::nullopt;
     }
@@ -122,9 +124,12 @@ std::optional<std::string> base32hex_decode(std::string_view s) {
     for (char c : s) {
         int v;
         c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'v') v = c - 'a' + 10;
-        else return std::nullopt;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'v')
+            v = c - 'a' + 10;
+        else
+            return std::nullopt;
         buffer = (buffer << 5) | static_cast<uint32_t>(v);
         bits += 5;
         if (bits >= 8) {
@@ -156,13 +161,15 @@ std::vector<Nsec3> nsec3s_of(const std::vector<Record>& rs, const Name& zone) {
 }
 
 class Nsec3Prover {
-public:
-    Nsec3Prover(std::vector<Nsec3> set, const Limits& l, Work& w) : set_(std::move(set)), limits_(l), work_(w) {}
+  public:
+    Nsec3Prover(std::vector<Nsec3> set, const Limits& l, Work& w)
+        : set_(std::move(set)), limits_(l), work_(w) {}
 
     bool usable() const { return !set_.empty(); }
     bool too_expensive() const {
-        return std::any_of(set_.begin(), set_.end(),
-                           [&](const Nsec3& n) { return n.iterations > limits_.nsec3_max_iterations; });
+        return std::any_of(set_.begin(), set_.end(), [&](const Nsec3& n) {
+            return n.iterations > limits_.nsec3_max_iterations;
+        });
     }
     const Nsec3* matching(const Name& name) {
         auto h = hash(name);
@@ -190,7 +197,8 @@ public:
     };
     std::optional<Encloser> closest_encloser(const Name& name, const Name& zone) {
         Name next_closer = name;
-        for (Name candidate = name; candidate.is_subdomain_of(zone); candidate = candidate.parent()) {
+        for (Name candidate = name; candidate.is_subdomain_of(zone);
+             candidate = candidate.parent()) {
             if (matching(candidate)) {
                 if (candidate == name) return std::nullopt;  // the name exists
                 const Nsec3* cover = covering(next_closer);
@@ -203,7 +211,7 @@ public:
         return std::nullopt;
     }
 
-private:
+  private:
     // Each name is hashed once per response: the hash budget counts distinct names.
     std::optional<std::string> hash(const Name& name) {
         std::string key = name.key();
@@ -268,7 +276,8 @@ Proof prove_nxdomain(const Name& qname, const std::vector<Record>& records, cons
         if (!cover) return Proof::failed;
         Name ce = nsec_closest_encloser(*cover, qname);
         Name wild = wildcard_at(ce);
-        return nsec_covering(nsecs, wild) && !nsec_matching(nsecs, wild) ? Proof::proven : Proof::failed;
+        return nsec_covering(nsecs, wild) && !nsec_matching(nsecs, wild) ? Proof::proven
+                                                                         : Proof::failed;
     }
     Nsec3Prover p(nsec3s_of(records, zone), limits, work);
     if (!p.usable()) return Proof::failed;
@@ -287,7 +296,8 @@ Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>&
             return nsec_denies_type(*m, qtype) ? Proof::proven : Proof::failed;
         // Empty non-terminal: an NSEC whose span holds qname and whose next name is below it.
         if (const Record* c = nsec_covering(nsecs, qname))
-            if (auto next = nsec_next(*c); next && next->is_subdomain_of(qname)) return Proof::proven;
+            if (auto next = nsec_next(*c); next && next->is_subdomain_of(qname))
+                return Proof::proven;
         // Wildcard NODATA: qname covered, the wildcard at the closest encloser lacks the type.
         if (const Record* c = nsec_covering(nsecs, qname)) {
             const Record* w = nsec_matching(nsecs, wildcard_at(nsec_closest_encloser(*c, qname)));
@@ -299,7 +309,8 @@ Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>&
     if (!p.usable()) return Proof::failed;
     if (p.too_expensive()) return Proof::too_expensive;
     if (const Nsec3* m = p.matching(qname)) {
-        if (nsec_has_type(*m->rr, qtype) || nsec_has_type(*m->rr, type::CNAME)) return Proof::failed;
+        if (nsec_has_type(*m->rr, qtype) || nsec_has_type(*m->rr, type::CNAME))
+            return Proof::failed;
         if (qtype == type::DS && nsec_has_type(*m->rr, type::SOA)) return Proof::failed;
         return Proof::proven;
     }
@@ -308,12 +319,14 @@ Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>&
     // RFC 5155 §8.6: no DS at an opt-out delegation.
     if (qtype == type::DS && (ce->next_closer_cover->flags & 1)) return Proof::opt_out;
     if (const Nsec3* w = p.matching(wildcard_at(ce->closest)))  // §8.7 wildcard NODATA
-        if (!nsec_has_type(*w->rr, qtype) && !nsec_has_type(*w->rr, type::CNAME)) return Proof::proven;
+        if (!nsec_has_type(*w->rr, qtype) && !nsec_has_type(*w->rr, type::CNAME))
+            return Proof::proven;
     return Proof::failed;
 }
 
-Proof prove_wildcard_expansion(const Name& qname, uint8_t labels, const std::vector<Record>& records,
-                               const Name& zone, const Limits& limits, Work& work) {
+Proof prove_wildcard_expansion(const Name& qname, uint8_t labels,
+                               const std::vector<Record>& records, const Name& zone,
+                               const Limits& limits, Work& work) {
     if (labels >= qname.label_count()) return Proof::failed;
     auto nsecs = nsecs_of(records, zone, type::NSEC);
     if (!nsecs.empty()) return nsec_covering(nsecs, qname) ? Proof::proven : Proof::failed;

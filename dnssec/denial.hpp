@@ -13,8 +13,8 @@ namespace port53::dnssec {
 
 enum class Proof {
     proven,
-    opt_out,         // only an NSEC3 opt-out span covers it: provably unsigned, not secure
-    too_expensive,   // NSEC3 iterations above the limit (RFC 9276): insecure
+    opt_out,        // only an NSEC3 opt-out span covers it: provably unsigned, not secure
+    too_expensive,  // NSEC3 iterations above the limit (RFC 9276): insecure
     failed,
 };
 
@@ -35,7 +35,7 @@ Proof prove_nodata(const wire::Name& qname, uint16_t qtype,
 // A wildcard expansion of `qname` from a signature with `labels` labels: the name itself
 // must not exist (RFC 4035 §5.3.4, RFC 5155 §8.8).
 Proof prove_wildcard_expansion(const wire::Name& qname, uint8_t labels,
-                               const std::vector<wire::Record>& records,
-                               const wire::Name& zone, const Limits& limits, Work& work);
+                               const std::vector<wire::Record>& records, const wire::Name& zone,
+                               const Limits& limits, Work& work);
 
 }  // namespace port53::dnssec

@@ -19,12 +19,12 @@ struct KeyEntry {
 };
 
 class KeyCache {
-public:
+  public:
     explicit KeyCache(std::size_t max_entries = 50'000) : max_(max_entries) {}
     std::optional<KeyEntry> get(const wire::Name& zone, uint32_t now);
     void put(const wire::Name& zone, KeyEntry e, uint32_t ttl, uint32_t now);
 
-private:
+  private:
     struct Stored {
         KeyEntry entry;
         uint32_t expires;

@@ -11,12 +11,12 @@
 namespace port53::dnssec {
 
 class SignatureCache {
-public:
+  public:
     explicit SignatureCache(std::size_t max_entries = 100'000) : max_(max_entries) {}
     bool contains(const std::string& digest, uint32_t unix_now);
     void add(std::string digest, uint32_t valid_until);
 
-private:
+  private:
     std::mutex mutex_;
     std::unordered_map<std::string, uint32_t> verified_;  // digest → signature expiration
     std::size_t max_;

@@ -22,8 +22,10 @@ TrustAnchors TrustAnchors::from_records(const std::vector<Record>& records) {
         if (r.type != type::DS && r.type != type::DNSKEY) continue;
         auto it = std::find_if(t.anchors_.begin(), t.anchors_.end(),
                                [&](const Point& p) { return p.zone == r.owner; });
-        if (it == t.anchors_.end()) t.anchors_.push_back(Point{r.owner, {r}});
-        else it->records.push_back(r);
+        if (it == t.anchors_.end())
+            t.anchors_.push_back(Point{r.owner, {r}});
+        else
+            it->records.push_back(r);
     }
     return t;
 }
@@ -34,7 +36,8 @@ TrustAnchors TrustAnchors::builtin() {
 
 TrustAnchors TrustAnchors::load(const std::string& path) {
     TrustAnchors t = from_records(load_zone_records(path));
-    if (t.empty()) throw std::runtime_error(path + ":1: no DS or DNSKEY records in the trust anchor file");
+    if (t.empty())
+        throw std::runtime_error(path + ":1: no DS or DNSKEY records in the trust anchor file");
     return t;
 }
 

@@ -10,7 +10,7 @@
 namespace port53::dnssec {
 
 class TrustAnchors {
-public:
+  public:
     // The IANA root anchors: KSK-2017 (20326) and KSK-2024 (38696), as DS records.
     static TrustAnchors builtin();
     // DS or DNSKEY records in zone-file format; throws std::runtime_error("file:line: ...").
@@ -25,7 +25,7 @@ public:
     bool under_negative_anchor(const wire::Name& name) const;
     bool empty() const { return anchors_.empty(); }
 
-private:
+  private:
     struct Point {
         wire::Name zone;
         std::vector<wire::Record> records;

@@ -46,9 +46,10 @@ LdnsList to_ldns(const std::vector<Record>& rrs) {
     return list;
 }
 
-
 // RFC 1982 serial arithmetic on 32-bit timestamps: a - b as a signed distance.
-int64_t serial_diff(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b); }
+int64_t serial_diff(uint32_t a, uint32_t b) {
+    return static_cast<int32_t>(a - b);
+}
 
 // RFC 4034 §3.1.3: a leading "*" label does not count.
 std::size_t signed_labels(const Name& owner) {
@@ -106,11 +107,14 @@ bool algorithm_supported(uint8_t alg) {
         case 15:  // ED25519
         case 16:  // ED448
             return true;
-        default: return false;
+        default:
+            return false;
     }
 }
 
-bool digest_supported(uint8_t digest) { return digest == 1 || digest == 2 || digest == 4; }
+bool digest_supported(uint8_t digest) {
+    return digest == 1 || digest == 2 || digest == 4;
+}
 
 uint16_t key_tag(std::string_view rdata) {
     uint32_t ac = 0;
@@ -127,7 +131,10 @@ bool ds_matches(const Name& owner, std::string_view ds, std::string_view dnskey)
     auto p = reinterpret_cast<const uint8_t*>(ds.data());
     auto kf = key_fields(dnskey);
     if (!kf || load16(p) != key_tag(dnskey) || p[2] != kf->algorithm) return false;
-    const EVP_MD* md = p[3] == 1 ? EVP_sha1() : p[3] == 2 ? EVP_sha256() : p[3] == 4 ? EVP_sha384() : nullptr;
+    const EVP_MD* md = p[3] == 1   ? EVP_sha1()
+                       : p[3] == 2 ? EVP_sha256()
+                       : p[3] == 4 ? EVP_sha384()
+                                   : nullptr;
     if (!md) return false;
     std::string input = owner.key() + std::string(dnskey);  // canonical owner + rdata
     unsigned char digest[EVP_MAX_MD_SIZE];
@@ -195,7 +202,7 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
             continue;
         }
         // Inside the window once skew is allowed: check as of a moment ldns accepts.
-        uint32_t at = serial_diff(now, info->inception) < 0 ? info->inception
+        uint32_t at = serial_diff(now, info->inception) < 0    ? info->inception
                       : serial_diff(info->expiration, now) < 0 ? info->expiration
                                                                : now;
         LdnsRr ldns_sig = to_ldns(sig);
@@ -214,7 +221,8 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
             std::string digest;
             if (seen) {
                 digest = check_digest(rrset, sig, info->labels, key);
-                if (seen->contains(digest, now)) return Verdict::secure(std::min(info->original_ttl, left));
+                if (seen->contains(digest, now))
+                    return Verdict::secure(std::min(info->original_ttl, left));
             }
             if (--work.verifications_left < 0)
                 return Verdict::bogus(ede::dnssec_bogus, "signature verification limit reached");
@@ -230,9 +238,13 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
     std::string what = rrset[0].owner.to_text();
     if (bad) return Verdict::bogus(ede::dnssec_bogus, "signature does not verify for " + what);
     if (expired) return Verdict::bogus(ede::signature_expired, "signature expired for " + what);
-    if (not_yet) return Verdict::bogus(ede::signature_not_yet_valid, "signature not yet valid for " + what);
-    if (no_zone_bit) return Verdict::bogus(ede::no_zone_key_bit, "key without zone bit for " + what);
-    if (unsupported) return Verdict::bogus(ede::unsupported_dnskey_algorithm, "unsupported algorithm for " + what);
+    if (not_yet)
+        return Verdict::bogus(ede::signature_not_yet_valid, "signature not yet valid for " + what);
+    if (no_zone_bit)
+        return Verdict::bogus(ede::no_zone_key_bit, "key without zone bit for " + what);
+    if (unsupported)
+        return Verdict::bogus(ede::unsupported_dnskey_algorithm,
+                              "unsupported algorithm for " + what);
     return Verdict::bogus(ede::dnskey_missing, "no DNSKEY matches the RRSIG for " + what);
 }
 
@@ -257,10 +269,13 @@ Verdict verify_dnskeys(const std::vector<Record>& dnskeys, const std::vector<Rec
         }
     }
     // RFC 4035 §5.2: a DS set with only unsupported algorithms/digests makes the zone insecure.
-    if (!usable) return Verdict::insecure("no supported DS algorithm or digest for " + zone.to_text());
-    if (dnskeys.empty()) return Verdict::bogus(ede::dnskey_missing, "no DNSKEY for " + zone.to_text());
+    if (!usable)
+        return Verdict::insecure("no supported DS algorithm or digest for " + zone.to_text());
+    if (dnskeys.empty())
+        return Verdict::bogus(ede::dnskey_missing, "no DNSKEY for " + zone.to_text());
     if (trusted.empty())
-        return Verdict::bogus(ede::dnskey_missing, "no DNSKEY of " + zone.to_text() + " matches its DS");
+        return Verdict::bogus(ede::dnskey_missing,
+                              "no DNSKEY of " + zone.to_text() + " matches its DS");
     return verify_rrset(dnskeys, rrsigs, trusted, zone, now, limits, work, seen);
 }
 

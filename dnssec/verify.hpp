@@ -41,9 +41,8 @@ std::vector<wire::Record> signatures_for(const std::vector<wire::Record>& record
 // at time `now` (Unix seconds). Otherwise bogus with the most telling EDE code.
 // With `seen`, signatures verified before are accepted without the crypto.
 Verdict verify_rrset(const std::vector<wire::Record>& rrset,
-                     const std::vector<wire::Record>& rrsigs,
-                     const std::vector<wire::Record>& keys, const wire::Name& zone,
-                     uint32_t now, const Limits& limits, Work& work,
+                     const std::vector<wire::Record>& rrsigs, const std::vector<wire::Record>& keys,
+                     const wire::Name& zone, uint32_t now, const Limits& limits, Work& work,
                      SignatureCache* seen = nullptr);
 
 // A zone's DNSKEY RRset against its parent's DS set (or trust-anchor DS/DNSKEY records):

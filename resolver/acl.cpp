@@ -27,10 +27,14 @@ Acl Acl::parse(const std::vector<std::string>& rules) {
         std::string net, action, extra;
         in >> net >> action >> extra;
         Rule r;
-        if (action == "allow") r.action = AclAction::allow;
-        else if (action == "refuse") r.action = AclAction::refuse;
-        else if (action == "deny") r.action = AclAction::deny;
-        else throw std::invalid_argument("access rule needs allow, refuse or deny: " + text);
+        if (action == "allow")
+            r.action = AclAction::allow;
+        else if (action == "refuse")
+            r.action = AclAction::refuse;
+        else if (action == "deny")
+            r.action = AclAction::deny;
+        else
+            throw std::invalid_argument("access rule needs allow, refuse or deny: " + text);
         if (!extra.empty()) throw std::invalid_argument("unexpected text in access rule: " + text);
         auto slash = net.find('/');
         std::string ip = net.substr(0, slash);
@@ -45,7 +49,8 @@ Acl Acl::parse(const std::vector<std::string>& rules) {
                 bits = -1;
             }
         }
-        if (bits < 0 || bits > max) throw std::invalid_argument("bad prefix length in access rule: " + text);
+        if (bits < 0 || bits > max)
+            throw std::invalid_argument("bad prefix length in access rule: " + text);
         r.bits = static_cast<uint8_t>(bits);
         acl.rules_.push_back(r);
     }
@@ -60,7 +65,8 @@ AclAction Acl::check(const sockaddr* sa) const noexcept {
     bool v6 = false;
     uint8_t mapped[4];
     if (sa->sa_family == AF_INET) {
-        addr = reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+        addr =
+            reinterpret_cast<const uint8_t*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
     } else if (sa->sa_family == AF_INET6) {
         const auto* a6 = &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr;
         if (IN6_IS_ADDR_V4MAPPED(a6)) {  // an IPv4 client on a dual-stack socket

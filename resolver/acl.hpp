@@ -19,14 +19,14 @@ enum class AclAction : uint8_t {
 };
 
 class Acl {
-public:
+  public:
     // Rules like "10.0.0.0/8 allow", "2001:db8::/32 refuse", "192.0.2.1 deny";
     // throws std::invalid_argument naming the bad rule.
     static Acl parse(const std::vector<std::string>& rules);
 
     AclAction check(const sockaddr* addr) const noexcept;
 
-private:
+  private:
     struct Rule {
         std::array<uint8_t, 16> net{};
         uint8_t bits = 0;

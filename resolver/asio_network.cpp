@@ -108,7 +108,8 @@ awaitable<ExchangeResult> AsioNetwork::exchange(const ServerAddr& server,
         if (!ec) sock->set_option(tcp::no_delay(true), ec);
         uint8_t len[2];
         wire::store16(len, static_cast<uint16_t>(query.size()));
-        std::array<asio::const_buffer, 2> out{asio::buffer(len), asio::buffer(query.data(), query.size())};
+        std::array<asio::const_buffer, 2> out{asio::buffer(len),
+                                              asio::buffer(query.data(), query.size())};
         if (!ec) co_await asio::async_write(*sock, out, redirect);
         if (!ec) co_await asio::async_read(*sock, asio::buffer(len), redirect);
         std::vector<uint8_t> buf(wire::load16(len));
@@ -121,7 +122,7 @@ awaitable<ExchangeResult> AsioNetwork::exchange(const ServerAddr& server,
     timer.cancel();
     if (result.status != ExchangeResult::Status::ok)
         result.status = Clock::now() - start >= timeout ? ExchangeResult::Status::timeout
-                                                         : ExchangeResult::Status::error;
+                                                        : ExchangeResult::Status::error;
     result.rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start);
     co_return result;
 }

@@ -10,7 +10,7 @@
 namespace port53::resolver {
 
 struct UpstreamLimits {
-    std::size_t max_outstanding = 10'000;   // queries to authorities open at once, all workers
+    std::size_t max_outstanding = 10'000;      // queries to authorities open at once, all workers
     uint64_t unwanted_threshold = 10'000'000;  // 0: off
     // Called each time the unwanted replies reach another multiple of the threshold
     // (like Unbound's unwanted-reply-threshold: the caches are flushed, as they may be
@@ -19,7 +19,7 @@ struct UpstreamLimits {
 };
 
 class AsioNetwork final : public Network {
-public:
+  public:
     // Source addresses for outgoing queries; unset means the kernel's choice.
     AsioNetwork(std::optional<ServerAddr> source_v4, std::optional<ServerAddr> source_v6,
                 UpstreamLimits limits = {})
@@ -30,7 +30,7 @@ public:
     void note_unwanted() override;
     uint64_t unwanted() const { return unwanted_.load(std::memory_order_relaxed); }
 
-private:
+  private:
     std::optional<ServerAddr> source_v4_, source_v6_;
     UpstreamLimits limits_;
     std::atomic<std::size_t> outstanding_{0};

@@ -59,7 +59,8 @@ void Infra::on_failure(const ServerAddr& a, uint32_t now) {
     with_host(a, [&](Stats& st) {
         ++st.failures;
         if (st.failures >= 2) {
-            uint32_t backoff = std::min<uint32_t>(settings_.backoff_max, 1u << std::min(st.failures, 7u));
+            uint32_t backoff =
+                std::min<uint32_t>(settings_.backoff_max, 1u << std::min(st.failures, 7u));
             st.avoid_until = now + backoff;
         }
     });

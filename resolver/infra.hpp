@@ -21,13 +21,13 @@ struct InfraSettings {
     std::chrono::milliseconds unknown_rtt{376};  // assumed RTT (and timeout) of a new server
     std::chrono::milliseconds min_timeout{50};
     std::chrono::milliseconds max_timeout{3000};
-    uint32_t lame_ttl = 900;      // seconds a server stays lame for a zone
-    uint32_t backoff_max = 120;   // longest a failing server is avoided, seconds
+    uint32_t lame_ttl = 900;     // seconds a server stays lame for a zone
+    uint32_t backoff_max = 120;  // longest a failing server is avoided, seconds
     std::size_t max_entries = 100'000;
 };
 
 class Infra {
-public:
+  public:
     explicit Infra(InfraSettings s);
 
     std::chrono::milliseconds timeout_for(const ServerAddr& a);
@@ -50,15 +50,15 @@ public:
     struct Stats {
         uint32_t srtt_us = 0;
         uint32_t rttvar_us = 0;
-        uint32_t failures = 0;         // consecutive
-        uint32_t avoid_until = 0;      // seconds, while failures persist
+        uint32_t failures = 0;     // consecutive
+        uint32_t avoid_until = 0;  // seconds, while failures persist
         bool measured = false;
         bool no_edns = false;
         bool no_0x20 = false;
     };
     Stats stats(const ServerAddr& a);
 
-private:
+  private:
     struct Shard {
         std::mutex mutex;
         std::unordered_map<std::string, Stats> hosts;

@@ -11,8 +11,12 @@ std::mutex g_mutex;
 constexpr const char* kNames[] = {"debug", "info", "warning", "error"};
 }  // namespace
 
-void set_level(Level l) { g_level = static_cast<int>(l); }
-bool enabled(Level l) { return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed); }
+void set_level(Level l) {
+    g_level = static_cast<int>(l);
+}
+bool enabled(Level l) {
+    return static_cast<int>(l) >= g_level.load(std::memory_order_relaxed);
+}
 
 void write(Level l, std::string_view message) {
     std::lock_guard lock(g_mutex);

@@ -20,7 +20,7 @@ struct ExchangeResult {
 };
 
 class Network {
-public:
+  public:
     virtual ~Network() = default;
     virtual awaitable<ExchangeResult> exchange(const ServerAddr& server,
                                                std::span<const uint8_t> query, Proto proto,

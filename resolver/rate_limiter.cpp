@@ -65,8 +65,10 @@ auto RateLimiter::with_bucket(const sockaddr* client, uint64_t now_ms, F&& f) {
     }
     // Refill: `rate` tokens a second, at most one second's worth banked.
     double elapsed = static_cast<double>(now_ms - std::min(now_ms, b.last_ms)) / 1000.0;
-    b.queries = std::min<double>(s_.queries_per_second, b.queries + elapsed * s_.queries_per_second);
-    b.responses = std::min<double>(s_.responses_per_second, b.responses + elapsed * s_.responses_per_second);
+    b.queries =
+        std::min<double>(s_.queries_per_second, b.queries + elapsed * s_.queries_per_second);
+    b.responses =
+        std::min<double>(s_.responses_per_second, b.responses + elapsed * s_.responses_per_second);
     b.last_ms = now_ms;
     return f(b, known);
 }

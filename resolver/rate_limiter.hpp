@@ -24,7 +24,7 @@ struct RateLimitSettings {
 };
 
 class RateLimiter {
-public:
+  public:
     explicit RateLimiter(RateLimitSettings s);
     bool enabled() const { return s_.queries_per_second || s_.responses_per_second; }
 
@@ -35,7 +35,7 @@ public:
 
     static uint64_t coarse_now_ms();
 
-private:
+  private:
     using Key = std::array<uint8_t, 17>;  // address bytes masked to the prefix, plus family
     struct Bucket {
         Key key{};

@@ -54,8 +54,10 @@ M.ROOT-SERVERS.NET.      3600000      AAAA  2001:dc3::35
 RootHints split_hints(std::vector<wire::Record> records, const std::string& where) {
     RootHints h;
     for (auto& r : records) {
-        if (r.type == wire::type::NS && r.owner.is_root()) h.ns.push_back(std::move(r));
-        else if (r.type == wire::type::A || r.type == wire::type::AAAA) h.addrs.push_back(std::move(r));
+        if (r.type == wire::type::NS && r.owner.is_root())
+            h.ns.push_back(std::move(r));
+        else if (r.type == wire::type::A || r.type == wire::type::AAAA)
+            h.addrs.push_back(std::move(r));
     }
     if (h.ns.empty() || h.addrs.empty())
         throw std::runtime_error(where + ":1: root hints need '. NS' records and their addresses");
@@ -65,8 +67,8 @@ RootHints split_hints(std::vector<wire::Record> records, const std::string& wher
 }  // namespace
 
 RootHints builtin_root_hints() {
-    static const RootHints hints = split_hints(wire::parse_zone_text(kBuiltinHints, "<built-in hints>"),
-                                               "<built-in hints>");
+    static const RootHints hints =
+        split_hints(wire::parse_zone_text(kBuiltinHints, "<built-in hints>"), "<built-in hints>");
     return hints;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <cstring>
 
 #include "resolver/log.hpp"
 #include "resolver/wire/builder.hpp"
@@ -45,7 +46,8 @@ bool is_zone_transfer_or_meta(uint16_t t) {
 cache::StoredAnswer any_answer(const QueryView& q, uint32_t now) {
     std::string hinfo = "\x07RFC8482";
     hinfo.push_back('\0');
-    Outcome o{rcode::NOERROR, {Record{lowered_qname(q), type::HINFO, q.qclass, kAnyTtl, hinfo}}, {}};
+    Outcome o{
+        rcode::NOERROR, {Record{lowered_qname(q), type::HINFO, q.qclass, kAnyTtl, hinfo}}, {}};
     return render_outcome(o, lowered_qname(q), q.qtype, q.qclass, ClientBits::of(q), now);
 }
 
@@ -84,7 +86,7 @@ cache::StoredAnswer render_outcome(const Outcome& o, const Name& qname, uint16_t
 
 Server::Server(ServerSettings settings, Engine& engine, cache::AnswerCache& answers,
                const cache::Clock& clock)
-    : settings_(settings),
+    : settings_(std::move(settings)),
       engine_(engine),
       answers_(answers),
       clock_(clock),
@@ -99,8 +101,8 @@ cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t) const {
 
 std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t> query,
                                      uint16_t rc, std::span<uint8_t> out, ClientTransport t) {
-    cache::StoredAnswer a = render_outcome(Outcome{rc, {}, {}}, lowered_qname(q), q.qtype,
-                                           q.qclass, ClientBits::of(q), clock_.now());
+    cache::StoredAnswer a = render_outcome(Outcome{rc, {}, {}}, lowered_qname(q), q.qtype, q.qclass,
+                                           ClientBits::of(q), clock_.now());
     return cache::render_reply(a.blob, q, query, out, limits(q, t), clock_.now());
 }
 
@@ -112,13 +114,7 @@ Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8
     uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
     if (limited && !limiter_.query_allowed(client, now_ms)) return Fast::drop;
     Fast result = answer_fast(query, out, out_len, t, access);
-    if (limited && result == Fast::answered) {
-        switch (limiter_.response_allowed(client, now_ms)) {
-            case RateLimiter::Verdict::pass: break;
-            case RateLimiter::Verdict::drop: return Fast::drop;
-            case RateLimiter::Verdict::slip: out_len = truncate_to_question(out.first(out_len)); break;
-        }
-    }
+    if (result == Fast::answered && !rate_limit_reply(t, client, out, out_len)) return Fast::drop;
     return result;
 }
 
@@ -192,7 +188,11 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
             return;
         }
         auto [it, first] = inflight_.try_emplace(key);
-        it->second.push_back(Waiter{{query.begin(), query.end()}, t, ex, std::move(done)});
+        Waiter w{{query.begin(), query.end()}, t, ex, std::move(done)};
+        if (client)
+            std::memcpy(&w.client, client,
+                        client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+        it->second.push_back(std::move(w));
         if (!first) return;
     }
     asio::co_spawn(ex,
@@ -201,7 +201,9 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
                    asio::detached);
 }
 
-void Server::bind_worker_thread(asio::any_io_executor ex) { t_worker = std::move(ex); }
+void Server::bind_worker_thread(asio::any_io_executor ex) {
+    t_worker = std::move(ex);
+}
 
 void Server::start_prefetch(const QueryView& q) {
     if (!t_worker) return;
@@ -248,7 +250,8 @@ awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uint16_t 
                      outcome.security != Security::bogus;
     for (auto& w : waiters) {
         auto ex = w.ex;
-        asio::post(ex, [this, w = std::move(w), answer, try_stale]() { reply_to(w, answer, try_stale); });
+        asio::post(
+            ex, [this, w = std::move(w), answer, try_stale]() { reply_to(w, answer, try_stale); });
     }
 }
 
@@ -263,7 +266,25 @@ void Server::reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer
         n = answers_.answer_stale(cache::AnswerKey(q).view(), q, w.query, out, l, clock_.now(),
                                   settings_.max_stale, cache::StaleReply{settings_.stale_ttl});
     if (n == 0) n = cache::render_reply(answer->blob, q, w.query, out, l, clock_.now());
+    const auto* client = reinterpret_cast<const sockaddr*>(&w.client);
+    if (!rate_limit_reply(w.transport, client->sa_family ? client : nullptr, out, n)) n = 0;
     w.done(std::span<const uint8_t>(out.data(), n));
+}
+
+// RRL applies to every UDP answer, fresh or cached: amplification works with both.
+bool Server::rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
+                              std::size_t& len) {
+    if (t != ClientTransport::udp || !client || !limiter_.enabled() || len == 0) return true;
+    switch (limiter_.response_allowed(client, RateLimiter::coarse_now_ms())) {
+        case RateLimiter::Verdict::pass:
+            return true;
+        case RateLimiter::Verdict::drop:
+            return false;
+        case RateLimiter::Verdict::slip:
+            len = truncate_to_question(reply.first(len));
+            return true;
+    }
+    return true;
 }
 
 std::size_t Server::inflight() const {

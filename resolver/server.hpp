@@ -1,8 +1,8 @@
 // The front door every transport calls: checks a query, answers from the answer cache
 // when it can (the hot path), and otherwise starts (or joins) a resolution.
 #pragma once
-#include <boost/asio/any_io_executor.hpp>
 #include <atomic>
+#include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -14,9 +14,9 @@
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
 #include "resolver/acl.hpp"
+#include "resolver/engine/engine.hpp"
 #include "resolver/rate_limiter.hpp"
 #include "resolver/tunnel_detector.hpp"
-#include "resolver/engine/engine.hpp"
 
 namespace port53::resolver {
 
@@ -38,12 +38,12 @@ struct ServerSettings {
     bool serve_stale = true;            // RFC 8767: expired answers when authorities fail
     uint32_t max_stale = 86'400;        // how long past expiry an answer may still serve
     uint32_t stale_ttl = 30;
-    RateLimitSettings rate_limit;       // UDP only
+    RateLimitSettings rate_limit;  // UDP only
     TunnelSettings tunnel;
 };
 
 class Server {
-public:
+  public:
     Server(ServerSettings settings, Engine& engine, cache::AnswerCache& answers,
            const cache::Clock& clock);
 
@@ -69,13 +69,17 @@ public:
     // starts on the hot path.
     static void bind_worker_thread(boost::asio::any_io_executor ex);
 
-private:
+  private:
     struct Waiter {
         std::vector<uint8_t> query;
         ClientTransport transport;
         boost::asio::any_io_executor ex;
         Done done;
+        sockaddr_storage client{};  // AF_UNSPEC when unknown; for UDP rate limiting
     };
+    // RRL for an answer about to go out over UDP; may cut it to a TC slip. False: drop it.
+    bool rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
+                          std::size_t& len);
     Fast answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
                      ClientTransport t, AclAction access);
     cache::ReplyLimits limits(const wire::QueryView& q, ClientTransport t) const;

@@ -41,10 +41,14 @@ double label_entropy(std::string_view label) {
 
 const char* TunnelDetector::describe(Reason r) {
     switch (r) {
-        case Reason::high_entropy_label: return "long high-entropy label";
-        case Reason::unique_name_burst: return "burst of unique names under one domain";
-        case Reason::txt_null_heavy: return "heavy TXT/NULL use";
-        case Reason::none: break;
+        case Reason::high_entropy_label:
+            return "long high-entropy label";
+        case Reason::unique_name_burst:
+            return "burst of unique names under one domain";
+        case Reason::txt_null_heavy:
+            return "heavy TXT/NULL use";
+        case Reason::none:
+            break;
     }
     return "none";
 }
@@ -96,10 +100,9 @@ TunnelDetector::Finding TunnelDetector::inspect(const sockaddr* client, const wi
         if (qname.is_subdomain_of(d)) f.refuse = true;
     if (f.refuse) refused_.fetch_add(1, std::memory_order_relaxed);
     if (log_it)
-        P53_LOG(warning, "possible DNS tunnel: client " << who << ", " << qname.to_text() << ": "
-                                                       << describe(f.reason) << " (" << n
-                                                       << " flagged so far" << (f.refuse ? ", refused" : "")
-                                                       << ")");
+        P53_LOG(warning, "possible DNS tunnel: client "
+                             << who << ", " << qname.to_text() << ": " << describe(f.reason) << " ("
+                             << n << " flagged so far" << (f.refuse ? ", refused" : "") << ")");
     return f;
 }
 

@@ -19,17 +19,17 @@ namespace port53::resolver {
 
 struct TunnelSettings {
     bool enabled = true;
-    std::size_t long_label = 32;        // labels at least this long are checked for entropy
-    double entropy_bits = 4.0;          // Shannon bits per character that look like encoded data
-    uint32_t unique_names = 200;        // cache misses under one domain per client per window
-    uint32_t txt_null_queries = 200;    // TXT/NULL misses per client per window
+    std::size_t long_label = 32;      // labels at least this long are checked for entropy
+    double entropy_bits = 4.0;        // Shannon bits per character that look like encoded data
+    uint32_t unique_names = 200;      // cache misses under one domain per client per window
+    uint32_t txt_null_queries = 200;  // TXT/NULL misses per client per window
     uint32_t window_seconds = 60;
     std::vector<wire::Name> refuse_domains;  // suspicious queries under these get REFUSED
     std::size_t max_clients = 10'000;
 };
 
 class TunnelDetector {
-public:
+  public:
     explicit TunnelDetector(TunnelSettings s) : s_(std::move(s)) {}
 
     enum class Reason { none, high_entropy_label, unique_name_burst, txt_null_heavy };
@@ -43,7 +43,7 @@ public:
     uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
     static const char* describe(Reason r);
 
-private:
+  private:
     struct ClientState {
         uint32_t window_start = 0;
         uint32_t txt_null = 0;

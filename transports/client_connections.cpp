@@ -8,9 +8,12 @@ namespace port53::transports {
 
 std::string ClientConnections::key(const sockaddr* sa) {
     if (sa->sa_family == AF_INET)
-        return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr), 4);
+        return std::string(
+            reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr), 4);
     if (sa->sa_family == AF_INET6)
-        return std::string(reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr), 16);
+        return std::string(
+            reinterpret_cast<const char*>(&reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr),
+            16);
     return {};
 }
 
@@ -29,7 +32,8 @@ void ClientConnections::release(const sockaddr* client) {
 }
 
 ClientSlot::ClientSlot(ClientConnections& c, const sockaddr* client) : connections_(c) {
-    std::memcpy(&client_, client, client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    std::memcpy(&client_, client,
+                client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
     held_ = connections_.acquire(client);
 }
 

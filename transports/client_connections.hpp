@@ -11,13 +11,13 @@
 namespace port53::transports {
 
 class ClientConnections {
-public:
+  public:
     explicit ClientConnections(std::size_t per_client) : per_client_(per_client) {}
     // False (and nothing counted) when the client already has its share.
     bool acquire(const sockaddr* client);
     void release(const sockaddr* client);
 
-private:
+  private:
     static std::string key(const sockaddr* client);
     std::size_t per_client_;
     std::mutex mutex_;
@@ -26,14 +26,14 @@ private:
 
 // Holds one slot for a connection's lifetime.
 class ClientSlot {
-public:
+  public:
     ClientSlot(ClientConnections& c, const sockaddr* client);
     ~ClientSlot();
     ClientSlot(const ClientSlot&) = delete;
     ClientSlot& operator=(const ClientSlot&) = delete;
     bool held() const { return held_; }
 
-private:
+  private:
     ClientConnections& connections_;
     sockaddr_storage client_{};
     bool held_;

@@ -32,11 +32,12 @@ bool answer_query(resolver::Server& server, std::span<const uint8_t> query, cons
         case resolver::Server::Fast::resolve:
             break;
     }
-    server.handle_slow(query, resolver::ClientTransport::stream, ex,
-                       [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
-                           deliver(pad, answer, reply);
-                       },
-                       client);
+    server.handle_slow(
+        query, resolver::ClientTransport::stream, ex,
+        [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
+            deliver(pad, answer, reply);
+        },
+        client);
     return false;
 }
 

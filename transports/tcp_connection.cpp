@@ -1,13 +1,12 @@
 #include "transports/tcp_connection.hpp"
 
-#include <cstring>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 
 #include "resolver/wire/types.hpp"
 #include "transports/socket_options.hpp"
@@ -28,15 +27,18 @@ TcpConnection::TcpConnection(asio::ip::tcp::socket socket, resolver::Server& ser
     ++connections_;
 }
 
-TcpConnection::~TcpConnection() { --connections_; }
+TcpConnection::~TcpConnection() {
+    --connections_;
+}
 
 void TcpConnection::start() {
     set_no_delay(socket_.native_handle());
     boost::system::error_code ec;
     auto remote = socket_.remote_endpoint(ec);
     if (!ec) std::memcpy(&peer_, remote.data(), remote.size());
-    asio::co_spawn(socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
-                   asio::detached);
+    asio::co_spawn(
+        socket_.get_executor(), [self = shared_from_this()] { return self->read_loop(); },
+        asio::detached);
 }
 
 void TcpConnection::close() {
@@ -55,8 +57,10 @@ void TcpConnection::arm_idle_timer() {
         auto conn = weak.lock();
         if (ec || !conn || conn->closed_) return;
         // Idle means nothing to read and nothing owed: answers still pending keep it open.
-        if (conn->pending_ == 0 && !conn->writing_) conn->close();
-        else conn->arm_idle_timer();
+        if (conn->pending_ == 0 && !conn->writing_)
+            conn->close();
+        else
+            conn->arm_idle_timer();
     });
 }
 
@@ -95,13 +99,14 @@ void TcpConnection::dispatch(std::span<const uint8_t> query) {
         queue_reply(std::span(scratch.data(), len));
     } else if (r == resolver::Server::Fast::resolve) {
         ++pending_;
-        server_.handle_slow(query, resolver::ClientTransport::stream, socket_.get_executor(),
-                            [self = shared_from_this()](std::span<const uint8_t> reply) {
-                                --self->pending_;
-                                self->slot_timer_.cancel();
-                                self->queue_reply(reply);
-                            },
-                            reinterpret_cast<const sockaddr*>(&peer_));
+        server_.handle_slow(
+            query, resolver::ClientTransport::stream, socket_.get_executor(),
+            [self = shared_from_this()](std::span<const uint8_t> reply) {
+                --self->pending_;
+                self->slot_timer_.cancel();
+                self->queue_reply(reply);
+            },
+            reinterpret_cast<const sockaddr*>(&peer_));
     }
 }
 
@@ -113,8 +118,9 @@ void TcpConnection::queue_reply(std::span<const uint8_t> reply) {
     write_queue_.push_back(std::move(framed));
     if (!writing_) {
         writing_ = true;
-        asio::co_spawn(socket_.get_executor(),
-                       [self = shared_from_this()] { return self->write_loop(); }, asio::detached);
+        asio::co_spawn(
+            socket_.get_executor(), [self = shared_from_this()] { return self->write_loop(); },
+            asio::detached);
     }
 }
 

@@ -15,14 +15,14 @@
 namespace port53::transports {
 
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
-public:
+  public:
     TcpConnection(boost::asio::ip::tcp::socket socket, resolver::Server& server,
                   const TcpSettings& settings, std::atomic<std::size_t>& connections,
                   std::unique_ptr<ClientSlot> slot = nullptr);
     ~TcpConnection();
     void start();
 
-private:
+  private:
     awaitable<void> read_loop();
     void arm_idle_timer();
     void dispatch(std::span<const uint8_t> query);
@@ -40,7 +40,7 @@ private:
     bool writing_ = false;
     bool closed_ = false;
     std::size_t pending_ = 0;
-    sockaddr_storage peer_{};  // for the access check of every query
+    sockaddr_storage peer_{};           // for the access check of every query
     std::unique_ptr<ClientSlot> slot_;  // this client's share of connections
 };
 

@@ -17,7 +17,9 @@ TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep, resolver
     acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-void TcpListener::start() { accept(); }
+void TcpListener::start() {
+    accept();
+}
 
 void TcpListener::accept() {
     acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {

@@ -13,19 +13,19 @@ namespace port53::transports {
 
 struct TcpSettings {
     std::chrono::milliseconds idle_timeout{10'000};
-    std::size_t max_connections = 1024;  // over all workers
-    std::size_t max_pipelined = 128;     // queries being resolved per connection
+    std::size_t max_connections = 1024;       // over all workers
+    std::size_t max_pipelined = 128;          // queries being resolved per connection
     ClientConnections* per_client = nullptr;  // shared per-client cap; null: none
 };
 
 class TcpListener {
-public:
+  public:
     TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                 resolver::Server& server, const TcpSettings& settings,
                 std::atomic<std::size_t>& connections);
     void start();
 
-private:
+  private:
     void accept();
 
     boost::asio::ip::tcp::acceptor acceptor_;

@@ -30,7 +30,9 @@ UdpListener::UdpListener(asio::io_context& io, const udp::endpoint& ep, resolver
     }
 }
 
-void UdpListener::start() { wait(); }
+void UdpListener::start() {
+    wait();
+}
 
 void UdpListener::wait() {
     socket_.async_wait(udp::socket::wait_read, [this](boost::system::error_code ec) {
@@ -50,8 +52,9 @@ void UdpListener::on_readable() {
         for (int i = 0; i < n; ++i) {
             std::span<const uint8_t> query(in_buf_[i].data(), in_msg_[i].msg_len);
             std::size_t len = 0;
-            auto r = server_.handle_fast(query, out_buf_[replies], len, resolver::ClientTransport::udp,
-                                         reinterpret_cast<const sockaddr*>(&in_peer_[i]));
+            auto r =
+                server_.handle_fast(query, out_buf_[replies], len, resolver::ClientTransport::udp,
+                                    reinterpret_cast<const sockaddr*>(&in_peer_[i]));
             if (r == resolver::Server::Fast::answered) {
                 out_peer_[replies] = in_peer_[i];
                 out_msg_[replies].msg_hdr.msg_namelen = in_msg_[i].msg_hdr.msg_namelen;

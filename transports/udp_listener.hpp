@@ -12,12 +12,12 @@
 namespace port53::transports {
 
 class UdpListener {
-public:
+  public:
     UdpListener(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& ep,
                 resolver::Server& server);
     void start();
 
-private:
+  private:
     static constexpr int kBatch = 32;
     static constexpr std::size_t kMaxDatagram = 4096;
 

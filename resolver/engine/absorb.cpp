@@ -15,8 +15,10 @@ std::vector<std::vector<Record>> group_rrsets(const std::vector<Record>& records
         auto it = std::find_if(sets.begin(), sets.end(), [&](const auto& s) {
             return s.front().type == r.type && s.front().cls == r.cls && s.front().owner == r.owner;
         });
-        if (it == sets.end()) sets.push_back({r});
-        else if (std::find(it->begin(), it->end(), r) == it->end()) it->push_back(r);
+        if (it == sets.end())
+            sets.push_back({r});
+        else if (std::find(it->begin(), it->end(), r) == it->end())
+            it->push_back(r);
     }
     return sets;
 }
@@ -88,8 +90,8 @@ Step interpret_answer(const Message& msg, const Name& qname, uint16_t qtype, uin
             if (dtarget) target = name.replace_suffix(dname->owner, *dtarget);
             if (!target) return Step{};  // would exceed 255 octets: YXDOMAIN, we fail it
             append(step.records, rrset_at(dname->owner, type::DNAME));
-            step.records.push_back(Record{name, type::CNAME, qclass, dname->ttl,
-                                          std::string(target->wire())});
+            step.records.push_back(
+                Record{name, type::CNAME, qclass, dname->ttl, std::string(target->wire())});
         } else if (auto cname = rrset_at(name, type::CNAME); !cname.empty()) {
             target = rdata_target(type::CNAME, cname.front().rdata);
             if (!target) return Step{};
@@ -108,7 +110,8 @@ Step interpret_answer(const Message& msg, const Name& qname, uint16_t qtype, uin
     bool in_bailiwick = name.is_subdomain_of(zone);
     if (in_bailiwick && msg.rcode() == rcode::NXDOMAIN) {
         step.kind = Step::Kind::nxdomain;
-    } else if (in_bailiwick && (has_soa(step.authority) || (step.records.empty() && msg.has(flag::AA)))) {
+    } else if (in_bailiwick &&
+               (has_soa(step.authority) || (step.records.empty() && msg.has(flag::AA)))) {
         step.kind = Step::Kind::nodata;
     } else if (!step.records.empty()) {
         step.kind = Step::Kind::cname;
@@ -123,8 +126,10 @@ void cache_step(const Step& step, uint16_t qtype, uint16_t qclass, bool aa,
                 cache::RRsetCache& cache, uint32_t now) {
     if (step.kind == Step::Kind::servfail) return;
     // Bogus data is kept only briefly (for CD clients), like Unbound's val-bogus-ttl.
-    uint32_t cap = step.security == Security::bogus ? std::min<uint32_t>(step.ttl_cap, 60) : step.ttl_cap;
-    cache::Trust trust{aa ? Credibility::auth_answer : Credibility::answer, step.security, step.ede};
+    uint32_t cap =
+        step.security == Security::bogus ? std::min<uint32_t>(step.ttl_cap, 60) : step.ttl_cap;
+    cache::Trust trust{aa ? Credibility::auth_answer : Credibility::answer, step.security,
+                       step.ede};
     std::vector<Record> data;
     for (const auto& r : step.records)
         if (r.type != type::RRSIG) data.push_back(r);
@@ -157,7 +162,8 @@ Delegation absorb_referral(const Message& msg, const Name& qname, const Name& zo
         glue.push_back(r);
         if (auto a = ServerAddr::from_rdata(r.type, r.rdata)) d.addrs.push_back(*a);
     }
-    for (const auto& set : group_rrsets(glue)) cache.put(set, {}, cache::Trust{Credibility::glue}, now);
+    for (const auto& set : group_rrsets(glue))
+        cache.put(set, {}, cache::Trust{Credibility::glue}, now);
     return d;
 }
 

@@ -13,8 +13,8 @@ Delegation find_delegation(const wire::Name& name, uint16_t qtype, uint16_t qcla
                            const EngineSettings& settings);
 
 // Adds cached addresses of `d`'s NS names that settings allow us to use.
-void add_cached_addresses(Delegation& d, uint16_t qclass, cache::RRsetCache& cache,
-                          uint32_t now, const EngineSettings& settings);
+void add_cached_addresses(Delegation& d, uint16_t qclass, cache::RRsetCache& cache, uint32_t now,
+                          const EngineSettings& settings);
 
 bool address_allowed(const ServerAddr& a, const EngineSettings& s);
 

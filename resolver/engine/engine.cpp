@@ -17,7 +17,7 @@ constexpr int kMaxMinimiseSteps = 10;
 
 Engine::Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cache, Infra& infra,
                Network& network, const cache::Clock& clock)
-    : settings_(settings),
+    : settings_(std::move(settings)),
       hints_(std::move(hints)),
       cache_(cache),
       infra_(infra),
@@ -72,7 +72,8 @@ std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16
             }
         }
     }
-    if (auto neg = cache_.get_negative(name, qtype, qclass, now); neg && usable_from_cache(neg->trust)) {
+    if (auto neg = cache_.get_negative(name, qtype, qclass, now);
+        neg && usable_from_cache(neg->trust)) {
         Step s;
         s.kind = neg->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata;
         s.authority = std::move(neg->authority);
@@ -113,7 +114,8 @@ awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qc
                 out.rcode = rcode::SERVFAIL;
                 out.answer.clear();
                 co_return out;
-            case Step::Kind::cname: break;
+            case Step::Kind::cname:
+                break;
         }
         // A chain that is too long or comes back to a name already seen is a loop.
         if (links > settings_.max_cname_chain ||
@@ -170,7 +172,8 @@ awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budg
         }
         Step step = interpret_answer(reply->msg, name, qtype, qclass, d.zone, cache_.limits(),
                                      settings_.max_cname_chain);
-        if (validate && settings_.validate) co_await validate_step(step, name, qtype, d.zone, budget);
+        if (validate && settings_.validate)
+            co_await validate_step(step, name, qtype, d.zone, budget);
         cache_step(step, qtype, qclass, reply->msg.has(flag::AA), cache_, clock_.now());
         co_return step;
     }

@@ -18,7 +18,7 @@
 namespace port53::resolver {
 
 class Engine {
-public:
+  public:
     Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cache, Infra& infra,
            Network& network, const cache::Clock& clock);
 
@@ -27,7 +27,7 @@ public:
                                bool refresh = false);
     const EngineSettings& settings() const { return settings_; }
 
-private:
+  private:
     struct Reply {
         wire::Message msg;
         ResponseKind kind;

@@ -78,8 +78,8 @@ awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d, 
             if (!asked.msg) continue;
             ResponseKind kind = classify(*asked.msg, sname, stype, d.zone);
             if (kind == ResponseKind::lame) {
-                P53_LOG(info, "lame server " << server.to_string() << " for zone "
-                                             << d.zone.to_text());
+                P53_LOG(info,
+                        "lame server " << server.to_string() << " for zone " << d.zone.to_text());
                 infra_.mark_lame(d.zone, server, clock_.now());
                 continue;
             }
@@ -91,15 +91,16 @@ awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d, 
     co_return std::nullopt;
 }
 
-awaitable<Engine::Asked> Engine::ask(ServerAddr server, Name sname, uint16_t stype,
-                                     uint16_t qclass, Budget& budget) {
+awaitable<Engine::Asked> Engine::ask(ServerAddr server, Name sname, uint16_t stype, uint16_t qclass,
+                                     Budget& budget) {
     Asked out;
     bool edns = !infra_.edns_broken(server);
     bool caps = settings_.use_0x20 && !infra_.no_0x20(server);
     for (int attempt = 0; attempt < 3; ++attempt) {
         --budget.upstream_queries_left;
-        std::vector<uint8_t> query = build_query(caps ? randomise_case(sname) : sname, stype, qclass,
-                                                 edns, settings_.edns_buffer_size, settings_.validate);
+        std::vector<uint8_t> query =
+            build_query(caps ? randomise_case(sname) : sname, stype, qclass, edns,
+                        settings_.edns_buffer_size, settings_.validate);
         auto timeout = infra_.timeout_for(server);
         P53_LOG(debug, "ask " << server.to_string() << " " << sname.to_text() << "/" << stype);
         ExchangeResult res = co_await network_.exchange(server, query, Proto::udp, timeout);

@@ -21,7 +21,8 @@ constexpr uint32_t kFailureTtl = 60;  // how long an insecure/bogus verdict on a
 // A CNAME we made ourselves from a DNAME carries no signature of its own (RFC 6672 §5.3.1).
 bool synthesised(const Record& cname, const std::vector<Record>& records) {
     return std::any_of(records.begin(), records.end(), [&](const Record& r) {
-        return r.type == type::DNAME && cname.owner.is_subdomain_of(r.owner) && !(cname.owner == r.owner);
+        return r.type == type::DNAME && cname.owner.is_subdomain_of(r.owner) &&
+               !(cname.owner == r.owner);
     });
 }
 
@@ -31,23 +32,27 @@ std::size_t signed_labels(const Name& owner) {
 
 Verdict from_proof(Proof p, uint32_t cap, const std::string& what) {
     switch (p) {
-        case Proof::proven: return Verdict::secure(cap);
-        case Proof::opt_out: return Verdict::insecure("NSEC3 opt-out covers " + what);
+        case Proof::proven:
+            return Verdict::secure(cap);
+        case Proof::opt_out:
+            return Verdict::insecure("NSEC3 opt-out covers " + what);
         case Proof::too_expensive: {
             Verdict v = Verdict::insecure("NSEC3 iterations over the limit for " + what);
             v.ede = ede::unsupported_nsec3_iterations;
             return v;
         }
-        case Proof::failed: break;
+        case Proof::failed:
+            break;
     }
     return Verdict::bogus(ede::nsec_missing, "no valid denial of existence for " + what);
 }
 
 // Verifies every RRset of `records` (signatures inline) with the zone's keys. Collects the
 // owners of wildcard expansions, which need a proof that the name itself does not exist.
-std::optional<Verdict> verify_all(const std::vector<Record>& records, const std::vector<Record>& keys,
-                                  const Name& zone, uint32_t now, const dnssec::Limits& limits,
-                                  dnssec::Work& work, dnssec::SignatureCache& seen, uint32_t& cap,
+std::optional<Verdict> verify_all(const std::vector<Record>& records,
+                                  const std::vector<Record>& keys, const Name& zone, uint32_t now,
+                                  const dnssec::Limits& limits, dnssec::Work& work,
+                                  dnssec::SignatureCache& seen, uint32_t& cap,
                                   std::vector<std::pair<Name, uint8_t>>& expansions) {
     std::vector<Record> data;
     for (const auto& r : records)
@@ -60,14 +65,16 @@ std::optional<Verdict> verify_all(const std::vector<Record>& records, const std:
         if (!v.is_secure()) return v;
         cap = std::min(cap, v.ttl_cap);
         for (const auto& sig : sigs)
-            if (auto info = dnssec::parse_rrsig(sig.rdata); info && info->labels < signed_labels(f.owner))
+            if (auto info = dnssec::parse_rrsig(sig.rdata);
+                info && info->labels < signed_labels(f.owner))
                 expansions.emplace_back(f.owner, info->labels);
     }
     return std::nullopt;
 }
 
-Verdict check_step(const Step& step, uint16_t qtype, const Name& zone, const std::vector<Record>& keys,
-                   uint32_t now, const dnssec::Limits& limits, dnssec::SignatureCache& seen) {
+Verdict check_step(const Step& step, uint16_t qtype, const Name& zone,
+                   const std::vector<Record>& keys, uint32_t now, const dnssec::Limits& limits,
+                   dnssec::SignatureCache& seen) {
     dnssec::Work work(limits);
     uint32_t cap = UINT32_MAX;
     std::vector<std::pair<Name, uint8_t>> expansions;
@@ -77,17 +84,18 @@ Verdict check_step(const Step& step, uint16_t qtype, const Name& zone, const std
     if (auto bad = verify_all(step.authority, keys, zone, now, limits, work, seen, cap, ignored))
         return *bad;
     for (const auto& [owner, labels] : expansions) {
-        Verdict v = from_proof(dnssec::prove_wildcard_expansion(owner, labels, step.authority, zone,
-                                                                limits, work),
-                               cap, owner.to_text());
+        Verdict v = from_proof(
+            dnssec::prove_wildcard_expansion(owner, labels, step.authority, zone, limits, work),
+            cap, owner.to_text());
         if (!v.is_secure()) return v;
     }
     if (step.kind == Step::Kind::nxdomain)
-        return from_proof(dnssec::prove_nxdomain(step.next, step.authority, zone, limits, work), cap,
-                          step.next.to_text());
-    if (step.kind == Step::Kind::nodata)
-        return from_proof(dnssec::prove_nodata(step.next, qtype, step.authority, zone, limits, work),
+        return from_proof(dnssec::prove_nxdomain(step.next, step.authority, zone, limits, work),
                           cap, step.next.to_text());
+    if (step.kind == Step::Kind::nodata)
+        return from_proof(
+            dnssec::prove_nodata(step.next, qtype, step.authority, zone, limits, work), cap,
+            step.next.to_text());
     return Verdict::secure(cap);
 }
 
@@ -100,8 +108,8 @@ std::vector<Record> of_type(const std::vector<Record>& rrs, const Name& owner, u
 
 }  // namespace
 
-awaitable<void> Engine::validate_step(Step& step, const Name& qname, uint16_t qtype, const Name& zone,
-                                      Budget& budget) {
+awaitable<void> Engine::validate_step(Step& step, const Name& qname, uint16_t qtype,
+                                      const Name& zone, Budget& budget) {
     if (step.kind == Step::Kind::servfail) co_return;
     const auto& anchors = *settings_.anchors;
     if (anchors.under_negative_anchor(qname) || !anchors.closest_anchor(zone)) {
@@ -155,15 +163,16 @@ awaitable<dnssec::KeyEntry> Engine::key_entry(Name zone, Budget& budget) {
     Step fetched = co_await iterate(zone, type::DNSKEY, cls::IN, budget, false);
     std::vector<Record> keys = of_type(fetched.records, zone, type::DNSKEY);
     dnssec::Work work(settings_.dnssec_limits);
-    entry.verdict = dnssec::verify_dnskeys(keys, dnssec::signatures_for(fetched.records, zone, type::DNSKEY),
-                                           ds, zone, clock_.unix_now(), settings_.dnssec_limits, work,
-                                           &verified_);
+    entry.verdict = dnssec::verify_dnskeys(
+        keys, dnssec::signatures_for(fetched.records, zone, type::DNSKEY), ds, zone,
+        clock_.unix_now(), settings_.dnssec_limits, work, &verified_);
     if (entry.verdict.is_secure()) {
         entry.keys = keys;
         ttl = std::min(entry.verdict.ttl_cap, keys.front().ttl);
         // The validated keys also answer DNSKEY questions from the cache.
         cache_.put(keys, dnssec::signatures_for(fetched.records, zone, type::DNSKEY),
-                   cache::Trust{cache::Credibility::auth_answer, Security::secure}, clock_.now(), ttl);
+                   cache::Trust{cache::Credibility::auth_answer, Security::secure}, clock_.now(),
+                   ttl);
     } else {
         P53_LOG(info, "keys of " << zone.to_text() << ": " << entry.verdict.why);
     }

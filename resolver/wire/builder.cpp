@@ -14,7 +14,9 @@ void MessageBuilder::header(uint16_t id, uint16_t flags) {
     store16(&buf_[2], flags);
 }
 
-void MessageBuilder::set_flags(uint16_t flags) { store16(&buf_[2], flags); }
+void MessageBuilder::set_flags(uint16_t flags) {
+    store16(&buf_[2], flags);
+}
 
 void MessageBuilder::put16(uint16_t v) {
     buf_.push_back(static_cast<uint8_t>(v >> 8));
@@ -84,7 +86,8 @@ bool MessageBuilder::add(Section s, const Record& rec) {
             if (rec.rdata.size() < fixed) throw WireError("short rdata");
             buf_.insert(buf_.end(), rec.rdata.begin(), rec.rdata.begin() + fixed);
             std::size_t pos = fixed;
-            auto span = std::span(reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size());
+            auto span =
+                std::span(reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size());
             int names = rec.type == type::SOA ? 2 : 1;
             for (int i = 0; i < names; ++i) put_name(read_name(span, pos), true);
             buf_.insert(buf_.end(), rec.rdata.begin() + pos, rec.rdata.end());
@@ -128,7 +131,8 @@ std::vector<uint8_t> error_response(std::span<const uint8_t> query, uint16_t rc)
         if (load16(&query[4]) == 1) {
             std::size_t pos = kHeaderSize;
             Name qn = read_name(query, pos);
-            if (pos + 4 <= query.size()) b.question(qn, load16(&query[pos]), load16(&query[pos + 2]));
+            if (pos + 4 <= query.size())
+                b.question(qn, load16(&query[pos]), load16(&query[pos + 2]));
         }
     } catch (const WireError&) {
         // Header only: the question could not be read.

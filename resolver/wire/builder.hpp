@@ -12,7 +12,7 @@ namespace port53::wire {
 enum class Section { answer, authority, additional };
 
 class MessageBuilder {
-public:
+  public:
     // `max_size` bounds the message; add() refuses a record that would not fit.
     explicit MessageBuilder(std::size_t max_size = 65535);
 
@@ -30,7 +30,7 @@ public:
     const std::vector<uint8_t>& bytes() const { return buf_; }
     std::vector<uint8_t> take() { return std::move(buf_); }
 
-private:
+  private:
     void put16(uint16_t v);
     void put32(uint32_t v);
     void put_name(const Name& n, bool compress);

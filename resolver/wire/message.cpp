@@ -10,7 +10,7 @@ namespace port53::wire {
 namespace {
 
 class Reader {
-public:
+  public:
     explicit Reader(std::span<const uint8_t> m) : msg_(m) {}
     uint16_t u16() {
         need(2);
@@ -35,12 +35,14 @@ public:
     }
     std::span<const uint8_t> msg() const { return msg_; }
 
-private:
+  private:
     std::span<const uint8_t> msg_;
     std::size_t pos_ = 0;
 };
 
-void append_name(std::string& out, const Name& n) { out.append(n.wire()); }
+void append_name(std::string& out, const Name& n) {
+    out.append(n.wire());
+}
 
 // Rewrite rdata with every embedded (possibly compressed) name expanded. Layout per type:
 // a sequence of fixed-size fields (F) and names (N).
@@ -57,7 +59,9 @@ std::string expand_rdata(uint16_t type, std::span<const uint8_t> msg, std::size_
         case 9:  // MR
             layout = "N";
             break;
-        case type::SOA: layout = "NNT"; break;  // T: the five 32-bit counters
+        case type::SOA:
+            layout = "NNT";
+            break;  // T: the five 32-bit counters
         case type::MX:
         case 18:  // AFSDB
         case 21:  // RT
@@ -68,8 +72,11 @@ std::string expand_rdata(uint16_t type, std::span<const uint8_t> msg, std::size_
         case 17:  // RP
             layout = "NN";
             break;
-        case type::SRV: layout = "6N"; break;
-        default: break;
+        case type::SRV:
+            layout = "6N";
+            break;
+        default:
+            break;
     }
     auto raw = [&] { return std::string(reinterpret_cast<const char*>(&msg[start]), len); };
     if (!layout) return raw();
@@ -141,8 +148,10 @@ Message parse_message(std::span<const uint8_t> wire) {
 
 std::optional<Name> rdata_target(uint16_t t, std::string_view rdata) {
     std::size_t skip = 0;
-    if (t == type::MX) skip = 2;
-    else if (t == type::SRV) skip = 6;
+    if (t == type::MX)
+        skip = 2;
+    else if (t == type::SRV)
+        skip = 6;
     else if (t != type::NS && t != type::CNAME && t != type::DNAME && t != type::PTR)
         return std::nullopt;
     if (rdata.size() <= skip) return std::nullopt;

@@ -142,7 +142,9 @@ std::optional<Name> Name::replace_suffix(const Name& old_suffix, const Name& new
     return Name{std::move(w)};
 }
 
-bool operator==(const Name& a, const Name& b) { return equal_nocase(a.wire_, b.wire_); }
+bool operator==(const Name& a, const Name& b) {
+    return equal_nocase(a.wire_, b.wire_);
+}
 
 // Shared walker for compressed names: calls `emit(byte)` for each byte of the uncompressed form.
 template <typename Emit>

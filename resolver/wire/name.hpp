@@ -15,7 +15,7 @@ struct WireError : std::runtime_error {
 };
 
 class Name {
-public:
+  public:
     Name() : wire_(1, '\0') {}  // the root
     // Presentation form ("www.example.", "example" and "." accepted; \DDD and \X escapes).
     static std::optional<Name> from_text(std::string_view text);
@@ -40,7 +40,7 @@ public:
 
     friend bool operator==(const Name& a, const Name& b);
 
-private:
+  private:
     explicit Name(std::string wire) : wire_(std::move(wire)) {}
     std::string wire_;
 };
@@ -48,7 +48,6 @@ private:
 // Read a possibly compressed name at `pos` in `msg`; advances `pos` past it in place.
 Name read_name(std::span<const uint8_t> msg, std::size_t& pos);
 // Same, writing the lower-cased uncompressed name into `out` (no allocation); returns its length.
-std::size_t read_name_lower(std::span<const uint8_t> msg, std::size_t& pos,
-                            uint8_t (&out)[255]);
+std::size_t read_name_lower(std::span<const uint8_t> msg, std::size_t& pos, uint8_t (&out)[255]);
 
 }  // namespace port53::wire

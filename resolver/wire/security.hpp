@@ -15,10 +15,14 @@ enum class Security : uint8_t {
 inline Security worst(Security a, Security b) {
     auto rank = [](Security s) {
         switch (s) {
-            case Security::secure: return 0;
-            case Security::insecure: return 1;
-            case Security::unchecked: return 2;
-            case Security::bogus: return 3;
+            case Security::secure:
+                return 0;
+            case Security::insecure:
+                return 1;
+            case Security::unchecked:
+                return 2;
+            case Security::bogus:
+                return 3;
         }
         return 3;
     };

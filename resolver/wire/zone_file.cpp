@@ -16,15 +16,16 @@ struct FileCloser {
 Record from_ldns(const ldns_rr* rr) {
     Record rec;
     ldns_rdf* owner = ldns_rr_owner(rr);
-    rec.owner = Name::from_wire(
-        std::string_view(reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner)));
+    rec.owner = Name::from_wire(std::string_view(
+        reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner)));
     rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
     rec.cls = static_cast<uint16_t>(ldns_rr_get_class(rr));
     rec.ttl = ldns_rr_ttl(rr);
     // Render the rdata through ldns's wire writer; names come out uncompressed.
     ldns_buffer* buf = ldns_buffer_new(512);
     for (size_t i = 0; i < ldns_rr_rd_count(rr); ++i) ldns_rdf2buffer_wire(buf, ldns_rr_rdf(rr, i));
-    rec.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf)), ldns_buffer_position(buf));
+    rec.rdata.assign(reinterpret_cast<const char*>(ldns_buffer_begin(buf)),
+                     ldns_buffer_position(buf));
     ldns_buffer_free(buf);
     return rec;
 }

@@ -8,7 +8,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     try {
-        port53::conf::parse_config(std::string(reinterpret_cast<const char*>(data), size), "fuzz.toml");
+        port53::conf::parse_config(std::string(reinterpret_cast<const char*>(data), size),
+                                   "fuzz.toml");
     } catch (const port53::conf::ConfigError& e) {
         if (std::string(e.what()).rfind("fuzz.toml:", 0) != 0) __builtin_trap();
     }

@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         cache::AnswerKey key(q);
         wire::MessageBuilder b;
         b.header(0, wire::flag::QR);
-        b.question(wire::Name::from_wire(std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len)),
+        b.question(wire::Name::from_wire(
+                       std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len)),
                    q.qtype, q.qclass);
         c.store(key, cache::make_stored_answer(b.bytes(), b.ttl_offsets(), 1), 0);
         uint8_t out[4096];

@@ -135,3 +135,49 @@ def case_ids():
     """Case ids for parametrisation, known at collection time (before the lab
     exists); tests then read the case itself from the lab's cases.json."""
     return [c.id for c in zones.CASES]
+
+
+class OwnPort53d:
+    """A port53d of a test's own, on its own address and with its own config (the lab's,
+    edited), so the shared resolver keeps running and timing is the test's alone."""
+
+    def __init__(self, lab, tmp_path, addr, server="", resolver="", cache="", extra="",
+                 log_level=None, name="own"):
+        text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
+                                                    'listen = ["%s:53"]' % addr)
+        for section, lines in (("server", server), ("resolver", resolver), ("cache", cache)):
+            text = text.replace("[%s]\n" % section, "[%s]\n%s" % (section, lines), 1)
+        if log_level:
+            text = text.replace('log_level = "info"', 'log_level = "%s"' % log_level)
+        self.conf = tmp_path / ("%s.toml" % name)
+        self.conf.write_text(text + extra)
+        self.log = tmp_path / ("%s.log" % name)
+        self.addr = addr
+        self.proc = None
+
+    def __enter__(self):
+        import subprocess
+        import time
+        import dns.exception
+        import dns.message
+        import dns.query
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen([PORT53D, "-c", str(self.conf)], stdout=out, stderr=out)
+        for _ in range(100):
+            try:
+                dns.query.udp(dns.message.make_query("lab.", "SOA"), self.addr, timeout=0.2)
+                return self
+            except (OSError, dns.exception.Timeout):
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        self.__exit__(None, None, None)
+        pytest.fail("port53d did not start:\n" + open(self.log).read(), pytrace=False)
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+
+    def log_text(self):
+        return open(self.log).read()

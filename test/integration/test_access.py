@@ -1,40 +1,17 @@
 """Access control (issue 5): clients outside the allowed networks get REFUSED or
 nothing, allowed ones are served. Each client is a distinct loopback source
 address, which the private network namespace lets us bind freely."""
-import subprocess
-import time
-
 import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
 import pytest
 
-from conftest import PORT53D, port53d_only
+from conftest import OwnPort53d, port53d_only
 
-ADDR = "127.53.0.9"  # its own address: the shared resolver keeps running meanwhile
-
-
-@pytest.fixture
-def guarded(lab, tmp_path):
-    base = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
-                                                 'listen = ["%s:53"]' % ADDR)
-    conf = tmp_path / "acl.toml"
-    conf.write_text(base.replace("[server]\n", '[server]\naccess_control = ['
-                                 '"127.0.0.0/8 allow", "127.66.0.0/16 refuse", '
-                                 '"127.67.0.0/16 deny", "127.68.1.0/24 allow", '
-                                 '"127.68.0.0/16 refuse"]\n', 1))
-    proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            dns.query.udp(dns.message.make_query("sec.lab.", "SOA"), ADDR, timeout=0.2)
-            break
-        except (OSError, dns.exception.Timeout):
-            time.sleep(0.05)
-    yield
-    proc.terminate()
-    proc.wait(5)
+ADDR = "127.53.0.9"
+RULES = ('access_control = ["127.0.0.0/8 allow", "127.66.0.0/16 refuse", '
+         '"127.67.0.0/16 deny", "127.68.1.0/24 allow", "127.68.0.0/16 refuse"]\n')
 
 
 def ask(source, tcp=False):
@@ -45,13 +22,14 @@ def ask(source, tcp=False):
 
 @port53d_only
 @pytest.mark.parametrize("tcp", [False, True], ids=["udp", "tcp"])
-def test_access_control(guarded, tcp):
-    assert ask("127.0.0.1", tcp).rcode() == dns.rcode.NOERROR
-    assert ask("127.66.0.7", tcp).rcode() == dns.rcode.REFUSED
-    # the most specific rule wins: /24 allow inside a /16 refuse
-    assert ask("127.68.1.5", tcp).rcode() == dns.rcode.NOERROR
-    assert ask("127.68.2.5", tcp).rcode() == dns.rcode.REFUSED
-    with pytest.raises((dns.exception.Timeout, EOFError, ConnectionError)):
-        ask("127.67.0.7", tcp)
-    # refused and dropped clients did not stop the resolver serving others
-    assert ask("127.0.0.1", tcp).rcode() == dns.rcode.NOERROR
+def test_access_control(lab, tmp_path, tcp):
+    with OwnPort53d(lab, tmp_path, ADDR, server=RULES):
+        assert ask("127.0.0.1", tcp).rcode() == dns.rcode.NOERROR
+        assert ask("127.66.0.7", tcp).rcode() == dns.rcode.REFUSED
+        # the most specific rule wins: /24 allow inside a /16 refuse
+        assert ask("127.68.1.5", tcp).rcode() == dns.rcode.NOERROR
+        assert ask("127.68.2.5", tcp).rcode() == dns.rcode.REFUSED
+        with pytest.raises((dns.exception.Timeout, EOFError, ConnectionError)):
+            ask("127.67.0.7", tcp)
+        # refused and dropped clients did not stop the resolver serving others
+        assert ask("127.0.0.1", tcp).rcode() == dns.rcode.NOERROR

@@ -5,33 +5,13 @@ import socket
 import subprocess
 import time
 
-import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
-import pytest
 
-from conftest import PORT53D, port53d_only
+from conftest import PORT53D, OwnPort53d, port53d_only
 
 ADDR = "127.53.0.11"
-
-
-def start(lab, tmp_path, extra_server=""):
-    text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
-                                                'listen = ["%s:53"]' % ADDR)
-    text = text.replace("[server]\n", "[server]\n" + extra_server, 1)
-    conf = tmp_path / "daemon.toml"
-    conf.write_text(text)
-    proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    for _ in range(100):
-        try:
-            dns.query.udp(dns.message.make_query("lab.", "SOA"), ADDR, timeout=0.2)
-            return proc
-        except (OSError, dns.exception.Timeout):
-            time.sleep(0.05)
-    proc.kill()
-    pytest.fail("port53d did not start: %s" % proc.stderr.read().decode())
 
 
 def uid_of(pid):
@@ -43,14 +23,10 @@ def uid_of(pid):
 
 @port53d_only
 def test_drops_root_after_binding_port_53(lab, tmp_path):
-    proc = start(lab, tmp_path, 'user = "nobody"\n')
-    try:
-        assert set(uid_of(proc.pid)) == {65534}  # real, effective, saved, fs
+    with OwnPort53d(lab, tmp_path, ADDR, server='user = "nobody"\n') as daemon:
+        assert set(uid_of(daemon.proc.pid)) == {65534}  # real, effective, saved, fs
         r = dns.query.udp(dns.message.make_query("www.sec.lab.", "A"), ADDR, timeout=5)
         assert r.rcode() == dns.rcode.NOERROR
-    finally:
-        proc.kill()
-        proc.wait()
 
 
 @port53d_only
@@ -65,7 +41,8 @@ def test_unknown_user_is_a_clear_error(lab, tmp_path):
 
 @port53d_only
 def test_sigterm_answers_what_it_took_in_and_exits_cleanly(lab, tmp_path):
-    proc = start(lab, tmp_path)
+    daemon = OwnPort53d(lab, tmp_path, ADDR).__enter__()
+    proc = daemon.proc
     socks = []
     for i in range(30):  # distinct names: each needs its own resolution
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -1,7 +1,6 @@
 """Resilience (issue 5): serve-stale when authorities fail (RFC 8767) and prefetch of
 popular answers. Each test runs its own port53d on its own address with its own
 config, so timing does not depend on the shared resolver."""
-import subprocess
 import time
 
 import dns.edns
@@ -11,36 +10,22 @@ import dns.query
 import dns.rcode
 import pytest
 
-from conftest import PORT53D, port53d_only
+from conftest import OwnPort53d, port53d_only
 
 ADDR = "127.53.0.10"
 
 
 @pytest.fixture
 def own_port53d(lab, tmp_path):
-    procs = []
+    """Starts a port53d with extra [cache] settings; stopped after the test."""
+    daemons = []
 
     def start(extra_cache=""):
-        text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
-                                                    'listen = ["%s:53"]' % ADDR)
-        text = text.replace("[cache]\n", "[cache]\n" + extra_cache, 1)
-        conf = tmp_path / "p53.toml"
-        conf.write_text(text)
-        proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        procs.append(proc)
-        for _ in range(100):
-            try:
-                dns.query.udp(dns.message.make_query("lab.", "SOA"), ADDR, timeout=0.2)
-                return
-            except (OSError, dns.exception.Timeout):
-                time.sleep(0.05)
-        pytest.fail("port53d did not start")
+        daemons.append(OwnPort53d(lab, tmp_path, ADDR, cache=extra_cache).__enter__())
 
     yield start
-    for p in procs:
-        p.terminate()
-        p.wait(5)
+    for d in daemons:
+        d.__exit__(None, None, None)
 
 
 def ask(name, rdtype="A"):
@@ -107,53 +92,21 @@ def test_prefetch_refreshes_a_popular_answer(lab, own_port53d):
 def test_nxns_delegation_is_cut_off(lab, tmp_path):
     """A delegation to hundreds of NS names that do not exist must not make the resolver
     look them all up (NXNS, CVE-2020-12662): count its upstream questions for them."""
-    text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
-                                                'listen = ["%s:53"]' % ADDR)
-    text = text.replace('log_level = "info"', 'log_level = "debug"')
-    conf = tmp_path / "nxns.toml"
-    conf.write_text(text)
-    log = tmp_path / "nxns.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=out, stderr=out)
-    try:
-        for _ in range(100):
-            try:
-                dns.query.udp(dns.message.make_query("lab.", "SOA"), ADDR, timeout=0.2)
-                break
-            except (OSError, dns.exception.Timeout):
-                time.sleep(0.05)
+    daemon = OwnPort53d(lab, tmp_path, ADDR, log_level="debug")
+    with daemon:
         t0 = time.time()
         assert ask("www.nxns.lab.").rcode() == dns.rcode.SERVFAIL
         assert time.time() - t0 < 5
         assert ask("www.sec.lab.").rcode() == dns.rcode.NOERROR  # still serving
-    finally:
-        proc.terminate()
-        proc.wait(5)
-    lookups = [l for l in open(log) if " ask " in l and "sink.example." in l]
+    lookups = [l for l in daemon.log_text().splitlines() if " ask " in l and "sink.example." in l]
     assert 0 < len(lookups) <= 20, "%d upstream queries for the NS names" % len(lookups)
 
 
 @port53d_only
 def test_0x20_case_randomisation_keeps_answers_right(lab, tmp_path):
-    text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
-                                                'listen = ["%s:53"]' % ADDR)
-    text = text.replace("[resolver]\n", "[resolver]\nuse_0x20 = true\n", 1)
-    conf = tmp_path / "caps.toml"
-    conf.write_text(text)
-    proc = subprocess.Popen([PORT53D, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                dns.query.udp(dns.message.make_query("lab.", "SOA"), ADDR, timeout=0.2)
-                break
-            except (OSError, dns.exception.Timeout):
-                time.sleep(0.05)
+    with OwnPort53d(lab, tmp_path, ADDR, resolver="use_0x20 = true\n"):
         chain = ask("c1.sec.lab.")
         assert chain.rcode() == dns.rcode.NOERROR
         assert chain.answer[-1][0].address == "198.51.100.44"
         assert ask("www.dname.lab.").answer[-1][0].address == "198.51.100.30"
         assert ask("nope.sec.lab.").rcode() == dns.rcode.NXDOMAIN
-    finally:
-        proc.terminate()
-        proc.wait(5)

@@ -1,9 +1,9 @@
+#include "resolver/acl.hpp"
+
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
-
-#include "resolver/acl.hpp"
 
 using namespace port53::resolver;
 

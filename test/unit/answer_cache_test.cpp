@@ -1,6 +1,7 @@
+#include "cache/answer_cache.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
 #include "helpers.hpp"
 #include "resolver/wire/message.hpp"
@@ -50,7 +51,8 @@ TEST_CASE("answers larger than the client's limit are truncated with TC", "[answ
     cache::ManualClock clock;
     std::vector<Record> big;
     for (int i = 0; i < 10; ++i)
-        big.push_back(rr("big.example", type::TXT, 60, std::string(1, char(200)) + std::string(200, 'a' + i)));
+        big.push_back(rr("big.example", type::TXT, 60,
+                         std::string(1, char(200)) + std::string(200, 'a' + i)));
     auto answer = stored("big.example", big, clock.now());
     auto q = query("big.example", type::TXT, 1, false);
     QueryView v;

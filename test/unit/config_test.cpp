@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "conf/config.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace port53::conf;
 
@@ -39,10 +39,13 @@ TEST_CASE("settings are read from their sections", "[config]") {
 }
 
 TEST_CASE("errors name file and line", "[config]") {
-    CHECK(error_of("[server]\nthreads = \"two\"\n") == "test.toml:2: server.threads must be an integer");
-    CHECK(error_of("\n[cache]\nsize_mb = 0\n").rfind("test.toml:3: cache.size_mb must be between", 0) == 0);
+    CHECK(error_of("[server]\nthreads = \"two\"\n") ==
+          "test.toml:2: server.threads must be an integer");
+    CHECK(error_of("\n[cache]\nsize_mb = 0\n")
+              .rfind("test.toml:3: cache.size_mb must be between", 0) == 0);
     CHECK(error_of("[server]\nbogus = 1\n") == "test.toml:2: unknown setting 'server.bogus'");
-    CHECK(error_of("[server]\nlisten = [\"nonsense\"]\n").rfind("test.toml:2: bad listen address", 0) == 0);
+    CHECK(error_of("[server]\nlisten = [\"nonsense\"]\n")
+              .rfind("test.toml:2: bad listen address", 0) == 0);
     CHECK(error_of("[server]\nlog_level = \"loud\"\n").rfind("test.toml:2:", 0) == 0);
     CHECK(error_of("[server\nthreads = 1\n").rfind("test.toml:1:", 0) == 0);
     CHECK(error_of("[resolver]\nipv4 = false\nipv6 = false\n").rfind("test.toml:2:", 0) == 0);

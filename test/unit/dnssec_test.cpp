@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <ctime>
 
 #include "dnssec/denial.hpp"
 #include "dnssec/trust_anchors.hpp"
@@ -6,9 +7,10 @@
 #include "helpers.hpp"
 #include "resolver/wire/zone_file.hpp"
 
+// ldns last: its headers must come after the C++ library ones (they break <optional>).
+// clang-format off
 #include <ldns/ldns.h>
-
-#include <ctime>
+// clang-format on
 
 using namespace port53;
 using namespace port53::dnssec;
@@ -34,13 +36,16 @@ std::string base32hex(const std::string& bytes) {
     return out;
 }
 
-Record from_text(const std::string& line) { return parse_zone_text(line + "\n", "test").at(0); }
+Record from_text(const std::string& line) {
+    return parse_zone_text(line + "\n", "test").at(0);
+}
 
 }  // namespace
 
 TEST_CASE("key tag and DS digest match RFC 4034 §5.4", "[dnssec]") {
     Record key = from_text(
-        "dskey.example.com. 86400 IN DNSKEY 256 3 5 AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/"
+        "dskey.example.com. 86400 IN DNSKEY 256 3 5 "
+        "AQOeiiR0GOMYkDshWoSKz9XzfwJr1AYtsmx3TGkJaNXVbfi/"
         "2pHm822aJ5iI9BMzNXxeYCmZDRD99WYwYqUSdjMmmAphXdvxegXd/M5+X7OrzKBaMbCVdFLUUh6DhweJBjEVv5f2"
         "wwjM9XzcnOf+EPbtG9DMBmADjFDc2w/rljwvFw==");
     CHECK(key_tag(key.rdata) == 60485);
@@ -75,9 +80,9 @@ TEST_CASE("the hash budget caps NSEC3 work", "[dnssec]") {
 }
 
 TEST_CASE("canonical order follows RFC 4034 §6.1", "[dnssec]") {
-    const char* ordered[] = {"example.", "a.example.", "yljkjljk.a.example.", "Z.a.example.",
-                             "zABC.a.EXAMPLE.", "z.example.", "\\001.z.example.", "*.z.example.",
-                             "\\200.z.example."};
+    const char* ordered[] = {"example.",         "a.example.",      "yljkjljk.a.example.",
+                             "Z.a.example.",     "zABC.a.EXAMPLE.", "z.example.",
+                             "\\001.z.example.", "*.z.example.",    "\\200.z.example."};
     for (std::size_t i = 0; i + 1 < std::size(ordered); ++i) {
         INFO(ordered[i]);
         CHECK(canonical_compare(N(ordered[i]), N(ordered[i + 1])) < 0);
@@ -89,10 +94,9 @@ TEST_CASE("canonical order follows RFC 4034 §6.1", "[dnssec]") {
 TEST_CASE("NSEC proofs for NXDOMAIN and NODATA", "[dnssec]") {
     Limits limits;
     Work work(limits);
-    std::vector<Record> nsecs{
-        from_text("example. 300 IN NSEC a.example. NS SOA RRSIG NSEC DNSKEY"),
-        from_text("a.example. 300 IN NSEC d.example. A RRSIG NSEC"),
-        from_text("d.example. 300 IN NSEC example. A TXT RRSIG NSEC")};
+    std::vector<Record> nsecs{from_text("example. 300 IN NSEC a.example. NS SOA RRSIG NSEC DNSKEY"),
+                              from_text("a.example. 300 IN NSEC d.example. A RRSIG NSEC"),
+                              from_text("d.example. 300 IN NSEC example. A TXT RRSIG NSEC")};
     Name zone = N("example.");
     CHECK(prove_nxdomain(N("b.example."), nsecs, zone, limits, work) == Proof::proven);
     CHECK(prove_nxdomain(N("a.example."), nsecs, zone, limits, work) == Proof::failed);
@@ -134,7 +138,8 @@ Signed sign(const std::vector<Record>& records, const char* zone, uint32_t now) 
     ldns_key_list* keys = ldns_key_list_new();
     ldns_key_list_push_key(keys, key);
     std::string text;
-    for (const auto& r : records) text += r.owner.to_text() + " 300 IN A " + rdata_to_text(r.type, r.rdata) + "\n";
+    for (const auto& r : records)
+        text += r.owner.to_text() + " 300 IN A " + rdata_to_text(r.type, r.rdata) + "\n";
     ldns_rr_list* rrset = ldns_rr_list_new();
     std::size_t start = 0;
     while (start < text.size()) {
@@ -164,7 +169,8 @@ Signed sign(const std::vector<Record>& records, const char* zone, uint32_t now) 
 
 }  // namespace
 
-TEST_CASE("signatures verify, forgeries and expired ones do not, repeats skip the crypto", "[dnssec]") {
+TEST_CASE("signatures verify, forgeries and expired ones do not, repeats skip the crypto",
+          "[dnssec]") {
     uint32_t now = static_cast<uint32_t>(time(nullptr));
     std::vector<Record> rrset{test::a("www.example.", "192.0.2.1")};
     Signed s = sign(rrset, "example.", now);
@@ -172,20 +178,26 @@ TEST_CASE("signatures verify, forgeries and expired ones do not, repeats skip th
     Limits limits;
     SignatureCache seen;
     Work work(limits);
-    CHECK(verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen).is_secure());
+    CHECK(verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen)
+              .is_secure());
     int spent = limits.max_verifications - work.verifications_left;
     CHECK(spent == 1);
-    CHECK(verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen).is_secure());
+    CHECK(verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen)
+              .is_secure());
     CHECK(limits.max_verifications - work.verifications_left == spent);  // cache hit
     std::vector<Record> forged{test::a("www.example.", "192.0.2.66")};
-    Verdict bad = verify_rrset(forged, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen);
+    Verdict bad =
+        verify_rrset(forged, s.rrsigs, {s.dnskey}, N("example."), now, limits, work, &seen);
     CHECK(bad.security == Security::bogus);
     CHECK(bad.ede == ede::dnssec_bogus);
-    Verdict late = verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now + 2 * 86400, limits, work, &seen);
+    Verdict late = verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now + 2 * 86400, limits,
+                                work, &seen);
     CHECK(late.ede == ede::signature_expired);
-    Verdict early = verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now - 2 * 86400, limits, work, &seen);
+    Verdict early = verify_rrset(rrset, s.rrsigs, {s.dnskey}, N("example."), now - 2 * 86400,
+                                 limits, work, &seen);
     CHECK(early.ede == ede::signature_not_yet_valid);
-    Verdict unsigned_set = verify_rrset(rrset, {}, {s.dnskey}, N("example."), now, limits, work, &seen);
+    Verdict unsigned_set =
+        verify_rrset(rrset, {}, {s.dnskey}, N("example."), now, limits, work, &seen);
     CHECK(unsigned_set.ede == ede::rrsigs_missing);
 }
 

@@ -1,10 +1,11 @@
+#include "resolver/engine/engine.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
-#include "resolver/engine/engine.hpp"
 #include "scripted_network.hpp"
 
 using namespace port53;
@@ -86,9 +87,11 @@ TEST_CASE("follows a referral with glue and then answers from cache", "[engine]"
 TEST_CASE("resolves NS names that live in another TLD", "[engine]") {
     Lab lab;
     lab.refer("192.0.2.2", "cross.lab.", "ns.provider.example.", nullptr);
-    lab.net.on("192.0.2.3", "ns.provider.example.", type::A, answer({a("ns.provider.example.", "192.0.2.4")}));
+    lab.net.on("192.0.2.3", "ns.provider.example.", type::A,
+               answer({a("ns.provider.example.", "192.0.2.4")}));
     lab.net.on("192.0.2.3", "ns.provider.example.", type::AAAA, answer({}));
-    lab.net.on("192.0.2.4", "www.cross.lab.", type::A, answer({a("www.cross.lab.", "198.51.100.2")}));
+    lab.net.on("192.0.2.4", "www.cross.lab.", type::A,
+               answer({a("www.cross.lab.", "198.51.100.2")}));
     Outcome o = lab.resolve("www.cross.lab.", type::A);
     REQUIRE(o.answer.size() == 1);
     CHECK(o.answer[0].rdata == ipv4("198.51.100.2"));
@@ -145,7 +148,9 @@ TEST_CASE("NODATA is an empty NOERROR with the SOA", "[engine]") {
 
 TEST_CASE("retries over TCP when the UDP answer is truncated", "[engine]") {
     Lab lab;
-    Scripted big = answer({rr("big.lab.", type::TXT, 60, "\x03" "abc")});
+    Scripted big = answer({rr("big.lab.", type::TXT, 60,
+                              "\x03"
+                              "abc")});
     big.truncate_udp = true;
     lab.net.on("192.0.2.2", "big.lab.", type::TXT, big);
     Outcome o = lab.resolve("big.lab.", type::TXT);
@@ -197,8 +202,10 @@ TEST_CASE("records outside the zone asked are not believed", "[engine]") {
 
 TEST_CASE("a CNAME loop ends in SERVFAIL", "[engine]") {
     Lab lab;
-    lab.net.on("192.0.2.2", "a.lab.", type::A, answer({name_rr("a.lab.", type::CNAME, "b.example.")}));
-    lab.net.on("192.0.2.3", "b.example.", type::A, answer({name_rr("b.example.", type::CNAME, "a.lab.")}));
+    lab.net.on("192.0.2.2", "a.lab.", type::A,
+               answer({name_rr("a.lab.", type::CNAME, "b.example.")}));
+    lab.net.on("192.0.2.3", "b.example.", type::A,
+               answer({name_rr("b.example.", type::CNAME, "a.lab.")}));
     CHECK(lab.resolve("a.lab.", type::A).rcode == rcode::SERVFAIL);
 }
 
@@ -222,13 +229,15 @@ TEST_CASE("the upstream query budget stops runaway resolutions", "[engine]") {
     Scripted many;
     many.flags = 0;
     for (int i = 0; i < 50; ++i)
-        many.authority.push_back(name_rr("nx.lab.", type::NS, ("ns" + std::to_string(i) + ".sink.example.").c_str()));
+        many.authority.push_back(
+            name_rr("nx.lab.", type::NS, ("ns" + std::to_string(i) + ".sink.example.").c_str()));
     lab.net.on("192.0.2.2", "nx.lab.", type::A, many, true);
     CHECK(lab.resolve("www.nx.lab.", type::A).rcode == rcode::SERVFAIL);
     CHECK(lab.net.log.size() <= 4);
 }
 
-TEST_CASE("0x20: names go out in random case; servers that do not echo it get plain names", "[engine]") {
+TEST_CASE("0x20: names go out in random case; servers that do not echo it get plain names",
+          "[engine]") {
     Lab lab;
     lab.settings.use_0x20 = true;
     const char* name = "abcdefghijklmnopqrst.lab.";

@@ -10,7 +10,9 @@
 
 namespace port53::test {
 
-inline wire::Name N(const char* text) { return *wire::Name::from_text(text); }
+inline wire::Name N(const char* text) {
+    return *wire::Name::from_text(text);
+}
 
 inline std::string ipv4(const char* text) {
     std::string out(4, '\0');

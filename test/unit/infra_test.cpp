@@ -1,7 +1,8 @@
+#include "resolver/infra.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "resolver/infra.hpp"
 
 using namespace port53;
 using namespace port53::resolver;

@@ -1,11 +1,13 @@
-#include <catch2/catch.hpp>
-
 #include "cache/lru.hpp"
+
+#include <catch2/catch.hpp>
 
 using port53::cache::ShardedLru;
 
 namespace {
-std::vector<uint8_t> bytes(std::size_t n) { return std::vector<uint8_t>(n, 0xAB); }
+std::vector<uint8_t> bytes(std::size_t n) {
+    return std::vector<uint8_t>(n, 0xAB);
+}
 bool has(ShardedLru& c, const char* key) {
     return c.visit(key, [](std::span<const uint8_t>, uint32_t) { return true; });
 }

@@ -1,7 +1,8 @@
+#include "resolver/wire/message.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "resolver/wire/message.hpp"
 
 using namespace port53::wire;
 using namespace port53::test;

@@ -1,8 +1,8 @@
+#include "resolver/rate_limiter.hpp"
+
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
-
-#include "resolver/rate_limiter.hpp"
 
 using namespace port53::resolver;
 
@@ -13,7 +13,9 @@ sockaddr_in v4(const char* ip) {
     inet_pton(AF_INET, ip, &s.sin_addr);
     return s;
 }
-const sockaddr* sa(const sockaddr_in& s) { return reinterpret_cast<const sockaddr*>(&s); }
+const sockaddr* sa(const sockaddr_in& s) {
+    return reinterpret_cast<const sockaddr*>(&s);
+}
 }  // namespace
 
 TEST_CASE("queries over the per-prefix rate are refused; other prefixes are not", "[ratelimit]") {
@@ -33,9 +35,15 @@ TEST_CASE("response rate limiting slips every Nth limited answer", "[ratelimit]"
     int pass = 0, slip = 0, drop = 0;
     for (int i = 0; i < 25; ++i) {
         switch (rl.response_allowed(sa(a), 5000)) {
-            case RateLimiter::Verdict::pass: ++pass; break;
-            case RateLimiter::Verdict::slip: ++slip; break;
-            case RateLimiter::Verdict::drop: ++drop; break;
+            case RateLimiter::Verdict::pass:
+                ++pass;
+                break;
+            case RateLimiter::Verdict::slip:
+                ++slip;
+                break;
+            case RateLimiter::Verdict::drop:
+                ++drop;
+                break;
         }
     }
     CHECK(pass == 5);

@@ -1,7 +1,8 @@
+#include "cache/rrset_cache.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "cache/clock.hpp"
-#include "cache/rrset_cache.hpp"
 #include "helpers.hpp"
 
 using namespace port53;
@@ -11,7 +12,9 @@ using cache::Trust;
 using wire::type::A;
 
 namespace {
-Trust trust(Credibility c, wire::Security s = wire::Security::unchecked) { return Trust{c, s}; }
+Trust trust(Credibility c, wire::Security s = wire::Security::unchecked) {
+    return Trust{c, s};
+}
 }  // namespace
 
 TEST_CASE("cached TTLs count down and entries expire", "[rrset]") {
@@ -55,8 +58,8 @@ TEST_CASE("signatures and security are kept with the RRset", "[rrset]") {
     cache::ManualClock clock;
     cache::RRsetCache c(1 << 20, 4, {});
     auto sig = rr("www.example", wire::type::RRSIG, 300, std::string(30, '\x01'));
-    c.put({a("www.example", "192.0.2.1")}, {sig}, trust(Credibility::auth_answer, wire::Security::secure),
-          clock.now());
+    c.put({a("www.example", "192.0.2.1")}, {sig},
+          trust(Credibility::auth_answer, wire::Security::secure), clock.now());
     auto got = c.get(N("www.example"), A, 1, clock.now());
     REQUIRE(got);
     CHECK(got->rrsigs.size() == 1);
@@ -77,7 +80,8 @@ TEST_CASE("negative answers use the SOA minimum and cover every type for NXDOMAI
     CHECK(neg->authority[0].owner == N("example"));
     c.put_negative(N("www.example"), wire::type::AAAA, 1, false, {soa("example", 30, 600)},
                    trust(Credibility::auth_authority), clock.now());
-    CHECK(c.get_negative(N("www.example"), wire::type::AAAA, 1, clock.now())->authority[0].ttl == 30);
+    CHECK(c.get_negative(N("www.example"), wire::type::AAAA, 1, clock.now())->authority[0].ttl ==
+          30);
     CHECK_FALSE(c.get_negative(N("www.example"), A, 1, clock.now()));
     clock.advance(61);
     CHECK_FALSE(c.get_negative(N("nope.example"), A, 1, clock.now()));

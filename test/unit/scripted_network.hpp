@@ -14,13 +14,13 @@ namespace port53::test {
 struct Scripted {
     uint16_t flags = wire::flag::AA;  // plus the rcode in the low bits
     std::vector<wire::Record> answer, authority, additional;
-    bool truncate_udp = false;  // answer UDP with TC=1 and no records
-    bool reject_edns = false;   // FORMERR without OPT to queries that carry EDNS
+    bool truncate_udp = false;        // answer UDP with TC=1 and no records
+    bool reject_edns = false;         // FORMERR without OPT to queries that carry EDNS
     bool lowercase_question = false;  // a server that does not echo the question's case
 };
 
 class ScriptedNetwork final : public resolver::Network {
-public:
+  public:
     // Answer questions for exactly `qname` (or, with `subtree`, anything below it too).
     void on(const char* server, const char* qname, uint16_t qtype, Scripted reply,
             bool subtree = false) {
@@ -28,9 +28,9 @@ public:
     }
 
     port53::awaitable<resolver::ExchangeResult> exchange(const resolver::ServerAddr& server,
-                                                           std::span<const uint8_t> query,
-                                                           resolver::Proto proto,
-                                                           std::chrono::milliseconds) override {
+                                                         std::span<const uint8_t> query,
+                                                         resolver::Proto proto,
+                                                         std::chrono::milliseconds) override {
         using namespace wire;
         Message q = parse_message(query);
         const Question& qq = q.questions.at(0);
@@ -52,7 +52,8 @@ public:
         } else {
             bool tc = s.truncate_udp && proto == resolver::Proto::udp;
             b.header(q.id, static_cast<uint16_t>(flag::QR | s.flags | (tc ? flag::TC : 0)));
-            b.question(s.lowercase_question ? Name::from_wire(qq.name.key()) : qq.name, qq.type, qq.cls);
+            b.question(s.lowercase_question ? Name::from_wire(qq.name.key()) : qq.name, qq.type,
+                       qq.cls);
             if (!tc) {
                 for (const auto& r : s.answer) b.add(Section::answer, r);
                 for (const auto& r : s.authority) b.add(Section::authority, r);
@@ -71,7 +72,7 @@ public:
     std::vector<std::string> log;
     int unwanted = 0;
 
-private:
+  private:
     struct Rule {
         std::string server;
         wire::Name qname;

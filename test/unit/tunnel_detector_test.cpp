@@ -1,9 +1,10 @@
+#include "resolver/tunnel_detector.hpp"
+
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "resolver/tunnel_detector.hpp"
 #include "resolver/wire/query_view.hpp"
 
 using namespace port53;
@@ -47,14 +48,18 @@ TEST_CASE("tunnel patterns are flagged per client, and refused under listed doma
     CHECK_FALSE(f.refuse);
     // A burst of unique names under one domain from one client, not from another.
     TunnelDetector::Reason last{};
-    for (int i = 0; i < 60; ++i) last = inspect(d, b, "n" + std::to_string(i) + ".burst.example.").reason;
+    for (int i = 0; i < 60; ++i)
+        last = inspect(d, b, "n" + std::to_string(i) + ".burst.example.").reason;
     CHECK(last == TunnelDetector::Reason::unique_name_burst);
     CHECK(inspect(d, a, "n1.burst.example.").reason == TunnelDetector::Reason::none);
     // The window resets the counts.
     CHECK(inspect(d, b, "n99.burst.example.", wire::type::A, 100 + 61).reason ==
           TunnelDetector::Reason::none);
     // Heavy TXT use.
-    for (int i = 0; i < 25; ++i) last = inspect(d, a, "x" + std::to_string(i) + ".d" + std::to_string(i) + ".example.", wire::type::TXT).reason;
+    for (int i = 0; i < 25; ++i)
+        last = inspect(d, a, "x" + std::to_string(i) + ".d" + std::to_string(i) + ".example.",
+                       wire::type::TXT)
+                   .reason;
     CHECK(last == TunnelDetector::Reason::txt_null_heavy);
     CHECK(d.flagged() >= 3);
     CHECK(d.refused() == 1);
