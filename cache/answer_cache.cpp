@@ -1,6 +1,7 @@
 #include "cache/answer_cache.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "resolver/wire/name.hpp"
@@ -129,11 +130,10 @@ std::size_t AnswerCache::answer(const AnswerKey& key, const QueryView& q,
         n = render_reply(blob, q, query, out, limits, now);
         auto* head = reinterpret_cast<Head*>(blob.data());
         // Popular entries are refreshed in their last tenth of life (like Unbound's prefetch).
+        // Readers share the entry: the flag is claimed atomically, so only one refreshes.
         if (refresh && head->ttl >= 10 && uint64_t{expires - now} * 10 <= head->ttl &&
-            !head->refreshing) {
-            head->refreshing = 1;
+            std::atomic_ref<uint8_t>(head->refreshing).exchange(1) == 0)
             *refresh = true;
-        }
         return n != 0;
     });
     return n;

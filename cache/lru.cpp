@@ -17,8 +17,17 @@ ShardedLru::Shard& ShardedLru::shard_for(std::string_view key) {
 }
 
 void ShardedLru::evict_to_fit(Shard& s) {
+    // CLOCK: an entry used since it was last looked at goes round once more. Every entry
+    // can be spared at most once per call, so this ends.
+    std::size_t spared = 0;
     while (s.bytes > per_shard_limit_ && !s.order.empty()) {
         Entry& victim = s.order.back();
+        if (victim.referenced.load(std::memory_order_relaxed) && spared < s.index.size()) {
+            victim.referenced.store(false, std::memory_order_relaxed);
+            s.order.splice(s.order.begin(), s.order, std::prev(s.order.end()));
+            ++spared;
+            continue;
+        }
         s.bytes -= victim.charge();
         s.index.erase(victim.key);
         s.order.pop_back();
@@ -28,7 +37,7 @@ void ShardedLru::evict_to_fit(Shard& s) {
 void ShardedLru::insert(std::string_view key, std::span<const uint8_t> value, uint32_t expires_at,
                         const ReplacePolicy& replace_if) {
     Shard& s = shard_for(key);
-    std::lock_guard lock(s.mutex);
+    std::unique_lock lock(s.mutex);
     if (auto it = s.index.find(key); it != s.index.end()) {
         Entry& e = *it->second;
         if (replace_if && !replace_if(std::span<const uint8_t>(e.value), e.expires_at)) return;
@@ -38,7 +47,8 @@ void ShardedLru::insert(std::string_view key, std::span<const uint8_t> value, ui
         s.bytes += e.charge();
         s.order.splice(s.order.begin(), s.order, it->second);
     } else {
-        s.order.push_front(Entry{std::string(key), {value.begin(), value.end()}, expires_at});
+        s.order.emplace_front(std::string(key), std::vector<uint8_t>(value.begin(), value.end()),
+                              expires_at);
         Entry& e = s.order.front();
         s.index.emplace(e.key, s.order.begin());
         s.bytes += e.charge();
@@ -48,7 +58,7 @@ void ShardedLru::insert(std::string_view key, std::span<const uint8_t> value, ui
 
 void ShardedLru::erase(std::string_view key) {
     Shard& s = shard_for(key);
-    std::lock_guard lock(s.mutex);
+    std::unique_lock lock(s.mutex);
     if (auto it = s.index.find(key); it != s.index.end()) {
         s.bytes -= it->second->charge();
         auto node = it->second;
@@ -59,7 +69,7 @@ void ShardedLru::erase(std::string_view key) {
 
 void ShardedLru::clear() {
     for (auto& s : shards_) {
-        std::lock_guard lock(s->mutex);
+        std::unique_lock lock(s->mutex);
         s->index.clear();
         s->order.clear();
         s->bytes = 0;
@@ -69,7 +79,7 @@ void ShardedLru::clear() {
 std::size_t ShardedLru::bytes() const {
     std::size_t total = 0;
     for (auto& s : shards_) {
-        std::lock_guard lock(s->mutex);
+        std::shared_lock lock(s->mutex);
         total += s->bytes;
     }
     return total;
@@ -78,7 +88,7 @@ std::size_t ShardedLru::bytes() const {
 std::size_t ShardedLru::entries() const {
     std::size_t total = 0;
     for (auto& s : shards_) {
-        std::lock_guard lock(s->mutex);
+        std::shared_lock lock(s->mutex);
         total += s->index.size();
     }
     return total;

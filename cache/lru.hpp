@@ -1,11 +1,15 @@
-// A sharded, memory-bounded LRU map from byte-string keys to byte-string values.
-// One mutex per shard and no other shared state: lookups on different shards never contend.
+// A sharded, memory-bounded map from byte-string keys to byte-string values with
+// least-recently-used eviction, approximated CLOCK-style: a hit only sets a "referenced"
+// bit, so lookups take their shard's lock shared and workers reading the same hot entries
+// never wait for each other; eviction gives referenced entries a second chance.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -19,17 +23,19 @@ class ShardedLru {
     // `max_bytes` bounds keys + values + per-entry bookkeeping over all shards.
     ShardedLru(std::size_t max_bytes, std::size_t shards);
 
-    // Calls visit(value, expires_at) under the shard lock if the key is present and moves the
-    // entry to the front; visit may change the value's bytes in place (not its size). Returns what
-    // visit returned, or false on a miss. No allocation.
+    // Calls visit(value, expires_at) under the shard's shared lock if the key is present and
+    // marks the entry used. Other readers may run at the same time: visit may change the
+    // value's bytes only through atomic operations. Returns what visit returned, or false on
+    // a miss. No allocation.
     template <typename Visit>
     bool visit(std::string_view key, Visit&& visit) {
         Shard& s = shard_for(key);
-        std::lock_guard lock(s.mutex);
+        std::shared_lock lock(s.mutex);
         auto it = s.index.find(key);
         if (it == s.index.end()) return false;
-        s.order.splice(s.order.begin(), s.order, it->second);
         Entry& e = *it->second;
+        if (!e.referenced.load(std::memory_order_relaxed))
+            e.referenced.store(true, std::memory_order_relaxed);
         return visit(std::span<uint8_t>(e.value), e.expires_at);
     }
 
@@ -50,14 +56,17 @@ class ShardedLru {
 
   private:
     struct Entry {
+        Entry(std::string k, std::vector<uint8_t> v, uint32_t exp)
+            : key(std::move(k)), value(std::move(v)), expires_at(exp) {}
         std::string key;
         std::vector<uint8_t> value;
         uint32_t expires_at;
+        std::atomic<bool> referenced{false};  // used since it last came round the clock
         std::size_t charge() const { return key.size() + value.size() + kEntryOverhead; }
     };
     struct Shard {
-        std::mutex mutex;
-        std::list<Entry> order;  // most recently used first
+        std::shared_mutex mutex;
+        std::list<Entry> order;  // newest or second-chanced first; eviction from the back
         std::unordered_map<std::string_view, std::list<Entry>::iterator> index;
         std::size_t bytes = 0;
     };

@@ -135,6 +135,9 @@ const Setting kSettings[] = {
      "PEM certificate chain for DoT and DoH; empty turns both off. Reloaded on SIGHUP."},
     {"tls", "private_key", &Config::tls_private_key, 0, 0,
      "PEM private key of that certificate. Reloaded on SIGHUP."},
+    {"tls", "access_control", &Config::tls_access_control, 0, 0,
+     "Access list of the DoT and DoH listeners, like server.access_control; empty: the same "
+     "as server.access_control."},
     {"tls", "dot_listen", &Config::dot_listen, 0, 0,
      "DNS over TLS addresses (RFC 7858, ALPN \"dot\"); used only with a certificate."},
     {"tls", "doh_listen", &Config::doh_listen, 0, 0,
@@ -258,10 +261,13 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
         if (!ip.empty() && inet_pton(af, ip.c_str(), buf) != 1)
             fail(where, line_of(path), std::string(path) + " is not an IP address: " + ip);
     };
-    try {
-        resolver::Acl::parse(cfg.access_control);
-    } catch (const std::invalid_argument& e) {
-        fail(where, line_of("server.access_control"), e.what());
+    for (auto [rules, path] : {std::pair{&cfg.access_control, "server.access_control"},
+                               std::pair{&cfg.tls_access_control, "tls.access_control"}}) {
+        try {
+            resolver::Acl::parse(*rules);
+        } catch (const std::invalid_argument& e) {
+            fail(where, line_of(path), e.what());
+        }
     }
     for (const auto& d : cfg.tunnel_refuse_domains)
         if (!wire::Name::from_text(d))

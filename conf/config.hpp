@@ -71,6 +71,7 @@ struct Config {
     int64_t max_ns_lookups = 6;
     // [tls]: DNS over TLS and HTTPS; off unless a certificate is configured.
     std::string tls_certificate;
+    std::vector<std::string> tls_access_control;  // empty: server.access_control
     std::string tls_private_key;
     std::vector<std::string> dot_listen{"127.0.0.1:853", "[::1]:853"};
     std::vector<std::string> doh_listen{"127.0.0.1:443", "[::1]:443"};

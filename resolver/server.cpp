@@ -107,8 +107,9 @@ std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t
 }
 
 Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
-                                 std::size_t& out_len, ClientTransport t, const sockaddr* client) {
-    AclAction access = settings_.acl.check(client);
+                                 std::size_t& out_len, ClientTransport t, const sockaddr* client,
+                                 const Acl* acl) {
+    AclAction access = (acl ? *acl : settings_.acl).check(client);
     if (access == AclAction::deny || draining_.load(std::memory_order_relaxed)) return Fast::drop;
     bool limited = t == ClientTransport::udp && limiter_.enabled();
     uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;

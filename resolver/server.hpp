@@ -50,9 +50,11 @@ class Server {
     enum class Fast { answered, drop, resolve };
     // Writes an answer into `out` (length in `out_len`) for cache hits and bad queries.
     // `out` must hold at least 65535 bytes for stream transports and edns_buffer_size for UDP.
-    // `client` (null: trusted, e.g. a proxy already checked) is matched against the ACL.
+    // `client` (null: trusted, e.g. a proxy already checked) is matched against `acl`, a
+    // listener's own access list, or the server's when null.
     Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t, const sockaddr* client = nullptr);
+                     ClientTransport t, const sockaddr* client = nullptr,
+                     const Acl* acl = nullptr);
 
     // Called with the reply (empty: send nothing), on `ex`.
     using Done = std::function<void(std::span<const uint8_t>)>;

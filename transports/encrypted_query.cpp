@@ -18,11 +18,12 @@ void deliver(bool pad, std::span<const uint8_t> answer, const resolver::Server::
 }  // namespace
 
 bool answer_query(resolver::Server& server, std::span<const uint8_t> query, const sockaddr* client,
-                  const boost::asio::any_io_executor& ex, resolver::Server::Done reply) {
+                  const resolver::Acl* acl, const boost::asio::any_io_executor& ex,
+                  resolver::Server::Done reply) {
     thread_local std::vector<uint8_t> scratch(65535);
     bool pad = has_padding_option(query);
     std::size_t len = 0;
-    switch (server.handle_fast(query, scratch, len, resolver::ClientTransport::stream, client)) {
+    switch (server.handle_fast(query, scratch, len, resolver::ClientTransport::stream, client, acl)) {
         case resolver::Server::Fast::answered:
             deliver(pad, std::span(scratch.data(), len), reply);
             return true;

@@ -16,6 +16,7 @@ namespace port53::transports {
 // `client` is checked against the server's ACL (for plain-HTTP DoH: the address that
 // X-Forwarded-For named, when the connection came from a trusted proxy).
 bool answer_query(resolver::Server& server, std::span<const uint8_t> query, const sockaddr* client,
-                  const boost::asio::any_io_executor& ex, resolver::Server::Done reply);
+                  const resolver::Acl* acl, const boost::asio::any_io_executor& ex,
+                  resolver::Server::Done reply);
 
 }  // namespace port53::transports

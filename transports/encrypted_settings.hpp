@@ -4,9 +4,11 @@
 #include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "resolver/acl.hpp"
 #include "transports/client_connections.hpp"
 
 namespace port53::transports {
@@ -18,7 +20,8 @@ struct EncryptedSettings {
     uint32_t max_streams = 100;                      // HTTP/2 concurrent streams per connection
     std::string doh_path = "/dns-query";
     std::vector<boost::asio::ip::address> trusted_proxies;  // may set X-Forwarded-For
-    ClientConnections* per_client = nullptr;  // shared with TCP: connections per client address
+    ClientConnections* per_client = nullptr;
+    std::optional<resolver::Acl> acl;  // this listener's own access list; unset: the server's  // shared with TCP: connections per client address
 };
 
 // Counts a connection for as long as it lives (and holds its client's share, if any).

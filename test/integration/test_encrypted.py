@@ -16,6 +16,7 @@ import time
 
 import dns.edns
 import dns.message
+import dns.query
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -522,3 +523,34 @@ def test_bad_certificate_exits_naming_the_file(lab, pki, broken):
         p = subprocess.run([PORT53D, *args], capture_output=True, timeout=10)
         assert p.returncode != 0
         assert bad in p.stderr.decode(), p.stderr.decode()
+
+
+# ---------------------------------------------------------------- per-listener access
+
+def test_tls_listeners_have_their_own_access_list(lab, pki):
+    """tls.access_control applies to DoT/DoH only: a network refused there is still
+    served over plain DNS, where server.access_control (loopback allowed) decides."""
+    addr = "127.53.0.20"  # the module's shared DoT/DoH resolver keeps ENC_ADDR
+    path = lab.path("port53-encrypted-acl.toml")
+    with open(path, "w") as f:
+        f.write(enc_config(lab, pki, extra='access_control = ["127.0.0.0/8 allow", '
+                                           '"127.70.0.0/16 refuse"]\n').replace(ENC_ADDR, addr))
+    r = EncryptedResolver(lab, PORT53D, path)
+    r.addr = addr
+    r.log_path, r.pid_path = lab.path("port53d-acl.out"), lab.path("port53d-acl.pid")
+    r.start()
+    try:
+        def dot_from(source):
+            raw = socket.create_connection((addr, DOT_PORT), timeout=5,
+                                           source_address=(source, 0))
+            s = tls_context(pki, alpn=["dot"]).wrap_socket(raw, server_hostname=ENC_ADDR)
+            try:
+                return dot_query(s, make(*WWW)).rcode()
+            finally:
+                s.close()
+        assert dot_from("127.0.0.1") == dns.rcode.NOERROR
+        assert dot_from("127.70.0.1") == dns.rcode.REFUSED
+        plain = dns.query.udp(make(*WWW), addr, timeout=5, source="127.70.0.1")
+        assert plain.rcode() == dns.rcode.NOERROR
+    finally:
+        r.stop()
