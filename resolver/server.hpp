@@ -53,8 +53,7 @@ class Server {
     // `client` (null: trusted, e.g. a proxy already checked) is matched against `acl`, a
     // listener's own access list, or the server's when null.
     Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t, const sockaddr* client = nullptr,
-                     const Acl* acl = nullptr);
+                     ClientTransport t, const sockaddr* client = nullptr, const Acl* acl = nullptr);
 
     // Called with the reply (empty: send nothing), on `ex`.
     using Done = std::function<void(std::span<const uint8_t>)>;

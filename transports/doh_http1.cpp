@@ -111,7 +111,8 @@ awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req,
         forwarded_client(peer_, forwarded_for, settings_.trusted_proxies), 0);
     P53_LOG(debug, "DoH/1.1 query from " << client.address().to_string());
     result_.reset();
-    answer_query(server_, d.query, client.data(), settings_.acl ? &*settings_.acl : nullptr, stream_->stream.get_executor(),
+    answer_query(server_, d.query, client.data(), settings_.acl ? &*settings_.acl : nullptr,
+                 stream_->stream.get_executor(),
                  [self = this->shared_from_this(), kind = d.kind](std::span<const uint8_t> reply) {
                      self->result_ = doh_answer(kind, reply);
                      self->wake_.cancel();

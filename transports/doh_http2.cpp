@@ -231,7 +231,8 @@ void Http2Session::handle_request(int32_t id) {
     s.body.shrink_to_fit();
     if (d.status != 200) return respond(id, doh_error(d));
     ++resolving_;
-    answer_query(server_, d.query, peer_.data(), settings_.acl ? &*settings_.acl : nullptr, stream_->stream.get_executor(),
+    answer_query(server_, d.query, peer_.data(), settings_.acl ? &*settings_.acl : nullptr,
+                 stream_->stream.get_executor(),
                  [self = shared_from_this(), id, kind = d.kind](std::span<const uint8_t> reply) {
                      --self->resolving_;
                      self->respond(id, doh_answer(kind, reply));

@@ -106,7 +106,8 @@ awaitable<void> DotConnection::read_loop() {
 
 void DotConnection::dispatch(std::span<const uint8_t> query) {
     ++pending_;
-    answer_query(server_, query, peer_.data(), settings_.acl ? &*settings_.acl : nullptr, stream_.get_executor(),
+    answer_query(server_, query, peer_.data(), settings_.acl ? &*settings_.acl : nullptr,
+                 stream_.get_executor(),
                  [self = shared_from_this()](std::span<const uint8_t> reply) {
                      --self->pending_;
                      self->slot_timer_.cancel();

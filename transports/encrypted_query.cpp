@@ -23,7 +23,8 @@ bool answer_query(resolver::Server& server, std::span<const uint8_t> query, cons
     thread_local std::vector<uint8_t> scratch(65535);
     bool pad = has_padding_option(query);
     std::size_t len = 0;
-    switch (server.handle_fast(query, scratch, len, resolver::ClientTransport::stream, client, acl)) {
+    switch (
+        server.handle_fast(query, scratch, len, resolver::ClientTransport::stream, client, acl)) {
         case resolver::Server::Fast::answered:
             deliver(pad, std::span(scratch.data(), len), reply);
             return true;

@@ -21,7 +21,8 @@ struct EncryptedSettings {
     std::string doh_path = "/dns-query";
     std::vector<boost::asio::ip::address> trusted_proxies;  // may set X-Forwarded-For
     ClientConnections* per_client = nullptr;
-    std::optional<resolver::Acl> acl;  // this listener's own access list; unset: the server's  // shared with TCP: connections per client address
+    std::optional<resolver::Acl> acl;  // this listener's own access list; unset: the server's  //
+                                       // shared with TCP: connections per client address
 };
 
 // Counts a connection for as long as it lives (and holds its client's share, if any).

@@ -14,6 +14,10 @@
 namespace port53::transports {
 namespace asio = boost::asio;
 
+namespace {
+constexpr std::size_t kMaxUnsent = 1 << 20;  // answers a client may leave unread, bytes
+}  // namespace
+
 TcpConnection::TcpConnection(asio::ip::tcp::socket socket, resolver::Server& server,
                              const TcpSettings& settings, std::atomic<std::size_t>& connections,
                              std::unique_ptr<ClientSlot> slot)
@@ -57,7 +61,10 @@ void TcpConnection::arm_idle_timer() {
         auto conn = weak.lock();
         if (ec || !conn || conn->closed_) return;
         // Idle means nothing to read and nothing owed: answers still pending keep it open.
-        if (conn->pending_ == 0 && !conn->writing_)
+        // A writer stuck this long on a client that does not read is cut off too.
+        bool stalled = conn->writing_ && std::chrono::steady_clock::now() - conn->write_started_ >=
+                                             conn->settings_.idle_timeout;
+        if ((conn->pending_ == 0 && !conn->writing_) || stalled)
             conn->close();
         else
             conn->arm_idle_timer();
@@ -112,9 +119,12 @@ void TcpConnection::dispatch(std::span<const uint8_t> query) {
 
 void TcpConnection::queue_reply(std::span<const uint8_t> reply) {
     if (closed_ || reply.empty()) return;
+    // A client that keeps sending but never reads would grow the queue without end.
+    if (queued_bytes_ > kMaxUnsent) return close();
     std::vector<uint8_t> framed(reply.size() + 2);
     wire::store16(framed.data(), static_cast<uint16_t>(reply.size()));
     std::copy(reply.begin(), reply.end(), framed.begin() + 2);
+    queued_bytes_ += framed.size();
     write_queue_.push_back(std::move(framed));
     if (!writing_) {
         writing_ = true;
@@ -130,8 +140,10 @@ awaitable<void> TcpConnection::write_loop() {
     while (!write_queue_.empty() && !closed_) {
         std::vector<uint8_t> next = std::move(write_queue_.front());
         write_queue_.pop_front();
+        write_started_ = std::chrono::steady_clock::now();
         co_await asio::async_write(socket_, asio::buffer(next),
                                    asio::redirect_error(asio::use_awaitable, ec));
+        queued_bytes_ -= next.size();
         if (ec) {
             close();
             break;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -40,6 +41,8 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     bool writing_ = false;
     bool closed_ = false;
     std::size_t pending_ = 0;
+    std::size_t queued_bytes_ = 0;  // framed answers not yet written
+    std::chrono::steady_clock::time_point write_started_;
     sockaddr_storage peer_{};           // for the access check of every query
     std::unique_ptr<ClientSlot> slot_;  // this client's share of connections
 };

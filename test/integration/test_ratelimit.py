@@ -83,3 +83,38 @@ def test_tcp_connections_are_capped_per_client(lab, tmp_path):
     finally:
         for s in conns:
             s.close()
+
+
+@port53d_only
+def test_tcp_client_that_never_reads_is_cut_off(lab, tmp_path):
+    """Pipelining big answers to a client that never reads must not queue memory without
+    end: the connection is closed once about 1 MiB waits, and others are still served."""
+    query = dns.message.make_query("big.sec.lab.", "TXT")
+    wire = query.to_wire()
+    with OwnPort53d(lab, tmp_path, ADDR):
+        dns.query.tcp(query, ADDR, timeout=5)  # warm: every later answer is a cache hit
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect((ADDR, 53))
+        s.settimeout(10)
+        sent = 0
+        try:
+            for _ in range(5000):  # 5000 answers of 3.4 kB: 17 MB if all were queued
+                s.sendall(len(wire).to_bytes(2, "big") + wire)
+                sent += 1
+        except (ConnectionError, socket.timeout):
+            pass
+        time.sleep(1)
+        received = 0
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                received += len(chunk)
+        except (ConnectionError, socket.timeout):
+            pass
+        s.close()
+        assert received < sent * 3400, "all %d answers were kept for a client that never read" % sent
+        assert dns.query.udp(dns.message.make_query("www.sec.lab.", "A"), ADDR,
+                             timeout=5).rcode() == dns.rcode.NOERROR
