@@ -62,3 +62,15 @@ def test_sigterm_answers_what_it_took_in_and_exits_cleanly(lab, tmp_path):
         s.close()
     assert proc.wait(10) == 0
     assert answered == len(socks)
+
+
+@port53d_only
+def test_serves_ipv6_clients(lab, tmp_path):
+    """The default configuration listens on [::1]:53 too: UDP and TCP over IPv6 work."""
+    daemon = OwnPort53d(lab, tmp_path, ADDR, name="v6")
+    daemon.conf.write_text(daemon.conf.read_text().replace(
+        'listen = ["%s:53"]' % ADDR, 'listen = ["%s:53", "[::1]:53"]' % ADDR))
+    with daemon:
+        q = dns.message.make_query("www.sec.lab.", "AAAA")
+        assert dns.query.udp(q, "::1", timeout=5).answer[0][0].address == "2001:db8::1"
+        assert dns.query.tcp(q, "::1", timeout=5).rcode() == dns.rcode.NOERROR
