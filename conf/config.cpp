@@ -44,6 +44,9 @@ const Setting kSettings[] = {
     {"server", "access_control", &Config::access_control, 0, 0,
      "Client networks and what they get: \"NET/LEN allow|refuse|deny\" (deny drops). The most "
      "specific match wins; unmatched clients are refused."},
+    {"server", "listen_access_control", &Config::listen_access_control, 0, 0,
+     "Access lists of single listen addresses, overriding access_control there: "
+     "\"ADDRESS = NET/LEN action, NET/LEN action\" (ADDRESS as written in listen)."},
     {"server", "max_inflight", &Config::max_inflight, 1, 1'000'000,
      "Distinct questions resolving at once; beyond it new ones get SERVFAIL."},
     {"server", "user", &Config::user, 0, 0,
@@ -261,6 +264,11 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
         if (!ip.empty() && inet_pton(af, ip.c_str(), buf) != 1)
             fail(where, line_of(path), std::string(path) + " is not an IP address: " + ip);
     };
+    try {
+        for (const auto& l : listener_access(cfg)) resolver::Acl::parse(l.rules);
+    } catch (const std::invalid_argument& e) {
+        fail(where, line_of("server.listen_access_control"), e.what());
+    }
     for (auto [rules, path] : {std::pair{&cfg.access_control, "server.access_control"},
                                std::pair{&cfg.tls_access_control, "tls.access_control"}}) {
         try {
@@ -345,6 +353,34 @@ ListenAddress parse_listen_address(const std::string& text) {
         std::stoul(port) > 65535)
         throw std::invalid_argument("bad port in listen address: " + text);
     return {ip, static_cast<uint16_t>(std::stoul(port))};
+}
+
+std::vector<ListenerAccess> listener_access(const Config& cfg) {
+    std::vector<ListenerAccess> out;
+    for (const auto& entry : cfg.listen_access_control) {
+        auto eq = entry.find('=');
+        if (eq == std::string::npos)
+            throw std::invalid_argument("listen access entry needs 'ADDRESS = rules': " + entry);
+        auto trim = [](std::string s) {
+            s.erase(0, s.find_first_not_of(" \t"));
+            s.erase(s.find_last_not_of(" \t") + 1);
+            return s;
+        };
+        ListenerAccess la{trim(entry.substr(0, eq)), {}};
+        if (std::find(cfg.listen.begin(), cfg.listen.end(), la.address) == cfg.listen.end())
+            throw std::invalid_argument("not an address in server.listen: " + la.address);
+        std::string rules = entry.substr(eq + 1);
+        for (std::size_t start = 0; start <= rules.size();) {
+            std::size_t comma = rules.find(',', start);
+            if (comma == std::string::npos) comma = rules.size();
+            if (auto rule = trim(rules.substr(start, comma - start)); !rule.empty())
+                la.rules.push_back(rule);
+            start = comma + 1;
+        }
+        if (la.rules.empty()) throw std::invalid_argument("no rules for " + la.address);
+        out.push_back(std::move(la));
+    }
+    return out;
 }
 
 Config parse_config(const std::string& text, const std::string& where) {

@@ -21,6 +21,8 @@ struct Config {
     std::vector<std::string> access_control{
         "127.0.0.0/8 allow",    "::1/128 allow",       "10.0.0.0/8 allow", "172.16.0.0/12 allow",
         "192.168.0.0/16 allow", "100.64.0.0/10 allow", "fc00::/7 allow",   "fe80::/10 allow"};
+    // "ADDRESS = NET/LEN action, NET/LEN action": one listen address's own access list.
+    std::vector<std::string> listen_access_control;
     int64_t max_inflight = 10'000;
     std::string user;   // drop root to this user after binding (empty: stay)
     std::string group;  // empty: the user's primary group
@@ -100,5 +102,13 @@ struct ListenAddress {
 };
 // "127.0.0.1:53", "[::1]:53", "127.0.0.1" (port 53); throws std::invalid_argument.
 ListenAddress parse_listen_address(const std::string& text);
+
+// server.listen_access_control, split: the listen address and its rules.
+struct ListenerAccess {
+    std::string address;  // as written in server.listen
+    std::vector<std::string> rules;
+};
+// Throws std::invalid_argument for a malformed entry or an address not in server.listen.
+std::vector<ListenerAccess> listener_access(const Config& cfg);
 
 }  // namespace port53::conf

@@ -15,6 +15,8 @@ Workers::Workers(const conf::Config& cfg, std::size_t count)
       per_client_(static_cast<std::size_t>(cfg.tcp_max_connections_per_client)) {
     tcp_settings_.per_client = &per_client_;
     encrypted_settings_.per_client = &per_client_;
+    for (const auto& l : conf::listener_access(cfg))
+        listener_acls_.emplace_back(l.address, resolver::Acl::parse(l.rules));
     for (std::size_t i = 0; i < count; ++i)
         contexts_.push_back(std::make_unique<asio::io_context>(1));  // one thread each
 }
@@ -33,11 +35,14 @@ void Workers::open_listeners(resolver::Server& server, const TlsContexts& tls) {
         for (const auto& l : cfg_.listen) {
             conf::ListenAddress la = conf::parse_listen_address(l);
             auto ip = asio::ip::make_address(la.ip);
+            const resolver::Acl* acl = nullptr;  // this address's own list, if it has one
+            for (const auto& [address, list] : listener_acls_)
+                if (address == l) acl = &list;
             udp_.push_back(std::make_unique<transports::UdpListener>(
-                *io, asio::ip::udp::endpoint(ip, la.port), server));
-            tcp_.push_back(
-                std::make_unique<transports::TcpListener>(*io, asio::ip::tcp::endpoint(ip, la.port),
-                                                          server, tcp_settings_, tcp_connections_));
+                *io, asio::ip::udp::endpoint(ip, la.port), server, acl));
+            tcp_.push_back(std::make_unique<transports::TcpListener>(
+                *io, asio::ip::tcp::endpoint(ip, la.port), server, tcp_settings_, tcp_connections_,
+                acl));
         }
         if (tls.dot) {
             encrypted(*io, cfg_.dot_listen, transports::Frontend::dot, tls.dot.get());

@@ -39,6 +39,8 @@ class Workers {
     std::vector<std::unique_ptr<transports::UdpListener>> udp_;
     std::vector<std::unique_ptr<transports::TcpListener>> tcp_;
     std::vector<std::unique_ptr<transports::EncryptedListener>> encrypted_;
+    // Access lists of single listen addresses (server.listen_access_control), by address.
+    std::vector<std::pair<std::string, resolver::Acl>> listener_acls_;
 };
 
 }  // namespace port53::daemon

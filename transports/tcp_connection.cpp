@@ -20,14 +20,15 @@ constexpr std::size_t kMaxUnsent = 1 << 20;  // answers a client may leave unrea
 
 TcpConnection::TcpConnection(asio::ip::tcp::socket socket, resolver::Server& server,
                              const TcpSettings& settings, std::atomic<std::size_t>& connections,
-                             std::unique_ptr<ClientSlot> slot)
+                             std::unique_ptr<ClientSlot> slot, const resolver::Acl* acl)
     : socket_(std::move(socket)),
       server_(server),
       settings_(settings),
       connections_(connections),
       idle_timer_(socket_.get_executor()),
       slot_timer_(socket_.get_executor()),
-      slot_(std::move(slot)) {
+      slot_(std::move(slot)),
+      acl_(acl) {
     ++connections_;
 }
 
@@ -101,7 +102,7 @@ void TcpConnection::dispatch(std::span<const uint8_t> query) {
     thread_local std::vector<uint8_t> scratch(65535);
     std::size_t len = 0;
     auto r = server_.handle_fast(query, scratch, len, resolver::ClientTransport::stream,
-                                 reinterpret_cast<const sockaddr*>(&peer_));
+                                 reinterpret_cast<const sockaddr*>(&peer_), acl_);
     if (r == resolver::Server::Fast::answered) {
         queue_reply(std::span(scratch.data(), len));
     } else if (r == resolver::Server::Fast::resolve) {

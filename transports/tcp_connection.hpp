@@ -19,7 +19,7 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   public:
     TcpConnection(boost::asio::ip::tcp::socket socket, resolver::Server& server,
                   const TcpSettings& settings, std::atomic<std::size_t>& connections,
-                  std::unique_ptr<ClientSlot> slot = nullptr);
+                  std::unique_ptr<ClientSlot> slot = nullptr, const resolver::Acl* acl = nullptr);
     ~TcpConnection();
     void start();
 
@@ -43,8 +43,10 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     std::size_t pending_ = 0;
     std::size_t queued_bytes_ = 0;  // framed answers not yet written
     std::chrono::steady_clock::time_point write_started_;
-    sockaddr_storage peer_{};           // for the access check of every query
-    std::unique_ptr<ClientSlot> slot_;  // this client's share of connections
+    sockaddr_storage peer_{};  // for the access check of every query
+    std::unique_ptr<ClientSlot> slot_;
+    const resolver::Acl* acl_;  // the listener's own access list; null: the server's  // this
+                                // client's share of connections
 };
 
 }  // namespace port53::transports

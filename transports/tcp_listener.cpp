@@ -9,8 +9,9 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep, resolver::Server& server,
-                         const TcpSettings& settings, std::atomic<std::size_t>& connections)
-    : acceptor_(io), server_(server), settings_(settings), connections_(connections) {
+                         const TcpSettings& settings, std::atomic<std::size_t>& connections,
+                         const resolver::Acl* acl)
+    : acceptor_(io), server_(server), settings_(settings), connections_(connections), acl_(acl) {
     acceptor_.open(ep.protocol());
     prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
     acceptor_.bind(ep);
@@ -42,7 +43,7 @@ void TcpListener::accept() {
                     socket.close(ignored);
                 } else {
                     std::make_shared<TcpConnection>(std::move(socket), server_, settings_,
-                                                    connections_, std::move(slot))
+                                                    connections_, std::move(slot), acl_)
                         ->start();
                 }
             }

@@ -22,7 +22,7 @@ class TcpListener {
   public:
     TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                 resolver::Server& server, const TcpSettings& settings,
-                std::atomic<std::size_t>& connections);
+                std::atomic<std::size_t>& connections, const resolver::Acl* acl = nullptr);
     void start();
 
   private:
@@ -32,6 +32,7 @@ class TcpListener {
     resolver::Server& server_;
     const TcpSettings& settings_;
     std::atomic<std::size_t>& connections_;
+    const resolver::Acl* acl_;  // this address's own access list; null: the server's
 };
 
 }  // namespace port53::transports

@@ -9,8 +9,9 @@ namespace port53::transports {
 namespace asio = boost::asio;
 using asio::ip::udp;
 
-UdpListener::UdpListener(asio::io_context& io, const udp::endpoint& ep, resolver::Server& server)
-    : socket_(io), server_(server) {
+UdpListener::UdpListener(asio::io_context& io, const udp::endpoint& ep, resolver::Server& server,
+                         const resolver::Acl* acl)
+    : socket_(io), server_(server), acl_(acl) {
     socket_.open(ep.protocol());
     prepare_listening_socket(socket_.native_handle(), ep.address().is_v6());
     set_buffer_sizes(socket_.native_handle(), 4 << 20);
@@ -54,7 +55,7 @@ void UdpListener::on_readable() {
             std::size_t len = 0;
             auto r =
                 server_.handle_fast(query, out_buf_[replies], len, resolver::ClientTransport::udp,
-                                    reinterpret_cast<const sockaddr*>(&in_peer_[i]));
+                                    reinterpret_cast<const sockaddr*>(&in_peer_[i]), acl_);
             if (r == resolver::Server::Fast::answered) {
                 out_peer_[replies] = in_peer_[i];
                 out_msg_[replies].msg_hdr.msg_namelen = in_msg_[i].msg_hdr.msg_namelen;

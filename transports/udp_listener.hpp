@@ -13,8 +13,9 @@ namespace port53::transports {
 
 class UdpListener {
   public:
+    // `acl`: this address's own access list (null: the server's).
     UdpListener(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& ep,
-                resolver::Server& server);
+                resolver::Server& server, const resolver::Acl* acl = nullptr);
     void start();
 
   private:
@@ -28,6 +29,7 @@ class UdpListener {
 
     boost::asio::ip::udp::socket socket_;
     resolver::Server& server_;
+    const resolver::Acl* acl_;
     // Receive and send batches, reused for every wake-up: no allocation per datagram.
     std::array<std::array<uint8_t, kMaxDatagram>, kBatch> in_buf_, out_buf_;
     std::array<sockaddr_storage, kBatch> in_peer_, out_peer_;

@@ -33,3 +33,19 @@ def test_access_control(lab, tmp_path, tcp):
             ask("127.67.0.7", tcp)
         # refused and dropped clients did not stop the resolver serving others
         assert ask("127.0.0.1", tcp).rcode() == dns.rcode.NOERROR
+
+
+@port53d_only
+def test_each_listen_address_can_have_its_own_access_list(lab, tmp_path):
+    """A second address with a stricter list: the same client is served on one and
+    refused on the other, over UDP and TCP."""
+    strict = "127.53.0.21"
+    daemon = OwnPort53d(lab, tmp_path, ADDR, name="perlistener",
+                        server='listen_access_control = ["%s:53 = 127.0.0.0/8 refuse"]\n' % strict)
+    daemon.conf.write_text(daemon.conf.read_text().replace(
+        'listen = ["%s:53"]' % ADDR, 'listen = ["%s:53", "%s:53"]' % (ADDR, strict)))
+    with daemon:
+        q = dns.message.make_query("www.sec.lab.", "A")
+        assert dns.query.udp(q, ADDR, timeout=5).rcode() == dns.rcode.NOERROR
+        assert dns.query.udp(q, strict, timeout=5).rcode() == dns.rcode.REFUSED
+        assert dns.query.tcp(q, strict, timeout=5).rcode() == dns.rcode.REFUSED

@@ -72,3 +72,19 @@ TEST_CASE("access rules are checked with their line", "[config]") {
     CHECK(error_of("[server]\naccess_control = [\"10.0.0.0/8 maybe\"]\n")
               .rfind("test.toml:2: access rule needs allow, refuse or deny", 0) == 0);
 }
+
+TEST_CASE("per-listener access lists name a listen address", "[config]") {
+    Config c = parse_config(
+        "[server]\nlisten = [\"127.0.0.1:53\", \"192.0.2.53:53\"]\n"
+        "listen_access_control = [\"192.0.2.53:53 = 10.0.0.0/8 allow, 0.0.0.0/0 refuse\"]\n",
+        "x.toml");
+    auto l = listener_access(c);
+    REQUIRE(l.size() == 1);
+    CHECK(l[0].address == "192.0.2.53:53");
+    CHECK(l[0].rules == std::vector<std::string>{"10.0.0.0/8 allow", "0.0.0.0/0 refuse"});
+    CHECK(error_of("[server]\nlisten_access_control = [\"192.0.2.9:53 = 10.0.0.0/8 allow\"]\n")
+              .rfind("test.toml:2: not an address in server.listen", 0) == 0);
+    CHECK(error_of("[server]\nlisten = [\"127.0.0.1:53\"]\n"
+                   "listen_access_control = [\"127.0.0.1:53 = 10.0.0.0/8 sometimes\"]\n")
+              .rfind("test.toml:3: access rule needs", 0) == 0);
+}
