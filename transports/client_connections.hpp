@@ -3,7 +3,9 @@
 #pragma once
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -37,6 +39,19 @@ class ClientSlot {
     ClientConnections& connections_;
     sockaddr_storage client_{};
     bool held_;
+};
+
+// Counts a connection for as long as it lives (and holds its client's share, if any).
+class ConnectionSlot {
+  public:
+    explicit ConnectionSlot(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
+    ~ConnectionSlot() { --count_; }
+    ConnectionSlot(const ConnectionSlot&) = delete;
+    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+    std::unique_ptr<ClientSlot> client;
+
+  private:
+    std::atomic<std::size_t>& count_;
 };
 
 }  // namespace port53::transports

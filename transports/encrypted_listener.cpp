@@ -6,8 +6,8 @@
 #include "resolver/log.hpp"
 #include "transports/doh_http1.hpp"
 #include "transports/doh_http2.hpp"
-#include "transports/dot_connection.hpp"
 #include "transports/socket_options.hpp"
+#include "transports/stream_connection.hpp"
 
 namespace port53::transports {
 namespace asio = boost::asio;
@@ -40,7 +40,9 @@ EncryptedListener::EncryptedListener(asio::io_context& io, const tcp::endpoint& 
       server_(server),
       tls_(tls),
       settings_(settings),
-      connections_(connections) {
+      connections_(connections),
+      dot_limits_{settings.idle_timeout, settings.max_pipelined,
+                  settings.acl ? &*settings.acl : nullptr} {
     acceptor_.open(ep.protocol());
     prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
     acceptor_.bind(ep);
@@ -79,7 +81,7 @@ void EncryptedListener::serve(tcp::socket socket) {
     switch (kind_) {
         case Frontend::dot: {
             auto conn = std::make_shared<DotConnection>(std::move(socket), peer, tls_->current(),
-                                                        server_, settings_, connections_);
+                                                        server_, dot_limits_, connections_);
             conn->hold(std::move(client));
             conn->start();
             break;

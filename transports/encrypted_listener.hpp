@@ -7,6 +7,7 @@
 
 #include "resolver/server.hpp"
 #include "transports/encrypted_settings.hpp"
+#include "transports/stream_connection.hpp"
 #include "transports/tls_context.hpp"
 
 namespace port53::transports {
@@ -31,6 +32,7 @@ class EncryptedListener {
     const TlsContext* tls_;
     const EncryptedSettings& settings_;
     std::atomic<std::size_t>& connections_;
+    StreamLimits dot_limits_;  // the DoT share of `settings_`
 };
 
 }  // namespace port53::transports

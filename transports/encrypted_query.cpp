@@ -19,9 +19,9 @@ void deliver(bool pad, std::span<const uint8_t> answer, const resolver::Server::
 
 bool answer_query(resolver::Server& server, std::span<const uint8_t> query, const sockaddr* client,
                   const resolver::Acl* acl, const boost::asio::any_io_executor& ex,
-                  resolver::Server::Done reply) {
+                  resolver::Server::Done reply, bool may_pad) {
     thread_local std::vector<uint8_t> scratch(65535);
-    bool pad = has_padding_option(query);
+    bool pad = may_pad && has_padding_option(query);
     std::size_t len = 0;
     switch (
         server.handle_fast(query, scratch, len, resolver::ClientTransport::stream, client, acl)) {

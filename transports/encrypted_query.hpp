@@ -1,6 +1,6 @@
-// The one way encrypted front-ends (DoT, DoH) hand a DNS query to the resolver: cache hits
+// The one way stream front-ends (TCP, DoT, DoH) hand a DNS query to the resolver: cache hits
 // and bad queries answered at once, the rest when resolved; answers padded (RFC 8467) when
-// the query carried padding.
+// the query carried padding and the transport is encrypted (`may_pad`).
 #pragma once
 #include <sys/socket.h>
 
@@ -17,6 +17,6 @@ namespace port53::transports {
 // X-Forwarded-For named, when the connection came from a trusted proxy).
 bool answer_query(resolver::Server& server, std::span<const uint8_t> query, const sockaddr* client,
                   const resolver::Acl* acl, const boost::asio::any_io_executor& ex,
-                  resolver::Server::Done reply);
+                  resolver::Server::Done reply, bool may_pad = true);
 
 }  // namespace port53::transports

@@ -25,17 +25,4 @@ struct EncryptedSettings {
                                        // shared with TCP: connections per client address
 };
 
-// Counts a connection for as long as it lives (and holds its client's share, if any).
-class ConnectionSlot {
-  public:
-    explicit ConnectionSlot(std::atomic<std::size_t>& count) : count_(count) { ++count_; }
-    ~ConnectionSlot() { --count_; }
-    ConnectionSlot(const ConnectionSlot&) = delete;
-    ConnectionSlot& operator=(const ConnectionSlot&) = delete;
-    std::unique_ptr<ClientSlot> client;
-
-  private:
-    std::atomic<std::size_t>& count_;
-};
-
 }  // namespace port53::transports

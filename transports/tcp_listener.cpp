@@ -2,7 +2,7 @@
 
 #include "resolver/log.hpp"
 #include "transports/socket_options.hpp"
-#include "transports/tcp_connection.hpp"
+#include "transports/stream_connection.hpp"
 
 namespace port53::transports {
 namespace asio = boost::asio;
@@ -11,7 +11,11 @@ using asio::ip::tcp;
 TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep, resolver::Server& server,
                          const TcpSettings& settings, std::atomic<std::size_t>& connections,
                          const resolver::Acl* acl)
-    : acceptor_(io), server_(server), settings_(settings), connections_(connections), acl_(acl) {
+    : acceptor_(io),
+      server_(server),
+      settings_(settings),
+      connections_(connections),
+      limits_{settings.idle_timeout, settings.max_pipelined, acl} {
     acceptor_.open(ep.protocol());
     prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
     acceptor_.bind(ep);
@@ -42,9 +46,10 @@ void TcpListener::accept() {
                     boost::system::error_code ignored;
                     socket.close(ignored);
                 } else {
-                    std::make_shared<TcpConnection>(std::move(socket), server_, settings_,
-                                                    connections_, std::move(slot), acl_)
-                        ->start();
+                    auto conn = std::make_shared<TcpConnection>(std::move(socket), remote, server_,
+                                                                limits_, connections_);
+                    conn->hold(std::move(slot));
+                    conn->start();
                 }
             }
         }

@@ -8,6 +8,7 @@
 
 #include "resolver/server.hpp"
 #include "transports/client_connections.hpp"
+#include "transports/stream_connection.hpp"
 
 namespace port53::transports {
 
@@ -32,7 +33,7 @@ class TcpListener {
     resolver::Server& server_;
     const TcpSettings& settings_;
     std::atomic<std::size_t>& connections_;
-    const resolver::Acl* acl_;  // this address's own access list; null: the server's
+    StreamLimits limits_;  // with this address's own access list, if it has one
 };
 
 }  // namespace port53::transports

@@ -1,0 +1,185 @@
+#include "transports/stream_connection.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "resolver/wire/types.hpp"
+#include "transports/encrypted_query.hpp"
+#include "transports/socket_options.hpp"
+
+namespace port53::transports {
+namespace asio = boost::asio;
+
+namespace {
+constexpr std::size_t kMaxUnsent = 1 << 20;  // answers a client may leave unread, bytes
+}  // namespace
+
+template <typename Stream>
+StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
+                                           asio::ip::tcp::endpoint peer, resolver::Server& server,
+                                           const StreamLimits& limits,
+                                           std::atomic<std::size_t>& connections) requires(!kTls)
+    : peer_(peer),
+      stream_(std::move(socket)),
+      server_(server),
+      limits_(limits),
+      slot_(connections),
+      idle_timer_(stream_.get_executor()),
+      slot_timer_(stream_.get_executor()) {}
+
+template <typename Stream>
+StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
+                                           asio::ip::tcp::endpoint peer,
+                                           std::shared_ptr<asio::ssl::context> ctx,
+                                           resolver::Server& server, const StreamLimits& limits,
+                                           std::atomic<std::size_t>& connections) requires(kTls)
+    : peer_(peer),
+      ctx_(std::move(ctx)),
+      stream_(std::move(socket), *ctx_),
+      server_(server),
+      limits_(limits),
+      slot_(connections),
+      idle_timer_(stream_.get_executor()),
+      slot_timer_(stream_.get_executor()) {}
+
+template <typename Stream>
+void StreamConnection<Stream>::start() {
+    set_no_delay(stream_.lowest_layer().native_handle());
+    asio::co_spawn(
+        stream_.get_executor(), [self = this->shared_from_this()] { return self->run(); },
+        asio::detached);
+}
+
+template <typename Stream>
+void StreamConnection<Stream>::close() {
+    if (closed_) return;
+    closed_ = true;
+    boost::system::error_code ignored;
+    // No TLS close_notify: the peer is either gone, idle or misbehaving, and waiting for
+    // its side of the shutdown would only hold the slot longer.
+    stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.lowest_layer().close(ignored);
+    idle_timer_.cancel();
+    slot_timer_.cancel();
+}
+
+template <typename Stream>
+void StreamConnection<Stream>::arm_idle_timer() {
+    idle_timer_.expires_after(limits_.idle_timeout);
+    idle_timer_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
+        auto conn = weak.lock();
+        if (ec || !conn || conn->closed_ ||
+            conn->idle_timer_.expiry() > std::chrono::steady_clock::now())
+            return;
+        // Idle means nothing to read and nothing owed; a writer stuck this long on a client
+        // that does not read is cut off too.
+        bool stalled = conn->writing_ && std::chrono::steady_clock::now() - conn->write_started_ >=
+                                             conn->limits_.idle_timeout;
+        if ((conn->pending_ == 0 && !conn->writing_) || stalled)
+            conn->close();
+        else
+            conn->arm_idle_timer();
+    });
+}
+
+template <typename Stream>
+awaitable<void> StreamConnection<Stream>::run() {
+    auto self = this->shared_from_this();
+    if constexpr (kTls) {
+        boost::system::error_code ec;
+        arm_idle_timer();  // bounds the handshake: garbage or silence instead of a ClientHello
+        co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || closed_) {
+            close();
+            co_return;
+        }
+    }
+    co_await read_loop();
+}
+
+template <typename Stream>
+awaitable<void> StreamConnection<Stream>::read_loop() {
+    std::vector<uint8_t> query;
+    boost::system::error_code ec;
+    auto redirect = asio::redirect_error(asio::use_awaitable, ec);
+    while (!closed_) {
+        arm_idle_timer();
+        uint8_t len[2];
+        co_await asio::async_read(stream_, asio::buffer(len), redirect);
+        if (ec) break;
+        query.resize(wire::load16(len));
+        co_await asio::async_read(stream_, asio::buffer(query), redirect);
+        if (ec) break;
+        idle_timer_.cancel();
+        dispatch(query);
+        while (pending_ >= limits_.max_pipelined && !closed_) {
+            slot_timer_.expires_at(asio::steady_timer::time_point::max());
+            co_await slot_timer_.async_wait(redirect);
+        }
+    }
+    idle_timer_.cancel();
+    // Answers still owed go out first; the writer closes when it is done.
+    if (pending_ == 0 && !writing_) close();
+}
+
+template <typename Stream>
+void StreamConnection<Stream>::dispatch(std::span<const uint8_t> query) {
+    ++pending_;
+    // Padding (RFC 8467) only where the transport is encrypted.
+    answer_query(
+        server_, query, peer_.data(), limits_.acl, stream_.get_executor(),
+        [self = this->shared_from_this()](std::span<const uint8_t> reply) {
+            --self->pending_;
+            self->slot_timer_.cancel();
+            self->queue_reply(reply);
+        },
+        kTls);
+}
+
+template <typename Stream>
+void StreamConnection<Stream>::queue_reply(std::span<const uint8_t> reply) {
+    if (closed_ || reply.empty()) return;
+    // A client that keeps sending but never reads would grow this without end.
+    if (out_.size() > kMaxUnsent) return close();
+    uint8_t len[2];
+    wire::store16(len, static_cast<uint16_t>(reply.size()));
+    out_.insert(out_.end(), len, len + 2);
+    out_.insert(out_.end(), reply.begin(), reply.end());
+    if (!writing_) {
+        writing_ = true;
+        asio::co_spawn(
+            stream_.get_executor(),
+            [self = this->shared_from_this()] { return self->write_loop(); }, asio::detached);
+    }
+}
+
+template <typename Stream>
+awaitable<void> StreamConnection<Stream>::write_loop() {
+    auto self = this->shared_from_this();
+    boost::system::error_code ec;
+    std::vector<uint8_t> batch;
+    // Everything queued goes out in one write: pipelined answers share segments (and TLS
+    // records) instead of one round of each per answer.
+    while (!out_.empty() && !closed_) {
+        batch.swap(out_);
+        out_.clear();
+        write_started_ = std::chrono::steady_clock::now();
+        co_await asio::async_write(stream_, asio::buffer(batch),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            close();
+            break;
+        }
+    }
+    writing_ = false;
+}
+
+template class StreamConnection<TcpStream>;
+template class StreamConnection<TlsTcpStream>;
+
+}  // namespace port53::transports

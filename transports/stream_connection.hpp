@@ -1,0 +1,79 @@
+// One client on a DNS stream, plain TCP (RFC 7766) or DNS over TLS (RFC 7858): 2-byte
+// framing, pipelined queries answered in completion order (out of order), answers written
+// in batches, an idle timeout, a cap on queries resolving at once, and a cut-off for
+// clients that never read. Shared ownership keeps it alive while resolutions are pending.
+#pragma once
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <type_traits>
+#include <vector>
+
+#include "resolver/coro.hpp"
+#include "resolver/server.hpp"
+#include "transports/client_connections.hpp"
+
+namespace port53::transports {
+
+struct StreamLimits {
+    std::chrono::milliseconds idle_timeout{10'000};  // also bounds handshakes, stalled writes
+    std::size_t max_pipelined = 128;                 // queries resolving per connection
+    const resolver::Acl* acl = nullptr;              // the listener's own; null: the server's
+};
+
+using TcpStream = boost::asio::ip::tcp::socket;
+using TlsTcpStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
+
+template <typename Stream>
+class StreamConnection : public std::enable_shared_from_this<StreamConnection<Stream>> {
+  public:
+    static constexpr bool kTls = std::is_same_v<Stream, TlsTcpStream>;
+
+    // Plain TCP.
+    StreamConnection(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
+                     resolver::Server& server, const StreamLimits& limits,
+                     std::atomic<std::size_t>& connections) requires(!kTls);
+    // TLS: `ctx` is kept as long as the connection (SIGHUP swaps in a new one for others).
+    StreamConnection(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
+                     std::shared_ptr<boost::asio::ssl::context> ctx, resolver::Server& server,
+                     const StreamLimits& limits,
+                     std::atomic<std::size_t>& connections) requires(kTls);
+
+    // Keeps this client's share of connections until the connection ends.
+    void hold(std::unique_ptr<ClientSlot> client) { slot_.client = std::move(client); }
+    void start();
+
+  private:
+    awaitable<void> run();
+    awaitable<void> read_loop();
+    void arm_idle_timer();
+    void dispatch(std::span<const uint8_t> query);
+    void queue_reply(std::span<const uint8_t> reply);
+    awaitable<void> write_loop();
+    void close();
+
+    boost::asio::ip::tcp::endpoint peer_;             // for the ACL and the limits
+    std::shared_ptr<boost::asio::ssl::context> ctx_;  // TLS only; outlives the stream
+    Stream stream_;
+    resolver::Server& server_;
+    const StreamLimits& limits_;
+    ConnectionSlot slot_;
+    boost::asio::steady_timer idle_timer_;
+    boost::asio::steady_timer slot_timer_;  // wakes the reader when a pipelined slot frees
+    std::vector<uint8_t> out_;              // framed answers waiting for the writer
+    std::chrono::steady_clock::time_point write_started_;
+    bool writing_ = false;
+    bool closed_ = false;
+    std::size_t pending_ = 0;
+};
+
+using TcpConnection = StreamConnection<TcpStream>;
+using DotConnection = StreamConnection<TlsTcpStream>;
+
+extern template class StreamConnection<TcpStream>;
+extern template class StreamConnection<TlsTcpStream>;
+
+}  // namespace port53::transports
