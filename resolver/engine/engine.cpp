@@ -82,6 +82,19 @@ std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16
         s.ede = neg->trust.ede;
         return s;
     }
+    // RFC 8020: nothing exists below a name that does not exist. Only a validated NXDOMAIN
+    // is trusted this far, since some servers say NXDOMAIN for empty non-terminals.
+    for (Name up = name.parent(); !up.is_root(); up = up.parent()) {
+        auto neg = cache_.get_negative(up, 0, qclass, now);  // type 0: the NXDOMAIN entry
+        if (neg && neg->nxdomain && neg->trust.security == Security::secure) {
+            Step s;
+            s.kind = Step::Kind::nxdomain;
+            s.authority = std::move(neg->authority);
+            s.next = up;
+            s.security = Security::secure;
+            return s;
+        }
+    }
     return std::nullopt;
 }
 

@@ -5,6 +5,7 @@ import time
 
 import dns.edns
 import dns.exception
+import dns.flags
 import dns.message
 import dns.query
 import dns.rcode
@@ -110,3 +111,20 @@ def test_0x20_case_randomisation_keeps_answers_right(lab, tmp_path):
         assert chain.answer[-1][0].address == "198.51.100.44"
         assert ask("www.dname.lab.").answer[-1][0].address == "198.51.100.30"
         assert ask("nope.sec.lab.").rcode() == dns.rcode.NXDOMAIN
+
+
+@port53d_only
+def test_nothing_below_a_validated_nxdomain_is_asked_for(lab, tmp_path):
+    """RFC 8020: after a DNSSEC-validated NXDOMAIN for nope.sec.lab., names below it are
+    answered NXDOMAIN (with AD) from the cache, without asking the authorities."""
+    daemon = OwnPort53d(lab, tmp_path, ADDR, log_level="debug", name="rfc8020")
+    with daemon:
+        def ask_ad(name):
+            q = dns.message.make_query(name, "A", want_dnssec=True)
+            return dns.query.udp(q, ADDR, timeout=5)
+        first = ask_ad("nope.sec.lab.")
+        assert first.rcode() == dns.rcode.NXDOMAIN and first.flags & dns.flags.AD
+        below = ask_ad("deep.below.nope.sec.lab.")
+        assert below.rcode() == dns.rcode.NXDOMAIN and below.flags & dns.flags.AD
+    asked = [l for l in daemon.log_text().splitlines() if " ask " in l and "below.nope" in l]
+    assert asked == []
