@@ -51,11 +51,6 @@ int64_t serial_diff(uint32_t a, uint32_t b) {
     return static_cast<int32_t>(a - b);
 }
 
-// RFC 4034 §3.1.3: a leading "*" label does not count.
-std::size_t signed_labels(const Name& owner) {
-    return owner.label_count() - (owner.first_label() == "*" ? 1 : 0);
-}
-
 struct KeyFields {
     uint16_t flags;
     uint8_t protocol;
@@ -95,6 +90,10 @@ std::string check_digest(const std::vector<Record>& rrset, const Record& sig, ui
 }
 
 }  // namespace
+
+std::size_t signed_labels(const Name& owner) {
+    return owner.label_count() - (owner.first_label() == "*" ? 1 : 0);
+}
 
 bool algorithm_supported(uint8_t alg) {
     switch (alg) {

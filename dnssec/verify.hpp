@@ -15,6 +15,10 @@ namespace port53::dnssec {
 bool algorithm_supported(uint8_t alg);
 bool digest_supported(uint8_t digest);
 
+// Labels an RRSIG over `owner` counts (RFC 4034 §3.1.3: a leading "*" does not); an RRSIG
+// with fewer labels signed a wildcard that was expanded into `owner`.
+std::size_t signed_labels(const wire::Name& owner);
+
 // RFC 4034 Appendix B.
 uint16_t key_tag(std::string_view dnskey_rdata);
 // True if `ds` (a DS rdata) is the digest of the DNSKEY `dnskey_rdata` owned by `owner`.

@@ -26,10 +26,6 @@ bool synthesised(const Record& cname, const std::vector<Record>& records) {
     });
 }
 
-std::size_t signed_labels(const Name& owner) {
-    return owner.label_count() - (owner.first_label() == "*" ? 1 : 0);
-}
-
 Verdict from_proof(Proof p, uint32_t cap, const std::string& what) {
     switch (p) {
         case Proof::proven:
@@ -66,7 +62,7 @@ std::optional<Verdict> verify_all(const std::vector<Record>& records,
         cap = std::min(cap, v.ttl_cap);
         for (const auto& sig : sigs)
             if (auto info = dnssec::parse_rrsig(sig.rdata);
-                info && info->labels < signed_labels(f.owner))
+                info && info->labels < dnssec::signed_labels(f.owner))
                 expansions.emplace_back(f.owner, info->labels);
     }
     return std::nullopt;

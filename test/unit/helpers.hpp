@@ -40,6 +40,14 @@ inline wire::Record soa(const char* owner, uint32_t ttl = 300, uint32_t minimum 
     return rr(owner, wire::type::SOA, ttl, rd);
 }
 
+// A client address for the per-client policies (ACL, rate limits, tunnel detection).
+inline sockaddr_in ipv4_client(const char* ip) {
+    sockaddr_in s{};
+    s.sin_family = AF_INET;
+    inet_pton(AF_INET, ip, &s.sin_addr);
+    return s;
+}
+
 inline std::vector<uint8_t> query(const char* name, uint16_t type, uint16_t id = 0x1234,
                                   bool edns = true, uint16_t udp = 1232) {
     wire::MessageBuilder b;

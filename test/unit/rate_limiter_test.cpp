@@ -4,15 +4,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "helpers.hpp"
+
 using namespace port53::resolver;
 
 namespace {
-sockaddr_in v4(const char* ip) {
-    sockaddr_in s{};
-    s.sin_family = AF_INET;
-    inet_pton(AF_INET, ip, &s.sin_addr);
-    return s;
-}
+constexpr auto v4 = port53::test::ipv4_client;
 const sockaddr* sa(const sockaddr_in& s) {
     return reinterpret_cast<const sockaddr*>(&s);
 }

@@ -11,12 +11,7 @@ using namespace port53;
 using namespace port53::resolver;
 
 namespace {
-sockaddr_in client(const char* ip) {
-    sockaddr_in s{};
-    s.sin_family = AF_INET;
-    inet_pton(AF_INET, ip, &s.sin_addr);
-    return s;
-}
+constexpr auto client = test::ipv4_client;
 TunnelDetector::Finding inspect(TunnelDetector& d, const sockaddr_in& c, const std::string& name,
                                 uint16_t type = wire::type::A, uint32_t now = 100) {
     auto q = test::query(name.c_str(), type);
