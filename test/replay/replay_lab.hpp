@@ -1,0 +1,67 @@
+// One scenario's world: the signed zones and their servers, and the real resolver in front
+// of them (Server + Engine + caches + Infra) on a manual clock.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "authority.hpp"
+#include "cache/answer_cache.hpp"
+#include "cache/clock.hpp"
+#include "cache/rrset_cache.hpp"
+#include "replay_network.hpp"
+#include "resolver/engine/engine.hpp"
+#include "resolver/infra.hpp"
+#include "resolver/server.hpp"
+#include "scenario.hpp"
+#include "zone_signer.hpp"
+
+namespace port53::replay {
+
+struct ClientReply {
+    bool answered = false;              // false: the server sent nothing
+    wire::Message msg;                  // parsed reply
+    uint16_t ede = wire::ede::none;     // the EDE info-code from the reply's OPT
+    std::vector<std::string> upstream;  // what the resolver asked while answering
+};
+
+class Lab {
+  public:
+    // Signs and loads every zone and builds the resolver; throws ScenarioError.
+    explicit Lab(const Scenario& s);
+    ~Lab();
+
+    ClientReply ask(const QuerySpec& q);
+    void advance(uint32_t seconds) { clock_.advance(seconds); }
+    void add_fault(const FaultSpec& f) { net_.add_fault(f); }
+    void clear_faults() { net_.clear_faults(); }
+    const std::vector<std::string>& log() const { return net_.log(); }
+
+  private:
+    void build_zones(const Scenario& s);
+    void configure(const Scenario& s);
+
+    cache::ManualClock clock_;
+    std::vector<std::unique_ptr<ZoneSigner>> signers_;
+    std::vector<std::unique_ptr<Authority>> authorities_;
+    std::map<std::string, std::vector<wire::Record>> ds_by_zone_;  // KSK DS of signed zones
+    resolver::RootHints hints_;
+    ReplayNetwork net_;
+    resolver::EngineSettings engine_settings_;
+    resolver::ServerSettings server_settings_;
+    cache::RRsetCache rrsets_{16 << 20, 4, {}};
+    cache::AnswerCache answers_{16 << 20, 4};
+    resolver::Infra infra_{{}};
+    std::unique_ptr<resolver::Engine> engine_;
+    std::unique_ptr<resolver::Server> server_;
+    boost::asio::io_context io_;
+    uint16_t next_id_ = 0x4000;
+};
+
+// The EDE info-code (RFC 8914) in a message's OPT, or ede::none.
+uint16_t extract_ede(std::span<const uint8_t> message);
+
+}  // namespace port53::replay

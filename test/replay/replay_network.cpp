@@ -1,0 +1,238 @@
+#include "replay_network.hpp"
+
+#include <algorithm>
+
+#include "resolver/wire/builder.hpp"
+#include "resolver/wire/types.hpp"
+
+namespace port53::replay {
+using namespace wire;
+
+namespace {
+
+uint16_t covered(const Record& sig) {
+    return sig.rdata.size() >= 2 ? load16(reinterpret_cast<const uint8_t*>(sig.rdata.data())) : 0;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
+    return s;
+}
+
+// Removes records of `types` from `section`, with the RRSIGs that cover them.
+void strip(std::vector<Record>& section, std::initializer_list<uint16_t> types) {
+    auto listed = [&](uint16_t t) {
+        return std::find(types.begin(), types.end(), t) != types.end();
+    };
+    std::erase_if(section, [&](const Record& r) {
+        return listed(r.type) || (r.type == type::RRSIG && listed(covered(r)));
+    });
+}
+
+void sign_section(std::vector<Record>& section, const ZoneSigner& signer) {
+    std::vector<Record> sigs;
+    std::vector<bool> done(section.size());
+    for (std::size_t i = 0; i < section.size(); ++i) {
+        if (done[i] || section[i].type == type::RRSIG) continue;
+        std::vector<Record> set;
+        for (std::size_t j = i; j < section.size(); ++j)
+            if (section[j].owner == section[i].owner && section[j].type == section[i].type) {
+                set.push_back(section[j]);
+                done[j] = true;
+            }
+        auto s = signer.sign_rrset(set);
+        sigs.insert(sigs.end(), s.begin(), s.end());
+    }
+    section.insert(section.end(), sigs.begin(), sigs.end());
+}
+
+std::string address_only(const resolver::ServerAddr& a) {
+    std::string s = a.to_string();
+    s = s.substr(0, s.rfind(':'));
+    if (s.size() > 1 && s.front() == '[') s = s.substr(1, s.size() - 2);
+    return s;
+}
+
+}  // namespace
+
+void corrupt_signatures(std::vector<Record>& records) {
+    for (auto& r : records)
+        if (r.type == type::RRSIG && !r.rdata.empty()) r.rdata.back() ^= 0x5A;
+}
+
+void ReplayNetwork::serve(const std::string& server, const Authority* zone,
+                          const ZoneSigner* signer) {
+    servers_[server].push_back({zone, signer});
+}
+
+const ReplayNetwork::Served* ReplayNetwork::zone_for(const std::string& server, const Name& qname,
+                                                     uint16_t qtype) const {
+    auto it = servers_.find(server);
+    if (it == servers_.end()) return nullptr;
+    const Served* best = nullptr;
+    bool best_parent_side = false;
+    for (const auto& s : it->second) {
+        const Name& apex = s.zone->apex();
+        if (!qname.is_subdomain_of(apex)) continue;
+        // DS belongs to the parent (RFC 4035 §3.1.4.1): prefer the parent's zone when this
+        // server has it too; otherwise the deepest zone answers.
+        bool parent_side = !(qtype == type::DS && qname == apex && !apex.is_root());
+        bool better = !best || (parent_side != best_parent_side
+                                    ? parent_side
+                                    : apex.label_count() > best->zone->apex().label_count());
+        if (better) {
+            best = &s;
+            best_parent_side = parent_side;
+        }
+    }
+    return best;
+}
+
+void ReplayNetwork::add_fault(const FaultSpec& f) {
+    Active a{f, 0};
+    LiteralReply& r = a.spec.reply;
+    if (f.kind == FaultKind::reply && (r.sign_answer || r.sign_authority || r.sign_additional)) {
+        const Served* s =
+            f.qname ? zone_for(f.server, *f.qname, f.qtype.value_or(type::A)) : nullptr;
+        if (!s || !s->signer)
+            throw ScenarioError(std::to_string(f.line) +
+                                ": `sign` needs a signed zone of that server holding the qname");
+        if (r.sign_answer) sign_section(r.answer, *s->signer);
+        if (r.sign_authority) sign_section(r.authority, *s->signer);
+        if (r.sign_additional) sign_section(r.additional, *s->signer);
+    }
+    faults_.push_back(std::move(a));
+}
+
+ReplayNetwork::Active* ReplayNetwork::match(const std::string& server, const Question& q,
+                                            bool tcp) {
+    for (auto& a : faults_) {
+        const FaultSpec& f = a.spec;
+        if (f.count >= 0 && a.used >= f.count) continue;
+        if (f.server != "*" && f.server != server) continue;
+        if (f.qname && !(f.below ? q.name.is_subdomain_of(*f.qname) : q.name == *f.qname)) continue;
+        if (f.qtype && *f.qtype != q.type) continue;
+        if (f.tcp && *f.tcp != tcp) continue;
+        ++a.used;
+        return &a;
+    }
+    return nullptr;
+}
+
+Message ReplayNetwork::respond(const std::string& server, const Message& query, Active* fault) {
+    const Question& q = query.questions.front();
+    bool dnssec_ok = query.edns && query.edns->dnssec_ok;
+    FaultKind kind = fault ? fault->spec.kind : FaultKind::garbage;
+    Message m;
+    auto only_rcode = [&](uint16_t rc) {
+        m.flags = rc;
+        return m;
+    };
+    if (fault) switch (kind) {
+            case FaultKind::servfail:
+                return only_rcode(rcode::SERVFAIL);
+            case FaultKind::refused:
+                return only_rcode(rcode::REFUSED);
+            case FaultKind::formerr:
+                return only_rcode(rcode::FORMERR);
+            case FaultKind::notimp:
+                return only_rcode(rcode::NOTIMP);
+            case FaultKind::reply:
+                m.flags = fault->spec.reply.flags;
+                m.answer = fault->spec.reply.answer;
+                m.authority = fault->spec.reply.authority;
+                m.additional = fault->spec.reply.additional;
+                return m;
+            case FaultKind::upward_referral: {
+                // RFC 8499 "upward referral": a lame server sends the resolver back to the root.
+                m.flags = 0;
+                Record ns{Name{}, type::NS, cls::IN, 518400, std::string(root_ns_.wire())};
+                m.authority.push_back(ns);
+                return m;
+            }
+            default:
+                break;
+        }
+    const Served* s = zone_for(server, q.name, q.type);
+    if (!s) return only_rcode(rcode::REFUSED);  // a server that does not serve the zone
+    m = s->zone->answer(q, dnssec_ok);
+    if (!fault) return m;
+    switch (kind) {
+        case FaultKind::drop_rrsig:
+            for (auto* sec : {&m.answer, &m.authority, &m.additional})
+                std::erase_if(*sec, [](const Record& r) { return r.type == type::RRSIG; });
+            break;
+        case FaultKind::bad_rrsig:
+            for (auto* sec : {&m.answer, &m.authority, &m.additional}) corrupt_signatures(*sec);
+            break;
+        case FaultKind::strip_ds:
+            strip(m.authority, {type::DS, type::NSEC, type::NSEC3});
+            break;
+        case FaultKind::strip_denial:
+            strip(m.authority, {type::NSEC, type::NSEC3});
+            break;
+        default:
+            break;
+    }
+    return m;
+}
+
+awaitable<resolver::ExchangeResult> ReplayNetwork::exchange(const resolver::ServerAddr& server,
+                                                            std::span<const uint8_t> query,
+                                                            resolver::Proto proto,
+                                                            std::chrono::milliseconds) {
+    resolver::ExchangeResult res;
+    Message q = parse_message(query);
+    const Question& qq = q.questions.at(0);
+    std::string addr = address_only(server);
+    bool tcp = proto == resolver::Proto::tcp;
+    log_.push_back(addr + " " + lower(qq.name.to_text()) + " " + type_to_text(qq.type) +
+                   (tcp ? " tcp" : ""));
+    Active* fault = match(addr, qq, tcp);
+    bool known = servers_.contains(addr) || (fault && fault->spec.kind == FaultKind::reply);
+    if (!known || (fault && fault->spec.kind == FaultKind::timeout)) {
+        res.status = resolver::ExchangeResult::Status::timeout;
+        co_return res;
+    }
+    res.status = resolver::ExchangeResult::Status::ok;
+    res.rtt = std::chrono::milliseconds(10);
+    MessageBuilder b;
+    if (fault && fault->spec.kind == FaultKind::noedns && q.edns) {
+        b.header(q.id, flag::QR | rcode::FORMERR);
+        b.question(qq.name, qq.type, qq.cls);
+        res.response = b.take();
+        co_return res;
+    }
+    if (fault && fault->spec.kind == FaultKind::garbage) {
+        // ID and question match, then an answer count with nothing parsable behind it.
+        b.header(q.id, flag::QR | flag::AA);
+        b.question(qq.name, qq.type, qq.cls);
+        res.response = b.take();
+        store16(&res.response[6], 3);
+        for (uint8_t junk : {0xC0, 0xFF, 0x00, 0x01, 0x7F}) res.response.push_back(junk);
+        co_return res;
+    }
+    Message m = respond(addr, q, fault);
+    std::size_t limit = tcp ? 65535 : (q.edns ? std::max<uint16_t>(q.edns->udp_size, 512) : 512);
+    bool truncate = !tcp && fault && fault->spec.kind == FaultKind::truncate;
+    uint16_t flags = static_cast<uint16_t>(flag::QR | (q.flags & flag::RD) | m.flags);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        MessageBuilder out;
+        out.header(q.id, static_cast<uint16_t>(flags | (truncate ? flag::TC : 0)));
+        out.question(qq.name, qq.type, qq.cls);
+        if (!truncate) {
+            for (const auto& r : m.answer) out.add(Section::answer, r);
+            for (const auto& r : m.authority) out.add(Section::authority, r);
+            for (const auto& r : m.additional) out.add(Section::additional, r);
+        }
+        if (q.edns) out.add_opt(1232, q.edns->dnssec_ok);
+        if (out.size() <= limit || truncate) {
+            res.response = out.take();
+            co_return res;
+        }
+        truncate = true;  // too big for UDP: TC=1 and an empty message (RFC 2181 §9)
+    }
+    co_return res;
+}
+
+}  // namespace port53::replay

@@ -1,0 +1,58 @@
+// The scripted Internet a scenario runs in: each server address serves some zones (the
+// deepest zone holding the question answers, like NSD), and faults bend the answers.
+// No sockets: a query is answered within the call.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "authority.hpp"
+#include "resolver/network.hpp"
+#include "scenario.hpp"
+#include "zone_signer.hpp"
+
+namespace port53::replay {
+
+class ReplayNetwork final : public resolver::Network {
+  public:
+    // `signer` (null for unsigned zones) signs literal replies for the zone.
+    void serve(const std::string& server, const Authority* zone, const ZoneSigner* signer);
+    // Where an upward referral points (an NS name of the root).
+    void set_root_ns(wire::Name ns) { root_ns_ = std::move(ns); }
+    // Faults apply in the order added; the first that matches a query decides.
+    // Throws ScenarioError when a literal reply asks to be signed by a zone nobody signs.
+    void add_fault(const FaultSpec& f);
+    void clear_faults() { faults_.clear(); }
+
+    awaitable<resolver::ExchangeResult> exchange(const resolver::ServerAddr& server,
+                                                 std::span<const uint8_t> query,
+                                                 resolver::Proto proto,
+                                                 std::chrono::milliseconds timeout) override;
+
+    // "192.0.2.1 www.example. A" (+ " tcp"), one line per query, oldest first.
+    const std::vector<std::string>& log() const { return log_; }
+
+  private:
+    struct Served {
+        const Authority* zone;
+        const ZoneSigner* signer;
+    };
+    struct Active {
+        FaultSpec spec;
+        int used = 0;
+    };
+    const Served* zone_for(const std::string& server, const wire::Name& qname,
+                           uint16_t qtype) const;
+    Active* match(const std::string& server, const wire::Question& q, bool tcp);
+    wire::Message respond(const std::string& server, const wire::Message& query, Active* fault);
+
+    std::map<std::string, std::vector<Served>> servers_;
+    std::vector<Active> faults_;
+    wire::Name root_ns_;
+    std::vector<std::string> log_;
+};
+
+// Every RRSIG's signature with its last byte flipped: the signature no longer verifies.
+void corrupt_signatures(std::vector<wire::Record>& records);
+
+}  // namespace port53::replay
