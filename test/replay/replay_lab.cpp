@@ -53,7 +53,8 @@ uint32_t count(const Scenario& s, const ConfigItem& c) {
 
 }  // namespace
 
-Lab::Lab(const Scenario& s) {
+Lab::Lab(const Scenario& s, bool trace) {
+    net_.set_trace(trace);
     build_zones(s);
     configure(s);
     engine_ =

@@ -31,7 +31,7 @@ struct ClientReply {
 class Lab {
   public:
     // Signs and loads every zone and builds the resolver; throws ScenarioError.
-    explicit Lab(const Scenario& s);
+    explicit Lab(const Scenario& s, bool trace = false);
     ~Lab();
 
     ClientReply ask(const QuerySpec& q);

@@ -1,6 +1,7 @@
 #include "replay_network.hpp"
 
 #include <algorithm>
+#include <iostream>
 
 #include "resolver/wire/builder.hpp"
 #include "resolver/wire/types.hpp"
@@ -213,6 +214,12 @@ awaitable<resolver::ExchangeResult> ReplayNetwork::exchange(const resolver::Serv
         co_return res;
     }
     Message m = respond(addr, q, fault);
+    if (trace_) {
+        std::cerr << "  <- " << log_.back() << ": rcode " << (m.flags & 0xF)
+                  << ((m.flags & flag::AA) ? " aa" : "") << (fault ? " (fault)" : "") << "\n";
+        for (const auto* sec : {&m.answer, &m.authority, &m.additional})
+            for (const auto& r : *sec) std::cerr << "       " << record_to_text(r) << "\n";
+    }
     std::size_t limit = tcp ? 65535 : (q.edns ? std::max<uint16_t>(q.edns->udp_size, 512) : 512);
     bool truncate = !tcp && fault && fault->spec.kind == FaultKind::truncate;
     uint16_t flags = static_cast<uint16_t>(flag::QR | (q.flags & flag::RD) | m.flags);

@@ -23,6 +23,8 @@ class ReplayNetwork final : public resolver::Network {
     // Throws ScenarioError when a literal reply asks to be signed by a zone nobody signs.
     void add_fault(const FaultSpec& f);
     void clear_faults() { faults_.clear(); }
+    // Print every response to stderr (the runner's -v).
+    void set_trace(bool on) { trace_ = on; }
 
     awaitable<resolver::ExchangeResult> exchange(const resolver::ServerAddr& server,
                                                  std::span<const uint8_t> query,
@@ -50,6 +52,7 @@ class ReplayNetwork final : public resolver::Network {
     std::vector<Active> faults_;
     wire::Name root_ns_;
     std::vector<std::string> log_;
+    bool trace_ = false;
 };
 
 // Every RRSIG's signature with its last byte flipped: the signature no longer verifies.

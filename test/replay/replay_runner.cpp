@@ -89,9 +89,13 @@ std::optional<std::string> check(const Expect& e, const ClientReply& r) {
             return "rcode is " + rcode_to_text(r.msg.rcode()) + ", expected " +
                    rcode_to_text(static_cast<uint16_t>(e.number));
         case K::ede:
-            if (r.ede == e.number) return std::nullopt;
+            if (r.ede == e.number || (e.number == kAnyEde && r.ede != ede::none))
+                return std::nullopt;
             return "EDE is " + (r.ede == ede::none ? "none" : std::to_string(r.ede)) +
-                   ", expected " + (e.number == ede::none ? "none" : std::to_string(e.number));
+                   ", expected " +
+                   (e.number == ede::none ? "none"
+                    : e.number == kAnyEde ? "any"
+                                          : std::to_string(e.number));
         case K::flags:
             for (auto [f, want] : e.flag_checks)
                 if (r.msg.has(f) != want)
@@ -143,8 +147,8 @@ struct Result {
     std::string report;  // the first mismatch, with the reply and what was asked upstream
 };
 
-Result run(const Scenario& s) {
-    Lab lab(s);
+Result run(const Scenario& s, bool trace) {
+    Lab lab(s, trace);
     for (const auto& ev : s.events) {
         switch (ev.kind) {
             case Event::Kind::fault:
@@ -213,7 +217,7 @@ int main(int argc, char** argv) {
         Result r;
         try {
             s = load_scenario(path);
-            r = run(s);
+            r = run(s, verbose);
         } catch (const std::exception& e) {
             // A broken scenario fails whatever its xfail says.
             std::cout << "FAIL  " << path << "\n  " << e.what() << "\n";

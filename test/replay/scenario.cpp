@@ -285,7 +285,8 @@ Expect Parser::expect(const std::vector<std::string>& w, const std::string& raw)
     } else if (what == "ede") {
         need(3);
         e.kind = Expect::Kind::ede;
-        e.number = w[2] == "none" ? ede::none : number(w[2]);
+        // `any`: some EDE, whichever (the code is the engine's choice).
+        e.number = w[2] == "none" ? ede::none : w[2] == "any" ? kAnyEde : number(w[2]);
     } else if (what == "flags") {
         need(3);
         e.kind = Expect::Kind::flags;

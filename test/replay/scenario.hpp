@@ -70,6 +70,8 @@ struct FaultSpec {
     LiteralReply reply;
 };
 
+constexpr uint32_t kAnyEde = 0x10000;  // `expect ede any`
+
 enum class ReplySection { answer, authority, additional };
 
 struct Expect {
