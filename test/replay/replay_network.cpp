@@ -49,7 +49,7 @@ void sign_section(std::vector<Record>& section, const ZoneSigner& signer) {
 
 std::string address_only(const resolver::ServerAddr& a) {
     std::string s = a.to_string();
-    s = s.substr(0, s.rfind(':'));
+    s.resize(s.rfind(':'));
     if (s.size() > 1 && s.front() == '[') s = s.substr(1, s.size() - 2);
     return s;
 }

@@ -211,8 +211,10 @@ struct ZoneSigner::Keys {
 };
 
 ZoneSigner::ZoneSigner(Name apex, SigningOptions options, uint32_t unix_now)
-    : apex_(std::move(apex)), options_(std::move(options)), now_(unix_now) {
-    keys_ = std::make_unique<Keys>();
+    : apex_(std::move(apex)),
+      options_(std::move(options)),
+      now_(unix_now),
+      keys_(std::make_unique<Keys>()) {
     auto generate = [&](uint16_t flags, KeyList& list, Record& record) {
         uint8_t alg = options_.algorithm;
         if (!ldns_can_sign(alg)) {
