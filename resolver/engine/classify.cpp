@@ -30,8 +30,13 @@ ResponseKind classify(const Message& msg, const Name& qname, uint16_t qtype, con
     uint16_t rc = msg.rcode();
     if (rc == rcode::REFUSED) return ResponseKind::lame;
     if (rc != rcode::NOERROR && rc != rcode::NXDOMAIN) return ResponseKind::error;
-    for (const auto& r : msg.answer)
+    bool other_data = false;
+    for (const auto& r : msg.answer) {
         if (answers_question(r, qname, qtype, zone)) return ResponseKind::answer;
+        other_data |= r.type != type::RRSIG;
+    }
+    // Records in the answer section that do not answer the question: a broken server.
+    if (other_data) return ResponseKind::error;
     if (rc == rcode::NXDOMAIN) return ResponseKind::nxdomain;
     if (referral_zone(msg, qname, zone)) return ResponseKind::referral;
     bool has_soa = false, has_other_ns = false;

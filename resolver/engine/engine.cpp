@@ -13,6 +13,8 @@ using namespace wire;
 namespace {
 // RFC 9156 §2.3: give up minimising after this many extra queries for one name.
 constexpr int kMaxMinimiseSteps = 10;
+// Other servers of a zone asked after one gave bogus data.
+constexpr int kBogusRetries = 2;
 }  // namespace
 
 Engine::Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cache, Infra& infra,
@@ -144,9 +146,9 @@ awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qc
 awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
                                 bool validate) {
     Delegation d = find_delegation(name, qtype, qclass, cache_, hints_, clock_.now(), settings_);
-    std::size_t ns_tried = 0;
     int referrals = 0;
     bool minimise = settings_.qname_minimisation;
+    bool fell_back = false;
     int minimise_steps = 0;
     std::size_t labels = d.zone.label_count() + 1;
     for (;;) {
@@ -156,12 +158,23 @@ awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budg
         bool minimised = minimise && labels < name.label_count();
         Name sname = minimised ? name.suffix(labels) : name;
         uint16_t stype = minimised ? type::A : qtype;
-
-        std::optional<Reply> reply;
-        if (!d.addrs.empty()) reply = co_await query_zone(d, sname, stype, qclass, budget);
-        while (!reply && !out_of_budget(budget) &&
-               co_await find_more_addresses(d, qclass, budget, ns_tried))
-            reply = co_await query_zone(d, sname, stype, qclass, budget);
+        Tried tried;
+        std::optional<Reply> reply =
+            co_await ask_zone(d, sname, stype, qclass, budget, tried, minimised);
+        if (!reply && minimised) {
+            // RFC 9156 §2.3: servers that fail the minimised question may still answer the
+            // whole one.
+            minimise = false;
+            continue;
+        }
+        if (!reply && d.from_cache && !d.zone.is_root() && !fell_back) {
+            // The cut's own (child-side) servers failed: ask the parent again, whose
+            // delegation and glue may still work (RFC 4697 §2.1).
+            fell_back = true;
+            d = find_delegation(d.zone, type::DS, qclass, cache_, hints_, clock_.now(), settings_);
+            labels = d.zone.label_count() + 1;
+            continue;
+        }
         if (!reply) {
             P53_LOG(info, "no usable answer from the servers of " << d.zone.to_text() << " for "
                                                                   << sname.to_text());
@@ -169,9 +182,11 @@ awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budg
         }
         if (reply->kind == ResponseKind::referral) {
             if (++referrals > settings_.max_referrals) co_return Step{};
-            d = absorb_referral(reply->msg, sname, d.zone, cache_, clock_.now());
+            Name parent = d.zone;
+            d = absorb_referral(reply->msg, sname, parent, cache_, clock_.now());
+            d.from_cache = false;
+            if (settings_.validate) co_await validate_referral(reply->msg, d.zone, parent, budget);
             add_cached_addresses(d, qclass, cache_, clock_.now(), settings_);
-            ns_tried = 0;
             labels = d.zone.label_count() + 1;
             continue;
         }
@@ -183,25 +198,59 @@ awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budg
             ++labels;
             continue;
         }
-        Step step = interpret_answer(reply->msg, name, qtype, qclass, d.zone, cache_.limits(),
+        co_return co_await answer_step(d, std::move(*reply), name, qtype, qclass, budget, validate,
+                                       tried);
+    }
+}
+
+awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, const Name& name,
+                                    uint16_t qtype, uint16_t qclass, Budget& budget, bool validate,
+                                    Tried& tried) {
+    for (int attempt = 0;; ++attempt) {
+        Step step = interpret_answer(reply.msg, name, qtype, qclass, d.zone, cache_.limits(),
                                      settings_.max_cname_chain);
         if (validate && settings_.validate)
             co_await validate_step(step, name, qtype, d.zone, budget);
-        cache_step(step, qtype, qclass, reply->msg.has(flag::AA), cache_, clock_.now());
+        // One broken or spoofing server must not decide the answer: bogus data sends the
+        // question to the zone's other servers (a few), as Unbound does.
+        if (step.security == Security::bogus && attempt < kBogusRetries) {
+            auto other = co_await query_zone(d, name, qtype, qclass, budget, tried);
+            if (other && other->kind != ResponseKind::referral) {
+                reply = std::move(*other);
+                continue;
+            }
+        }
+        cache_step(step, qtype, qclass, reply.msg.has(flag::AA), cache_, clock_.now());
         co_return step;
     }
 }
 
-awaitable<bool> Engine::find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget,
-                                            std::size_t& ns_tried) {
+awaitable<std::optional<Engine::Reply>> Engine::ask_zone(Delegation& d, Name sname, uint16_t stype,
+                                                         uint16_t qclass, Budget& budget,
+                                                         Tried& tried, bool minimised) {
+    std::optional<Reply> reply;
+    if (!d.addrs.empty())
+        reply = co_await query_zone(d, sname, stype, qclass, budget, tried, minimised);
+    // NS names without working addresses: try the other names (RFC 1035 §7.2).
+    while (!reply && !out_of_budget(budget) && co_await find_more_addresses(d, qclass, budget))
+        reply = co_await query_zone(d, sname, stype, qclass, budget, tried, minimised);
+    co_return reply;
+}
+
+awaitable<bool> Engine::find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget) {
     if (budget.depth >= settings_.max_ns_depth) co_return false;
     std::size_t limit = std::min<std::size_t>(d.ns_names.size(), settings_.max_ns_lookups);
-    while (ns_tried < limit && !out_of_budget(budget)) {
-        Name ns = d.ns_names[ns_tried++];
+    while (d.ns_tried < limit && !out_of_budget(budget)) {
+        Name ns = d.ns_names[d.ns_tried++];
         // An NS name inside the zone needs the parent's glue; asking the zone would loop.
-        if (ns.is_subdomain_of(d.zone)) continue;
+        // So would a name whose own lookup is already under way further up.
+        if (ns.is_subdomain_of(d.zone) ||
+            std::find(budget.ns_lookups.begin(), budget.ns_lookups.end(), ns) !=
+                budget.ns_lookups.end())
+            continue;
         std::size_t before = d.addrs.size();
         ++budget.depth;
+        budget.ns_lookups.push_back(ns);
         for (uint16_t t : {type::A, type::AAAA}) {
             if ((t == type::A && !settings_.use_ipv4) || (t == type::AAAA && !settings_.use_ipv6))
                 continue;
@@ -213,6 +262,7 @@ awaitable<bool> Engine::find_more_addresses(Delegation& d, uint16_t qclass, Budg
                     d.addrs.push_back(*a);
             }
         }
+        budget.ns_lookups.pop_back();
         --budget.depth;
         if (d.addrs.size() > before) co_return true;
     }

@@ -31,7 +31,9 @@ class Engine {
     struct Reply {
         wire::Message msg;
         ResponseKind kind;
+        ServerAddr server;
     };
+    using Tried = std::vector<ServerAddr>;  // servers asked this question already
     struct Asked {
         std::optional<wire::Message> msg;
         bool timed_out = false;
@@ -45,10 +47,22 @@ class Engine {
     awaitable<void> validate_step(Step& step, const wire::Name& qname, uint16_t qtype,
                                   const wire::Name& zone, Budget& budget);
     awaitable<dnssec::KeyEntry> key_entry(wire::Name zone, Budget& budget);
-    awaitable<bool> find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget,
-                                        std::size_t& ns_tried);
+    awaitable<void> validate_referral(const wire::Message& msg, const wire::Name& child,
+                                      const wire::Name& parent, Budget& budget);
+    awaitable<dnssec::KeyEntry> fetch_keys(wire::Name zone, const std::vector<wire::Record>& ds,
+                                           Budget& budget);
+    awaitable<dnssec::Verdict> ds_unobtainable(const wire::Name& zone, dnssec::Verdict failed,
+                                               Budget& budget);
+    awaitable<bool> find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget);
+    awaitable<std::optional<Reply>> ask_zone(Delegation& d, wire::Name sname, uint16_t stype,
+                                             uint16_t qclass, Budget& budget, Tried& tried,
+                                             bool minimised);
     awaitable<std::optional<Reply>> query_zone(const Delegation& d, wire::Name sname,
-                                               uint16_t stype, uint16_t qclass, Budget& budget);
+                                               uint16_t stype, uint16_t qclass, Budget& budget,
+                                               Tried& tried, bool minimised = false);
+    awaitable<Step> answer_step(const Delegation& d, Reply reply, const wire::Name& name,
+                                uint16_t qtype, uint16_t qclass, Budget& budget, bool validate,
+                                Tried& tried);
     awaitable<Asked> ask(ServerAddr server, wire::Name sname, uint16_t stype, uint16_t qclass,
                          Budget& budget);
     std::optional<Step> cached_step(const wire::Name& name, uint16_t qtype, uint16_t qclass);

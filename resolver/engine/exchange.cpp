@@ -15,12 +15,14 @@ using namespace wire;
 namespace {
 
 std::vector<uint8_t> build_query(const Name& name, uint16_t type, uint16_t cls, bool edns,
-                                 uint16_t edns_size, bool dnssec_ok) {
+                                 uint16_t edns_size, bool validating) {
     MessageBuilder b(512);
-    // RD=0: we iterate. CD=1 when validating: we check signatures ourselves.
-    b.header(random_u16(), dnssec_ok ? flag::CD : 0);
+    // RD=0: we iterate. CD=1 when validating: we check signatures ourselves. DO always:
+    // even without validation we are security-aware and hand RRSIGs to DO clients
+    // (RFC 4035 §3.2).
+    b.header(random_u16(), validating ? flag::CD : 0);
     b.question(name, type, cls);
-    if (edns) b.add_opt(edns_size, dnssec_ok);
+    if (edns) b.add_opt(edns_size, true);
     return b.take();
 }
 
@@ -62,12 +64,16 @@ bool case_echoed(std::span<const uint8_t> query, std::span<const uint8_t> reply)
 
 awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d, Name sname,
                                                            uint16_t stype, uint16_t qclass,
-                                                           Budget& budget) {
+                                                           Budget& budget, Tried& tried,
+                                                           bool minimised) {
     uint32_t now = clock_.now();
     std::vector<ServerAddr> usable;
     for (const auto& a : d.addrs)
-        if (!infra_.is_lame(d.zone, a, now)) usable.push_back(a);
+        if (!infra_.is_lame(d.zone, a, now) &&
+            std::find(tried.begin(), tried.end(), a) == tried.end())
+            usable.push_back(a);
     std::vector<ServerAddr> ordered = infra_.order(usable, now);
+    tried.insert(tried.end(), ordered.begin(), ordered.end());
     // A second round only helps if some server merely timed out (its timeout doubles).
     for (int round = 0; round < 2; ++round) {
         bool any_timeout = false;
@@ -77,14 +83,16 @@ awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d, 
             any_timeout |= asked.timed_out;
             if (!asked.msg) continue;
             ResponseKind kind = classify(*asked.msg, sname, stype, d.zone);
-            if (kind == ResponseKind::lame) {
+            if (kind == ResponseKind::lame && !minimised) {
+                // A minimised question may be what it dislikes (RFC 9156 §2.3): only the
+                // full question proves a server lame.
                 P53_LOG(info,
                         "lame server " << server.to_string() << " for zone " << d.zone.to_text());
                 infra_.mark_lame(d.zone, server, clock_.now());
                 continue;
             }
-            if (kind == ResponseKind::error) continue;
-            co_return Reply{std::move(*asked.msg), kind};
+            if (kind == ResponseKind::error || kind == ResponseKind::lame) continue;
+            co_return Reply{std::move(*asked.msg), kind, server};
         }
         if (!any_timeout) break;
     }

@@ -41,6 +41,8 @@ struct Delegation {
     wire::Name zone;
     std::vector<wire::Name> ns_names;
     std::vector<ServerAddr> addrs;
+    std::size_t ns_tried = 0;  // NS names looked up for more addresses so far
+    bool from_cache = true;    // false once a referral gave it fresh
 };
 
 // Work limits for one client question, shared by the sub-resolutions it starts
@@ -48,6 +50,9 @@ struct Delegation {
 struct Budget {
     int upstream_queries_left = 100;
     int depth = 0;  // nesting of NS-name sub-resolutions
+    // NS names being looked up by the sub-resolutions open now: a name met again is a
+    // cycle (a.example served by ns.b.example, b.example by ns.a.example, no glue).
+    std::vector<wire::Name> ns_lookups;
     std::chrono::steady_clock::time_point deadline;
 };
 
