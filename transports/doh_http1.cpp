@@ -1,5 +1,6 @@
 #include "transports/doh_http1.hpp"
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -71,6 +72,7 @@ awaitable<void> Http1Session<Stream>::run() {
         idle_timer_.cancel();
         if (ec == http::error::body_limit) {
             co_await write(error_response(413, "DNS message over 65535 bytes"), 11, false);
+            co_await discard_unread_body();
             break;
         }
         if (ec == http::error::header_limit) {
@@ -100,6 +102,21 @@ awaitable<void> Http1Session<Stream>::run() {
     }
     idle_timer_.cancel();
     close_socket(stream_->socket());
+}
+
+template <typename Stream>
+awaitable<void> Http1Session<Stream>::discard_unread_body() {
+    // Lingering close (RFC 9112 §9.6): closing with the rest of the body unread makes the
+    // kernel reset the connection, and the client may lose the 413 before reading it. Read
+    // and drop a bounded amount for a bounded time (the idle timer) first.
+    constexpr std::size_t kMaxDiscard = 256 * 1024;
+    std::array<char, 16 * 1024> sink{};
+    boost::system::error_code ec;
+    arm_idle_timer();
+    for (std::size_t total = 0; total < kMaxDiscard && !ec;)
+        total += co_await stream_->stream.async_read_some(
+            asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    idle_timer_.cancel();
 }
 
 template <typename Stream>

@@ -28,6 +28,7 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
     awaitable<DohResponse> answer(const HttpRequest& req, std::string_view forwarded_for);
     awaitable<bool> write(const DohResponse& r, unsigned version, bool keep_alive);
     void arm_idle_timer();
+    awaitable<void> discard_unread_body();
 
     std::unique_ptr<Stream> stream_;
     resolver::Server& server_;
