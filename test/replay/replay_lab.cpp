@@ -55,6 +55,7 @@ uint32_t count(const Scenario& s, const ConfigItem& c) {
 
 Lab::Lab(const Scenario& s, bool trace) {
     net_.set_trace(trace);
+    net_.set_signing_time(clock_.unix_now());
     build_zones(s);
     configure(s);
     engine_ =
@@ -141,6 +142,8 @@ void Lab::configure(const Scenario& s) {
             engine_settings_.validate = on_off(s, c);
         else if (k == "use_0x20")
             engine_settings_.use_0x20 = on_off(s, c);
+        else if (k == "aggressive_nsec")
+            engine_settings_.aggressive_nsec = on_off(s, c);
         else if (k == "use_ipv6")
             engine_settings_.use_ipv6 = on_off(s, c);
         else if (k == "max_upstream_queries")

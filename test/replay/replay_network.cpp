@@ -64,6 +64,27 @@ void corrupt_signatures(std::vector<Record>& records) {
 void ReplayNetwork::serve(const std::string& server, const Authority* zone,
                           const ZoneSigner* signer) {
     servers_[server].push_back({zone, signer});
+    if (signer) signers_[zone->apex().key()] = signer;
+}
+
+const ZoneSigner& ReplayNetwork::key_source(const FaultSpec& f, const KeySource& k) {
+    auto fail = [&](const std::string& what) -> const ZoneSigner& {
+        throw ScenarioError(std::to_string(f.line) + ": " + what);
+    };
+    if (k.zone && k.impostor) {
+        auto& slot = impostors_[k.zone->key()];
+        if (!slot) slot = std::make_unique<ZoneSigner>(*k.zone, SigningOptions{}, signing_time_);
+        return *slot;
+    }
+    if (k.zone) {
+        auto it = signers_.find(k.zone->key());
+        return it != signers_.end() ? *it->second
+                                    : fail("`by " + k.zone->to_text() + "` is no signed zone");
+    }
+    const Served* s = f.qname ? zone_for(f.server, *f.qname, f.qtype.value_or(type::A)) : nullptr;
+    if (!s || !s->signer)
+        return fail("`sign` needs a signed zone of that server holding the qname");
+    return *s->signer;
 }
 
 const ReplayNetwork::Served* ReplayNetwork::zone_for(const std::string& server, const Name& qname,
@@ -92,15 +113,17 @@ const ReplayNetwork::Served* ReplayNetwork::zone_for(const std::string& server, 
 void ReplayNetwork::add_fault(const FaultSpec& f) {
     Active a{f, 0};
     LiteralReply& r = a.spec.reply;
-    if (f.kind == FaultKind::reply && (r.sign_answer || r.sign_authority || r.sign_additional)) {
-        const Served* s =
-            f.qname ? zone_for(f.server, *f.qname, f.qtype.value_or(type::A)) : nullptr;
-        if (!s || !s->signer)
-            throw ScenarioError(std::to_string(f.line) +
-                                ": `sign` needs a signed zone of that server holding the qname");
-        if (r.sign_answer) sign_section(r.answer, *s->signer);
-        if (r.sign_authority) sign_section(r.authority, *s->signer);
-        if (r.sign_additional) sign_section(r.additional, *s->signer);
+    if (f.kind == FaultKind::reply) {
+        for (const auto& k : r.dnskeys) {
+            auto keys = key_source(f, k).dnskeys();
+            r.answer.insert(r.answer.end(), keys.begin(), keys.end());
+        }
+        if (r.sign_answer || r.sign_authority || r.sign_additional) {
+            const ZoneSigner& signer = key_source(f, r.sign_with);
+            if (r.sign_answer) sign_section(r.answer, signer);
+            if (r.sign_authority) sign_section(r.authority, signer);
+            if (r.sign_additional) sign_section(r.additional, signer);
+        }
     }
     faults_.push_back(std::move(a));
 }

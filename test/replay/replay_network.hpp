@@ -3,6 +3,7 @@
 // No sockets: a query is answered within the call.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ class ReplayNetwork final : public resolver::Network {
   public:
     // `signer` (null for unsigned zones) signs literal replies for the zone.
     void serve(const std::string& server, const Authority* zone, const ZoneSigner* signer);
+    // The signing time of impostor keys (`sign ... as NAME`, `dnskey as NAME`).
+    void set_signing_time(uint32_t unix_now) { signing_time_ = unix_now; }
     // Where an upward referral points (an NS name of the root).
     void set_root_ns(wire::Name ns) { root_ns_ = std::move(ns); }
     // Faults apply in the order added; the first that matches a query decides.
@@ -45,11 +48,16 @@ class ReplayNetwork final : public resolver::Network {
     };
     const Served* zone_for(const std::string& server, const wire::Name& qname,
                            uint16_t qtype) const;
+    // The signer a literal reply names; throws ScenarioError (at `line`) if there is none.
+    const ZoneSigner& key_source(const FaultSpec& f, const KeySource& k);
     Active* match(const std::string& server, const wire::Question& q, bool tcp);
     wire::Message respond(const std::string& server, const wire::Message& query, Active* fault);
 
     std::map<std::string, std::vector<Served>> servers_;
     std::vector<Active> faults_;
+    std::map<std::string, const ZoneSigner*> signers_;              // by apex key
+    std::map<std::string, std::unique_ptr<ZoneSigner>> impostors_;  // by name key
+    uint32_t signing_time_ = 0;
     wire::Name root_ns_;
     std::vector<std::string> log_;
     bool trace_ = false;

@@ -244,8 +244,17 @@ void Parser::literal_reply(FaultSpec& f) {
                         : w[0] == "authority" ? f.reply.authority
                                               : f.reply.additional;
             sec.push_back(std::move(r));
+        } else if (w[0] == "dnskey") {
+            if (w.size() != 3 || (w[1] != "by" && w[1] != "as"))
+                fail("expected: dnskey by ZONE | dnskey as NAME");
+            f.reply.dnskeys.push_back(KeySource{name(w[2]), w[1] == "as"});
         } else if (w[0] == "sign") {
-            for (std::size_t i = 1; i < w.size(); ++i) {
+            std::size_t end = w.size();
+            if (end >= 4 && (w[end - 2] == "by" || w[end - 2] == "as")) {
+                f.reply.sign_with = KeySource{name(w[end - 1]), w[end - 2] == "as"};
+                end -= 2;
+            }
+            for (std::size_t i = 1; i < end; ++i) {
                 bool all = w[i] == "all";
                 if (all || w[i] == "answer") f.reply.sign_answer = true;
                 if (all || w[i] == "authority") f.reply.sign_authority = true;

@@ -34,11 +34,21 @@ struct ZoneSpec {
     std::vector<wire::Record> records;
 };
 
+// Whose keys sign a literal reply or supply its DNSKEY RRset: a zone of the scenario
+// (`by ZONE`), or an impostor (`as NAME`: keys made up for NAME, the same ones for every use
+// of that name in the scenario, published nowhere and matching no DS).
+struct KeySource {
+    std::optional<wire::Name> zone;  // nullopt: the server's zone holding the qname
+    bool impostor = false;
+};
+
 // A message written out in the scenario, sent instead of the zone's answer.
 struct LiteralReply {
     uint16_t flags = 0;  // AA, TC, AD and the rcode
     std::vector<wire::Record> answer, authority, additional;
     bool sign_answer = false, sign_authority = false, sign_additional = false;
+    KeySource sign_with;
+    std::vector<KeySource> dnskeys;  // DNSKEY RRsets appended to the answer
 };
 
 enum class FaultKind {
