@@ -73,7 +73,8 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
     if (h.question_end != q.question_end) return 0;  // keys match, so this means a bug
     if (stale) h.ede = 3;                            // Stale Answer (RFC 8914 §4.4)
     bool with_ede = q.edns && h.ede != 0xFFFF;
-    std::size_t opt = q.edns ? kOptSize + (with_ede ? kEdeOptionSize : 0) : 0;
+    std::size_t cookie = q.edns && !limits.cookie.empty() ? 4 + limits.cookie.size() : 0;
+    std::size_t opt = q.edns ? kOptSize + (with_ede ? kEdeOptionSize : 0) + cookie : 0;
     std::size_t full = h.question_end + body_len + opt;
     bool truncated = full > limits.max_size;
     std::size_t len = truncated ? h.question_end + opt : full;
@@ -105,11 +106,18 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
         store16(p + pos + 1, type::OPT);
         store16(p + pos + 3, limits.our_udp_size);
         store32(p + pos + 5, q.dnssec_ok ? kEdnsDoBit : 0);
-        store16(p + pos + 9, with_ede ? kEdeOptionSize : 0);
+        store16(p + pos + 9, static_cast<uint16_t>((with_ede ? kEdeOptionSize : 0) + cookie));
+        std::size_t o = pos + 11;
         if (with_ede) {
-            store16(p + pos + 11, 15);  // EDE option (RFC 8914)
-            store16(p + pos + 13, 2);
-            store16(p + pos + 15, h.ede);
+            store16(p + o, edns_option::EDE);  // RFC 8914
+            store16(p + o + 2, 2);
+            store16(p + o + 4, h.ede);
+            o += kEdeOptionSize;
+        }
+        if (cookie) {
+            store16(p + o, edns_option::COOKIE);
+            store16(p + o + 2, static_cast<uint16_t>(limits.cookie.size()));
+            std::memcpy(p + o + 4, limits.cookie.data(), limits.cookie.size());
         }
         store16(p + 10, load16(p + 10) + 1);
     }

@@ -35,6 +35,7 @@ StoredAnswer make_stored_answer(std::span<const uint8_t> message,
 struct ReplyLimits {
     std::size_t max_size;   // 512 / client's EDNS size capped by ours on UDP, 65535 on TCP
     uint16_t our_udp_size;  // advertised in our OPT
+    std::span<const uint8_t> cookie = {};  // COOKIE option data for EDNS clients (RFC 7873)
 };
 
 // Serving expired data (RFC 8767): every TTL becomes `ttl` and EDE 3 (Stale Answer) is added.

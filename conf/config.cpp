@@ -55,6 +55,11 @@ const Setting kSettings[] = {
      "Group to run as with `user`; empty means the user's primary group."},
     {"server", "drain_timeout_ms", &Config::drain_timeout_ms, 0, 60'000,
      "On SIGTERM, how long questions in flight may take to finish before exit."},
+    {"server", "answer_cookies", &Config::answer_cookies, 0, 0,
+     "Give clients that send a DNS cookie a server cookie (RFC 7873, RFC 9018)."},
+    {"server", "cookie_secret", &Config::cookie_secret, 0, 0,
+     "32 hex digits keying server cookies; empty: random at each start. Instances behind one "
+     "address share it."},
     {"ratelimit", "queries_per_second", &Config::rl_queries_per_second, 0, 10'000'000,
      "UDP queries a second accepted per client prefix; more are dropped. 0: no cap."},
     {"ratelimit", "responses_per_second", &Config::rl_responses_per_second, 0, 10'000'000,
@@ -115,6 +120,10 @@ const Setting kSettings[] = {
      "Source address for IPv6 queries to authorities; empty lets the kernel choose."},
     {"resolver", "qname_minimisation", &Config::qname_minimisation, 0, 0,
      "Send authorities only as much of the name as they need (RFC 9156, relaxed)."},
+    {"resolver", "aggressive_nsec", &Config::aggressive_nsec, 0, 0,
+     "Answer NXDOMAIN and NODATA from cached, validated NSEC ranges without asking (RFC 8198)."},
+    {"resolver", "send_cookies", &Config::send_cookies, 0, 0,
+     "Send DNS cookies to authorities and drop replies that do not echo ours (RFC 7873)."},
     {"resolver", "use_0x20", &Config::use_0x20, 0, 0,
      "Randomise the case of names sent upstream and require it echoed (DNS 0x20), with fallback "
      "for servers that do not."},
@@ -283,6 +292,10 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     for (const auto& nta : cfg.negative_trust_anchors)
         if (!wire::Name::from_text(nta))
             fail(where, line_of("resolver.negative_trust_anchors"), "not a domain name: " + nta);
+    if (!cfg.cookie_secret.empty() &&
+        (cfg.cookie_secret.size() != 32 ||
+         cfg.cookie_secret.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos))
+        fail(where, line_of("server.cookie_secret"), "cookie_secret must be 32 hex digits");
     check_ip(cfg.outgoing_v4, AF_INET, "resolver.outgoing_v4");
     check_ip(cfg.outgoing_v6, AF_INET6, "resolver.outgoing_v6");
     check_tls(cfg, line_of, where);

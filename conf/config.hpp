@@ -27,6 +27,8 @@ struct Config {
     std::string user;   // drop root to this user after binding (empty: stay)
     std::string group;  // empty: the user's primary group
     int64_t drain_timeout_ms = 3000;
+    bool answer_cookies = true;
+    std::string cookie_secret;
     // [tunnel]
     bool tunnel_detection = true;
     int64_t tunnel_long_label = 32;
@@ -62,6 +64,8 @@ struct Config {
     std::string outgoing_v4;
     std::string outgoing_v6;
     bool qname_minimisation = true;
+    bool aggressive_nsec = true;
+    bool send_cookies = true;
     bool use_0x20 = false;
     int64_t max_outstanding_upstream = 10'000;
     int64_t unwanted_reply_threshold = 10'000'000;

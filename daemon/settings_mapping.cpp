@@ -49,6 +49,8 @@ resolver::UpstreamLimits upstream_limits(const conf::Config& c) {
 resolver::EngineSettings engine_settings(const conf::Config& c) {
     resolver::EngineSettings e;
     e.qname_minimisation = c.qname_minimisation;
+    e.aggressive_nsec = c.aggressive_nsec;
+    e.send_cookies = c.send_cookies;
     e.use_0x20 = c.use_0x20;
     e.allow_loopback_upstream = c.allow_loopback_upstream;
     e.use_ipv4 = c.ipv4;
@@ -78,6 +80,9 @@ resolver::ServerSettings server_settings(const conf::Config& c) {
     s.serve_stale = c.serve_stale;
     s.max_stale = as<uint32_t>(c.max_stale);
     s.stale_ttl = as<uint32_t>(c.stale_ttl);
+    s.answer_cookies = c.answer_cookies;
+    if (resolver::CookieSecret secret{}; resolver::parse_cookie_secret(c.cookie_secret, secret))
+        s.cookie_secret = secret;
     s.tunnel.enabled = c.tunnel_detection;
     s.tunnel.long_label = as<std::size_t>(c.tunnel_long_label);
     s.tunnel.entropy_bits = c.tunnel_entropy_bits;

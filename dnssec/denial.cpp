@@ -102,7 +102,9 @@ bool nsec_denies_type(const Record& nsec, uint16_t qtype) {
     if (nsec_has_type(nsec, qtype) || nsec_has_type(nsec, type::CNAME)) return false;
     // A parent-side NSEC at a delegation (NS, no SOA) speaks only for DS (RFC 4035 §5.4).
     bool delegation = nsec_has_type(nsec, type::NS) && !nsec_has_type(nsec, type::SOA);
-    if (qtype == type::DS) return !nsec_has_type(nsec, type::SOA);
+    // For DS, an NSEC with SOA comes from the child's apex, not the parent that owns DS;
+    // the root has no parent and denies its own DS (RFC 4035 §5.4, §3.1.4.1).
+    if (qtype == type::DS) return nsec.owner.is_root() || !nsec_has_type(nsec, type::SOA);
     return !delegation;
 }
 
@@ -311,7 +313,8 @@ Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>&
     if (const Nsec3* m = p.matching(qname)) {
         if (nsec_has_type(*m->rr, qtype) || nsec_has_type(*m->rr, type::CNAME))
             return Proof::failed;
-        if (qtype == type::DS && nsec_has_type(*m->rr, type::SOA)) return Proof::failed;
+        if (qtype == type::DS && !qname.is_root() && nsec_has_type(*m->rr, type::SOA))
+            return Proof::failed;
         return Proof::proven;
     }
     auto ce = p.closest_encloser(qname, zone);

@@ -82,6 +82,14 @@ void Infra::set_no_0x20(const ServerAddr& a) {
     with_host(a, [](Stats& st) { st.no_0x20 = true; });
 }
 
+std::string Infra::server_cookie(const ServerAddr& a) {
+    return with_host(a, [](Stats& st) { return st.cookie; });
+}
+
+void Infra::set_server_cookie(const ServerAddr& a, std::string_view cookie) {
+    with_host(a, [&](Stats& st) { st.cookie.assign(cookie); });
+}
+
 Infra::Stats Infra::stats(const ServerAddr& a) {
     return with_host(a, [](Stats& st) { return st; });
 }

@@ -9,6 +9,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -39,6 +40,9 @@ class Infra {
     // Servers that do not echo the question's case get no 0x20 randomisation.
     bool no_0x20(const ServerAddr& a);
     void set_no_0x20(const ServerAddr& a);
+    // The server cookie it last gave us (RFC 7873 §5.3), to send back; empty if none.
+    std::string server_cookie(const ServerAddr& a);
+    void set_server_cookie(const ServerAddr& a, std::string_view cookie);
 
     void mark_lame(const wire::Name& zone, const ServerAddr& a, uint32_t now);
     bool is_lame(const wire::Name& zone, const ServerAddr& a, uint32_t now);
@@ -55,6 +59,7 @@ class Infra {
         bool measured = false;
         bool no_edns = false;
         bool no_0x20 = false;
+        std::string cookie;  // 8 to 32 bytes once the server has sent one
     };
     Stats stats(const ServerAddr& a);
 

@@ -91,19 +91,31 @@ Server::Server(ServerSettings settings, Engine& engine, cache::AnswerCache& answ
       answers_(answers),
       clock_(clock),
       limiter_(settings_.rate_limit),
-      tunnels_(settings_.tunnel) {}
+      tunnels_(settings_.tunnel),
+      cookie_secret_(settings_.cookie_secret.value_or(random_cookie_secret())) {}
 
-cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t) const {
-    if (t == ClientTransport::stream) return {kStreamMax, settings_.edns_buffer_size};
-    std::size_t max = q.edns ? std::min(q.udp_size, settings_.edns_buffer_size) : kMinUdpSize;
-    return {max, settings_.edns_buffer_size};
+cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t, const sockaddr* client,
+                                  CookieBuf& cookie) const {
+    std::size_t max = t == ClientTransport::stream ? kStreamMax
+                      : q.edns ? std::min(q.udp_size, settings_.edns_buffer_size)
+                               : kMinUdpSize;
+    cache::ReplyLimits l{max, settings_.edns_buffer_size};
+    // RFC 7873 §5.2: a client that sent a cookie gets a fresh server cookie back, whatever
+    // copy of ours it sent (we do not require one, so we never answer BADCOOKIE).
+    if (settings_.answer_cookies && q.edns && q.cookie_len >= kClientCookieSize) {
+        make_server_cookie(std::span<const uint8_t, kClientCookieSize>(q.cookie, kClientCookieSize),
+                           client, clock_.unix_now(), cookie_secret_, cookie);
+        l.cookie = cookie;
+    }
+    return l;
 }
 
 std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t> query,
-                                     uint16_t rc, std::span<uint8_t> out, ClientTransport t) {
+                                     uint16_t rc, std::span<uint8_t> out,
+                                     const cache::ReplyLimits& l) {
     cache::StoredAnswer a = render_outcome(Outcome{rc, {}, {}}, lowered_qname(q), q.qtype, q.qclass,
                                            ClientBits::of(q), clock_.now());
-    return cache::render_reply(a.blob, q, query, out, limits(q, t), clock_.now());
+    return cache::render_reply(a.blob, q, query, out, l, clock_.now());
 }
 
 Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
@@ -114,20 +126,23 @@ Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8
     bool limited = t == ClientTransport::udp && limiter_.enabled();
     uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
     if (limited && !limiter_.query_allowed(client, now_ms)) return Fast::drop;
-    Fast result = answer_fast(query, out, out_len, t, access);
+    Fast result = answer_fast(query, out, out_len, t, access, client);
     if (result == Fast::answered && !rate_limit_reply(t, client, out, out_len)) return Fast::drop;
     return result;
 }
 
 Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
-                                 std::size_t& out_len, ClientTransport t, AclAction access) {
+                                 std::size_t& out_len, ClientTransport t, AclAction access,
+                                 const sockaddr* client) {
     QueryView q;
     QueryCheck check = parse_query(query, q);
     if (check == QueryCheck::drop) return Fast::drop;
+    CookieBuf cookie;
+    const cache::ReplyLimits l = limits(q, t, client, cookie);
     if (access == AclAction::refuse) {
         // Strangers get REFUSED for a readable query and nothing for garbage.
         if (check != QueryCheck::ok) return Fast::drop;
-        out_len = reply_with_rcode(q, query, rcode::REFUSED, out, t);
+        out_len = reply_with_rcode(q, query, rcode::REFUSED, out, l);
         return out_len ? Fast::answered : Fast::drop;
     }
     if (check != QueryCheck::ok) {
@@ -143,23 +158,22 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
     uint32_t now = clock_.now();
     cache::AnswerKey key(q);
     bool refresh = false;
-    out_len = answers_.answer(key, q, query, out, limits(q, t), now,
-                              settings_.prefetch ? &refresh : nullptr);
+    out_len = answers_.answer(key, q, query, out, l, now, settings_.prefetch ? &refresh : nullptr);
     if (out_len) {
         if (refresh) start_prefetch(q);
         return Fast::answered;
     }
 
     if (q.qtype == type::OPT) {
-        out_len = reply_with_rcode(q, query, rcode::FORMERR, out, t);
+        out_len = reply_with_rcode(q, query, rcode::FORMERR, out, l);
     } else if (q.qclass != cls::IN) {
-        out_len = reply_with_rcode(q, query, rcode::REFUSED, out, t);
+        out_len = reply_with_rcode(q, query, rcode::REFUSED, out, l);
     } else if (is_zone_transfer_or_meta(q.qtype)) {
-        out_len = reply_with_rcode(q, query, rcode::NOTIMP, out, t);
+        out_len = reply_with_rcode(q, query, rcode::NOTIMP, out, l);
     } else if (q.qtype == type::ANY) {
         cache::StoredAnswer a = any_answer(q, now);
         answers_.store(key, a, now);
-        out_len = cache::render_reply(a.blob, q, query, out, limits(q, t), now);
+        out_len = cache::render_reply(a.blob, q, query, out, l, now);
     } else {
         return Fast::resolve;
     }
@@ -174,8 +188,10 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         return;
     }
     if (tunnels_.inspect(client, q, clock_.now()).refuse) {
-        std::vector<uint8_t> reply(limits(q, t).max_size);
-        reply.resize(reply_with_rcode(q, query, rcode::REFUSED, reply, t));
+        CookieBuf cookie;
+        cache::ReplyLimits l = limits(q, t, client, cookie);
+        std::vector<uint8_t> reply(l.max_size);
+        reply.resize(reply_with_rcode(q, query, rcode::REFUSED, reply, l));
         done(reply);
         return;
     }
@@ -260,15 +276,17 @@ void Server::reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer
                       bool try_stale) {
     QueryView q;
     if (parse_query(w.query, q) != QueryCheck::ok) return w.done({});
-    cache::ReplyLimits l = limits(q, w.transport);
+    const auto* client = reinterpret_cast<const sockaddr*>(&w.client);
+    if (client->sa_family == AF_UNSPEC) client = nullptr;
+    CookieBuf cookie;
+    cache::ReplyLimits l = limits(q, w.transport, client, cookie);
     std::vector<uint8_t> out(l.max_size);
     std::size_t n = 0;
     if (try_stale)
         n = answers_.answer_stale(cache::AnswerKey(q).view(), q, w.query, out, l, clock_.now(),
                                   settings_.max_stale, cache::StaleReply{settings_.stale_ttl});
     if (n == 0) n = cache::render_reply(answer->blob, q, w.query, out, l, clock_.now());
-    const auto* client = reinterpret_cast<const sockaddr*>(&w.client);
-    if (!rate_limit_reply(w.transport, client->sa_family ? client : nullptr, out, n)) n = 0;
+    if (!rate_limit_reply(w.transport, client, out, n)) n = 0;
     w.done(std::span<const uint8_t>(out.data(), n));
 }
 

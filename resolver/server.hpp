@@ -14,6 +14,7 @@
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
 #include "resolver/acl.hpp"
+#include "resolver/cookies.hpp"
 #include "resolver/engine/engine.hpp"
 #include "resolver/rate_limiter.hpp"
 #include "resolver/tunnel_detector.hpp"
@@ -40,6 +41,10 @@ struct ServerSettings {
     uint32_t stale_ttl = 30;
     RateLimitSettings rate_limit;  // UDP only
     TunnelSettings tunnel;
+    // DNS cookies to clients (RFC 7873, RFC 9018); the secret is random per start unless
+    // given (a fleet behind one address shares it, so any instance verifies any cookie).
+    bool answer_cookies = true;
+    std::optional<CookieSecret> cookie_secret;
 };
 
 class Server {
@@ -82,10 +87,14 @@ class Server {
     bool rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
                           std::size_t& len);
     Fast answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t, AclAction access);
-    cache::ReplyLimits limits(const wire::QueryView& q, ClientTransport t) const;
+                     ClientTransport t, AclAction access, const sockaddr* client);
+    using CookieBuf = std::array<uint8_t, kClientCookieSize + kServerCookieSize>;
+    // What limits a reply to `q`, and the COOKIE it carries (made in `cookie`).
+    cache::ReplyLimits limits(const wire::QueryView& q, ClientTransport t, const sockaddr* client,
+                              CookieBuf& cookie) const;
     std::size_t reply_with_rcode(const wire::QueryView& q, std::span<const uint8_t> query,
-                                 uint16_t rcode, std::span<uint8_t> out, ClientTransport t);
+                                 uint16_t rcode, std::span<uint8_t> out,
+                                 const cache::ReplyLimits& l);
     awaitable<void> resolve_and_reply(std::string key, wire::Name qname, uint16_t qtype,
                                       uint16_t qclass, ClientBits bits, bool refresh);
     void reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer,
@@ -99,6 +108,7 @@ class Server {
     std::atomic<bool> draining_{false};
     RateLimiter limiter_;
     TunnelDetector tunnels_;
+    CookieSecret cookie_secret_;
     mutable std::mutex inflight_mutex_;
     std::unordered_map<std::string, std::vector<Waiter>> inflight_;
 };

@@ -35,7 +35,8 @@ Delegation find_delegation(const Name& name, uint16_t qtype, uint16_t qclass,
     Name zone = (qtype == type::DS && !name.is_root()) ? name.parent() : name;
     for (;; zone = zone.parent()) {
         auto ns = cache.get(zone, type::NS, qclass, now);
-        if (ns && !zone.is_root()) {
+        // The root's NS set is in the cache only once priming has asked the root for it.
+        if (ns && (!zone.is_root() || ns->trust.security != Security::bogus)) {
             Delegation d{zone, {}, {}};
             for (const auto& r : ns->records)
                 if (auto n = rdata_target(type::NS, r.rdata)) d.ns_names.push_back(*n);

@@ -15,6 +15,10 @@ namespace {
 constexpr int kMaxMinimiseSteps = 10;
 // Other servers of a zone asked after one gave bogus data.
 constexpr int kBogusRetries = 2;
+
+bool contains(const std::vector<Name>& names, const Name& n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+}
 }  // namespace
 
 Engine::Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cache, Infra& infra,
@@ -37,6 +41,7 @@ awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qclass, 
     Budget budget;
     budget.upstream_queries_left = settings_.max_upstream_queries;
     budget.deadline = std::chrono::steady_clock::now() + settings_.query_timeout;
+    if (settings_.prime_root) co_await prime(budget);
     Outcome out = co_await resolve_chain(qname, qtype, qclass, budget, refresh);
     P53_LOG(debug, "resolved " << qname.to_text() << "/" << qtype << " rcode=" << out.rcode
                                << " answers=" << out.answer.size() << " queries="
@@ -84,6 +89,7 @@ std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16
         s.ede = neg->trust.ede;
         return s;
     }
+    if (auto s = aggressive_denial(name, qtype, now)) return s;
     // RFC 8020: nothing exists below a name that does not exist. Only a validated NXDOMAIN
     // is trusted this far, since some servers say NXDOMAIN for empty non-terminals.
     for (Name up = name.parent(); !up.is_root(); up = up.parent()) {
@@ -98,6 +104,19 @@ std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16
         }
     }
     return std::nullopt;
+}
+
+std::optional<Step> Engine::aggressive_denial(const Name& name, uint16_t qtype, uint32_t now) {
+    // RFC 8198 §5: only with validation on, since only validated ranges are kept.
+    if (!settings_.validate || !settings_.aggressive_nsec) return std::nullopt;
+    auto d = nsec_ranges_.lookup(name, qtype, now, settings_.dnssec_limits);
+    if (!d) return std::nullopt;
+    Step s;
+    s.kind = d->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata;
+    s.authority = std::move(d->authority);
+    s.next = name;
+    s.security = Security::secure;
+    return s;
 }
 
 awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qclass,
@@ -167,10 +186,12 @@ awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budg
             minimise = false;
             continue;
         }
-        if (!reply && d.from_cache && !d.zone.is_root() && !fell_back) {
+        if (!reply && d.from_cache && !d.zone.is_root() && !fell_back &&
+            !contains(budget.fallen_back, d.zone)) {
             // The cut's own (child-side) servers failed: ask the parent again, whose
             // delegation and glue may still work (RFC 4697 §2.1).
             fell_back = true;
+            budget.fallen_back.push_back(d.zone);
             d = find_delegation(d.zone, type::DS, qclass, cache_, hints_, clock_.now(), settings_);
             labels = d.zone.label_count() + 1;
             continue;
@@ -221,6 +242,8 @@ awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, const Name
             }
         }
         cache_step(step, qtype, qclass, reply.msg.has(flag::AA), cache_, clock_.now());
+        if (settings_.aggressive_nsec && step.security == Security::secure)
+            nsec_ranges_.put(step.authority, clock_.now());
         co_return step;
     }
 }
@@ -232,8 +255,11 @@ awaitable<std::optional<Engine::Reply>> Engine::ask_zone(Delegation& d, Name sna
     if (!d.addrs.empty())
         reply = co_await query_zone(d, sname, stype, qclass, budget, tried, minimised);
     // NS names without working addresses: try the other names (RFC 1035 §7.2).
-    while (!reply && !out_of_budget(budget) && co_await find_more_addresses(d, qclass, budget))
+    // No co_await inside && or ||: g++ 12 evaluates it even when the left side is false.
+    while (!reply && !out_of_budget(budget)) {
+        if (!co_await find_more_addresses(d, qclass, budget)) break;
         reply = co_await query_zone(d, sname, stype, qclass, budget, tried, minimised);
+    }
     co_return reply;
 }
 
@@ -244,9 +270,8 @@ awaitable<bool> Engine::find_more_addresses(Delegation& d, uint16_t qclass, Budg
         Name ns = d.ns_names[d.ns_tried++];
         // An NS name inside the zone needs the parent's glue; asking the zone would loop.
         // So would a name whose own lookup is already under way further up.
-        if (ns.is_subdomain_of(d.zone) ||
-            std::find(budget.ns_lookups.begin(), budget.ns_lookups.end(), ns) !=
-                budget.ns_lookups.end())
+        if (ns.is_subdomain_of(d.zone) || contains(budget.ns_lookups, ns) ||
+            contains(budget.dead_ns, ns))
             continue;
         std::size_t before = d.addrs.size();
         ++budget.depth;
@@ -265,6 +290,7 @@ awaitable<bool> Engine::find_more_addresses(Delegation& d, uint16_t qclass, Budg
         budget.ns_lookups.pop_back();
         --budget.depth;
         if (d.addrs.size() > before) co_return true;
+        budget.dead_ns.push_back(ns);  // not again in this resolution
     }
     co_return false;
 }

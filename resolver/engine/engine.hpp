@@ -2,12 +2,15 @@
 // (cache lookup, zone-cut search, server exchange, classify, absorb, CNAME chase) that
 // live in their own files, and enforces the per-question work limits.
 #pragma once
+#include <atomic>
 #include <optional>
 
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "dnssec/key_cache.hpp"
+#include "dnssec/nsec_cache.hpp"
 #include "dnssec/signature_cache.hpp"
+#include "resolver/cookies.hpp"
 #include "resolver/coro.hpp"
 #include "resolver/engine/classify.hpp"
 #include "resolver/engine/types.hpp"
@@ -39,6 +42,7 @@ class Engine {
         bool timed_out = false;
     };
 
+    awaitable<void> prime(Budget& budget);
     awaitable<Outcome> resolve_chain(wire::Name qname, uint16_t qtype, uint16_t qclass,
                                      Budget& budget, bool refresh = false);
     awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
@@ -63,8 +67,15 @@ class Engine {
     awaitable<Step> answer_step(const Delegation& d, Reply reply, const wire::Name& name,
                                 uint16_t qtype, uint16_t qclass, Budget& budget, bool validate,
                                 Tried& tried);
+    enum class CookieCheck { ok, spoofed, bad_cookie };
+    std::vector<uint8_t> cookie_option(const ServerAddr& server);
+    CookieCheck check_cookie(const ServerAddr& server, const wire::Message& msg,
+                             std::span<const uint8_t> sent);
+    awaitable<ExchangeResult> exchange(const ServerAddr& server, std::span<const uint8_t> query,
+                                       bool tcp, Budget& budget);
     awaitable<Asked> ask(ServerAddr server, wire::Name sname, uint16_t stype, uint16_t qclass,
                          Budget& budget);
+    std::optional<Step> aggressive_denial(const wire::Name& name, uint16_t qtype, uint32_t now);
     std::optional<Step> cached_step(const wire::Name& name, uint16_t qtype, uint16_t qclass);
     bool usable_from_cache(const cache::Trust& t) const;
     bool out_of_budget(const Budget& b) const;
@@ -77,6 +88,9 @@ class Engine {
     const cache::Clock& clock_;
     dnssec::KeyCache key_cache_;
     dnssec::SignatureCache verified_;
+    dnssec::NsecCache nsec_ranges_;  // RFC 8198
+    std::atomic<bool> priming_{false};
+    CookieSecret cookie_secret_ = random_cookie_secret();  // our client cookies (RFC 7873)
 };
 
 }  // namespace port53::resolver

@@ -15,14 +15,15 @@ using namespace wire;
 namespace {
 
 std::vector<uint8_t> build_query(const Name& name, uint16_t type, uint16_t cls, bool edns,
-                                 uint16_t edns_size, bool validating) {
+                                 uint16_t edns_size, bool validating,
+                                 std::span<const uint8_t> options) {
     MessageBuilder b(512);
     // RD=0: we iterate. CD=1 when validating: we check signatures ourselves. DO always:
     // even without validation we are security-aware and hand RRSIGs to DO clients
     // (RFC 4035 §3.2).
     b.header(random_u16(), validating ? flag::CD : 0);
     b.question(name, type, cls);
-    if (edns) b.add_opt(edns_size, true);
+    if (edns) b.add_opt(edns_size, true, 0, options);
     return b.take();
 }
 
@@ -73,12 +74,12 @@ awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d, 
             std::find(tried.begin(), tried.end(), a) == tried.end())
             usable.push_back(a);
     std::vector<ServerAddr> ordered = infra_.order(usable, now);
-    tried.insert(tried.end(), ordered.begin(), ordered.end());
     // A second round only helps if some server merely timed out (its timeout doubles).
     for (int round = 0; round < 2; ++round) {
         bool any_timeout = false;
         for (const auto& server : ordered) {
             if (out_of_budget(budget)) co_return std::nullopt;
+            if (round == 0) tried.push_back(server);
             Asked asked = co_await ask(server, sname, stype, qclass, budget);
             any_timeout |= asked.timed_out;
             if (!asked.msg) continue;
@@ -99,34 +100,77 @@ awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d, 
     co_return std::nullopt;
 }
 
+std::vector<uint8_t> Engine::cookie_option(const ServerAddr& server) {
+    // RFC 7873 §5.1: our client cookie for this server, and its server cookie if we hold one.
+    if (!settings_.send_cookies) return {};
+    auto client =
+        client_cookie_for(std::span(server.ip.data(), server.v6 ? 16 : 4), cookie_secret_);
+    std::string theirs = infra_.server_cookie(server);
+    std::vector<uint8_t> o(4);
+    store16(&o[0], edns_option::COOKIE);
+    store16(&o[2], static_cast<uint16_t>(client.size() + theirs.size()));
+    o.insert(o.end(), client.begin(), client.end());
+    o.insert(o.end(), theirs.begin(), theirs.end());
+    return o;
+}
+
+Engine::CookieCheck Engine::check_cookie(const ServerAddr& server, const Message& msg,
+                                         std::span<const uint8_t> sent) {
+    if (sent.size() < 4 + kClientCookieSize) return CookieCheck::ok;
+    auto c = msg.edns ? msg.edns->option(edns_option::COOKIE) : std::nullopt;
+    if (c) {
+        // RFC 7873 §5.3: a reply must echo our client cookie; one that does not was not
+        // meant for us (a spoof that guessed ID and port).
+        if (c->size() < kClientCookieSize ||
+            !std::equal(sent.begin() + 4, sent.begin() + 4 + kClientCookieSize, c->begin()))
+            return CookieCheck::spoofed;
+        if (c->size() >= 16 && c->size() <= kMaxCookieOption)
+            infra_.set_server_cookie(server, c->substr(kClientCookieSize));
+    }
+    if (msg.rcode() == rcode::BADCOOKIE) return c ? CookieCheck::bad_cookie : CookieCheck::spoofed;
+    return CookieCheck::ok;
+}
+
+awaitable<ExchangeResult> Engine::exchange(const ServerAddr& server, std::span<const uint8_t> query,
+                                           bool tcp, Budget& budget) {
+    auto timeout = infra_.timeout_for(server);
+    auto tcp_timeout = std::max(timeout * 4, std::chrono::milliseconds(1000));
+    ExchangeResult res = co_await network_.exchange(server, query, tcp ? Proto::tcp : Proto::udp,
+                                                    tcp ? tcp_timeout : timeout);
+    if (res.status != ExchangeResult::Status::ok) {
+        infra_.on_failure(server, clock_.now());
+        co_return res;
+    }
+    if (!tcp) infra_.on_response(server, res.rtt);
+    if (!tcp && res.response.size() >= kHeaderSize && (load16(&res.response[2]) & flag::TC)) {
+        // Truncated: the same question over TCP (RFC 7766 §5), with a longer deadline.
+        --budget.upstream_queries_left;
+        res = co_await network_.exchange(server, query, Proto::tcp, tcp_timeout);
+        if (res.status != ExchangeResult::Status::ok) {
+            infra_.on_failure(server, clock_.now());
+            res.status = ExchangeResult::Status::error;  // not a timeout: the server spoke
+        }
+    }
+    co_return res;
+}
+
 awaitable<Engine::Asked> Engine::ask(ServerAddr server, Name sname, uint16_t stype, uint16_t qclass,
                                      Budget& budget) {
     Asked out;
     bool edns = !infra_.edns_broken(server);
     bool caps = settings_.use_0x20 && !infra_.no_0x20(server);
+    bool tcp = false;
     for (int attempt = 0; attempt < 3; ++attempt) {
         --budget.upstream_queries_left;
+        std::vector<uint8_t> cookie = edns ? cookie_option(server) : std::vector<uint8_t>{};
         std::vector<uint8_t> query =
             build_query(caps ? randomise_case(sname) : sname, stype, qclass, edns,
-                        settings_.edns_buffer_size, settings_.validate);
-        auto timeout = infra_.timeout_for(server);
+                        settings_.edns_buffer_size, settings_.validate, cookie);
         P53_LOG(debug, "ask " << server.to_string() << " " << sname.to_text() << "/" << stype);
-        ExchangeResult res = co_await network_.exchange(server, query, Proto::udp, timeout);
+        ExchangeResult res = co_await exchange(server, query, tcp, budget);
         if (res.status != ExchangeResult::Status::ok) {
-            infra_.on_failure(server, clock_.now());
             out.timed_out = res.status == ExchangeResult::Status::timeout;
             co_return out;
-        }
-        infra_.on_response(server, res.rtt);
-        if (res.response.size() >= kHeaderSize && (load16(&res.response[2]) & flag::TC)) {
-            // Truncated: the same question over TCP (RFC 7766 §5), with a longer deadline.
-            --budget.upstream_queries_left;
-            auto tcp_timeout = std::max(timeout * 4, std::chrono::milliseconds(1000));
-            res = co_await network_.exchange(server, query, Proto::tcp, tcp_timeout);
-            if (res.status != ExchangeResult::Status::ok) {
-                infra_.on_failure(server, clock_.now());
-                co_return out;
-            }
         }
         if (!response_matches_query(query, res.response)) co_return out;
         if (caps && !case_echoed(query, res.response)) {
@@ -142,6 +186,19 @@ awaitable<Engine::Asked> Engine::ask(ServerAddr server, Name sname, uint16_t sty
         } catch (const WireError& e) {
             P53_LOG(info, "malformed response from " << server.to_string() << ": " << e.what());
             co_return out;
+        }
+        switch (check_cookie(server, *out.msg, cookie)) {
+            case CookieCheck::ok:
+                break;
+            case CookieCheck::spoofed:
+                network_.note_unwanted();
+                out.msg.reset();
+                co_return out;
+            case CookieCheck::bad_cookie:
+                // RFC 7873 §5.3: once more with the server cookie it just gave us, then TCP.
+                tcp = attempt > 0;
+                out.msg.reset();
+                continue;
         }
         uint16_t rc = out.msg->rcode();
         // A server that rejects EDNS without an OPT of its own gets plain queries (RFC 6891 §7).

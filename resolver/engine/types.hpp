@@ -53,12 +53,17 @@ struct Budget {
     // NS names being looked up by the sub-resolutions open now: a name met again is a
     // cycle (a.example served by ns.b.example, b.example by ns.a.example, no glue).
     std::vector<wire::Name> ns_lookups;
+    std::vector<wire::Name> dead_ns;      // NS names whose lookup gave no address
+    std::vector<wire::Name> fallen_back;  // zones whose parent was asked again already
     std::chrono::steady_clock::time_point deadline;
 };
 
 struct EngineSettings {
     bool qname_minimisation = true;
-    bool use_0x20 = false;  // random case in upstream names, checked in replies
+    bool use_0x20 = false;        // random case in upstream names, checked in replies
+    bool aggressive_nsec = true;  // RFC 8198: deny from cached, validated NSEC ranges
+    bool prime_root = true;       // RFC 8109: learn the root's NS set from the root itself
+    bool send_cookies = true;     // RFC 7873: client cookies to authorities
     bool allow_loopback_upstream = false;
     bool use_ipv4 = true;
     bool use_ipv6 = true;

@@ -109,13 +109,15 @@ bool MessageBuilder::add(Section s, const Record& rec) {
     return true;
 }
 
-bool MessageBuilder::add_opt(uint16_t udp_size, bool dnssec_ok, uint8_t extended_rcode) {
-    if (buf_.size() + 11 > max_) return false;
+bool MessageBuilder::add_opt(uint16_t udp_size, bool dnssec_ok, uint8_t extended_rcode,
+                             std::span<const uint8_t> options) {
+    if (buf_.size() + 11 + options.size() > max_ || options.size() > 0xFFFF) return false;
     buf_.push_back(0);
     put16(type::OPT);
     put16(udp_size);
     put32(uint32_t{extended_rcode} << 24 | (dnssec_ok ? kEdnsDoBit : 0));
-    put16(0);
+    put16(static_cast<uint16_t>(options.size()));
+    buf_.insert(buf_.end(), options.begin(), options.end());
     bump(10);
     return true;
 }

@@ -1,6 +1,7 @@
 // Renders DNS messages with name compression (RFC 1035 §4.1.4).
 #pragma once
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,7 +22,9 @@ class MessageBuilder {
     // Records must be added answer → authority → additional. False if it did not fit.
     bool add(Section s, const Record& rec);
     // OPT pseudo-record (RFC 6891); always last.
-    bool add_opt(uint16_t udp_size, bool dnssec_ok, uint8_t extended_rcode = 0);
+    // `options`: OPT RDATA (code, length, data, ...) to carry, e.g. a COOKIE.
+    bool add_opt(uint16_t udp_size, bool dnssec_ok, uint8_t extended_rcode = 0,
+                 std::span<const uint8_t> options = {});
     void set_flags(uint16_t flags);
 
     std::size_t size() const { return buf_.size(); }

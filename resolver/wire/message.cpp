@@ -138,12 +138,28 @@ Message parse_message(std::span<const uint8_t> wire) {
             e.extended_rcode = static_cast<uint8_t>(rec.ttl >> 24);
             e.version = static_cast<uint8_t>(rec.ttl >> 16);
             e.dnssec_ok = (rec.ttl & kEdnsDoBit) != 0;
+            e.options = std::move(rec.rdata);
             m.edns = e;
         } else {
             m.additional.push_back(std::move(rec));
         }
     }
     return m;
+}
+
+std::optional<std::string_view> Edns::option(uint16_t code) const {
+    std::string_view o = options;
+    auto u16 = [&](std::size_t at) {
+        return static_cast<uint16_t>(static_cast<uint8_t>(o[at]) << 8 |
+                                     static_cast<uint8_t>(o[at + 1]));
+    };
+    for (std::size_t pos = 0; pos + 4 <= o.size();) {
+        std::size_t len = u16(pos + 2);
+        if (pos + 4 + len > o.size()) return std::nullopt;
+        if (u16(pos) == code) return o.substr(pos + 4, len);
+        pos += 4 + len;
+    }
+    return std::nullopt;
 }
 
 std::optional<Name> rdata_target(uint16_t t, std::string_view rdata) {

@@ -33,6 +33,10 @@ struct Edns {
     uint8_t version = 0;
     uint8_t extended_rcode = 0;  // upper 8 bits of the 12-bit rcode
     bool dnssec_ok = false;
+    std::string options;  // the OPT RDATA: code, length, data, ...
+
+    // The data of the first option with `code`, if present and well formed.
+    std::optional<std::string_view> option(uint16_t code) const;
 };
 
 struct Message {

@@ -26,6 +26,10 @@ struct QueryView {
     bool edns = false;
     bool dnssec_ok = false;
     uint16_t udp_size = kMinUdpSize;
+    // The client's COOKIE option data (RFC 7873 §4): 8 bytes of client cookie, then
+    // its copy of our server cookie (8 to 32 bytes) if it has one.
+    uint8_t cookie[40];
+    uint8_t cookie_len = 0;
 
     bool rd() const { return flags & flag::RD; }
     bool cd() const { return flags & flag::CD; }

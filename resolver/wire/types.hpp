@@ -16,8 +16,14 @@ constexpr uint16_t IN = 1, CH = 3, ANY = 255;
 
 namespace rcode {
 constexpr uint16_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP = 4, REFUSED = 5,
-                   BADVERS = 16;
+                   BADVERS = 16, BADCOOKIE = 23;
 }
+
+// EDNS option codes (IANA "DNS EDNS0 Option Codes").
+namespace edns_option {
+constexpr uint16_t COOKIE = 10;  // RFC 7873
+constexpr uint16_t EDE = 15;     // RFC 8914
+}  // namespace edns_option
 
 namespace opcode {
 constexpr uint8_t QUERY = 0;

@@ -153,7 +153,13 @@ void Authority::resolve(Lookup& l) const {
         if (restart) continue;
         if (exists(cur)) {
             const Node* nd = node(cur);
-            if (nd && nd->get(l.qtype)) return add_set(l.msg.answer, *nd, l.qtype, l.dnssec_ok);
+            if (nd && nd->get(l.qtype)) {
+                add_set(l.msg.answer, *nd, l.qtype, l.dnssec_ok);
+                // As NSD does: an NS answer brings the servers' addresses (RFC 1034 §4.3.2
+                // step 6; what a priming answer carries, RFC 8109 §3.3).
+                if (l.qtype == type::NS) add_glue(l, *nd);
+                return;
+            }
             const auto* cname = nd ? nd->get(type::CNAME) : nullptr;
             if (!cname || l.qtype == type::CNAME) return negative(l, cur, false, std::nullopt);
             add_set(l.msg.answer, *nd, type::CNAME, l.dnssec_ok);

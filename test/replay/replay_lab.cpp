@@ -132,6 +132,7 @@ void Lab::build_zones(const Scenario& s) {
 
 void Lab::configure(const Scenario& s) {
     engine_settings_.validate = true;
+    engine_settings_.prime_root = false;  // scenarios count queries from the hints on
     std::optional<std::string> anchor = ".";
     auto nta = std::make_shared<std::vector<Name>>();
     for (const auto& c : s.config) {
@@ -142,6 +143,12 @@ void Lab::configure(const Scenario& s) {
             engine_settings_.validate = on_off(s, c);
         else if (k == "use_0x20")
             engine_settings_.use_0x20 = on_off(s, c);
+        else if (k == "hints")
+            keep_hints(s, c);
+        else if (k == "prime_root")
+            engine_settings_.prime_root = on_off(s, c);
+        else if (k == "aggressive_nsec")
+            engine_settings_.aggressive_nsec = on_off(s, c);
         else if (k == "aggressive_nsec")
             engine_settings_.aggressive_nsec = on_off(s, c);
         else if (k == "use_ipv6")
@@ -192,6 +199,24 @@ void Lab::configure(const Scenario& s) {
         std::make_shared<dnssec::TrustAnchors>(dnssec::TrustAnchors::from_records(it->second));
     for (const auto& n : *nta) anchors->add_negative(n);
     engine_settings_.anchors = anchors;
+}
+
+void Lab::keep_hints(const Scenario& s, const ConfigItem& c) {
+    // Stale hints: keep only the root server at this address (the root zone may name more).
+    auto addr = resolver::ServerAddr::parse(c.value);
+    if (!addr) fail(s, c.line, "config hints takes a server address, not '" + c.value + "'");
+    std::vector<Name> kept;
+    std::erase_if(hints_.addrs, [&](const Record& r) {
+        auto a = resolver::ServerAddr::from_rdata(r.type, r.rdata);
+        bool keep = a && a->ip == addr->ip && a->v6 == addr->v6;
+        if (keep) kept.push_back(r.owner);
+        return !keep;
+    });
+    if (kept.empty()) fail(s, c.line, "no root hint has address " + c.value);
+    std::erase_if(hints_.ns, [&](const Record& r) {
+        auto n = rdata_target(type::NS, r.rdata);
+        return !n || std::find(kept.begin(), kept.end(), *n) == kept.end();
+    });
 }
 
 ClientReply Lab::ask(const QuerySpec& q) {

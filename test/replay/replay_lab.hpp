@@ -43,6 +43,7 @@ class Lab {
   private:
     void build_zones(const Scenario& s);
     void configure(const Scenario& s);
+    void keep_hints(const Scenario& s, const ConfigItem& c);
 
     cache::ManualClock clock_;
     std::vector<std::unique_ptr<ZoneSigner>> signers_;

@@ -1,0 +1,145 @@
+#include "dnssec/nsec_cache.hpp"
+
+#include <algorithm>
+
+#include "dnssec/denial.hpp"
+#include "dnssec/verify.hpp"
+#include "resolver/wire/types.hpp"
+
+namespace port53::dnssec {
+using namespace wire;
+
+namespace {
+
+// The zone that signed `rr`: the signer of its first RRSIG, which must enclose the owner.
+std::optional<Name> signer_of(const std::vector<Record>& sigs, const Record& rr) {
+    for (const auto& s : sigs)
+        if (auto info = parse_rrsig(s.rdata); info && rr.owner.is_subdomain_of(info->signer))
+            return info->signer;
+    return std::nullopt;
+}
+
+// RFC 2308 §5: min(SOA TTL, SOA MINIMUM), the MINIMUM being the rdata's last field.
+uint32_t negative_ttl(const Record& soa) {
+    if (soa.rdata.size() < 4) return 0;
+    return std::min(
+        soa.ttl, load32(reinterpret_cast<const uint8_t*>(soa.rdata.data()) + soa.rdata.size() - 4));
+}
+
+void append_aged(std::vector<Record>& out, const std::vector<Record>& records, uint32_t left) {
+    for (Record r : records) {
+        r.ttl = std::min(r.ttl, left);
+        out.push_back(std::move(r));
+    }
+}
+
+}  // namespace
+
+bool NsecCache::CanonicalLess::operator()(const Name& a, const Name& b) const {
+    return canonical_compare(a, b) < 0;
+}
+
+void NsecCache::put(const std::vector<Record>& records, uint32_t now) {
+    std::lock_guard lock(mutex_);
+    for (const auto& r : records) {
+        if (r.type != type::NSEC && r.type != type::SOA) continue;
+        auto sigs = signatures_for(records, r.owner, r.type);
+        auto zone = signer_of(sigs, r);
+        // An SOA is only its own zone's apex.
+        if (zone && (r.type == type::NSEC || r.owner == *zone)) insert(*zone, r, sigs, now);
+    }
+}
+
+void NsecCache::insert(const Name& zone, const Record& rr, const std::vector<Record>& sigs,
+                       uint32_t now) {
+    if (entries_ >= max_) drop_expired(now);
+    if (entries_ >= max_) return;  // full of live ranges: they still work; add none
+    Zone& z = zones_[zone.key()];
+    // RFC 2308 §5 / RFC 9077: a denial lives no longer than the SOA's negative TTL.
+    uint32_t ttl = rr.type == type::SOA ? negative_ttl(rr) : rr.ttl;
+    Entry e{{rr}, now + ttl};
+    e.records.insert(e.records.end(), sigs.begin(), sigs.end());
+    if (rr.type == type::SOA) {
+        z.soa = std::move(e);
+        return;
+    }
+    auto [it, added] = z.nsecs.insert_or_assign(rr.owner, std::move(e));
+    entries_ += added ? 1 : 0;
+}
+
+void NsecCache::drop_expired(uint32_t now) {
+    for (auto z = zones_.begin(); z != zones_.end();) {
+        entries_ -= std::erase_if(z->second.nsecs,
+                                  [&](const auto& kv) { return kv.second.expires <= now; });
+        z = z->second.nsecs.empty() ? zones_.erase(z) : std::next(z);
+    }
+}
+
+const NsecCache::Entry* NsecCache::at_or_before(const Zone& zone, const Name& name,
+                                                uint32_t now) const {
+    auto it = zone.nsecs.upper_bound(name);
+    if (it == zone.nsecs.begin()) return nullptr;
+    --it;
+    return it->second.expires > now ? &it->second : nullptr;
+}
+
+std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qtype, uint32_t now,
+                                                   const Limits& limits) {
+    std::lock_guard lock(mutex_);
+    // The deepest cached zone holding the name; DS belongs to the parent's side.
+    Name zname = qtype == type::DS && !name.is_root() ? name.parent() : name;
+    auto z = zones_.end();
+    for (;; zname = zname.parent()) {
+        z = zones_.find(zname.key());
+        if (z != zones_.end() || zname.is_root()) break;
+    }
+    if (z == zones_.end() || z->second.soa.expires <= now) return std::nullopt;
+    const Zone& zone = z->second;
+    const Entry* at = at_or_before(zone, name, now);
+    if (!at) return std::nullopt;
+    const Record& nsec = at->records.front();
+    // A range starting at a cut or DNAME above the name says nothing about names below it
+    // (they live in another zone, or are redirected).
+    if (!(nsec.owner == name) && name.is_subdomain_of(nsec.owner) &&
+        ((nsec_has_type(nsec, type::NS) && !nsec_has_type(nsec, type::SOA)) ||
+         nsec_has_type(nsec, type::DNAME)))
+        return std::nullopt;
+    std::vector<const Entry*> used{at};
+    // Candidates for the wildcard denial: the range at or before "*.A" for each ancestor A.
+    for (Name a = name.parent(); a.is_subdomain_of(zname); a = a.parent()) {
+        const Entry* w = at_or_before(zone, Name::from_wire("\1*" + std::string(a.wire())), now);
+        if (w && std::find(used.begin(), used.end(), w) == used.end()) used.push_back(w);
+        if (a == zname) break;
+    }
+    std::vector<Record> proof;
+    uint32_t left = zone.soa.expires - now;
+    for (const Entry* e : used) {
+        left = std::min(left, e->expires - now);
+        proof.insert(proof.end(), e->records.begin(), e->records.end());
+    }
+    Work work(limits);
+    Denial d;
+    if (prove_nodata(name, qtype, proof, zname, limits, work) == Proof::proven) {
+        d.nxdomain = false;
+    } else if (prove_nxdomain(name, proof, zname, limits, work) == Proof::proven) {
+        d.nxdomain = true;
+    } else {
+        return std::nullopt;
+    }
+    append_aged(d.authority, zone.soa.records, left);
+    append_aged(d.authority, proof, left);
+    return d;
+}
+
+std::size_t NsecCache::entries() const {
+    std::lock_guard lock(mutex_);
+    return entries_;
+}
+
+void NsecCache::clear() {
+    std::lock_guard lock(mutex_);
+    zones_.clear();
+    entries_ = 0;
+}
+
+}  // namespace port53::dnssec

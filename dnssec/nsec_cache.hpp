@@ -1,0 +1,62 @@
+// Aggressive use of the DNSSEC-validated cache (RFC 8198): validated NSEC records kept per
+// zone in canonical order, so a name one of them covers gets NXDOMAIN, and a type its
+// NSEC lacks gets NODATA, without asking the authorities. Only NSEC: an NSEC3 range says
+// nothing about a name until it is hashed, and opt-out ranges prove nothing (§4).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dnssec/verdict.hpp"
+#include "resolver/wire/message.hpp"
+
+namespace port53::dnssec {
+
+class NsecCache {
+  public:
+    explicit NsecCache(std::size_t max_entries = 100'000) : max_(max_entries) {}
+
+    // Keeps the NSEC and SOA RRsets of a validated (secure) response with their RRSIGs.
+    // `records`: a step's authority section. TTLs count from `now`.
+    void put(const std::vector<wire::Record>& records, uint32_t now);
+
+    struct Denial {
+        bool nxdomain = false;
+        std::vector<wire::Record> authority;  // SOA, NSECs and RRSIGs, TTLs counted down
+    };
+    // A denial of `name`/`qtype` that the cached records prove (checked with the same
+    // proof functions as a fresh response), or nothing.
+    std::optional<Denial> lookup(const wire::Name& name, uint16_t qtype, uint32_t now,
+                                 const Limits& limits);
+
+    std::size_t entries() const;
+    void clear();
+
+  private:
+    struct Entry {
+        std::vector<wire::Record> records;  // the RRset and its RRSIGs
+        uint32_t expires = 0;
+    };
+    struct CanonicalLess {
+        bool operator()(const wire::Name& a, const wire::Name& b) const;
+    };
+    struct Zone {
+        Entry soa;
+        std::map<wire::Name, Entry, CanonicalLess> nsecs;
+    };
+    void insert(const wire::Name& zone, const wire::Record& rr,
+                const std::vector<wire::Record>& sigs, uint32_t now);
+    // The live NSEC at or canonically before `name` in `zone`.
+    const Entry* at_or_before(const Zone& zone, const wire::Name& name, uint32_t now) const;
+    void drop_expired(uint32_t now);
+
+    mutable std::mutex mutex_;
+    std::map<std::string, Zone> zones_;  // by the zone's lower-cased wire name
+    std::size_t entries_ = 0;
+    std::size_t max_;
+};
+
+}  // namespace port53::dnssec
