@@ -149,6 +149,8 @@ void Lab::configure(const Scenario& s) {
             engine_settings_.prime_root = on_off(s, c);
         else if (k == "aggressive_nsec")
             engine_settings_.aggressive_nsec = on_off(s, c);
+        else if (k == "send_cookies")
+            engine_settings_.send_cookies = on_off(s, c);
         else if (k == "aggressive_nsec")
             engine_settings_.aggressive_nsec = on_off(s, c);
         else if (k == "use_ipv6")
@@ -234,6 +236,7 @@ ClientReply Lab::ask(const QuerySpec& q) {
     auto transport = q.udp ? resolver::ClientTransport::udp : resolver::ClientTransport::stream;
 
     std::size_t before = net_.log().size();
+    int unwanted_before = net_.unwanted();
     std::vector<uint8_t> out(65535);
     std::size_t len = 0;
     std::vector<uint8_t> reply;
@@ -253,6 +256,7 @@ ClientReply Lab::ask(const QuerySpec& q) {
     }
     ClientReply cr;
     cr.upstream.assign(net_.log().begin() + static_cast<std::ptrdiff_t>(before), net_.log().end());
+    cr.unwanted = net_.unwanted() - unwanted_before;
     if (!reply.empty()) {
         cr.answered = true;
         cr.msg = parse_message(reply);

@@ -26,6 +26,7 @@ struct ClientReply {
     wire::Message msg;                  // parsed reply
     uint16_t ede = wire::ede::none;     // the EDE info-code from the reply's OPT
     std::vector<std::string> upstream;  // what the resolver asked while answering
+    int unwanted = 0;                   // replies it called unwanted meanwhile
 };
 
 class Lab {

@@ -54,6 +54,22 @@ std::string address_only(const resolver::ServerAddr& a) {
     return s;
 }
 
+// The client cookie of a query's COOKIE option, when the option is well formed (RFC 7873 §4).
+std::optional<std::string_view> client_cookie(const Message& q) {
+    auto c = q.edns ? q.edns->option(edns_option::COOKIE) : std::nullopt;
+    if (!c || (c->size() != 8 && (c->size() < 16 || c->size() > 40))) return std::nullopt;
+    return c->substr(0, 8);
+}
+
+std::vector<uint8_t> cookie_option(std::string_view client, std::string_view server) {
+    std::vector<uint8_t> o(4);
+    store16(&o[0], edns_option::COOKIE);
+    store16(&o[2], static_cast<uint16_t>(client.size() + server.size()));
+    o.insert(o.end(), client.begin(), client.end());
+    o.insert(o.end(), server.begin(), server.end());
+    return o;
+}
+
 }  // namespace
 
 void corrupt_signatures(std::vector<Record>& records) {
@@ -201,6 +217,90 @@ Message ReplayNetwork::respond(const std::string& server, const Message& query, 
     return m;
 }
 
+std::string ReplayNetwork::server_cookie(const std::string& server, std::string_view client) const {
+    // RFC 9018 §4's layout: version 1, three reserved bytes, a time, then 8 bytes of hash
+    // (FNV-1a of the server, the client cookie and the time: deterministic, not a secret).
+    auto it = cookie_epoch_.find(server);
+    uint8_t when[4];
+    store32(when, signing_time_ + (it == cookie_epoch_.end() ? 0 : it->second));
+    std::string_view time(reinterpret_cast<const char*>(when), 4);
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (std::string_view part : {std::string_view(server), client, time})
+        for (char c : part) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+    std::string out = {char{1}, char{0}, char{0}, char{0}};
+    out.append(time);
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>(h >> (8 * i)));
+    return out;
+}
+
+std::string ReplayNetwork::cookie_suffix(const std::string& server, const Message& query) const {
+    auto c = query.edns ? query.edns->option(edns_option::COOKIE) : std::nullopt;
+    if (!c) return "";
+    if (!client_cookie(query)) return " cookie-malformed";
+    if (c->size() == 8) return " cookie";
+    return c->substr(8) == server_cookie(server, c->substr(0, 8)) ? " cookie+server"
+                                                                  : " cookie+stale-server";
+}
+
+std::vector<uint8_t> ReplayNetwork::reply_cookie(const std::string& server, const Message& query,
+                                                 const Active* fault) const {
+    FaultKind kind = fault ? fault->spec.kind : FaultKind::timeout;
+    bool literal = kind == FaultKind::reply;
+    if (kind == FaultKind::no_cookie || (literal && fault->spec.reply.cookie == ReplyCookie::none))
+        return {};
+    bool mismatch = kind == FaultKind::cookie_mismatch ||
+                    (literal && fault->spec.reply.cookie == ReplyCookie::mismatch);
+    auto c = client_cookie(query);
+    if (!c && !mismatch) return {};  // RFC 7873 §5.2.1: no cookie in, none out
+    // A spoof echoes a client cookie, but not ours (it has not seen the query).
+    std::string client = c ? std::string(*c) : std::string(8, '\x5A');
+    if (mismatch)
+        for (char& b : client) b = static_cast<char>(b ^ 0xA5);
+    return cookie_option(client, server_cookie(server, client));
+}
+
+std::vector<uint8_t> ReplayNetwork::bad_cookie_reply(const std::string& server, const Message& q) {
+    // RFC 7873 §5.2.3/§5.2.4: BADCOOKIE (extended rcode 23: 7 in the header, 1 in the OPT)
+    // and a fresh server cookie; the old one is no longer accepted.
+    ++cookie_epoch_[server];
+    std::string client(*client_cookie(q));
+    const Question& qq = q.questions.front();
+    MessageBuilder b;
+    b.header(q.id,
+             static_cast<uint16_t>(flag::QR | (q.flags & flag::RD) | (rcode::BADCOOKIE & 0xF)));
+    b.question(qq.name, qq.type, qq.cls);
+    b.add_opt(1232, q.edns->dnssec_ok, static_cast<uint8_t>(rcode::BADCOOKIE >> 4),
+              cookie_option(client, server_cookie(server, client)));
+    if (trace_) std::cerr << "  <- " << log_.back() << ": BADCOOKIE (fault)\n";
+    return b.take();
+}
+
+std::optional<std::vector<uint8_t>> ReplayNetwork::special_reply(const std::string& server,
+                                                                 const Message& q,
+                                                                 const Active* fault) {
+    if (!fault) return std::nullopt;
+    const Question& qq = q.questions.front();
+    MessageBuilder b;
+    if (fault->spec.kind == FaultKind::noedns && q.edns) {
+        b.header(q.id, flag::QR | rcode::FORMERR);
+        b.question(qq.name, qq.type, qq.cls);
+        return b.take();
+    }
+    if (fault->spec.kind == FaultKind::garbage) {
+        // ID and question match, then an answer count with nothing parsable behind it.
+        b.header(q.id, flag::QR | flag::AA);
+        b.question(qq.name, qq.type, qq.cls);
+        std::vector<uint8_t> out = b.take();
+        store16(&out[6], 3);
+        for (uint8_t junk : {0xC0, 0xFF, 0x00, 0x01, 0x7F}) out.push_back(junk);
+        return out;
+    }
+    // A query without a cookie gets the normal answer (RFC 7873 §5.2.1).
+    if (fault->spec.kind == FaultKind::badcookie && client_cookie(q))
+        return bad_cookie_reply(server, q);
+    return std::nullopt;
+}
+
 awaitable<resolver::ExchangeResult> ReplayNetwork::exchange(const resolver::ServerAddr& server,
                                                             std::span<const uint8_t> query,
                                                             resolver::Proto proto,
@@ -211,7 +311,7 @@ awaitable<resolver::ExchangeResult> ReplayNetwork::exchange(const resolver::Serv
     std::string addr = address_only(server);
     bool tcp = proto == resolver::Proto::tcp;
     log_.push_back(addr + " " + lower(qq.name.to_text()) + " " + type_to_text(qq.type) +
-                   (tcp ? " tcp" : ""));
+                   (tcp ? " tcp" : "") + cookie_suffix(addr, q));
     Active* fault = match(addr, qq, tcp);
     bool known = servers_.contains(addr) || (fault && fault->spec.kind == FaultKind::reply);
     if (!known || (fault && fault->spec.kind == FaultKind::timeout)) {
@@ -220,20 +320,8 @@ awaitable<resolver::ExchangeResult> ReplayNetwork::exchange(const resolver::Serv
     }
     res.status = resolver::ExchangeResult::Status::ok;
     res.rtt = std::chrono::milliseconds(10);
-    MessageBuilder b;
-    if (fault && fault->spec.kind == FaultKind::noedns && q.edns) {
-        b.header(q.id, flag::QR | rcode::FORMERR);
-        b.question(qq.name, qq.type, qq.cls);
-        res.response = b.take();
-        co_return res;
-    }
-    if (fault && fault->spec.kind == FaultKind::garbage) {
-        // ID and question match, then an answer count with nothing parsable behind it.
-        b.header(q.id, flag::QR | flag::AA);
-        b.question(qq.name, qq.type, qq.cls);
-        res.response = b.take();
-        store16(&res.response[6], 3);
-        for (uint8_t junk : {0xC0, 0xFF, 0x00, 0x01, 0x7F}) res.response.push_back(junk);
+    if (auto special = special_reply(addr, q, fault)) {
+        res.response = std::move(*special);
         co_return res;
     }
     Message m = respond(addr, q, fault);
@@ -245,6 +333,7 @@ awaitable<resolver::ExchangeResult> ReplayNetwork::exchange(const resolver::Serv
     }
     std::size_t limit = tcp ? 65535 : (q.edns ? std::max<uint16_t>(q.edns->udp_size, 512) : 512);
     bool truncate = !tcp && fault && fault->spec.kind == FaultKind::truncate;
+    std::vector<uint8_t> cookie = reply_cookie(addr, q, fault);
     uint16_t flags = static_cast<uint16_t>(flag::QR | (q.flags & flag::RD) | m.flags);
     for (int attempt = 0; attempt < 2; ++attempt) {
         MessageBuilder out;
@@ -255,7 +344,7 @@ awaitable<resolver::ExchangeResult> ReplayNetwork::exchange(const resolver::Serv
             for (const auto& r : m.authority) out.add(Section::authority, r);
             for (const auto& r : m.additional) out.add(Section::additional, r);
         }
-        if (q.edns) out.add_opt(1232, q.edns->dnssec_ok);
+        if (q.edns) out.add_opt(1232, q.edns->dnssec_ok, 0, cookie);
         if (out.size() <= limit || truncate) {
             res.response = out.take();
             co_return res;

@@ -4,7 +4,9 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "authority.hpp"
@@ -34,8 +36,15 @@ class ReplayNetwork final : public resolver::Network {
                                                  resolver::Proto proto,
                                                  std::chrono::milliseconds timeout) override;
 
-    // "192.0.2.1 www.example. A" (+ " tcp"), one line per query, oldest first.
+    void note_unwanted() override { ++unwanted_; }
+
+    // "192.0.2.1 www.example. A" (+ " tcp"), one line per query, oldest first, + what its
+    // COOKIE option (RFC 7873) carried: " cookie" (a client cookie alone), " cookie+server"
+    // (and the server cookie this server now gives that client cookie), " cookie+stale-server"
+    // (a server cookie this server did not give, or no longer accepts), " cookie-malformed".
     const std::vector<std::string>& log() const { return log_; }
+    // Replies the engine called unwanted (spoofs, mismatched cookies, 0x20 failures).
+    int unwanted() const { return unwanted_; }
 
   private:
     struct Served {
@@ -52,6 +61,18 @@ class ReplayNetwork final : public resolver::Network {
     const ZoneSigner& key_source(const FaultSpec& f, const KeySource& k);
     Active* match(const std::string& server, const wire::Question& q, bool tcp);
     wire::Message respond(const std::string& server, const wire::Message& query, Active* fault);
+    // Cookie-aware like NSD and BIND (RFC 7873 §5.2, RFC 9018): the server cookie a server
+    // gives a client cookie; `badcookie` moves the server to a new one (a secret rollover).
+    std::string server_cookie(const std::string& server, std::string_view client) const;
+    std::string cookie_suffix(const std::string& server, const wire::Message& query) const;
+    // The COOKIE option (code, length, data) of the reply to `query`, or nothing.
+    std::vector<uint8_t> reply_cookie(const std::string& server, const wire::Message& query,
+                                      const Active* fault) const;
+    std::vector<uint8_t> bad_cookie_reply(const std::string& server, const wire::Message& query);
+    // The whole reply for faults that replace the message (noedns, garbage, badcookie).
+    std::optional<std::vector<uint8_t>> special_reply(const std::string& server,
+                                                      const wire::Message& query,
+                                                      const Active* fault);
 
     std::map<std::string, std::vector<Served>> servers_;
     std::vector<Active> faults_;
@@ -60,6 +81,8 @@ class ReplayNetwork final : public resolver::Network {
     uint32_t signing_time_ = 0;
     wire::Name root_ns_;
     std::vector<std::string> log_;
+    std::map<std::string, uint32_t> cookie_epoch_;  // by server: bumped by `badcookie`
+    int unwanted_ = 0;
     bool trace_ = false;
 };
 

@@ -65,19 +65,45 @@ bool same_rdata(uint16_t t, const std::string& a, const std::string& b) {
     return ta && tb && *ta == *tb && a.size() == b.size();
 }
 
+// Does the query log line show what the qualifier asks (see ReplayNetwork::log)?
+bool qualified(const std::string& q, const std::vector<std::string>& rest) {
+    auto has = [&](const char* w) { return std::find(rest.begin(), rest.end(), w) != rest.end(); };
+    bool client = has("cookie") || has("cookie+server") || has("cookie+stale-server");
+    if (q == "tcp") return has("tcp");
+    if (q == "udp") return !has("tcp");
+    if (q == "cookie") return client;
+    if (q == "no-cookie") return !client && !has("cookie-malformed");
+    if (q == "server-cookie") return has("cookie+server");
+    if (q == "stale-server-cookie") return has("cookie+stale-server");
+    return !has("cookie+server") && !has("cookie+stale-server");  // no-server-cookie
+}
+
 bool asked(const Expect& e, const std::string& line) {
     std::istringstream in(line);
     std::string server, qname, qtype;
     in >> server >> qname >> qtype;
     if (e.server != "*" && e.server != server) return false;
     if (e.owner && !(*Name::from_text(qname) == *e.owner)) return false;
-    return e.type == 0 || type_to_text(e.type) == qtype;
+    if (e.type != 0 && type_to_text(e.type) != qtype) return false;
+    std::vector<std::string> rest;
+    for (std::string w; in >> w;) rest.push_back(w);
+    return std::all_of(e.qualifiers.begin(), e.qualifiers.end(),
+                       [&](const std::string& q) { return qualified(q, rest); });
+}
+
+bool compare(std::size_t n, const std::string& op, uint32_t number) {
+    return op == "<="   ? n <= number
+           : op == "<"  ? n < number
+           : op == "==" ? n == number
+           : op == ">=" ? n >= number
+                        : n > number;
 }
 
 // Nothing when the expectation holds; otherwise what is wrong.
 std::optional<std::string> check(const Expect& e, const ClientReply& r) {
     using K = Expect::Kind;
-    if (!r.answered && e.kind != K::upstream && e.kind != K::asked) return "no reply at all";
+    if (!r.answered && e.kind != K::upstream && e.kind != K::asked && e.kind != K::unwanted)
+        return "no reply at all";
     const auto& recs = section(r, e.section);
     auto typed = [&](const Record& x) {
         return x.type == e.type && (!e.owner || x.owner == *e.owner);
@@ -119,24 +145,23 @@ std::optional<std::string> check(const Expect& e, const ClientReply& r) {
             if (recs.size() == e.number) return std::nullopt;
             return what + " holds " + std::to_string(recs.size()) + " records, expected " +
                    std::to_string(e.number);
-        case K::upstream: {
-            std::size_t n = r.upstream.size();
-            bool ok = e.op == "<="   ? n <= e.number
-                      : e.op == "<"  ? n < e.number
-                      : e.op == "==" ? n == e.number
-                      : e.op == ">=" ? n >= e.number
-                                     : n > e.number;
-            if (ok) return std::nullopt;
-            return std::to_string(n) + " upstream queries, expected " + e.op + " " +
-                   std::to_string(e.number);
+        case K::upstream:
+        case K::unwanted: {
+            bool up = e.kind == K::upstream;
+            std::size_t n = up ? r.upstream.size() : static_cast<std::size_t>(r.unwanted);
+            if (compare(n, e.op, e.number)) return std::nullopt;
+            return std::to_string(n) + (up ? " upstream queries" : " unwanted replies") +
+                   ", expected " + e.op + " " + std::to_string(e.number);
         }
         case K::asked: {
             bool found = std::any_of(r.upstream.begin(), r.upstream.end(),
                                      [&](const std::string& l) { return asked(e, l); });
             if (found != e.negate) return std::nullopt;
+            std::string quals;
+            for (const auto& q : e.qualifiers) quals += " " + q;
             return std::string(found ? "asked " : "did not ask ") + e.server + " " +
                    (e.owner ? e.owner->to_text() : "*") + " " +
-                   (e.type ? type_to_text(e.type) : "*");
+                   (e.type ? type_to_text(e.type) : "*") + quals;
         }
     }
     return "unknown expectation";

@@ -19,9 +19,9 @@ using namespace wire;
 
 namespace {
 
-const std::map<std::string, uint16_t> kRcodes = {{"NOERROR", 0},  {"FORMERR", 1}, {"SERVFAIL", 2},
-                                                 {"NXDOMAIN", 3}, {"NOTIMP", 4},  {"REFUSED", 5},
-                                                 {"YXDOMAIN", 6}, {"BADVERS", 16}};
+const std::map<std::string, uint16_t> kRcodes = {
+    {"NOERROR", 0}, {"FORMERR", 1},  {"SERVFAIL", 2}, {"NXDOMAIN", 3},  {"NOTIMP", 4},
+    {"REFUSED", 5}, {"YXDOMAIN", 6}, {"BADVERS", 16}, {"BADCOOKIE", 23}};
 
 const std::map<std::string, FaultKind> kFaults = {{"timeout", FaultKind::timeout},
                                                   {"servfail", FaultKind::servfail},
@@ -35,7 +35,19 @@ const std::map<std::string, FaultKind> kFaults = {{"timeout", FaultKind::timeout
                                                   {"upward-referral", FaultKind::upward_referral},
                                                   {"garbage", FaultKind::garbage},
                                                   {"truncate", FaultKind::truncate},
-                                                  {"noedns", FaultKind::noedns}};
+                                                  {"noedns", FaultKind::noedns},
+                                                  {"cookie-mismatch", FaultKind::cookie_mismatch},
+                                                  {"badcookie", FaultKind::badcookie},
+                                                  {"no-cookie", FaultKind::no_cookie}};
+
+// What an `asked` line may require of the query log line (see replay_network.hpp).
+const std::vector<std::string> kAskedQualifiers = {"tcp",
+                                                   "udp",
+                                                   "cookie",
+                                                   "no-cookie",
+                                                   "server-cookie",
+                                                   "stale-server-cookie",
+                                                   "no-server-cookie"};
 
 const std::map<std::string, uint16_t> kFlags = {{"aa", flag::AA}, {"tc", flag::TC},
                                                 {"rd", flag::RD}, {"ra", flag::RA},
@@ -244,6 +256,12 @@ void Parser::literal_reply(FaultSpec& f) {
                         : w[0] == "authority" ? f.reply.authority
                                               : f.reply.additional;
             sec.push_back(std::move(r));
+        } else if (w[0] == "cookie") {
+            if (w.size() != 2 || (w[1] != "echo" && w[1] != "mismatch" && w[1] != "none"))
+                fail("expected: cookie echo | mismatch | none");
+            f.reply.cookie = w[1] == "echo"       ? ReplyCookie::echo
+                             : w[1] == "mismatch" ? ReplyCookie::mismatch
+                                                  : ReplyCookie::none;
         } else if (w[0] == "dnskey") {
             if (w.size() != 3 || (w[1] != "by" && w[1] != "as"))
                 fail("expected: dnskey by ZONE | dnskey as NAME");
@@ -329,12 +347,12 @@ Expect Parser::expect(const std::vector<std::string>& w, const std::string& raw)
         e.section = section_of(what);
         e.type = type(w[2]);
         if (w.size() > 3) e.owner = name(w[3]);
-    } else if (what == "upstream") {
+    } else if (what == "upstream" || what == "unwanted") {
         need(4);
-        e.kind = Expect::Kind::upstream;
+        e.kind = what == "upstream" ? Expect::Kind::upstream : Expect::Kind::unwanted;
         e.op = w[2];
         if (e.op != "<=" && e.op != "<" && e.op != "==" && e.op != ">=" && e.op != ">")
-            fail("upstream compares with <=, <, ==, >= or >");
+            fail(what + " compares with <=, <, ==, >= or >");
         e.number = number(w[3]);
     } else if (what == "asked" || what == "not-asked") {
         need(5);
@@ -343,6 +361,13 @@ Expect Parser::expect(const std::vector<std::string>& w, const std::string& raw)
         e.server = w[2];
         if (w[3] != "*") e.owner = name(w[3]);
         if (w[4] != "*") e.type = type(w[4]);
+        for (std::size_t i = 5; i < w.size(); ++i) {
+            if (std::find(kAskedQualifiers.begin(), kAskedQualifiers.end(), w[i]) ==
+                kAskedQualifiers.end())
+                fail("unknown qualifier '" + w[i] + "' (tcp, udp, cookie, no-cookie, " +
+                     "server-cookie, stale-server-cookie, no-server-cookie)");
+            e.qualifiers.push_back(w[i]);
+        }
     } else {
         fail("unknown expectation '" + what + "'");
     }

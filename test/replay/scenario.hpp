@@ -42,6 +42,13 @@ struct KeySource {
     bool impostor = false;
 };
 
+// The COOKIE option (RFC 7873) a literal reply carries when the query had one.
+enum class ReplyCookie {
+    echo,      // the query's client cookie and this server's cookie for it (the default)
+    mismatch,  // another client cookie: a reply not meant for us (a spoof)
+    none,      // no COOKIE option
+};
+
 // A message written out in the scenario, sent instead of the zone's answer.
 struct LiteralReply {
     uint16_t flags = 0;  // AA, TC, AD and the rcode
@@ -49,6 +56,7 @@ struct LiteralReply {
     bool sign_answer = false, sign_authority = false, sign_additional = false;
     KeySource sign_with;
     std::vector<KeySource> dnskeys;  // DNSKEY RRsets appended to the answer
+    ReplyCookie cookie = ReplyCookie::echo;
 };
 
 enum class FaultKind {
@@ -65,6 +73,9 @@ enum class FaultKind {
     garbage,          // ID and question right, the rest unparsable
     truncate,         // TC=1 over UDP (TCP answers normally)
     noedns,           // FORMERR without OPT to queries with EDNS (RFC 6891 §7)
+    cookie_mismatch,  // the zone's answer, its COOKIE echoing another client cookie (a spoof)
+    badcookie,        // BADCOOKIE (23) with a fresh server cookie, to a query with a cookie
+    no_cookie,        // the zone's answer without a COOKIE option (a server without cookies)
     reply,            // the literal reply
 };
 
@@ -94,7 +105,8 @@ struct Expect {
         lacks_type,  // section has none
         count,       // section holds exactly number records
         upstream,    // upstream queries compared with number
-        asked,       // a query matching server/qname/qtype was sent (or not: negate)
+        asked,       // a query matching server/qname/qtype/qualifiers was sent (or not)
+        unwanted,    // replies the engine counted as unwanted (Network::note_unwanted)
     };
     int line = 0;
     Kind kind = Kind::rcode;
@@ -104,8 +116,11 @@ struct Expect {
     std::optional<wire::Name> owner;
     uint16_t type = 0;  // 0 in `asked`: any type
     std::optional<std::string> rdata;
-    std::string op;  // upstream: <=, <, ==, >=, >
+    std::string op;  // upstream, unwanted: <=, <, ==, >=, >
     std::string server;
+    // asked: tcp, udp, cookie, no-cookie, server-cookie, stale-server-cookie,
+    // no-server-cookie (what the query log line must show, all of them)
+    std::vector<std::string> qualifiers;
     bool negate = false;
 };
 
