@@ -119,13 +119,14 @@ Engine::CookieCheck Engine::check_cookie(const ServerAddr& server, const Message
     if (sent.size() < 4 + kClientCookieSize) return CookieCheck::ok;
     auto c = msg.edns ? msg.edns->option(edns_option::COOKIE) : std::nullopt;
     if (c) {
-        // RFC 7873 §5.3: a reply must echo our client cookie; one that does not was not
-        // meant for us (a spoof that guessed ID and port).
-        if (c->size() < kClientCookieSize ||
-            !std::equal(sent.begin() + 4, sent.begin() + 4 + kClientCookieSize, c->begin()))
+        // RFC 7873 §5.3: a reply must echo our client cookie, with a well-formed server
+        // cookie (8 to 32 bytes); one that does not was not meant for us (a spoof that
+        // guessed ID and port) or is broken. Compared as bytes: `c` holds signed chars.
+        const auto* echo = reinterpret_cast<const uint8_t*>(c->data());
+        if (c->size() < 16 || c->size() > kMaxCookieOption ||
+            !std::equal(sent.begin() + 4, sent.begin() + 4 + kClientCookieSize, echo))
             return CookieCheck::spoofed;
-        if (c->size() >= 16 && c->size() <= kMaxCookieOption)
-            infra_.set_server_cookie(server, c->substr(kClientCookieSize));
+        infra_.set_server_cookie(server, c->substr(kClientCookieSize));
     }
     if (msg.rcode() == rcode::BADCOOKIE) return c ? CookieCheck::bad_cookie : CookieCheck::spoofed;
     return CookieCheck::ok;

@@ -151,8 +151,6 @@ void Lab::configure(const Scenario& s) {
             engine_settings_.aggressive_nsec = on_off(s, c);
         else if (k == "send_cookies")
             engine_settings_.send_cookies = on_off(s, c);
-        else if (k == "aggressive_nsec")
-            engine_settings_.aggressive_nsec = on_off(s, c);
         else if (k == "use_ipv6")
             engine_settings_.use_ipv6 = on_off(s, c);
         else if (k == "max_upstream_queries")
