@@ -218,6 +218,10 @@ def nsd_conf(d, server, zone_files):
   hide-version: yes
   reuseport: no
   ipv4-edns-size: 1232
+  # DNS cookies (RFC 7873) as real authorities answer them, so the resolver's echo check
+  # and server-cookie handling meet a real server in every test
+  answer-cookie: yes
+  cookie-secret-file: "{sdir}/cookie-secrets.txt"
   # every query comes from 127.0.0.1: rate limiting would make tests flaky
   rrl-ratelimit: 0
   rrl-whitelist-ratelimit: 0
