@@ -1,6 +1,7 @@
 #!/bin/bash
 # port53d vs Unbound on the loopback lab: cache-hit throughput and latency,
-# cold-cache resolution, user-space instructions per cache hit.  See usage().
+# cold-cache resolution and its upstream queries, user-space instructions per
+# cache hit and per cold validated name.  See usage().
 set -euo pipefail
 
 usage() {
@@ -18,13 +19,28 @@ Scenarios (per thread count):
               outstanding, at most --max-qps); then the same names at a fixed
               --latency-qps rate, for latency at a load both sustain
   cold-cache  a fresh resolver gets --cold-names distinct names below the lab's
-              wildcards (*.wild.sec.lab, *.wild.example) plus every lab case, once
+              wildcards (*.wild.sec.lab, *.wild.example) plus every lab case, once.
+              Upstream queries are counted exactly by an nftables counter in this
+              namespace (output hook: UDP to port 53 and TCP SYNs to port 53 of
+              127.100.0.0/16, the lab's authorities), reset before each resolver
+              starts: start-up (until it answers) and the run apart, per name sent
   callgrind   (1 thread, under valgrind) user-space instructions per cache hit:
               after warm-up the counters are zeroed, then a small and a big batch
               of hits are sent, each followed by a dump (which zeroes again);
               Ir per hit = (Ir big - Ir small) / (queries big - queries small).
               Done for the case names and, apart, for 200 names below the
               wildcards (Unbound answers those off its fast path)
+  cold-callgrind
+              (1 thread, under valgrind) user-space instructions per cold validated
+              name: a fresh resolver under callgrind, dumped once it answers
+              (start-up), again after 2 warm-up cold names (one below each
+              wildcard: the zones' keys and proofs get cached), then
+              --cold-callgrind-names other distinct wildcard names (all NOERROR
+              with AD), 5 outstanding, in two batches (below wild.sec.lab.: NSEC,
+              RSASHA512; below wild.example.: NSEC3, Ed25519), each dumped:
+              Ir per name = the batches' Ir / answers. Every name is then asked
+              again from the cache to count the AD bits; upstream queries are
+              counted as above
 
 Options:
   --threads LIST         worker threads for both resolvers: 1, 2 or 1,2 (default 1,2)
@@ -34,9 +50,14 @@ Options:
   --latency-qps Q        rate of the fixed-rate latency run; 0 skips it (default 20000)
   --cold-names N         distinct names in the cold-cache file (default 4000)
   --callgrind-queries N  queries in the big callgrind batch (default 20000)
-  --no-callgrind         skip the callgrind measurement
+  --cold-callgrind-names N
+                         names in the cold-callgrind batch; 0 skips it (default 500)
+  --no-callgrind         skip both callgrind measurements
+  --only LIST            scenarios to run: hit (cache-hit and its callgrind),
+                         cold (cold-cache and cold-callgrind), or hit,cold (default)
   --edns                 send EDNS0 queries (dnsperf -e); default: plain queries
-  --quick                smoke test: 2 s loads, 1 thread, 500 cold names, 3000 callgrind queries
+  --quick                smoke test: 2 s loads, 1 thread, 500 cold names, 3000 callgrind
+                         queries, 100 cold-callgrind names
   --port53d PATH         daemon to test (default build/port53d); copied into the
                          results directory first, so a rebuild cannot change it mid-run
   --out DIR              results directory (default /tmp/port53-bench/<date>-<time>)
@@ -50,7 +71,8 @@ Output: a Markdown table on stdout (also DIR/table.md); dnsperf's reports in
 DIR/raw/*.dnsperf.txt (per-query lines in *.perquery.gz), one JSON per run in
 DIR/runs/, callgrind dumps in DIR/callgrind/, resolver logs in DIR/logs/.
 Needs root (or unprivileged user namespaces), nsd, unbound, dnsperf, dig,
-valgrind and python3-dnspython (tools/install-deps.sh test installs most).
+valgrind, nft (nftables, for the cold scenarios) and python3-dnspython
+(tools/install-deps.sh test installs them).
 EOF
 }
 
@@ -71,6 +93,9 @@ max_qps=400000
 latency_qps=20000
 cold_names=4000
 cg_queries=20000
+cold_cg_names=500
+cold_cg_given=0
+only=hit,cold
 callgrind=1
 edns=()
 quick=0
@@ -89,6 +114,8 @@ while [ $# -gt 0 ]; do
         --latency-qps) latency_qps=$2; shift 2 ;;
         --cold-names) cold_names=$2; shift 2 ;;
         --callgrind-queries) cg_queries=$2; shift 2 ;;
+        --cold-callgrind-names) cold_cg_names=$2; cold_cg_given=1; shift 2 ;;
+        --only) only=$2; shift 2 ;;
         --no-callgrind) callgrind=0; shift ;;
         --edns) edns=(-e); shift ;;
         --quick) quick=1; shift ;;
@@ -102,12 +129,27 @@ done
 if [ "$quick" = 1 ]; then
     seconds=2; cold_names=500; cg_queries=3000
     [ "$threads_given" = 1 ] || threads_list=1
+    [ "$cold_cg_given" = 1 ] || cold_cg_names=100
 fi
-for v in "$seconds" "$clients" "$max_qps" "$latency_qps" "$cold_names" "$cg_queries"; do
+for v in "$seconds" "$clients" "$max_qps" "$latency_qps" "$cold_names" "$cg_queries" "$cold_cg_names"; do
     [[ "$v" =~ ^[0-9]+$ ]] || { echo "bench.sh: not a number: $v" >&2; exit 2; }
 done
 [[ "$threads_list" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "bench.sh: --threads wants e.g. 1,2" >&2; exit 2; }
 [ "$seconds" -ge 1 ] && [ "$cg_queries" -ge 100 ] || { echo "bench.sh: --seconds >= 1, --callgrind-queries >= 100" >&2; exit 2; }
+[ "$cold_cg_names" -le 20000 ] || { echo "bench.sh: --cold-callgrind-names at most 20000" >&2; exit 2; }
+run_hit=0; run_cold=0
+IFS=, read -r -a only_arr <<<"$only"
+for o in "${only_arr[@]}"; do
+    case "$o" in
+        hit) run_hit=1 ;;
+        cold) run_cold=1 ;;
+        *) echo "bench.sh: --only wants hit, cold or hit,cold" >&2; exit 2 ;;
+    esac
+done
+run_cold_cg=0
+[ "$run_cold" = 1 ] && [ "$callgrind" = 1 ] && [ "$cold_cg_names" -gt 0 ] && run_cold_cg=1
+run_hit_cg=0
+[ "$run_hit" = 1 ] && [ "$callgrind" = 1 ] && run_hit_cg=1
 
 # ---- into a private network namespace (never fall back to the host network)
 if [ -z "${PORT53_BENCH_IN_NETNS:-}" ]; then
@@ -125,11 +167,41 @@ fi
 
 need=(dnsperf unbound dig nsd ldns-signzone)
 [ "$callgrind" = 1 ] && need+=(valgrind callgrind_control)
+[ "$run_cold" = 1 ] && need+=(nft)
 for t in "${need[@]}"; do
     command -v "$t" >/dev/null || { echo "bench.sh: $t not found (apt-get install it)" >&2; exit 1; }
 done
 [ -x "$port53d" ] || { echo "bench.sh: no port53d at $port53d (build it or give --port53d)" >&2; exit 1; }
 [ -f "$lab_src/lab.py" ] || { echo "bench.sh: no lab.py in $lab_src" >&2; exit 1; }
+
+# ---- upstream query counter: nftables, in this namespace only (checked above:
+# only lo here). Output hook, so every query a resolver sends to a lab
+# authority counts once, answered or not (the dead server's too); TCP counts
+# connections (SYN without ACK). Nothing else here sends to 127.100.0.0/16
+# while a resolver runs (the lab's own readiness checks end before).
+NFT_TABLE=p53bench
+if [ "$run_cold" = 1 ]; then
+    nft -f - <<EOF || { echo "bench.sh: could not set up the nftables counters" >&2; exit 1; }
+table ip $NFT_TABLE {
+    counter upstream_udp { }
+    counter upstream_tcp_syn { }
+    chain out {
+        type filter hook output priority 0; policy accept;
+        ip daddr 127.100.0.0/16 udp dport 53 counter name "upstream_udp"
+        ip daddr 127.100.0.0/16 tcp dport 53 tcp flags & (syn | ack) == syn counter name "upstream_tcp_syn"
+    }
+}
+EOF
+fi
+# prints "UDP TCP-SYN" counted since the last call, and zeroes the counters
+upstream_take() {
+    nft reset counters table ip "$NFT_TABLE" | awk '
+        $1 == "counter" {c = $2} $1 == "packets" {n[c] = $2}
+        END {
+            if (!("upstream_udp" in n) || !("upstream_tcp_syn" in n)) exit 1
+            print n["upstream_udp"], n["upstream_tcp_syn"]
+        }' || { echo "bench.sh: could not read the nftables counters" >&2; exit 1; }
+}
 
 out=${out:-/tmp/port53-bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"/{raw,runs,conf,logs,callgrind,queries}
@@ -177,7 +249,9 @@ for t in "${threads_arr[@]}"; do conf_for "$t"; done
 [ "$callgrind" = 1 ] && conf_for 1
 
 "${HELPER[@]}" queries --cases "$lab/cases.json" --hit "$out/queries/hit.txt" \
-    --wild "$out/queries/wild.txt" --cold "$out/queries/cold.txt" --cold-names "$cold_names" >&2
+    --wild "$out/queries/wild.txt" --cold "$out/queries/cold.txt" --cold-names "$cold_names" \
+    --cold-cg "$out/queries/cold-callgrind" \
+    --cold-cg-names "$cold_cg_names" >&2
 hit_lines=$(wc -l <"$out/queries/hit.txt")
 
 # ---- resolvers
@@ -291,15 +365,69 @@ scenario_hit() {  # kind threads
 }
 
 scenario_cold() {  # kind threads
-    local kind=$1 t=$2 addr c0 c1 name=cold-t$2-$1
+    local kind=$1 t=$2 addr c0 c1 name=cold-t$2-$1 up_start up_run
     addr=$(addr_of "$kind")
     log "cold-cache: $kind, $t thread(s)"
+    upstream_take >/dev/null
     start_resolver "$kind" "$t" "$kind-t$t-cold"
+    up_start=$(upstream_take)
     c0=$(cpu_ticks)
     perf "$name" "$addr" "$out/queries/cold.txt" -n 1 -l "$seconds" -c "$clients" -t 5
     c1=$(cpu_ticks)
+    up_run=$(upstream_take)
     parse "$name" cold "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_end_kb="$(rss)" hwm_kb="$(hwm)"
+    "${HELPER[@]}" upstream --out "$out/runs/$name.json" up_startup "$up_start" up_run "$up_run"
     stop_resolver
+}
+
+scenario_cold_callgrind() {  # kind
+    local kind=$1 addr pid up_start up_warm up_sec up_example ad answers
+    addr=$(addr_of "$kind")
+    log "cold-callgrind: $kind, 1 thread, 2 warm-up + $cold_cg_names cold names under valgrind"
+    local vg=(valgrind --tool=callgrind --vgdb=yes --vgdb-prefix="$out/callgrind/vgdb-cold-$kind"
+              --callgrind-out-file="$out/callgrind/$kind-cold.%p.out" --dump-instr=no)
+    local ctl=(callgrind_control --vgdb-prefix="$out/callgrind/vgdb-cold-$kind")
+    upstream_take >/dev/null
+    start_resolver "$kind" 1 "$kind-cold-callgrind" "${vg[@]}"
+    pid=$RPID
+    up_start=$(upstream_take)
+    # dump 1: start-up until the first answer; dump 2: the warm-up names;
+    # dumps 3 and 4: the batches below wild.sec.lab. and wild.example.
+    # (each dump zeroes the counters)
+    "${ctl[@]}" --dump=cold-startup "$pid" >>"$out/logs/$kind-cold-callgrind.ctl" 2>&1
+    perf "callgrind-cold-warm-$kind" "$addr" "$out/queries/cold-callgrind-warm.txt" \
+        -n 1 -c 1 -q 1 -t 60 -l 300
+    up_warm=$(upstream_take)
+    "${ctl[@]}" --dump=cold-warmup "$pid" >>"$out/logs/$kind-cold-callgrind.ctl" 2>&1
+    # few outstanding queries: valgrind slows the resolver ~50x, and it must
+    # not be overrun (a lost query would be work counted for no answer)
+    perf "callgrind-cold-sec-$kind" "$addr" "$out/queries/cold-callgrind-1.txt" \
+        -n 1 -c 1 -q 5 -t 60 -l 450
+    up_sec=$(upstream_take)
+    "${ctl[@]}" --dump=cold-sec "$pid" >>"$out/logs/$kind-cold-callgrind.ctl" 2>&1
+    perf "callgrind-cold-example-$kind" "$addr" "$out/queries/cold-callgrind-2.txt" \
+        -n 1 -c 1 -q 5 -t 60 -l 450
+    up_example=$(upstream_take)
+    "${ctl[@]}" --dump=cold-example "$pid" >>"$out/logs/$kind-cold-callgrind.ctl" 2>&1
+    # validated? every batch name again, now from the cache: count AD bits
+    timeout 300 dig @"$addr" +tries=1 +time=20 +noall +comments -f "$out/queries/cold-callgrind.txt" \
+        >"$out/raw/callgrind-cold-requery-$kind.dig.txt" 2>&1 || true
+    answers=$(grep -c '^;; flags:' "$out/raw/callgrind-cold-requery-$kind.dig.txt" || true)
+    ad=$(grep -c '^;; flags:[^;]* ad[ ;]' "$out/raw/callgrind-cold-requery-$kind.dig.txt" || true)
+    stop_resolver
+    parse "callgrind-cold-warm-$kind" callgrind-cold-warm "$kind" 1
+    parse "callgrind-cold-sec-$kind" callgrind-cold-sec "$kind" 1
+    parse "callgrind-cold-example-$kind" callgrind-cold-example "$kind" 1
+    "${HELPER[@]}" callgrind-cold --startup "$out/callgrind/$kind-cold.$pid.out.1" \
+        --warm "$out/callgrind/$kind-cold.$pid.out.2" \
+        --warm-run "$out/runs/callgrind-cold-warm-$kind.json" \
+        --batch sec "$out/callgrind/$kind-cold.$pid.out.3" "$out/runs/callgrind-cold-sec-$kind.json" \
+        --batch example "$out/callgrind/$kind-cold.$pid.out.4" "$out/runs/callgrind-cold-example-$kind.json" \
+        --out "$out/runs/callgrind-cold-$kind.json" \
+        --set scenario=callgrind-cold resolver="$kind" threads=1 \
+        ad_requery="$ad" requery_answers="$answers"
+    "${HELPER[@]}" upstream --out "$out/runs/callgrind-cold-$kind.json" \
+        up_startup "$up_start" up_warmup "$up_warm" up_sec "$up_sec" up_example "$up_example"
 }
 
 scenario_callgrind() {  # kind
@@ -345,13 +473,20 @@ scenario_callgrind() {  # kind
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for t in "${threads_arr[@]}"; do
     for kind in port53 unbound; do
-        scenario_hit "$kind" "$t"
-        sleep 1
-        scenario_cold "$kind" "$t"
-        sleep 1
+        if [ "$run_hit" = 1 ]; then
+            scenario_hit "$kind" "$t"
+            sleep 1
+        fi
+        if [ "$run_cold" = 1 ]; then
+            scenario_cold "$kind" "$t"
+            sleep 1
+        fi
     done
 done
-if [ "$callgrind" = 1 ]; then
+if [ "$run_cold_cg" = 1 ]; then
+    for kind in port53 unbound; do scenario_cold_callgrind "$kind"; sleep 1; done
+fi
+if [ "$run_hit_cg" = 1 ]; then
     for set in cases wild; do
         src=$out/queries/hit.txt
         [ "$set" = wild ] && src=$out/queries/wild.txt
@@ -362,13 +497,18 @@ if [ "$callgrind" = 1 ]; then
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-settings="threads $threads_list (port53d server.threads, Unbound num-threads + so-reuseport: yes); \
+settings="scenarios: $only; threads $threads_list (port53d server.threads, Unbound num-threads + so-reuseport: yes); \
 $seconds s per load; dnsperf -c $clients, 100 outstanding, saturating run -Q $max_qps; \
 $hit_lines cache-hit names (the lab cases minus SERVFAIL, TTL-5 and 3.3 kB TXT); \
 cold: $(wc -l <"$out/queries/cold.txt") names, dnsperf -n 1 -t 5; \
 queries $([ ${#edns[@]} -gt 0 ] && echo 'with EDNS0' || echo 'without EDNS'); \
 caches: port53d lab config (64 MiB), Unbound defaults"
-[ "$callgrind" = 1 ] && settings="$settings; callgrind: valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'), $((cg_queries / 10)) then $cg_queries hits per name set \
+[ "$run_cold" = 1 ] && settings="$settings; \
+upstream queries: nftables counter, output to 127.100.0.0/16 UDP dport 53 + TCP SYN dport 53"
+[ "$run_cold_cg" = 1 ] && settings="$settings; cold-callgrind: 1 thread, 2 warm-up names then \
+$cold_cg_names distinct wildcard names (half below each wildcard, one batch each), dnsperf -c 1 -q 5 -t 60, \
+Ir of the batches' own dumps ÷ answers"
+[ "$run_hit_cg" = 1 ] && settings="$settings; callgrind: valgrind $(valgrind --version 2>/dev/null | sed 's/valgrind-//'), $((cg_queries / 10)) then $cg_queries hits per name set \
 (the cache-hit names; $(wc -l <"$out/queries/wild.txt") names below the lab's wildcards), dnsperf -c 1 -q 10"
 "${HELPER[@]}" set --out "$out/meta.json" \
     port53d="binary sha256 $(sha256sum "$PORT53D" | cut -c1-12) (source tree at $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') when run)" \

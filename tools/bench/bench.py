@@ -3,9 +3,13 @@
 totals, and the Markdown table.  Standard library only; no network use.
 
     bench.py queries  --cases LAB/cases.json --hit F --cold F --cold-names N [--hit-wild N]
+                      [--cold-cg PREFIX --cold-cg-names N]
     bench.py cycle    IN OUT N                 # OUT = first N lines of IN repeated
     bench.py dnsperf  --raw F --out JSON [--set k=v ...]
     bench.py callgrind --small DUMP --big DUMP --small-run JSON --big-run JSON --out JSON [--set k=v ...]
+    bench.py callgrind-cold --startup DUMP --warm DUMP --warm-run JSON
+                      --batch LABEL DUMP RUN-JSON [--batch ...] --out JSON [--set k=v ...]
+    bench.py upstream --out JSON PREFIX "UDP TCP" ...   # nft counter readings into a result
     bench.py set      --out JSON k=v ...       # add fields to a result file
     bench.py table    --dir RESULTS            # prints Markdown, writes RESULTS/table.md
 """
@@ -78,11 +82,29 @@ def cmd_queries(a):
         cold.append(("%s.%s" % (label, WILDCARDS[i % 2]), "A"))
     cold += [(c["qname"], c["qtype"]) for c in cases]
     rnd.shuffle(cold)
-    for path, qs in ((a.hit, hit), (a.wild, wild), (a.cold, cold)):
+    files = [(a.hit, hit), (a.wild, wild), (a.cold, cold)]
+    # Cold names for callgrind: other labels again (never in the cold file),
+    # only wildcard names, which are all answered NOERROR with AD: every one is
+    # a validated answer.  PREFIX-warm.txt: one name below each wildcard, to
+    # take the zones' keys and proofs into the cache before the counted
+    # batches; PREFIX-1.txt / PREFIX-2.txt: the names below wild.sec.lab.
+    # (NSEC, RSASHA512) and below wild.example. (NSEC3, Ed25519), half each,
+    # sent as two batches; PREFIX.txt: all of them (asked again for AD).
+    if a.cold_cg:
+        cg_warm = [("g-warm-%08x.%s" % (rnd.getrandbits(32), w), "A") for w in WILDCARDS]
+        cg = [("g%05d-%08x.%s" % (i, rnd.getrandbits(32), WILDCARDS[i % 2]), "A")
+              for i in range(a.cold_cg_names)]
+        files += [(a.cold_cg + "-warm.txt", cg_warm), (a.cold_cg + ".txt", cg)]
+        files += [("%s-%d.txt" % (a.cold_cg, k + 1), [q for q in cg if q[0].endswith("." + w)])
+                  for k, w in enumerate(WILDCARDS)]
+    for path, qs in files:
         with open(path, "w") as f:
             f.writelines("%s %s\n" % (n.rstrip("."), t) for n, t in qs)
     print("%d cache-hit names in %s, %d wildcard names in %s, %d cold names in %s"
           % (len(hit), a.hit, len(wild), a.wild, len(cold), a.cold))
+    if a.cold_cg:
+        print("%d cold callgrind names in %s-{1,2}.txt (warm-up: %d)"
+              % (len(cg), a.cold_cg, len(cg_warm)))
 
 
 def cmd_cycle(a):
@@ -178,6 +200,60 @@ def cmd_callgrind(a):
     save(a.out, doc)
 
 
+def cmd_callgrind_cold(a):
+    """Ir per cold validated name: each batch's dump holds exactly that batch
+    (plus idle time); start-up and warm-up are reported apart."""
+    startup, warm = callgrind_total(a.startup), callgrind_total(a.warm)
+    rw = load(a.warm_run)
+    doc = {"ir_startup": startup, "ir_warmup": warm,
+           "warm_names": rw.get("sent"), "warm_rcodes": rw.get("rcodes", {}), "warm_lost": rw.get("lost"),
+           "dump_startup": os.path.basename(a.startup), "dump_warm": os.path.basename(a.warm),
+           "batches": [b[0] for b in a.batch]}
+    tot = {"ir_batch": 0, "names": 0, "completed": 0, "lost": 0, "run_time_s": 0.0}
+    rcodes, lat = {}, []
+    for label, dump, run in a.batch:
+        ir, r = callgrind_total(dump), load(run)
+        n = r.get("completed", 0)
+        b = {"ir_batch": ir, "names": r.get("sent", 0), "completed": n, "lost": r.get("lost", 0),
+             "rcodes": r.get("rcodes", {}), "run_time_s": r.get("run_time_s", 0.0),
+             "p50_latency_s": r.get("p50_latency_s"), "p99_latency_s": r.get("p99_latency_s"),
+             "dump": os.path.basename(dump)}
+        if n:
+            b["ir_per_name"] = ir / n
+        doc[label] = b
+        for k in tot:
+            tot[k] += b[k]
+        for rc, c in b["rcodes"].items():
+            rcodes[rc] = rcodes.get(rc, 0) + c
+        try:
+            with gzip.open(os.path.join(os.path.dirname(run), "..", "raw",
+                                        r["raw"] + ".perquery.gz"), "rt") as pq:
+                lat += [float(l.split()[-1]) for l in pq if l.startswith("> ")]
+        except (OSError, KeyError, ValueError, IndexError):
+            pass
+    doc.update(tot)
+    doc["rcodes"] = rcodes
+    lat.sort()
+    doc["p50_latency_s"], doc["p99_latency_s"] = percentile(lat, 50), percentile(lat, 99)
+    if tot["completed"]:
+        doc["ir_per_name"] = tot["ir_batch"] / tot["completed"]
+        doc["ir_per_name_incl_startup"] = (startup + warm + tot["ir_batch"]) / tot["completed"]
+    doc.update(parse_kv(a.set))
+    save(a.out, doc)
+
+
+def cmd_upstream(a):
+    """nft counter readings ("UDP TCP-SYN") per phase -> PREFIX_udp, PREFIX_tcp_syn."""
+    fields = {}
+    if len(a.pairs) % 2:
+        raise SystemExit("upstream: PREFIX \"UDP TCP\" pairs expected")
+    for prefix, value in zip(a.pairs[::2], a.pairs[1::2]):
+        udp, tcp = (int(x) for x in value.split())
+        fields[prefix + "_udp"] = udp
+        fields[prefix + "_tcp_syn"] = tcp
+    merge_into(a.out, fields)
+
+
 def cmd_set(a):
     merge_into(a.out, parse_kv(a.kv))
 
@@ -205,6 +281,14 @@ def cpu_us(r):
     if r.get("cpu_ticks") is None or not r.get("completed") or not r.get("clk_tck"):
         return None
     return r["cpu_ticks"] * 1e6 / r["clk_tck"] / r["completed"]
+
+
+def upstream_total(r, *phases):
+    return sum(r[p + "_udp"] + r[p + "_tcp_syn"] for p in phases)
+
+
+def per(v, n):
+    return "—" if v is None or not n else "%.3f" % (float(v) / n)
 
 
 def thread_split(r):
@@ -288,6 +372,39 @@ def cmd_table(a):
             row(s, "resolver CPU per query (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"))
             row(s, "RSS at end / peak VmHWM (MiB)",
                 lambda r: "%s / %s" % (mib(r["rss_end_kb"]), mib(r["hwm_kb"])))
+            row(s, "upstream queries per cold name (UDP + TCP SYN to 127.100/16, "
+                "start-up + run ÷ names sent)",
+                lambda r: per(upstream_total(r, "up_startup", "up_run"), r["sent"]))
+            row(s, "upstream queries per cold name, run only (after start-up)",
+                lambda r: per(upstream_total(r, "up_run"), r["sent"]))
+            row(s, "upstream: start-up UDP + TCP SYN / run UDP + TCP SYN",
+                lambda r: "%d + %d / %d + %d" % (r["up_startup_udp"], r["up_startup_tcp_syn"],
+                                                 r["up_run_udp"], r["up_run_tcp_syn"]))
+    scenario_key = ("callgrind-cold", 1)
+    if any(scenario_key + (res,) in runs for res in RESOLVERS):
+        s = "callgrind, 1 thread, cold validated names"
+        row(s, "instructions per cold validated name (Ir ÷ answers; start-up and "
+            "warm-up excluded)", lambda r: num(r["ir_per_name"], "%.0f"))
+        row(s, "Ir per cold name incl. start-up and warm-up (÷ batch answers)",
+            lambda r: num(r["ir_per_name_incl_startup"], "%.0f"))
+        row(s, "Ir start-up (to first answer) / warm-up names",
+            lambda r: "%.3g / %.3g (%d names)" % (r["ir_startup"], r["ir_warmup"], r["warm_names"]))
+        row(s, "  names below wild.sec.lab. (NSEC, RSASHA512)",
+            lambda r: num(r["sec"]["ir_per_name"], "%.0f"))
+        row(s, "  names below wild.example. (NSEC3, Ed25519)",
+            lambda r: num(r["example"]["ir_per_name"], "%.0f"))
+        row(s, "batch answers by rcode", lambda r: rcode_text(r["rcodes"]))
+        row(s, "batch: answered / sent, lost", lambda r: "%d / %d, %d lost" % (
+            r["completed"], r["names"], r["lost"]))
+        row(s, "AD on re-query from cache (validated)",
+            lambda r: "%d / %d" % (r["ad_requery"], r["requery_answers"]))
+        row(s, "upstream queries per name under valgrind (batch)",
+            lambda r: per(upstream_total(r, "up_sec", "up_example"), r["names"]))
+        row(s, "  below wild.sec.lab. / below wild.example.", lambda r: "%s / %s" % (
+            per(upstream_total(r, "up_sec"), r["sec"]["names"]),
+            per(upstream_total(r, "up_example"), r["example"]["names"])))
+        row(s, "batch run time (s) / p50 / p99 latency (ms)", lambda r: "%.1f / %s / %s" % (
+            r["run_time_s"], ms(r["p50_latency_s"]), ms(r["p99_latency_s"])))
     for cg, what in (("callgrind-cases", "lab-case names"),
                      ("callgrind-wild", "wildcard-synthesised names")):
         scenario_key = (cg, 1)
@@ -332,6 +449,8 @@ def main():
     p.add_argument("--wild", required=True)
     p.add_argument("--wild-names", type=int, default=200)
     p.add_argument("--seed", type=int, default=53)
+    p.add_argument("--cold-cg", metavar="PREFIX")
+    p.add_argument("--cold-cg-names", type=int, default=500)
     p.set_defaults(fn=cmd_queries)
     p = sub.add_parser("cycle")
     p.add_argument("input")
@@ -348,6 +467,17 @@ def main():
         p.add_argument("--" + k, required=True)
     p.add_argument("--set", nargs="*")
     p.set_defaults(fn=cmd_callgrind)
+    p = sub.add_parser("callgrind-cold")
+    for k in ("startup", "warm", "warm-run", "out"):
+        p.add_argument("--" + k, required=True)
+    p.add_argument("--batch", nargs=3, action="append", required=True,
+                   metavar=("LABEL", "DUMP", "RUN"))
+    p.add_argument("--set", nargs="*")
+    p.set_defaults(fn=cmd_callgrind_cold)
+    p = sub.add_parser("upstream")
+    p.add_argument("--out", required=True)
+    p.add_argument("pairs", nargs="*")
+    p.set_defaults(fn=cmd_upstream)
     p = sub.add_parser("set")
     p.add_argument("--out", required=True)
     p.add_argument("kv", nargs="*")
