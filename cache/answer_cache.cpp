@@ -51,7 +51,8 @@ StoredAnswer make_stored_answer(std::span<const uint8_t> msg, std::span<const ui
     h.ede = ede;
     StoredAnswer out;
     out.blob.resize(sizeof(Head) + ttl_offsets.size_bytes() + msg.size() - h.question_end);
-    std::memcpy(out.blob.data() + sizeof h, ttl_offsets.data(), ttl_offsets.size_bytes());
+    if (!ttl_offsets.empty())  // memcpy from a null pointer is undefined even for 0 bytes
+        std::memcpy(out.blob.data() + sizeof h, ttl_offsets.data(), ttl_offsets.size_bytes());
     std::memcpy(out.blob.data() + sizeof h + ttl_offsets.size_bytes(), msg.data() + h.question_end,
                 msg.size() - h.question_end);
     uint32_t ttl = UINT32_MAX;

@@ -91,13 +91,6 @@ const Record* nsec_covering(const std::vector<Record>& nsecs, const Name& name) 
     return nullptr;
 }
 
-// Closest encloser implied by an NSEC covering `name`.
-Name nsec_closest_encloser(const Record& covering, const Name& name) {
-    Name a = common_ancestor(name, covering.owner);
-    Name b = common_ancestor(name, *nsec_next(covering));
-    return a.label_count() >= b.label_count() ? a : b;
-}
-
 bool nsec_denies_type(const Record& nsec, uint16_t qtype) {
     if (nsec_has_type(nsec, qtype) || nsec_has_type(nsec, type::CNAME)) return false;
     // A parent-side NSEC at a delegation (NS, no SOA) speaks only for DS (RFC 4035 §5.4).
@@ -231,6 +224,13 @@ class Nsec3Prover {
 };
 
 }  // namespace
+
+Name nsec_closest_encloser(const Record& covering, const Name& name) {
+    Name a = common_ancestor(name, covering.owner);
+    auto next = nsec_next(covering);
+    Name b = next ? common_ancestor(name, *next) : a;
+    return a.label_count() >= b.label_count() ? a : b;
+}
 
 int canonical_compare(const Name& a, const Name& b) {
     auto la = labels_of(a), lb = labels_of(b);

@@ -26,6 +26,10 @@ std::optional<std::string> nsec3_hash(const wire::Name& name, std::string_view s
 // Type bitmap test for NSEC and NSEC3 rdata.
 bool nsec_has_type(const wire::Record& nsec_or_nsec3, uint16_t type);
 
+// Closest encloser implied by an NSEC covering `name` (RFC 4035 §5.4): the longer of the
+// names it shares with the NSEC's owner and with its next name.
+wire::Name nsec_closest_encloser(const wire::Record& covering, const wire::Name& name);
+
 // `records` is the authority section (NSEC/NSEC3 of `zone` are picked out of it).
 Proof prove_nxdomain(const wire::Name& qname, const std::vector<wire::Record>& records,
                      const wire::Name& zone, const Limits& limits, Work& work);

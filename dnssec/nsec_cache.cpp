@@ -93,7 +93,7 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qt
         z = zones_.find(zname.key());
         if (z != zones_.end() || zname.is_root()) break;
     }
-    if (z == zones_.end() || z->second.soa.expires <= now) return std::nullopt;
+    if (z == zones_.end()) return std::nullopt;
     const Zone& zone = z->second;
     const Entry* at = at_or_before(zone, name, now);
     if (!at) return std::nullopt;
@@ -112,22 +112,51 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qt
         if (a == zname) break;
     }
     std::vector<Record> proof;
-    uint32_t left = zone.soa.expires - now;
+    // A denial needs the zone's SOA (RFC 8198 §5.1); a wildcard answer does not.
+    bool with_soa = zone.soa.expires > now;
+    uint32_t left = with_soa ? zone.soa.expires - now : 0;
     for (const Entry* e : used) {
         left = std::min(left, e->expires - now);
         proof.insert(proof.end(), e->records.begin(), e->records.end());
     }
     Work work(limits);
     Denial d;
-    if (prove_nodata(name, qtype, proof, zname, limits, work) == Proof::proven) {
-        d.nxdomain = false;
-    } else if (prove_nxdomain(name, proof, zname, limits, work) == Proof::proven) {
-        d.nxdomain = true;
+    if (with_soa && prove_nodata(name, qtype, proof, zname, limits, work) == Proof::proven) {
+        d.kind = Denial::Kind::nodata;
+    } else if (with_soa && prove_nxdomain(name, proof, zname, limits, work) == Proof::proven) {
+        d.kind = Denial::Kind::nxdomain;
     } else {
-        return std::nullopt;
+        return wildcard_answer(zone, zname, name, qtype, *at, now, limits);
     }
+    d.ttl = left;
     append_aged(d.authority, zone.soa.records, left);
     append_aged(d.authority, proof, left);
+    return d;
+}
+
+std::optional<NsecCache::Denial> NsecCache::wildcard_answer(const Zone& zone, const Name& zname,
+                                                            const Name& name, uint16_t qtype,
+                                                            const Entry& cover, uint32_t now,
+                                                            const Limits& limits) const {
+    const Record& nsec = cover.records.front();
+    if (nsec.owner == name || qtype == type::DS) return std::nullopt;
+    Name ce = nsec_closest_encloser(nsec, name);
+    if (!ce.is_subdomain_of(zname)) return std::nullopt;
+    Name wild = Name::from_wire("\1*" + std::string(ce.wire()));
+    const Entry* w = at_or_before(zone, wild, now);
+    // The wildcard must exist (its own NSEC) and hold the type; then the covering NSEC
+    // shows the name itself does not exist (RFC 4035 §5.3.4).
+    if (!w || !(w->records.front().owner == wild) || !nsec_has_type(w->records.front(), qtype))
+        return std::nullopt;
+    Work work(limits);
+    auto labels = static_cast<uint8_t>(ce.label_count());
+    if (prove_wildcard_expansion(name, labels, cover.records, zname, limits, work) != Proof::proven)
+        return std::nullopt;
+    Denial d;
+    d.kind = Denial::Kind::wildcard;
+    d.wildcard = wild;
+    d.ttl = std::min(cover.expires, w->expires) - now;
+    append_aged(d.authority, cover.records, d.ttl);
     return d;
 }
 

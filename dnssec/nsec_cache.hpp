@@ -24,11 +24,16 @@ class NsecCache {
     void put(const std::vector<wire::Record>& records, uint32_t now);
 
     struct Denial {
-        bool nxdomain = false;
-        std::vector<wire::Record> authority;  // SOA, NSECs and RRSIGs, TTLs counted down
+        enum class Kind { nxdomain, nodata, wildcard } kind = Kind::nxdomain;
+        wire::Name wildcard;  // Kind::wildcard: the wildcard whose `qtype` data answers
+        // NXDOMAIN/NODATA: SOA, NSECs and RRSIGs; wildcard: the NSEC proving the name
+        // does not exist, with its RRSIGs. TTLs counted down.
+        std::vector<wire::Record> authority;
+        uint32_t ttl = 0;  // the least time left of those records
     };
     // A denial of `name`/`qtype` that the cached records prove (checked with the same
-    // proof functions as a fresh response), or nothing.
+    // proof functions as a fresh response), or, for a name they show does not exist below
+    // an existing wildcard that has `qtype`, that wildcard (RFC 8198 §5.3); or nothing.
     std::optional<Denial> lookup(const wire::Name& name, uint16_t qtype, uint32_t now,
                                  const Limits& limits);
 
@@ -51,6 +56,10 @@ class NsecCache {
                 const std::vector<wire::Record>& sigs, uint32_t now);
     // The live NSEC at or canonically before `name` in `zone`.
     const Entry* at_or_before(const Zone& zone, const wire::Name& name, uint32_t now) const;
+    std::optional<Denial> wildcard_answer(const Zone& zone, const wire::Name& zname,
+                                          const wire::Name& name, uint16_t qtype,
+                                          const Entry& cover, uint32_t now,
+                                          const Limits& limits) const;
     void drop_expired(uint32_t now);
 
     mutable std::mutex mutex_;

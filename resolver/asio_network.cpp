@@ -12,6 +12,7 @@
 
 #include "resolver/log.hpp"
 #include "resolver/wire/message.hpp"
+#include "resolver/wire/opt_view.hpp"
 #include "resolver/wire/types.hpp"
 
 namespace port53::resolver {
@@ -85,13 +86,21 @@ awaitable<ExchangeResult> AsioNetwork::exchange(const ServerAddr& server,
         if (ec) co_return result;
         arm_deadline(timer, sock, timeout);
         co_await sock->async_send(asio::buffer(query.data(), query.size()), redirect);
-        std::vector<uint8_t> buf(65535);
+        // Room for what we said we can take (the OPT's CLASS), not 64 KiB per exchange.
+        std::size_t room = wire::kMinUdpSize;
+        if (auto opt = wire::find_opt(query))
+            room = std::max<std::size_t>(room, wire::load16(&query[opt->start + 3]));
+        std::vector<uint8_t> buf(room + 1);  // +1: a larger datagram shows as too long
         while (!ec) {
             std::size_t n = co_await sock->async_receive(asio::buffer(buf), redirect);
             if (ec) break;
-            // A datagram that does not match ID and question may be a spoof: keep waiting.
-            if (wire::response_matches_query(query, std::span(buf.data(), n))) {
-                buf.resize(n);
+            // A datagram that does not match ID and question, or does not echo our DNS
+            // cookie, may be a spoof: keep waiting for the real reply.
+            std::span<const uint8_t> got(buf.data(), std::min(n, room));
+            if (wire::response_matches_query(query, got) && wire::cookie_echoed(query, got)) {
+                // Larger than we said we take: cut, so treat it as truncated (ask over TCP).
+                if (n > room) wire::store16(&buf[2], wire::load16(&buf[2]) | wire::flag::TC);
+                buf.resize(std::min(n, room));
                 result.response = std::move(buf);
                 result.status = ExchangeResult::Status::ok;
                 break;

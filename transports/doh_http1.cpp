@@ -60,7 +60,10 @@ void Http1Session<Stream>::arm_idle_timer() {
 template <typename Stream>
 awaitable<void> Http1Session<Stream>::run() {
     auto self = this->shared_from_this();
-    boost::beast::flat_buffer buffer(8192);
+    // The buffer's limit must exceed the parser's header and body limits, or a large GET
+    // (a 64 KiB query in ?dns=) fails as a buffer overflow (400) before the parser's own
+    // limits can answer 431 or 413.
+    boost::beast::flat_buffer buffer(kMaxHeader + kMaxDnsMessage + 4096);
     boost::system::error_code ec;
     auto redirect = asio::redirect_error(asio::use_awaitable, ec);
     for (;;) {

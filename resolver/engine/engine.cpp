@@ -89,7 +89,7 @@ std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16
         s.ede = neg->trust.ede;
         return s;
     }
-    if (auto s = aggressive_denial(name, qtype, now)) return s;
+    if (auto s = aggressive_answer(name, qtype, qclass, now)) return s;
     // RFC 8020: nothing exists below a name that does not exist. Only a validated NXDOMAIN
     // is trusted this far, since some servers say NXDOMAIN for empty non-terminals.
     for (Name up = name.parent(); !up.is_root(); up = up.parent()) {
@@ -106,17 +106,23 @@ std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16
     return std::nullopt;
 }
 
-std::optional<Step> Engine::aggressive_denial(const Name& name, uint16_t qtype, uint32_t now) {
-    // RFC 8198 §5: only with validation on, since only validated ranges are kept.
-    if (!settings_.validate || !settings_.aggressive_nsec) return std::nullopt;
-    auto d = nsec_ranges_.lookup(name, qtype, now, settings_.dnssec_limits);
-    if (!d) return std::nullopt;
-    Step s;
-    s.kind = d->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata;
-    s.authority = std::move(d->authority);
-    s.next = name;
-    s.security = Security::secure;
-    return s;
+bool Engine::known_not_a_cut(const Name& sname, uint16_t qclass) {
+    // Any cached A data or NODATA for the name (validated or not) means a minimised query
+    // got an answer there, not a referral. Trusting it only skips a minimisation step: the
+    // full question then goes to the same servers, which would refer us anyway.
+    uint32_t now = clock_.now();
+    return cache_.get(sname, type::A, qclass, now) ||
+           cache_.get_negative(sname, type::A, qclass, now);
+}
+
+void Engine::remember_not_a_cut(const Message& msg, const Name& sname, uint16_t qclass,
+                                const Name& zone) {
+    // Kept unvalidated: with validation on it never answers a client, it only saves the
+    // next name below from repeating this step (each name under a wildcard asked it again).
+    Step s = interpret_answer(msg, sname, type::A, qclass, zone, cache_.limits(),
+                              settings_.max_cname_chain);
+    if (s.kind == Step::Kind::answer || s.kind == Step::Kind::nodata)
+        cache_step(s, type::A, qclass, msg.has(flag::AA), cache_, clock_.now());
 }
 
 awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qclass,
@@ -177,6 +183,10 @@ awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budg
         bool minimised = minimise && labels < name.label_count();
         Name sname = minimised ? name.suffix(labels) : name;
         uint16_t stype = minimised ? type::A : qtype;
+        if (minimised && known_not_a_cut(sname, qclass)) {
+            ++labels;  // asked before: data or NODATA there, no referral
+            continue;
+        }
         Tried tried;
         std::optional<Reply> reply =
             co_await ask_zone(d, sname, stype, qclass, budget, tried, minimised);
@@ -216,6 +226,8 @@ awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budg
             // NXDOMAIN for empty non-terminals, so re-ask with the full name (relaxed mode).
             if (reply->kind == ResponseKind::nxdomain || ++minimise_steps > kMaxMinimiseSteps)
                 minimise = false;
+            else
+                remember_not_a_cut(reply->msg, sname, qclass, d.zone);
             ++labels;
             continue;
         }
@@ -243,7 +255,7 @@ awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, const Name
         }
         cache_step(step, qtype, qclass, reply.msg.has(flag::AA), cache_, clock_.now());
         if (settings_.aggressive_nsec && step.security == Security::secure)
-            nsec_ranges_.put(step.authority, clock_.now());
+            remember_ranges(step, qclass);
         co_return step;
     }
 }

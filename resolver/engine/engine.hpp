@@ -75,7 +75,13 @@ class Engine {
                                        bool tcp, Budget& budget);
     awaitable<Asked> ask(ServerAddr server, wire::Name sname, uint16_t stype, uint16_t qclass,
                          Budget& budget);
-    std::optional<Step> aggressive_denial(const wire::Name& name, uint16_t qtype, uint32_t now);
+    bool known_not_a_cut(const wire::Name& sname, uint16_t qclass);
+    void remember_not_a_cut(const wire::Message& msg, const wire::Name& sname, uint16_t qclass,
+                            const wire::Name& zone);
+    // RFC 8198 (aggressive.cpp): answers from validated NSEC ranges and wildcards.
+    std::optional<Step> aggressive_answer(const wire::Name& name, uint16_t qtype, uint16_t qclass,
+                                          uint32_t now);
+    void remember_ranges(const Step& step, uint16_t qclass);
     std::optional<Step> cached_step(const wire::Name& name, uint16_t qtype, uint16_t qclass);
     bool usable_from_cache(const cache::Trust& t) const;
     bool out_of_budget(const Budget& b) const;

@@ -181,6 +181,9 @@ std::optional<Name> rdata_target(uint16_t t, std::string_view rdata) {
 bool response_matches_query(std::span<const uint8_t> query, std::span<const uint8_t> response) {
     if (query.size() < kHeaderSize || response.size() < kHeaderSize) return false;
     if (load16(query.data()) != load16(response.data())) return false;
+    // A reply has QR set and the query's opcode; a copy of our own query (QR=0) is not one.
+    uint16_t qf = load16(&query[2]), rf = load16(&response[2]);
+    if (!(rf & flag::QR) || ((qf ^ rf) & 0x7800)) return false;
     if (load16(&response[4]) != 1) return false;
     try {
         std::size_t qpos = kHeaderSize, rpos = kHeaderSize;

@@ -9,6 +9,7 @@
 #include "helpers.hpp"
 #include "resolver/server.hpp"
 #include "resolver/wire/message.hpp"
+#include "resolver/wire/opt_view.hpp"
 #include "resolver/wire/query_view.hpp"
 #include "scripted_network.hpp"
 
@@ -98,4 +99,33 @@ TEST_CASE("a reply echoes the client cookie with a server cookie bound to the cl
     REQUIRE(server.handle_fast(plain, out, len, resolver::ClientTransport::udp) ==
             resolver::Server::Fast::answered);
     CHECK_FALSE(parse_message(std::span(out).first(len)).edns->option(edns_option::COOKIE));
+}
+
+TEST_CASE("an upstream reply must echo our client cookie and be a reply (QR, same opcode)",
+          "[cookies]") {
+    auto q = query_with_cookie({0x91, 0xA2, 3, 4, 5, 6, 7, 0xF8}, type::A);
+    auto reply = [&](std::vector<uint8_t> cookie, uint16_t flags) {
+        MessageBuilder b;
+        b.header(0x4242, flags);
+        b.question(N("example.org."), type::A, cls::IN);
+        std::vector<uint8_t> opt;
+        if (!cookie.empty()) {
+            opt.resize(4);
+            store16(&opt[0], edns_option::COOKIE);
+            store16(&opt[2], static_cast<uint16_t>(cookie.size()));
+            opt.insert(opt.end(), cookie.begin(), cookie.end());
+        }
+        b.add_opt(1232, false, 0, opt);
+        return b.take();
+    };
+    std::vector<uint8_t> echo{0x91, 0xA2, 3, 4, 5, 6, 7, 0xF8, 1, 0, 0, 0, 9, 9, 9, 9};
+    echo.resize(24, 0x77);
+    CHECK(cookie_echoed(q, reply(echo, flag::QR)));
+    CHECK(cookie_echoed(q, reply({}, flag::QR)));  // a server without cookies
+    auto forged = echo;
+    forged[7] ^= 0x80;
+    CHECK_FALSE(cookie_echoed(q, reply(forged, flag::QR)));
+    CHECK(response_matches_query(q, reply(echo, flag::QR)));
+    CHECK_FALSE(response_matches_query(q, reply(echo, 0)));  // our own query reflected
+    CHECK_FALSE(response_matches_query(q, reply(echo, flag::QR | 0x1000)));  // opcode 2
 }

@@ -1,0 +1,70 @@
+#include "resolver/wire/opt_view.hpp"
+
+#include <algorithm>
+
+#include "resolver/wire/types.hpp"
+
+namespace port53::wire {
+namespace {
+
+// Skips a possibly compressed name; nullopt if it runs past the end.
+std::optional<std::size_t> skip_name(std::span<const uint8_t> m, std::size_t pos) {
+    while (pos < m.size()) {
+        uint8_t len = m[pos];
+        if ((len & 0xC0) == 0xC0)
+            return pos + 2 <= m.size() ? std::optional(pos + 2) : std::nullopt;
+        if (len & 0xC0) return std::nullopt;
+        pos += 1 + len;
+        if (len == 0) return pos;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<OptLocation> find_opt(std::span<const uint8_t> m) {
+    if (m.size() < kHeaderSize) return std::nullopt;
+    std::size_t qd = load16(&m[4]);
+    std::size_t rr = std::size_t{load16(&m[6])} + load16(&m[8]) + load16(&m[10]);
+    std::size_t pos = kHeaderSize;
+    for (std::size_t i = 0; i < qd; ++i) {
+        auto p = skip_name(m, pos);
+        if (!p || *p + 4 > m.size()) return std::nullopt;
+        pos = *p + 4;
+    }
+    std::optional<OptLocation> opt;
+    for (std::size_t i = 0; i < rr; ++i) {
+        std::size_t start = pos;
+        auto p = skip_name(m, pos);
+        if (!p || *p + 10 > m.size()) return std::nullopt;
+        uint16_t type = load16(&m[*p]);
+        std::size_t rdlen = load16(&m[*p + 8]);
+        pos = *p + 10 + rdlen;
+        if (pos > m.size()) return std::nullopt;
+        if (type == type::OPT) opt = OptLocation{start, *p + 8, pos, false};
+    }
+    if (opt) opt->last = opt->rdata_end == m.size();
+    return opt;
+}
+
+std::optional<std::span<const uint8_t>> find_option(std::span<const uint8_t> m,
+                                                    const OptLocation& opt, uint16_t code) {
+    for (std::size_t p = opt.rdlen_at + 2; p + 4 <= opt.rdata_end;) {
+        std::size_t len = load16(&m[p + 2]);
+        if (p + 4 + len > opt.rdata_end) return std::nullopt;
+        if (load16(&m[p]) == code) return m.subspan(p + 4, len);
+        p += 4 + len;
+    }
+    return std::nullopt;
+}
+
+bool cookie_echoed(std::span<const uint8_t> query, std::span<const uint8_t> response) {
+    auto qopt = find_opt(query);
+    auto sent = qopt ? find_option(query, *qopt, edns_option::COOKIE) : std::nullopt;
+    if (!sent || sent->size() < 8) return true;
+    auto ropt = find_opt(response);
+    auto got = ropt ? find_option(response, *ropt, edns_option::COOKIE) : std::nullopt;
+    return !got || (got->size() >= 8 && std::equal(sent->begin(), sent->begin() + 8, got->begin()));
+}
+
+}  // namespace port53::wire

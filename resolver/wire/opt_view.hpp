@@ -1,0 +1,29 @@
+// Finding the OPT record (RFC 6891) and its options in a message's wire form without
+// parsing it into records: for the checks made on every upstream reply (cookie echo) and
+// on encrypted answers (padding).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <span>
+
+namespace port53::wire {
+
+struct OptLocation {
+    std::size_t start;      // offset of the owner name
+    std::size_t rdlen_at;   // offset of RDLENGTH
+    std::size_t rdata_end;  // offset just past RDATA
+    bool last;              // nothing follows it
+};
+
+// The OPT record of `m`; nullopt if there is none or the message is malformed.
+std::optional<OptLocation> find_opt(std::span<const uint8_t> m);
+
+// The data of the first option `code` in that OPT record.
+std::optional<std::span<const uint8_t>> find_option(std::span<const uint8_t> m,
+                                                    const OptLocation& opt, uint16_t code);
+
+// RFC 7873 §5.3: false if `query` carried a client cookie and `response` has a COOKIE
+// option that does not echo it (a spoof, or broken). A response without one passes here.
+bool cookie_echoed(std::span<const uint8_t> query, std::span<const uint8_t> response);
+
+}  // namespace port53::wire
