@@ -121,7 +121,8 @@ const Setting kSettings[] = {
     {"resolver", "qname_minimisation", &Config::qname_minimisation, 0, 0,
      "Send authorities only as much of the name as they need (RFC 9156, relaxed)."},
     {"resolver", "aggressive_nsec", &Config::aggressive_nsec, 0, 0,
-     "Answer NXDOMAIN and NODATA from cached, validated NSEC ranges without asking (RFC 8198)."},
+     "Answer NXDOMAIN, NODATA and wildcard names from cached, validated NSEC/NSEC3 ranges without "
+     "asking (RFC 8198)."},
     {"resolver", "send_cookies", &Config::send_cookies, 0, 0,
      "Send DNS cookies to authorities and drop replies that do not echo ours (RFC 7873)."},
     {"resolver", "use_0x20", &Config::use_0x20, 0, 0,

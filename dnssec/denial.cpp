@@ -225,6 +225,10 @@ class Nsec3Prover {
 
 }  // namespace
 
+std::optional<std::string> nsec3_owner_hash(const Record& nsec3) {
+    return base32hex_decode(nsec3.owner.first_label());
+}
+
 Name nsec_closest_encloser(const Record& covering, const Name& name) {
     Name a = common_ancestor(name, covering.owner);
     auto next = nsec_next(covering);

@@ -26,6 +26,9 @@ std::optional<std::string> nsec3_hash(const wire::Name& name, std::string_view s
 // Type bitmap test for NSEC and NSEC3 rdata.
 bool nsec_has_type(const wire::Record& nsec_or_nsec3, uint16_t type);
 
+// The hash an NSEC3 record's owner name carries (its first label, base32hex decoded).
+std::optional<std::string> nsec3_owner_hash(const wire::Record& nsec3);
+
 // Closest encloser implied by an NSEC covering `name` (RFC 4035 §5.4): the longer of the
 // names it shares with the NSEC's owner and with its next name.
 wire::Name nsec_closest_encloser(const wire::Record& covering, const wire::Name& name);

@@ -42,11 +42,15 @@ bool NsecCache::CanonicalLess::operator()(const Name& a, const Name& b) const {
 void NsecCache::put(const std::vector<Record>& records, uint32_t now) {
     std::lock_guard lock(mutex_);
     for (const auto& r : records) {
-        if (r.type != type::NSEC && r.type != type::SOA) continue;
+        if (r.type != type::NSEC && r.type != type::NSEC3 && r.type != type::SOA) continue;
         auto sigs = signatures_for(records, r.owner, r.type);
         auto zone = signer_of(sigs, r);
-        // An SOA is only its own zone's apex.
-        if (zone && (r.type == type::NSEC || r.owner == *zone)) insert(*zone, r, sigs, now);
+        if (!zone) continue;
+        // An SOA is only its own zone's apex; an NSEC3 sits right below it (RFC 5155 §7.1).
+        if ((r.type == type::SOA && !(r.owner == *zone)) ||
+            (r.type == type::NSEC3 && !(r.owner.parent() == *zone)))
+            continue;
+        insert(*zone, r, sigs, now);
     }
 }
 
@@ -63,15 +67,42 @@ void NsecCache::insert(const Name& zone, const Record& rr, const std::vector<Rec
         z.soa = std::move(e);
         return;
     }
+    if (rr.type == type::NSEC3) {
+        entries_ += insert_nsec3(z, rr, e) ? 1 : 0;
+        return;
+    }
     auto [it, added] = z.nsecs.insert_or_assign(rr.owner, std::move(e));
     entries_ += added ? 1 : 0;
 }
 
+bool NsecCache::insert_nsec3(Zone& z, const Record& rr, Entry& e) {
+    // rdata: hash alg, flags, iterations (2), salt length, salt, ...
+    std::string_view rd = rr.rdata;
+    if (rd.size() < 5 || rd[0] != 1 || (rd[1] & 1)) return false;  // SHA-1 only; no opt-out
+    std::size_t salt_len = static_cast<uint8_t>(rd[4]);
+    if (rd.size() < 5 + salt_len) return false;
+    std::string salt(rd.substr(5, salt_len));
+    auto iterations = load16(reinterpret_cast<const uint8_t*>(rd.data()) + 2);
+    auto hash = nsec3_owner_hash(rr);
+    if (!hash) return false;
+    // One parameter set per zone (RFC 5155 §7.1); after a change, start over with the new.
+    if (z.nsec3s.empty() || z.salt != salt || z.iterations != iterations) {
+        entries_ -= z.nsec3s.size();
+        z.nsec3s.clear();
+        z.salt = salt;
+        z.iterations = iterations;
+    }
+    auto [it, added] = z.nsec3s.insert_or_assign(*hash, std::move(e));
+    return added;
+}
+
 void NsecCache::drop_expired(uint32_t now) {
     for (auto z = zones_.begin(); z != zones_.end();) {
-        entries_ -= std::erase_if(z->second.nsecs,
-                                  [&](const auto& kv) { return kv.second.expires <= now; });
-        z = z->second.nsecs.empty() ? zones_.erase(z) : std::next(z);
+        auto expired = [&](const auto& kv) { return kv.second.expires <= now; };
+        entries_ -= std::erase_if(z->second.nsecs, expired);
+        entries_ -= std::erase_if(z->second.nsec3s, expired);
+        bool empty = z->second.nsecs.empty() && z->second.nsec3s.empty();
+        z = empty ? zones_.erase(z) : std::next(z);
     }
 }
 
@@ -81,6 +112,65 @@ const NsecCache::Entry* NsecCache::at_or_before(const Zone& zone, const Name& na
     if (it == zone.nsecs.begin()) return nullptr;
     --it;
     return it->second.expires > now ? &it->second : nullptr;
+}
+
+const NsecCache::Entry* NsecCache::nsec3_at_or_before(const Zone& zone, const std::string& hash,
+                                                      uint32_t now) const {
+    if (zone.nsec3s.empty()) return nullptr;
+    auto it = zone.nsec3s.upper_bound(hash);
+    // Below the first owner hash: the last record's range wraps round to cover it.
+    it = it == zone.nsec3s.begin() ? std::prev(zone.nsec3s.end()) : std::prev(it);
+    return it->second.expires > now ? &it->second : nullptr;
+}
+
+bool NsecCache::nsec_candidates(const Zone& zone, const Name& zname, const Name& name, uint32_t now,
+                                std::vector<const Entry*>& used) const {
+    const Entry* at = at_or_before(zone, name, now);
+    if (!at) return false;
+    const Record& nsec = at->records.front();
+    // A range starting at a cut or DNAME above the name says nothing about names below it
+    // (they live in another zone, or are redirected).
+    if (!(nsec.owner == name) && name.is_subdomain_of(nsec.owner) &&
+        ((nsec_has_type(nsec, type::NS) && !nsec_has_type(nsec, type::SOA)) ||
+         nsec_has_type(nsec, type::DNAME)))
+        return false;
+    used.push_back(at);
+    // Candidates for the wildcard denial: the range at or before "*.A" for each ancestor A.
+    for (Name a = name.parent(); a.is_subdomain_of(zname); a = a.parent()) {
+        const Entry* w = at_or_before(zone, Name::from_wire("\1*" + std::string(a.wire())), now);
+        if (w && std::find(used.begin(), used.end(), w) == used.end()) used.push_back(w);
+        if (a == zname) break;
+    }
+    return true;
+}
+
+bool NsecCache::nsec3_candidates(const Zone& zone, const Name& zname, const Name& name,
+                                 uint32_t now, const Limits& limits,
+                                 std::vector<const Entry*>& used) const {
+    if (zone.nsec3s.empty() || zone.iterations > limits.nsec3_max_iterations) return false;
+    Work work(limits);
+    auto add = [&](const Name& n, bool ancestor) {
+        auto h = nsec3_hash(n, zone.salt, zone.iterations, work);
+        const Entry* e = h ? nsec3_at_or_before(zone, *h, now) : nullptr;
+        if (!e) return false;
+        // A matching NSEC3 of a cut or DNAME above the name: the name is not in this zone.
+        const Record& r = e->records.front();
+        if (ancestor && nsec3_owner_hash(r) == h &&
+            ((nsec_has_type(r, type::NS) && !nsec_has_type(r, type::SOA)) ||
+             nsec_has_type(r, type::DNAME)))
+            return false;
+        if (std::find(used.begin(), used.end(), e) == used.end()) used.push_back(e);
+        return true;
+    };
+    // The records for the closest encloser proof (RFC 5155 §8.3-8.7): each ancestor A and
+    // "*.A", matched or covered, from the name up to the zone.
+    for (Name a = name;; a = a.parent()) {
+        bool ancestor = !(a == name);
+        if (!add(a, ancestor)) return false;
+        if (ancestor && !add(Name::from_wire("\1*" + std::string(a.wire())), false)) return false;
+        if (a == zname || a.is_root()) break;
+    }
+    return true;
 }
 
 std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qtype, uint32_t now,
@@ -95,22 +185,11 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qt
     }
     if (z == zones_.end()) return std::nullopt;
     const Zone& zone = z->second;
-    const Entry* at = at_or_before(zone, name, now);
-    if (!at) return std::nullopt;
-    const Record& nsec = at->records.front();
-    // A range starting at a cut or DNAME above the name says nothing about names below it
-    // (they live in another zone, or are redirected).
-    if (!(nsec.owner == name) && name.is_subdomain_of(nsec.owner) &&
-        ((nsec_has_type(nsec, type::NS) && !nsec_has_type(nsec, type::SOA)) ||
-         nsec_has_type(nsec, type::DNAME)))
+    std::vector<const Entry*> used;
+    bool nsec = !zone.nsecs.empty();
+    if (nsec ? !nsec_candidates(zone, zname, name, now, used)
+             : !nsec3_candidates(zone, zname, name, now, limits, used))
         return std::nullopt;
-    std::vector<const Entry*> used{at};
-    // Candidates for the wildcard denial: the range at or before "*.A" for each ancestor A.
-    for (Name a = name.parent(); a.is_subdomain_of(zname); a = a.parent()) {
-        const Entry* w = at_or_before(zone, Name::from_wire("\1*" + std::string(a.wire())), now);
-        if (w && std::find(used.begin(), used.end(), w) == used.end()) used.push_back(w);
-        if (a == zname) break;
-    }
     std::vector<Record> proof;
     // A denial needs the zone's SOA (RFC 8198 §5.1); a wildcard answer does not.
     bool with_soa = zone.soa.expires > now;
@@ -125,8 +204,10 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qt
         d.kind = Denial::Kind::nodata;
     } else if (with_soa && prove_nxdomain(name, proof, zname, limits, work) == Proof::proven) {
         d.kind = Denial::Kind::nxdomain;
+    } else if (nsec) {
+        return wildcard_answer(zone, zname, name, qtype, *used.front(), now, limits);
     } else {
-        return wildcard_answer(zone, zname, name, qtype, *at, now, limits);
+        return std::nullopt;
     }
     d.ttl = left;
     append_aged(d.authority, zone.soa.records, left);
