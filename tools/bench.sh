@@ -1,7 +1,8 @@
 #!/bin/bash
 # port53d vs Unbound on the loopback lab: cache-hit throughput and latency,
 # cold-cache resolution and its upstream queries, user-space instructions per
-# cache hit and per cold validated name.  See usage().
+# cache hit and per cold validated name, upstream queries saved by aggressive
+# negative caching (random subdomains).  See usage().
 set -euo pipefail
 
 usage() {
@@ -41,6 +42,16 @@ Scenarios (per thread count):
               Ir per name = the batches' Ir / answers. Every name is then asked
               again from the cache to count the AD bits; upstream queries are
               counted as above
+  randsub     random-subdomain load: upstream queries saved by aggressive use of
+              the validated cache (RFC 8198). Per zone of --randsub-zones, a fresh
+              resolver gets --randsub-names distinct random names that do not
+              exist (12 random lowercase letters directly below the zone: all
+              NXDOMAIN), dnsperf -n 1 -c 4 -q --randsub-outstanding, and that four
+              times: port53d with resolver.aggressive_nsec = true and = false, Unbound
+              with aggressive-nsec: yes and no (the lab configs plus that one line).
+              Upstream queries counted as in cold-cache (start-up apart); then
+              10 names of the run (from the cache) and 10 fresh ones are asked
+              with dig +dnssec: status and AD counted (fresh ones' upstream apart)
 
 Options:
   --threads LIST         worker threads for both resolvers: 1, 2 or 1,2 (default 1,2)
@@ -53,11 +64,22 @@ Options:
   --cold-callgrind-names N
                          names in the cold-callgrind batch; 0 skips it (default 500)
   --no-callgrind         skip both callgrind measurements
-  --only LIST            scenarios to run: hit (cache-hit and its callgrind),
-                         cold (cold-cache and cold-callgrind), or hit,cold (default)
+  --randsub-names N      random names per zone in randsub (default 2000)
+  --randsub-zones LIST   zones for randsub (default sec.lab.,many.lab.,many.example.:
+                         NSEC with 9 names, NSEC with 200, NSEC3 with 200)
+  --randsub-outstanding Q
+                         dnsperf -q in randsub (default 20; -c 4). Few, so that
+                         aggressive use can work from the first answers; but with
+                         -c 1 -q 10, dnsperf 2.10's sender often misses the wake-up
+                         when all outstanding answers come back within microseconds
+                         (it re-checks before the receiver counts them) and idles up
+                         to 100 ms each time: queries/s then measures dnsperf
+  --only LIST            scenarios to run, comma-separated: hit (cache-hit and its
+                         callgrind), cold (cold-cache and cold-callgrind), randsub;
+                         default hit,cold,randsub
   --edns                 send EDNS0 queries (dnsperf -e); default: plain queries
   --quick                smoke test: 2 s loads, 1 thread, 500 cold names, 3000 callgrind
-                         queries, 100 cold-callgrind names
+                         queries, 100 cold-callgrind names, 500 randsub names
   --port53d PATH         daemon to test (default build/port53d); copied into the
                          results directory first, so a rebuild cannot change it mid-run
   --out DIR              results directory (default /tmp/port53-bench/<date>-<time>)
@@ -71,7 +93,7 @@ Output: a Markdown table on stdout (also DIR/table.md); dnsperf's reports in
 DIR/raw/*.dnsperf.txt (per-query lines in *.perquery.gz), one JSON per run in
 DIR/runs/, callgrind dumps in DIR/callgrind/, resolver logs in DIR/logs/.
 Needs root (or unprivileged user namespaces), nsd, unbound, dnsperf, dig,
-valgrind, nft (nftables, for the cold scenarios) and python3-dnspython
+valgrind, nft (nftables, for the cold and randsub scenarios) and python3-dnspython
 (tools/install-deps.sh test installs them).
 EOF
 }
@@ -95,7 +117,11 @@ cold_names=4000
 cg_queries=20000
 cold_cg_names=500
 cold_cg_given=0
-only=hit,cold
+randsub_names=2000
+randsub_given=0
+randsub_zones=sec.lab.,many.lab.,many.example.
+randsub_q=20
+only=hit,cold,randsub
 callgrind=1
 edns=()
 quick=0
@@ -115,6 +141,9 @@ while [ $# -gt 0 ]; do
         --cold-names) cold_names=$2; shift 2 ;;
         --callgrind-queries) cg_queries=$2; shift 2 ;;
         --cold-callgrind-names) cold_cg_names=$2; cold_cg_given=1; shift 2 ;;
+        --randsub-names) randsub_names=$2; randsub_given=1; shift 2 ;;
+        --randsub-zones) randsub_zones=$2; shift 2 ;;
+        --randsub-outstanding) randsub_q=$2; shift 2 ;;
         --only) only=$2; shift 2 ;;
         --no-callgrind) callgrind=0; shift ;;
         --edns) edns=(-e); shift ;;
@@ -130,20 +159,29 @@ if [ "$quick" = 1 ]; then
     seconds=2; cold_names=500; cg_queries=3000
     [ "$threads_given" = 1 ] || threads_list=1
     [ "$cold_cg_given" = 1 ] || cold_cg_names=100
+    [ "$randsub_given" = 1 ] || randsub_names=500
 fi
-for v in "$seconds" "$clients" "$max_qps" "$latency_qps" "$cold_names" "$cg_queries" "$cold_cg_names"; do
+for v in "$seconds" "$clients" "$max_qps" "$latency_qps" "$cold_names" "$cg_queries" "$cold_cg_names" \
+         "$randsub_names" "$randsub_q"; do
     [[ "$v" =~ ^[0-9]+$ ]] || { echo "bench.sh: not a number: $v" >&2; exit 2; }
 done
 [[ "$threads_list" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "bench.sh: --threads wants e.g. 1,2" >&2; exit 2; }
 [ "$seconds" -ge 1 ] && [ "$cg_queries" -ge 100 ] || { echo "bench.sh: --seconds >= 1, --callgrind-queries >= 100" >&2; exit 2; }
 [ "$cold_cg_names" -le 20000 ] || { echo "bench.sh: --cold-callgrind-names at most 20000" >&2; exit 2; }
-run_hit=0; run_cold=0
+[ "$randsub_names" -ge 1 ] && [ "$randsub_names" -le 100000 ] || {
+    echo "bench.sh: --randsub-names from 1 to 100000" >&2; exit 2; }
+[ "$randsub_q" -ge 1 ] && [ "$randsub_q" -le 1000 ] || {
+    echo "bench.sh: --randsub-outstanding from 1 to 1000" >&2; exit 2; }
+[[ "$randsub_zones" =~ ^[a-z0-9.-]+(,[a-z0-9.-]+)*$ ]] || {
+    echo "bench.sh: --randsub-zones wants e.g. sec.lab.,many.example." >&2; exit 2; }
+run_hit=0; run_cold=0; run_randsub=0
 IFS=, read -r -a only_arr <<<"$only"
 for o in "${only_arr[@]}"; do
     case "$o" in
         hit) run_hit=1 ;;
         cold) run_cold=1 ;;
-        *) echo "bench.sh: --only wants hit, cold or hit,cold" >&2; exit 2 ;;
+        randsub) run_randsub=1 ;;
+        *) echo "bench.sh: --only wants a comma-separated list of hit, cold, randsub" >&2; exit 2 ;;
     esac
 done
 run_cold_cg=0
@@ -167,7 +205,7 @@ fi
 
 need=(dnsperf unbound dig nsd ldns-signzone)
 [ "$callgrind" = 1 ] && need+=(valgrind callgrind_control)
-[ "$run_cold" = 1 ] && need+=(nft)
+[ "$run_cold" = 1 ] || [ "$run_randsub" = 1 ] && need+=(nft)
 for t in "${need[@]}"; do
     command -v "$t" >/dev/null || { echo "bench.sh: $t not found (apt-get install it)" >&2; exit 1; }
 done
@@ -180,7 +218,7 @@ done
 # connections (SYN without ACK). Nothing else here sends to 127.100.0.0/16
 # while a resolver runs (the lab's own readiness checks end before).
 NFT_TABLE=p53bench
-if [ "$run_cold" = 1 ]; then
+if [ "$run_cold" = 1 ] || [ "$run_randsub" = 1 ]; then
     nft -f - <<EOF || { echo "bench.sh: could not set up the nftables counters" >&2; exit 1; }
 table ip $NFT_TABLE {
     counter upstream_udp { }
@@ -247,6 +285,37 @@ conf_for() {  # threads -> writes conf/port53-tN.toml and conf/unbound-tN.conf
 }
 for t in "${threads_arr[@]}"; do conf_for "$t"; done
 [ "$callgrind" = 1 ] && conf_for 1
+agg_confs_for() {  # threads -> conf/{port53-tN,unbound-tN}-{agg,noagg}.*: the one line apart
+    local t=$1 v b
+    for v in agg noagg; do
+        b=true; [ "$v" = noagg ] && b=false
+        sed "s/^\[resolver\]\$/[resolver]\naggressive_nsec = $b/" \
+            "$out/conf/port53-t$t.toml" >"$out/conf/port53-t$t-$v.toml"
+        b=yes; [ "$v" = noagg ] && b=no
+        sed "s/^server:\$/server:\n  aggressive-nsec: $b/" \
+            "$out/conf/unbound-t$t.conf" >"$out/conf/unbound-t$t-$v.conf"
+        [ "$(grep -c '^aggressive_nsec = ' "$out/conf/port53-t$t-$v.toml")" = 1 ] &&
+            [ "$(grep -c '^  aggressive-nsec: ' "$out/conf/unbound-t$t-$v.conf")" = 1 ] || {
+            echo "bench.sh: could not set aggressive NSEC in the lab's configs" >&2; exit 1; }
+    done
+}
+declare -A randsub_denial=()
+if [ "$run_randsub" = 1 ]; then
+    for t in "${threads_arr[@]}"; do agg_confs_for "$t"; done
+    IFS=, read -r -a randsub_arr <<<"$randsub_zones"
+    for z in "${randsub_arr[@]}"; do
+        z=${z%.}.
+        zf=$lab/zones/${z%.}.zone.signed
+        [ -f "$zf" ] || { echo "bench.sh: randsub: $z is no signed zone of the lab ($zf)" >&2; exit 1; }
+        randsub_denial[$z]=$("${HELPER[@]}" randsub --zone "$z" --names "$randsub_names" \
+            --out "$out/queries/randsub-${z%.}.txt" --check "$out/queries/randsub-${z%.}-again.txt" \
+            --fresh "$out/queries/randsub-${z%.}-fresh.txt" --zone-file "$zf")
+        case "${randsub_denial[$z]}" in
+            "NSEC "*|"NSEC3 "*) ;;
+            *) log "randsub: $z denies with ${randsub_denial[$z]}: aggressive use does not apply" ;;
+        esac
+    done
+fi
 
 "${HELPER[@]}" queries --cases "$lab/cases.json" --hit "$out/queries/hit.txt" \
     --wild "$out/queries/wild.txt" --cold "$out/queries/cold.txt" --cold-names "$cold_names" \
@@ -257,13 +326,14 @@ hit_lines=$(wc -l <"$out/queries/hit.txt")
 # ---- resolvers
 addr_of() { [ "$1" = port53 ] && echo $PORT53_ADDR || echo $UNBOUND_ADDR; }
 
+CONF_VARIANT=   # e.g. -agg: start_resolver then uses conf/port53-tN-agg.toml
 start_resolver() {  # kind threads logname [wrapper...]
     local kind=$1 t=$2 name=$3; shift 3
     local cmd addr timeout=15
     if [ "$kind" = port53 ]; then
-        cmd=("$PORT53D" -c "$out/conf/port53-t$t.toml")
+        cmd=("$PORT53D" -c "$out/conf/port53-t$t$CONF_VARIANT.toml")
     else
-        cmd=(unbound -d -p -c "$out/conf/unbound-t$t.conf")
+        cmd=(unbound -d -p -c "$out/conf/unbound-t$t$CONF_VARIANT.conf")
     fi
     [ $# -gt 0 ] && timeout=120
     addr=$(addr_of "$kind")
@@ -380,6 +450,50 @@ scenario_cold() {  # kind threads
     stop_resolver
 }
 
+# dig +dnssec over a file of names: "asked nxdomain ad nxdomain_ad" (ad: the AD flag)
+dig_check() {  # addr file raw-out
+    timeout 120 dig @"$1" +dnssec +tries=1 +time=5 +noall +comments -f "$2" >"$3" 2>&1 || true
+    awk -v asked="$(wc -l <"$2")" '
+        /^;; ->>HEADER<<-/ { nx = ($0 ~ /status: NXDOMAIN,/) }
+        /^;; flags:/ { ad = ($0 ~ /^;; flags:[^;]* ad[ ;]/); n_nx += nx; n_ad += ad; n_both += nx && ad }
+        END { print asked + 0, n_nx + 0, n_ad + 0, n_both + 0 }' "$3"
+}
+
+scenario_randsub() {  # kind threads zone agg(yes|no) zone-order
+    local kind=$1 t=$2 zone=$3 agg=$4 order=$5 addr c0 c1 v=agg
+    [ "$agg" = no ] && v=noagg
+    local name=randsub-t$t-${zone%.}-$kind-$v qf=$out/queries/randsub-${zone%.}
+    local up_start up_warm up_run up_again up_fresh again fresh
+    addr=$(addr_of "$kind")
+    log "randsub: $kind (aggressive $agg), $t thread(s), $randsub_names names below $zone"
+    upstream_take >/dev/null
+    CONF_VARIANT=-$v
+    start_resolver "$kind" "$t" "$kind-t$t-randsub-$v"
+    CONF_VARIANT=
+    up_start=$(upstream_take)
+    # the delegation chain and the zone's DNSKEY, apart from the per-name cost
+    # (a positive answer: no denial, nothing for aggressive use to learn)
+    dig @"$addr" +tries=1 +time=10 "$zone" SOA >"$out/raw/$name-warmup.dig.txt" 2>&1 || true
+    up_warm=$(upstream_take)
+    c0=$(cpu_ticks)
+    perf "$name" "$addr" "$qf.txt" -n 1 -c 4 -q "$randsub_q" -t 5 -l $((60 + randsub_names / 50))
+    c1=$(cpu_ticks)
+    up_run=$(upstream_take)
+    read -r -a again <<<"$(dig_check "$addr" "$qf-again.txt" "$out/raw/$name-again.dig.txt")"
+    up_again=$(upstream_take)
+    read -r -a fresh <<<"$(dig_check "$addr" "$qf-fresh.txt" "$out/raw/$name-fresh.dig.txt")"
+    up_fresh=$(upstream_take)
+    parse "$name" randsub "$kind" "$t" zone="$zone" zone_order="$order" aggressive="$agg" \
+        denial="${randsub_denial[$zone]% *}" denial_records="${randsub_denial[$zone]#* }" \
+        cpu_ticks=$((c1 - c0)) rss_end_kb="$(rss)" hwm_kb="$(hwm)" \
+        requery_asked="${again[0]}" requery_nxdomain="${again[1]}" requery_ad="${again[2]}" \
+        requery_nxdomain_ad="${again[3]}" fresh_asked="${fresh[0]}" fresh_nxdomain="${fresh[1]}" \
+        fresh_ad="${fresh[2]}" fresh_nxdomain_ad="${fresh[3]}"
+    "${HELPER[@]}" upstream --out "$out/runs/$name.json" up_startup "$up_start" up_warmup "$up_warm" \
+        up_run "$up_run" up_requery "$up_again" up_fresh "$up_fresh"
+    stop_resolver
+}
+
 scenario_cold_callgrind() {  # kind
     local kind=$1 addr pid up_start up_warm up_sec up_example ad answers
     addr=$(addr_of "$kind")
@@ -482,6 +596,14 @@ for t in "${threads_arr[@]}"; do
             sleep 1
         fi
     done
+    if [ "$run_randsub" = 1 ]; then
+        for i in "${!randsub_arr[@]}"; do
+            z=${randsub_arr[$i]}
+            for kind in port53 unbound; do
+                for agg in yes no; do scenario_randsub "$kind" "$t" "${z%.}." "$agg" "$i"; sleep 0.5; done
+            done
+        done
+    fi
 done
 if [ "$run_cold_cg" = 1 ]; then
     for kind in port53 unbound; do scenario_cold_callgrind "$kind"; sleep 1; done
@@ -504,6 +626,13 @@ cold: $(wc -l <"$out/queries/cold.txt") names, dnsperf -n 1 -t 5; \
 queries $([ ${#edns[@]} -gt 0 ] && echo 'with EDNS0' || echo 'without EDNS'); \
 caches: port53d lab config (64 MiB), Unbound defaults"
 [ "$run_cold" = 1 ] && settings="$settings; \
+upstream queries: nftables counter, output to 127.100.0.0/16 UDP dport 53 + TCP SYN dport 53"
+[ "$run_randsub" = 1 ] && settings="$settings; \
+randsub: $randsub_names random 12-letter names (NXDOMAIN) below each of $randsub_zones, a fresh resolver \
+per zone and setting, dnsperf -n 1 -c 4 -q $randsub_q -t 5; the zone's SOA asked first (warm-up, counted \
+apart); port53d resolver.aggressive_nsec = true|false, Unbound aggressive-nsec: yes|no; \
+dig +dnssec on 10 names of the run and 10 fresh ones"
+[ "$run_randsub" = 1 ] && [ "$run_cold" = 0 ] && settings="$settings; \
 upstream queries: nftables counter, output to 127.100.0.0/16 UDP dport 53 + TCP SYN dport 53"
 [ "$run_cold_cg" = 1 ] && settings="$settings; cold-callgrind: 1 thread, 2 warm-up names then \
 $cold_cg_names distinct wildcard names (half below each wildcard, one batch each), dnsperf -c 1 -q 5 -t 60, \

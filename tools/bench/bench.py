@@ -4,6 +4,8 @@ totals, and the Markdown table.  Standard library only; no network use.
 
     bench.py queries  --cases LAB/cases.json --hit F --cold F --cold-names N [--hit-wild N]
                       [--cold-cg PREFIX --cold-cg-names N]
+    bench.py randsub  --zone Z --names N --out F --check F --fresh F [--zone-file SIGNED]
+                                               # random non-existent names below Z
     bench.py cycle    IN OUT N                 # OUT = first N lines of IN repeated
     bench.py dnsperf  --raw F --out JSON [--set k=v ...]
     bench.py callgrind --small DUMP --big DUMP --small-run JSON --big-run JSON --out JSON [--set k=v ...]
@@ -105,6 +107,39 @@ def cmd_queries(a):
     if a.cold_cg:
         print("%d cold callgrind names in %s-{1,2}.txt (warm-up: %d)"
               % (len(cg), a.cold_cg, len(cg_warm)))
+
+
+def cmd_randsub(a):
+    """Random-subdomain names: --names distinct labels of 12 random lowercase
+    letters directly below --zone (the lab zones' own labels are never 12
+    letters long, and none has a wildcard there: every one is NXDOMAIN).
+    --check: 10 of them, asked again after the run; --fresh: 10 others, never
+    in the run.  With --zone-file (the signed zone), prints its denial kind and
+    number of NSEC/NSEC3 records ("NSEC3 201"; "NSEC3-opt-out" when flagged)."""
+    zone = a.zone.rstrip(".") + "."
+    rnd = random.Random("%s/%d" % (zone, a.seed))
+    seen, names = set(), []
+    while len(names) < a.names + 10:
+        label = "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(12))
+        if label not in seen:
+            seen.add(label)
+            names.append("%s.%s" % (label, zone.rstrip(".")))
+    run, fresh = names[:a.names], names[a.names:]
+    for path, qs in ((a.out, run), (a.check, run[:10]), (a.fresh, fresh)):
+        with open(path, "w") as f:
+            f.writelines("%s A\n" % n for n in qs)
+    if a.zone_file:
+        nsec = nsec3 = optout = 0
+        with open(a.zone_file) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) > 4 and parts[3] == "NSEC":
+                    nsec += 1
+                elif len(parts) > 5 and parts[3] == "NSEC3":
+                    nsec3 += 1
+                    optout += int(parts[5]) & 1
+        kind = "NSEC3" + ("-opt-out" if optout else "") if nsec3 else "NSEC" if nsec else "none"
+        print("%s %d" % (kind, nsec3 or nsec))
 
 
 def cmd_cycle(a):
@@ -301,10 +336,99 @@ def thread_split(r):
     return " / ".join("%.2f" % (d / float(r["clk_tck"])) for d in deltas)
 
 
+# randsub columns: (resolver, aggressive negative caching on?)
+RANDSUB_COLS = (("port53", "yes"), ("port53", "no"), ("unbound", "yes"), ("unbound", "no"))
+
+
+def dig_counts(r, which):
+    return "%d / %d / %d of %d" % (r[which + "_nxdomain"], r[which + "_ad"],
+                                   r[which + "_nxdomain_ad"], r[which + "_asked"])
+
+
+def randsub_table(d, after_other):
+    """The random-subdomain runs: one column per resolver and aggressive setting."""
+    runs = {}
+    for path in glob.glob(os.path.join(d, "runs", "*.json")):
+        r = load(path)
+        if r.get("scenario") == "randsub":
+            runs[(int(r["threads"]), r["zone"], r["resolver"], r["aggressive"])] = r
+    if not runs:
+        return []
+    # per thread count, the zones in the order given to bench.sh
+    groups = sorted({k[:2] for k in runs}, key=lambda g: (g[0], min(
+        r.get("zone_order", 0) for k, r in runs.items() if k[:2] == g), g[1]))
+    rows = []
+    for t, zone in groups:
+        rs = [runs.get((t, zone, res, agg)) for res, agg in RANDSUB_COLS]
+        some = next(r for r in rs if r)
+        s = "randsub, %d thread%s, below %s (%s, %s records)" % (
+            t, "" if t == 1 else "s", zone, some.get("denial", "?"), some.get("denial_records", "?"))
+
+        def row(metric, fn, rs=rs):
+            vals = []
+            for (res, agg), r in zip(RANDSUB_COLS, rs):
+                if r is None:
+                    vals.append("—")
+                elif r.get("error"):
+                    vals.append("error")
+                else:
+                    try:
+                        vals.append(fn(r, res, agg))
+                    except (KeyError, TypeError, ZeroDivisionError):
+                        vals.append("—")
+            rows.append((s, metric, vals))
+
+        def saved(r, res, agg):
+            if agg != "yes":
+                return "(baseline)"
+            off = runs[(t, zone, res, "no")]
+            on_n, off_n = upstream_total(r, "up_run"), upstream_total(off, "up_run")
+            return "%d (%s per name, %.1f%%)" % (
+                off_n - on_n, per(off_n - on_n, r["sent"]),
+                100.0 * (off_n - on_n) / off_n if off_n else 0.0)
+
+        row("answers by rcode", lambda r, *_: rcode_text(r["rcodes"]))
+        row("answered / sent, lost", lambda r, *_: "%d / %d, %d lost" % (
+            r["completed"], r["sent"], r["lost"]))
+        row("dig +dnssec, 10 names of the run again: NXDOMAIN / AD / both",
+            lambda r, *_: dig_counts(r, "requery"))
+        row("dig +dnssec, 10 fresh names: NXDOMAIN / AD / both",
+            lambda r, *_: dig_counts(r, "fresh"))
+        row("upstream queries in the run (UDP + TCP SYN)",
+            lambda r, *_: "%d + %d" % (r["up_run_udp"], r["up_run_tcp_syn"]))
+        row("**upstream queries per name** (run ÷ names sent)",
+            lambda r, *_: per(upstream_total(r, "up_run"), r["sent"]))
+        row("upstream queries saved by aggressive use (off − on; per name; % of off)", saved)
+        row("upstream: start-up / zone warm-up (SOA) / 10 fresh names / 10 again",
+            lambda r, *_: "%d / %d / %d / %d" % (
+                upstream_total(r, "up_startup"), upstream_total(r, "up_warmup"),
+                upstream_total(r, "up_fresh"), upstream_total(r, "up_requery")))
+        row("queries/s (completed / run time)", lambda r, *_: num(r["qps"]))
+        row("run time (s)", lambda r, *_: "%.2f" % r["run_time_s"])
+        row("latency p50 / p99 (ms)", lambda r, *_: "%s / %s" % (
+            ms(r["p50_latency_s"]), ms(r["p99_latency_s"])))
+        row("resolver CPU per name (µs, user+sys)", lambda r, *_: num(cpu_us(r), "%.1f"))
+    out = [""] if after_other else []
+    out.append("Random subdomains (RFC 8198 aggressive use of the validated cache): "
+               "upstream queries saved")
+    out.append("")
+    out.append("| scenario | metric | port53 aggressive_nsec on | port53 off "
+               "| unbound aggressive-nsec: yes | unbound no |")
+    out.append("|---|---|---:|---:|---:|---:|")
+    last = None
+    for scenario, metric, vals in rows:
+        out.append("| %s | %s | %s |" % (scenario if scenario != last else "", metric,
+                                         " | ".join(vals)))
+        last = scenario
+    return out
+
+
 def cmd_table(a):
     runs = {}
     for path in glob.glob(os.path.join(a.dir, "runs", "*.json")):
         r = load(path)
+        if r.get("scenario") == "randsub":
+            continue
         if "scenario" in r and "resolver" in r and str(r.get("threads", "")).isdigit():
             runs[(r["scenario"], int(r["threads"]), r["resolver"])] = r
     meta = load(os.path.join(a.dir, "meta.json")) if os.path.exists(
@@ -426,12 +550,14 @@ def cmd_table(a):
         out.append("")
         out.append("Settings: %s" % meta.get("settings", ""))
         out.append("")
-    out.append("| scenario | metric | port53 | unbound |")
-    out.append("|---|---|---:|---:|")
+    if rows:
+        out.append("| scenario | metric | port53 | unbound |")
+        out.append("|---|---|---:|---:|")
     last = None
     for scenario, metric, p, u in rows:
         out.append("| %s | %s | %s | %s |" % (scenario if scenario != last else "", metric, p, u))
         last = scenario
+    out += randsub_table(a.dir, bool(rows))
     text = "\n".join(out) + "\n"
     with open(os.path.join(a.dir, "table.md"), "w") as f:
         f.write(text)
@@ -452,6 +578,15 @@ def main():
     p.add_argument("--cold-cg", metavar="PREFIX")
     p.add_argument("--cold-cg-names", type=int, default=500)
     p.set_defaults(fn=cmd_queries)
+    p = sub.add_parser("randsub")
+    p.add_argument("--zone", required=True)
+    p.add_argument("--names", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=8198)
+    p.add_argument("--out", required=True)
+    p.add_argument("--check", required=True)
+    p.add_argument("--fresh", required=True)
+    p.add_argument("--zone-file")
+    p.set_defaults(fn=cmd_randsub)
     p = sub.add_parser("cycle")
     p.add_argument("input")
     p.add_argument("output")

@@ -10,6 +10,7 @@ web.sec.lab. (127.54.0.80): a web page served on loopback that real clients (cur
 --doh-url, a browser) load after resolving the name through the resolver's DoH.
 The lab name servers themselves live on loopback, in 127.100.0.0/16.
 """
+import random
 from dataclasses import dataclass, field
 
 # One NSD process per server: name -> listen address (port 53).
@@ -76,6 +77,17 @@ def big_txt_strings():
     return ["%02d-" % i + chr(ord("a") + i) * 197 for i in range(16)]
 
 
+def many_names(n=200, seed=8198):
+    """n distinct 10-letter labels, "label A 192.0.2.x", the same at every lab
+    start.  Random labels spread the zone's NSEC ranges over the whole name
+    space, as a real zone's are (h000..h199 would leave two huge ranges).
+    Queries of 12 letters never hit one of them."""
+    rnd, labels = random.Random(seed), set()
+    while len(labels) < n:
+        labels.add("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(10)))
+    return ["%s A 192.0.2.%d" % (label, 1 + i % 254) for i, label in enumerate(sorted(labels))]
+
+
 def broken(zone, addr, alg=ECDSAP256, **hooks):
     """A signed zone with only "www A addr", on the good server, and one
     broken-DNSSEC hook set."""
@@ -136,6 +148,13 @@ ZONES = [
     # Unsigned delegation from a signed parent: answers are insecure, not bogus.
     Zone("insecure.lab.", ["good"], {"ns1.insecure.lab.": SERVERS["good"]},
          records=["www A 192.0.2.90"]),
+    # Random-subdomain benchmark (tools/bench.sh --only randsub): 200 names each,
+    # so aggressive negative caching (RFC 8198) has ~200 ranges to learn; NSEC
+    # and NSEC3 (no opt-out, 0 iterations), both ECDSAP256SHA256, no wildcard.
+    Zone("many.lab.", ["sec"], {"ns1.many.lab.": SERVERS["sec"]},
+         alg=ECDSAP256, records=many_names()),
+    Zone("many.example.", ["target"], {"ns1.many.example.": SERVERS["target"]},
+         alg=ECDSAP256, nsec3=True, records=many_names()),
     # Broken DNSSEC: one trap per zone, each under a fine parent (with a DS
     # unless said otherwise), so the chain breaks in the child itself.
     # Windows stay a week off: Unbound tolerates up to a day of clock skew.
