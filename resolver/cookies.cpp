@@ -112,6 +112,15 @@ void make_server_cookie(std::span<const uint8_t, kClientCookieSize> client_cooki
         out[kClientCookieSize + 8 + i] = static_cast<uint8_t>(hash >> (8 * i));
 }
 
+std::vector<uint8_t> cookie_option(std::string_view client, std::string_view server) {
+    std::vector<uint8_t> o(4);
+    wire::store16(&o[0], wire::edns_option::COOKIE);
+    wire::store16(&o[2], static_cast<uint16_t>(client.size() + server.size()));
+    o.insert(o.end(), client.begin(), client.end());
+    o.insert(o.end(), server.begin(), server.end());
+    return o;
+}
+
 std::array<uint8_t, kClientCookieSize> client_cookie_for(std::span<const uint8_t> server_ip,
                                                          const CookieSecret& secret) {
     uint64_t h = siphash24(secret, server_ip);

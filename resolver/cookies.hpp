@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace port53::resolver {
 
@@ -31,6 +32,9 @@ constexpr std::size_t kMaxCookieOption = 40;   // client cookie + a server cooki
 void make_server_cookie(std::span<const uint8_t, kClientCookieSize> client_cookie,
                         const sockaddr* client, uint32_t unix_now, const CookieSecret& secret,
                         std::span<uint8_t, kClientCookieSize + kServerCookieSize> out);
+
+// A COOKIE option (code, length, data) carrying `client` then `server` cookie bytes.
+std::vector<uint8_t> cookie_option(std::string_view client, std::string_view server);
 
 // Our client cookie for one authority (RFC 7873 §4.1): a function of its address and our
 // secret, so each server sees a different one and none can be guessed.

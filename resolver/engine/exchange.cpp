@@ -105,13 +105,9 @@ std::vector<uint8_t> Engine::cookie_option(const ServerAddr& server) {
     if (!settings_.send_cookies) return {};
     auto client =
         client_cookie_for(std::span(server.ip.data(), server.v6 ? 16 : 4), cookie_secret_);
-    std::string theirs = infra_.server_cookie(server);
-    std::vector<uint8_t> o(4);
-    store16(&o[0], edns_option::COOKIE);
-    store16(&o[2], static_cast<uint16_t>(client.size() + theirs.size()));
-    o.insert(o.end(), client.begin(), client.end());
-    o.insert(o.end(), theirs.begin(), theirs.end());
-    return o;
+    return resolver::cookie_option(
+        std::string_view(reinterpret_cast<const char*>(client.data()), client.size()),
+        infra_.server_cookie(server));
 }
 
 Engine::CookieCheck Engine::check_cookie(const ServerAddr& server, const Message& msg,

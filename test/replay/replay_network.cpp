@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 
+#include "resolver/cookies.hpp"
 #include "resolver/wire/builder.hpp"
 #include "resolver/wire/types.hpp"
 
@@ -59,15 +60,6 @@ std::optional<std::string_view> client_cookie(const Message& q) {
     auto c = q.edns ? q.edns->option(edns_option::COOKIE) : std::nullopt;
     if (!c || (c->size() != 8 && (c->size() < 16 || c->size() > 40))) return std::nullopt;
     return c->substr(0, 8);
-}
-
-std::vector<uint8_t> cookie_option(std::string_view client, std::string_view server) {
-    std::vector<uint8_t> o(4);
-    store16(&o[0], edns_option::COOKIE);
-    store16(&o[2], static_cast<uint16_t>(client.size() + server.size()));
-    o.insert(o.end(), client.begin(), client.end());
-    o.insert(o.end(), server.begin(), server.end());
-    return o;
 }
 
 }  // namespace
@@ -256,7 +248,7 @@ std::vector<uint8_t> ReplayNetwork::reply_cookie(const std::string& server, cons
     std::string client = c ? std::string(*c) : std::string(8, '\x5A');
     if (mismatch)
         for (char& b : client) b = static_cast<char>(b ^ 0xA5);
-    return cookie_option(client, server_cookie(server, client));
+    return resolver::cookie_option(client, server_cookie(server, client));
 }
 
 std::vector<uint8_t> ReplayNetwork::bad_cookie_reply(const std::string& server, const Message& q) {
@@ -270,7 +262,7 @@ std::vector<uint8_t> ReplayNetwork::bad_cookie_reply(const std::string& server, 
              static_cast<uint16_t>(flag::QR | (q.flags & flag::RD) | (rcode::BADCOOKIE & 0xF)));
     b.question(qq.name, qq.type, qq.cls);
     b.add_opt(1232, q.edns->dnssec_ok, static_cast<uint8_t>(rcode::BADCOOKIE >> 4),
-              cookie_option(client, server_cookie(server, client)));
+              resolver::cookie_option(client, server_cookie(server, client)));
     if (trace_) std::cerr << "  <- " << log_.back() << ": BADCOOKIE (fault)\n";
     return b.take();
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "resolver/wire/types.hpp"
+#include "test/unit/helpers.hpp"
 
 // ldns last: its headers must come after the C++ library ones (they break <optional>).
 // clang-format off
@@ -44,23 +45,6 @@ std::vector<std::string> labels_of(const Name& n) {
         for (char& c : l) c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
         out.push_back(std::move(l));
     }
-    return out;
-}
-
-std::string base32hex(const std::string& bytes) {
-    const char* alphabet = "0123456789abcdefghijklmnopqrstuv";
-    std::string out;
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (unsigned char c : bytes) {
-        buffer = (buffer << 8) | c;
-        bits += 8;
-        while (bits >= 5) {
-            bits -= 5;
-            out.push_back(alphabet[(buffer >> bits) & 31]);
-        }
-    }
-    if (bits) out.push_back(alphabet[(buffer << (5 - bits)) & 31]);
     return out;
 }
 
@@ -146,7 +130,7 @@ std::string nsec3_hash(const Name& name, const Nsec3Params& p) {
 }
 
 Name nsec3_owner(const std::string& hash, const Name& zone) {
-    std::string label = base32hex(hash);
+    std::string label = test::base32hex(hash);
     std::string w(1, static_cast<char>(label.size()));
     return Name::from_wire(w + label + std::string(zone.wire()));
 }

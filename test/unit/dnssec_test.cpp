@@ -15,26 +15,10 @@
 using namespace port53;
 using namespace port53::dnssec;
 using namespace port53::wire;
+using test::base32hex;
 using test::N;
 
 namespace {
-
-std::string base32hex(const std::string& bytes) {
-    const char* alphabet = "0123456789abcdefghijklmnopqrstuv";
-    std::string out;
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (unsigned char c : bytes) {
-        buffer = (buffer << 8) | c;
-        bits += 8;
-        while (bits >= 5) {
-            bits -= 5;
-            out.push_back(alphabet[(buffer >> bits) & 31]);
-        }
-    }
-    if (bits) out.push_back(alphabet[(buffer << (5 - bits)) & 31]);
-    return out;
-}
 
 Record from_text(const std::string& line) {
     return parse_zone_text(line + "\n", "test").at(0);

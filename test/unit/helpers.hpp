@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "resolver/wire/builder.hpp"
@@ -38,6 +39,24 @@ inline wire::Record soa(const char* owner, uint32_t ttl = 300, uint32_t minimum 
         rd.append(reinterpret_cast<char*>(b), 4);
     }
     return rr(owner, wire::type::SOA, ttl, rd);
+}
+
+// RFC 4648 §7 base32hex (lower case, no padding): how NSEC3 owner names spell hashes.
+inline std::string base32hex(std::string_view bytes) {
+    const char* alphabet = "0123456789abcdefghijklmnopqrstuv";
+    std::string out;
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (unsigned char c : bytes) {
+        buffer = (buffer << 8) | c;
+        bits += 8;
+        while (bits >= 5) {
+            bits -= 5;
+            out.push_back(alphabet[(buffer >> bits) & 31]);
+        }
+    }
+    if (bits) out.push_back(alphabet[(buffer << (5 - bits)) & 31]);
+    return out;
 }
 
 // A client address for the per-client policies (ACL, rate limits, tunnel detection).
