@@ -48,7 +48,11 @@ const Setting kSettings[] = {
      "Access lists of single listen addresses, overriding access_control there: "
      "\"ADDRESS = NET/LEN action, NET/LEN action\" (ADDRESS as written in listen)."},
     {"server", "max_inflight", &Config::max_inflight, 1, 1'000'000,
-     "Distinct questions resolving at once; beyond it new ones get SERVFAIL."},
+     "Client questions waiting on resolutions at once (identical ones share a resolution but "
+     "count each); beyond it new ones get SERVFAIL."},
+    {"server", "max_inflight_per_client", &Config::max_inflight_per_client, 1, 1'000'000,
+     "Of those, how many one client address (an IPv6 /64) may hold, over UDP, TCP, DoT and DoH "
+     "together; beyond it its new ones get SERVFAIL."},
     {"server", "user", &Config::user, 0, 0,
      "After binding its ports, run as this user (e.g. \"port53\"); empty keeps the current user."},
     {"server", "group", &Config::group, 0, 0,

@@ -24,6 +24,7 @@ struct Config {
     // "ADDRESS = NET/LEN action, NET/LEN action": one listen address's own access list.
     std::vector<std::string> listen_access_control;
     int64_t max_inflight = 10'000;
+    int64_t max_inflight_per_client = 256;
     std::string user;   // drop root to this user after binding (empty: stay)
     std::string group;  // empty: the user's primary group
     int64_t drain_timeout_ms = 3000;

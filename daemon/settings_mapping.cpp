@@ -76,6 +76,7 @@ resolver::ServerSettings server_settings(const conf::Config& c) {
     s.edns_buffer_size = as<uint16_t>(c.edns_buffer_size);
     s.acl = resolver::Acl::parse(c.access_control);
     s.max_inflight = as<std::size_t>(c.max_inflight);
+    s.max_inflight_per_client = as<std::size_t>(c.max_inflight_per_client);
     s.prefetch = c.prefetch;
     s.serve_stale = c.serve_stale;
     s.max_stale = as<uint32_t>(c.max_stale);

@@ -91,6 +91,7 @@ Server::Server(ServerSettings settings, Engine& engine, cache::AnswerCache& answ
       answers_(answers),
       clock_(clock),
       limiter_(settings_.rate_limit),
+      inflight_({settings_.max_inflight, settings_.max_inflight_per_client}),
       tunnels_(settings_.tunnel),
       cookie_secret_(settings_.cookie_secret.value_or(random_cookie_secret())) {}
 
@@ -196,21 +197,20 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         return;
     }
     std::string key(cache::AnswerKey(q).view());
-    {
-        std::lock_guard lock(inflight_mutex_);
-        if (inflight_.size() >= settings_.max_inflight && !inflight_.contains(key)) {
-            // Overloaded: shed the new question rather than let memory grow without bound.
-            std::vector<uint8_t> reply = error_response(query, rcode::SERVFAIL);
-            done(reply);
+    Waiter w{compact_query(query, q), t, ex, done};
+    if (client)
+        std::memcpy(&w.client, client,
+                    client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    switch (inflight_.join(key, std::move(w))) {
+        case InflightTable::Join::joined:
             return;
-        }
-        auto [it, first] = inflight_.try_emplace(key);
-        Waiter w{{query.begin(), query.end()}, t, ex, std::move(done)};
-        if (client)
-            std::memcpy(&w.client, client,
-                        client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
-        it->second.push_back(std::move(w));
-        if (!first) return;
+        case InflightTable::Join::full:
+            // Overloaded, or this client already holds its share: shed the new question
+            // rather than let memory grow or one client starve the rest.
+            done(error_response(query, rcode::SERVFAIL));
+            return;
+        case InflightTable::Join::first:
+            break;
     }
     asio::co_spawn(ex,
                    resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
@@ -225,12 +225,8 @@ void Server::bind_worker_thread(asio::any_io_executor ex) {
 void Server::start_prefetch(const QueryView& q) {
     if (!t_worker) return;
     std::string key(cache::AnswerKey(q).view());
-    {
-        std::lock_guard lock(inflight_mutex_);
-        if (inflight_.size() >= settings_.max_inflight) return;
-        // Nobody waits on a prefetch; if clients join, they are answered with it.
-        if (!inflight_.try_emplace(key).second) return;
-    }
+    // Nobody waits on a prefetch; if clients join, they are answered with it.
+    if (!inflight_.start(key)) return;
     asio::co_spawn(*t_worker,
                    resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
                                      ClientBits::of(q), true),
@@ -253,15 +249,7 @@ awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uint16_t 
     // briefly, so repeated queries for it stay cheap.
     if (outcome.rcode != rcode::SERVFAIL && outcome.security != Security::bogus)
         answers_.store(key, *answer, now);
-    std::vector<Waiter> waiters;
-    {
-        std::lock_guard lock(inflight_mutex_);
-        auto it = inflight_.find(key);
-        if (it != inflight_.end()) {
-            waiters = std::move(it->second);
-            inflight_.erase(it);
-        }
-    }
+    std::vector<Waiter> waiters = inflight_.finish(key);
     // When the authorities failed us, an expired answer beats SERVFAIL (RFC 8767).
     bool try_stale = settings_.serve_stale && outcome.rcode == rcode::SERVFAIL &&
                      outcome.security != Security::bogus;
@@ -307,8 +295,7 @@ bool Server::rate_limit_reply(ClientTransport t, const sockaddr* client, std::sp
 }
 
 std::size_t Server::inflight() const {
-    std::lock_guard lock(inflight_mutex_);
-    return inflight_.size();
+    return inflight_.questions();
 }
 
 }  // namespace port53::resolver

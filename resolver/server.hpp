@@ -16,6 +16,7 @@
 #include "resolver/acl.hpp"
 #include "resolver/cookies.hpp"
 #include "resolver/engine/engine.hpp"
+#include "resolver/inflight.hpp"
 #include "resolver/rate_limiter.hpp"
 #include "resolver/tunnel_detector.hpp"
 
@@ -29,15 +30,14 @@ struct ClientBits {
     static ClientBits of(const wire::QueryView& q);
 };
 
-enum class ClientTransport { udp, stream };  // stream: TCP, and later DoT/DoH
-
 struct ServerSettings {
     uint16_t edns_buffer_size = 1232;  // the most we send over UDP, and what we advertise
     Acl acl = Acl::parse({"0.0.0.0/0 allow", "::/0 allow"});
-    std::size_t max_inflight = 10'000;  // distinct questions being resolved at once
-    bool prefetch = true;               // refresh popular answers before they expire
-    bool serve_stale = true;            // RFC 8767: expired answers when authorities fail
-    uint32_t max_stale = 86'400;        // how long past expiry an answer may still serve
+    std::size_t max_inflight = 10'000;          // client questions waiting on resolutions at once
+    std::size_t max_inflight_per_client = 256;  // of those, from one address (or IPv6 /64)
+    bool prefetch = true;                       // refresh popular answers before they expire
+    bool serve_stale = true;                    // RFC 8767: expired answers when authorities fail
+    uint32_t max_stale = 86'400;                // how long past expiry an answer may still serve
     uint32_t stale_ttl = 30;
     RateLimitSettings rate_limit;  // UDP only
     TunnelSettings tunnel;
@@ -76,13 +76,6 @@ class Server {
     static void bind_worker_thread(boost::asio::any_io_executor ex);
 
   private:
-    struct Waiter {
-        std::vector<uint8_t> query;
-        ClientTransport transport;
-        boost::asio::any_io_executor ex;
-        Done done;
-        sockaddr_storage client{};  // AF_UNSPEC when unknown; for UDP rate limiting
-    };
     // RRL for an answer about to go out over UDP; may cut it to a TC slip. False: drop it.
     bool rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
                           std::size_t& len);
@@ -109,8 +102,7 @@ class Server {
     RateLimiter limiter_;
     TunnelDetector tunnels_;
     CookieSecret cookie_secret_;
-    mutable std::mutex inflight_mutex_;
-    std::unordered_map<std::string, std::vector<Waiter>> inflight_;
+    InflightTable inflight_;
 };
 
 // Renders an engine outcome as a stored answer to the lower-cased question.

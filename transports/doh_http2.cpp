@@ -33,9 +33,18 @@ using Stream = Http2Session::Stream;
 struct Http2Callbacks {
     static Http2Session& self(void* user) { return *static_cast<Http2Session*>(user); }
 
-    static int begin_headers(nghttp2_session*, const nghttp2_frame* f, void* user) {
-        if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST)
-            self(user).streams_.try_emplace(f->hd.stream_id);
+    static int begin_headers(nghttp2_session* session, const nghttp2_frame* f, void* user) {
+        if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+        Http2Session& s = self(user);
+        // A stream the client reset still has its resolution running: it keeps its slot
+        // until the answer comes (CVE-2023-44487, rapid reset). Past the stream limit, new
+        // requests are refused, so resets cannot start unbounded work.
+        if (s.resolving_ >= s.settings_.max_streams) {
+            nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, f->hd.stream_id,
+                                      NGHTTP2_REFUSED_STREAM);
+            return 0;
+        }
+        s.streams_.try_emplace(f->hd.stream_id);
         return 0;
     }
 
@@ -107,8 +116,15 @@ Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, resolver::Server& 
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, Http2Callbacks::on_data);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, Http2Callbacks::on_frame);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, Http2Callbacks::on_close);
+    nghttp2_option* opt = nullptr;
+    nghttp2_option_new(&opt);
+    // Resets beyond a burst of one stream limit's worth, then 10 a second, end the
+    // connection (GOAWAY): a client resetting as fast as it opens is not a client.
+    nghttp2_option_set_stream_reset_rate_limit(opt, std::max<uint64_t>(settings_.max_streams, 32),
+                                               10);
     nghttp2_session* raw = nullptr;
-    nghttp2_session_server_new(&raw, cb, this);
+    nghttp2_session_server_new2(&raw, cb, this, opt);
+    nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cb);
     session_.reset(raw);
     std::array<nghttp2_settings_entry, 2> iv{{

@@ -60,8 +60,11 @@ QueryCheck parse_query(std::span<const uint8_t> w, QueryView& q) {
         q.udp_size = load16(&w[pos + 3]) < kMinUdpSize ? kMinUdpSize : load16(&w[pos + 3]);
         q.dnssec_ok = (load16(&w[pos + 7]) & kEdnsDoBit) != 0;
         if (w[pos + 6] != 0) return QueryCheck::badvers;
+        // Nothing may follow the OPT record (a query padded with junk is not a query).
+        if (pos + 11 + rdlen != w.size()) return QueryCheck::formerr;
         return read_options(w.subspan(pos + 11, rdlen), q);
     }
+    if (pos != w.size()) return QueryCheck::formerr;  // bytes after the question
     return QueryCheck::ok;
 }
 
