@@ -6,6 +6,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 
 #include "resolver/log.hpp"
@@ -97,8 +98,13 @@ awaitable<void> Http1Session<Stream>::run() {
             std::string_view(req[http::field::content_type].data(),
                              req[http::field::content_type].size()),
             std::span(reinterpret_cast<const uint8_t*>(req.body().data()), req.body().size())};
-        auto xff = req["X-Forwarded-For"];
-        DohResponse response = co_await answer(r, std::string_view(xff.data(), xff.size()));
+        ProxyHeaders proxy;
+        for (const auto& f : req)
+            if (boost::beast::iequals(f.name_string(), "X-Forwarded-For"))
+                proxy.x_forwarded_for.emplace_back(f.value().data(), f.value().size());
+            else if (f.name() == http::field::forwarded)
+                proxy.forwarded.emplace_back(f.value().data(), f.value().size());
+        DohResponse response = co_await answer(r, proxy);
         bool keep_alive = req.keep_alive();
         bool written = co_await write(response, req.version(), keep_alive);
         if (!written || !keep_alive) break;
@@ -124,11 +130,12 @@ awaitable<void> Http1Session<Stream>::discard_unread_body() {
 
 template <typename Stream>
 awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req,
-                                                    std::string_view forwarded_for) {
+                                                    const ProxyHeaders& proxy) {
     DohDecoded d = decode_doh_request(req, settings_.doh_path);
     if (d.status != 200) co_return doh_error(d);
-    asio::ip::tcp::endpoint client(
-        forwarded_client(peer_, forwarded_for, settings_.trusted_proxies), 0);
+    auto who = forwarded_client(peer_, proxy, settings_.trusted_proxies);
+    if (!who) co_return error_response(400, "unusable X-Forwarded-For or Forwarded header");
+    asio::ip::tcp::endpoint client(*who, 0);
     P53_LOG(debug, "DoH/1.1 query from " << client.address().to_string());
     result_.reset();
     answer_query(server_, d.query, client.data(), settings_.acl ? &*settings_.acl : nullptr,

@@ -9,6 +9,7 @@
 
 #include "resolver/server.hpp"
 #include "transports/doh_response.hpp"
+#include "transports/forwarded_for.hpp"
 #include "transports/http_stream.hpp"
 
 namespace port53::transports {
@@ -25,7 +26,7 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
 
   private:
     awaitable<void> run();
-    awaitable<DohResponse> answer(const HttpRequest& req, std::string_view forwarded_for);
+    awaitable<DohResponse> answer(const HttpRequest& req, const ProxyHeaders& proxy);
     awaitable<bool> write(const DohResponse& r, unsigned version, bool keep_alive);
     void arm_idle_timer();
     awaitable<void> discard_unread_body();

@@ -1,17 +1,28 @@
-// The client behind a reverse proxy: X-Forwarded-For is believed only when the connection
-// comes from a configured proxy, and only as far back as the chain stays within them.
+// The client behind a reverse proxy. Proxies name the client in X-Forwarded-For
+// ("client, proxy1, proxy2", one or several header lines) or in Forwarded (RFC 7239,
+// `for=` parameters). The chain is believed only from a configured proxy, walked from the
+// right (the hops a trusted proxy added) for as long as it stays within trusted proxies.
 #pragma once
 #include <boost/asio/ip/address.hpp>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 namespace port53::transports {
 
-// `peer` is the TCP peer; `header` the X-Forwarded-For value ("client, proxy1, proxy2"),
-// possibly empty. Walks the list right to left past trusted proxies; the first address
-// that is not one is the client. Unparsable entries stop the walk at the last trusted hop.
-boost::asio::ip::address forwarded_client(const boost::asio::ip::address& peer,
-                                          std::string_view header,
-                                          const std::vector<boost::asio::ip::address>& trusted);
+// The proxy headers of one request: every X-Forwarded-For and Forwarded field line, in
+// the order received.
+struct ProxyHeaders {
+    std::vector<std::string_view> x_forwarded_for;
+    std::vector<std::string_view> forwarded;
+};
+
+// `peer` is the TCP peer. Returns the client, or nullopt when the request must be refused:
+// a hop that a trusted proxy passed on cannot be parsed (or is an RFC 7239 obfuscated or
+// "unknown" identifier), or both header kinds are present (which one the proxy wrote
+// cannot be told, and the other is the client's to forge).
+std::optional<boost::asio::ip::address> forwarded_client(
+    const boost::asio::ip::address& peer, const ProxyHeaders& headers,
+    const std::vector<boost::asio::ip::address>& trusted);
 
 }  // namespace port53::transports

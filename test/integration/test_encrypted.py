@@ -452,6 +452,32 @@ def test_plain_http_x_forwarded_for_only_from_trusted_proxy(enc):
     assert rcode_via("127.0.0.2", "192.0.2.7") == "NOERROR"      # not a proxy: header ignored
 
 
+def test_plain_http_forged_proxy_headers_do_not_bypass_the_acl(enc):
+    """A client's own X-Forwarded-For line before the proxy's (HAProxy adds a separate
+    line) is not believed; nor is an unparsable hop, nor a Forwarded header beside an
+    X-Forwarded-For; RFC 7239 Forwarded is read like X-Forwarded-For."""
+    url = "http://%s:%d/dns-query?dns=%s" % (ENC_ADDR, HTTP_PORT, b64(make(*WWW)))
+
+    def via_proxy(*headers):
+        args = ["--interface", "127.0.0.1", "-s", "-o", "/dev/stdout", "-w", "\n%{http_code}"]
+        for h in headers:
+            args += ["-H", h]
+        p = curl(*(args + [url]))
+        assert p.returncode == 0, p.stderr.decode()
+        body, _, code = p.stdout.rpartition(b"\n")
+        if code != b"200":
+            return int(code)
+        return dns.rcode.to_text(dns.message.from_wire(body).rcode())
+    # forged private address first, the proxy's line (a public client) last
+    assert via_proxy("X-Forwarded-For: 10.1.2.3", "X-Forwarded-For: 192.0.2.7") == "REFUSED"
+    assert via_proxy("X-Forwarded-For: 10.1.2.3, 192.0.2.7") == "REFUSED"
+    assert via_proxy("X-Forwarded-For: not-an-address") == 400  # never the proxy's address
+    assert via_proxy("Forwarded: for=192.0.2.7;proto=http") == "REFUSED"
+    assert via_proxy('Forwarded: for="10.1.2.3:5353"') == "NOERROR"
+    assert via_proxy("Forwarded: for=_hidden") == 400
+    assert via_proxy("Forwarded: for=10.1.2.3", "X-Forwarded-For: 192.0.2.7") == 400
+
+
 # ---------------------------------------------------------------- load
 
 @pytest.mark.parametrize("mode", ["dot", "doh"])

@@ -191,15 +191,38 @@ TEST_CASE("answers are padded to 468-byte blocks only when the query was", "[doh
 TEST_CASE("X-Forwarded-For is believed only from trusted proxies", "[doh]") {
     namespace ip = boost::asio::ip;
     std::vector<ip::address> proxies{ip::make_address("127.0.0.9"), ip::make_address("127.0.0.8")};
-    auto client = [&](const char* peer, const char* xff) {
-        return forwarded_client(ip::make_address(peer), xff, proxies).to_string();
+    auto client = [&](const char* peer, std::vector<std::string_view> xff) {
+        auto c =
+            forwarded_client(ip::make_address(peer), ProxyHeaders{std::move(xff), {}}, proxies);
+        return c ? c->to_string() : std::string("refused");
     };
-    CHECK(client("127.0.0.9", "192.0.2.7") == "192.0.2.7");
-    CHECK(client("127.0.0.5", "192.0.2.7") == "127.0.0.5");  // not a proxy
-    CHECK(client("127.0.0.9", "198.51.100.1, 192.0.2.7, 127.0.0.8") == "192.0.2.7");
-    CHECK(client("127.0.0.9", "") == "127.0.0.9");
-    CHECK(client("127.0.0.9", "junk") == "127.0.0.9");
-    CHECK(client("127.0.0.9", "2001:db8::1") == "2001:db8::1");
+    CHECK(client("127.0.0.9", {"192.0.2.7"}) == "192.0.2.7");
+    CHECK(client("127.0.0.5", {"192.0.2.7"}) == "127.0.0.5");  // not a proxy
+    CHECK(client("127.0.0.9", {"198.51.100.1, 192.0.2.7, 127.0.0.8"}) == "192.0.2.7");
+    CHECK(client("127.0.0.9", {}) == "127.0.0.9");
+    CHECK(client("127.0.0.9", {"junk"}) == "refused");  // never the proxy's own address
+    CHECK(client("127.0.0.9", {"2001:db8::1"}) == "2001:db8::1");
+    // A client's own line before the proxy's (HAProxy adds a separate line): the lines are
+    // one list in order, walked from the right, so the proxy's entry wins.
+    CHECK(client("127.0.0.9", {"10.0.0.1", "192.0.2.7"}) == "192.0.2.7");
+    CHECK(client("127.0.0.9", {"10.0.0.1, 127.0.0.8", "192.0.2.7"}) == "192.0.2.7");
+}
+
+TEST_CASE("Forwarded (RFC 7239) is read the same way; both kinds at once are refused", "[doh]") {
+    namespace ip = boost::asio::ip;
+    std::vector<ip::address> proxies{ip::make_address("127.0.0.9")};
+    auto client = [&](std::vector<std::string_view> xff, std::vector<std::string_view> fwd) {
+        auto c = forwarded_client(ip::make_address("127.0.0.9"),
+                                  ProxyHeaders{std::move(xff), std::move(fwd)}, proxies);
+        return c ? c->to_string() : std::string("refused");
+    };
+    CHECK(client({}, {"for=192.0.2.60;proto=https;by=203.0.113.43"}) == "192.0.2.60");
+    CHECK(client({}, {"For=\"[2001:db8:cafe::17]:4711\""}) == "2001:db8:cafe::17");
+    CHECK(client({}, {"for=198.51.100.1, for=\"192.0.2.60:8080\""}) == "192.0.2.60");
+    CHECK(client({}, {"for=_hidden"}) == "refused");  // obfuscated: the client is unknown
+    CHECK(client({}, {"for=unknown"}) == "refused");
+    CHECK(client({}, {"proto=https"}) == "refused");
+    CHECK(client({"192.0.2.7"}, {"for=192.0.2.60"}) == "refused");
 }
 
 TEST_CASE("[tls] settings are checked with file:line", "[doh][config]") {
