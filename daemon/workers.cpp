@@ -1,9 +1,11 @@
 #include "daemon/workers.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <stdexcept>
 #include <thread>
 
 #include "daemon/settings_mapping.hpp"
+#include "transports/socket_options.hpp"
 
 namespace port53::daemon {
 namespace asio = boost::asio;
@@ -21,7 +23,27 @@ Workers::Workers(const conf::Config& cfg, std::size_t count)
         contexts_.push_back(std::make_unique<asio::io_context>(1));  // one thread each
 }
 
+void Workers::check_addresses_free(const TlsContexts& tls) const {
+    auto check = [](const std::string& text, int type, const char* what) {
+        conf::ListenAddress la = conf::parse_listen_address(text);
+        auto ep = asio::ip::udp::endpoint(asio::ip::make_address(la.ip), la.port);
+        if (!transports::address_free(ep.data(), static_cast<socklen_t>(ep.size()), type))
+            throw std::runtime_error(std::string(what) + " " + text +
+                                     " is already in use (is another port53d running?)");
+    };
+    for (const auto& l : cfg_.listen) {
+        check(l, SOCK_DGRAM, "UDP");
+        check(l, SOCK_STREAM, "TCP");
+    }
+    if (tls.dot) {
+        for (const auto& l : cfg_.dot_listen) check(l, SOCK_STREAM, "DoT");
+        for (const auto& l : cfg_.doh_listen) check(l, SOCK_STREAM, "DoH");
+    }
+    for (const auto& l : cfg_.doh_http_listen) check(l, SOCK_STREAM, "DoH (plain HTTP)");
+}
+
 void Workers::open_listeners(resolver::Server& server, const TlsContexts& tls) {
+    check_addresses_free(tls);
     auto encrypted = [&](asio::io_context& io, const std::vector<std::string>& addrs,
                          transports::Frontend kind, const transports::TlsContext* ctx) {
         for (const auto& a : addrs) {

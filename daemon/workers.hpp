@@ -22,6 +22,8 @@ class Workers {
 
     // Binds every listener (needs the privileges for port 53); throws on failure.
     void open_listeners(resolver::Server& server, const TlsContexts& tls);
+    // Refuses to start when another process holds a listen address (see address_free).
+    void check_addresses_free(const TlsContexts& tls) const;
     void start_listeners();
     boost::asio::io_context& front() { return *contexts_.front(); }
     std::size_t size() const { return contexts_.size(); }

@@ -15,6 +15,7 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::size_t kMaxWriteBatch = 64 * 1024;
+constexpr std::size_t kMaxControlFramesPerRequest = 200;
 
 std::string_view view(const uint8_t* p, std::size_t n) {
     return {reinterpret_cast<const char*>(p), n};
@@ -76,11 +77,20 @@ struct Http2Callbacks {
         return 0;
     }
 
-    static int on_frame(nghttp2_session*, const nghttp2_frame* f, void* user) {
+    static int on_frame(nghttp2_session* session, const nghttp2_frame* f, void* user) {
+        Http2Session& s = self(user);
+        if (f->hd.type == NGHTTP2_PING || f->hd.type == NGHTTP2_SETTINGS ||
+            f->hd.type == NGHTTP2_PRIORITY || f->hd.type == NGHTTP2_WINDOW_UPDATE) {
+            // Frames that ask for work but carry no request: a bounded number between
+            // requests (a PING or SETTINGS flood ends the connection, RFC 9113 §10.5).
+            if (++s.control_frames_ > kMaxControlFramesPerRequest) {
+                nghttp2_session_terminate_session(session, NGHTTP2_ENHANCE_YOUR_CALM);
+                return 0;
+            }
+        }
         bool request_done = (f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
                             (f->hd.flags & NGHTTP2_FLAG_END_STREAM);
-        if (request_done && self(user).streams_.count(f->hd.stream_id))
-            self(user).handle_request(f->hd.stream_id);
+        if (request_done && s.streams_.count(f->hd.stream_id)) s.handle_request(f->hd.stream_id);
         return 0;
     }
 
@@ -170,8 +180,10 @@ awaitable<void> Http2Session::run() {
     flush();  // our SETTINGS first (the server connection preface)
     std::array<uint8_t, 16 * 1024> buf;
     boost::system::error_code ec;
+    // The idle timer is armed at the start and by progress (a request taken, an answer
+    // written), never by bytes alone: one PING a second must not keep a connection open.
+    arm_idle_timer();
     while (!closed_) {
-        arm_idle_timer();
         std::size_t n = co_await stream_->stream.async_read_some(
             asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
@@ -242,6 +254,8 @@ void Http2Session::handle_request(int32_t id) {
     }
     HttpRequest req{s.method, s.path, s.content_type,
                     std::span(reinterpret_cast<const uint8_t*>(s.body.data()), s.body.size())};
+    control_frames_ = 0;
+    arm_idle_timer();
     DohDecoded d = decode_doh_request(req, settings_.doh_path);
     s.body.clear();
     s.body.shrink_to_fit();
@@ -259,6 +273,7 @@ void Http2Session::respond(int32_t id, DohResponse response) {
     auto it = streams_.find(id);
     if (closed_ || it == streams_.end()) return;  // the client reset the stream meanwhile
     Stream& s = it->second;
+    arm_idle_timer();  // an answer is progress: idle from now
     s.response = std::move(response);
     std::string status = std::to_string(s.response.status);
     std::string length = std::to_string(s.response.body.size());

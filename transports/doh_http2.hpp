@@ -53,8 +53,9 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
     std::unordered_map<int32_t, Stream> streams_;
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point write_started_;
-    std::size_t resolving_ = 0;  // requests handed to the resolver, not yet answered
-    bool in_recv_ = false;       // nghttp2 forbids sending from inside its receive callbacks
+    std::size_t resolving_ = 0;       // requests handed to the resolver, not yet answered
+    std::size_t control_frames_ = 0;  // PING/SETTINGS/PRIORITY/WINDOW_UPDATE since a request
+    bool in_recv_ = false;            // nghttp2 forbids sending from inside its receive callbacks
     bool writing_ = false;
     bool closed_ = false;
 };

@@ -32,8 +32,11 @@ def test_drops_root_after_binding_port_53(lab, tmp_path):
 @port53d_only
 def test_unknown_user_is_a_clear_error(lab, tmp_path):
     conf = tmp_path / "bad-user.toml"
+    # its own address: the lab's resolver holds the lab's, and a second daemon there is
+    # refused before the user is even looked up
     conf.write_text(open(lab.port53_toml).read().replace(
-        "[server]\n", '[server]\nuser = "no-such-user-port53"\n', 1))
+        "[server]\n", '[server]\nuser = "no-such-user-port53"\n', 1).replace(
+        'listen = ["127.53.0.1:53"]', 'listen = ["%s:53"]' % ADDR))
     res = subprocess.run([PORT53D, "-c", str(conf)], capture_output=True, text=True, timeout=10)
     assert res.returncode != 0
     assert "no-such-user-port53" in res.stderr
@@ -74,3 +77,16 @@ def test_serves_ipv6_clients(lab, tmp_path):
         q = dns.message.make_query("www.sec.lab.", "AAAA")
         assert dns.query.udp(q, "::1", timeout=5).answer[0][0].address == "2001:db8::1"
         assert dns.query.tcp(q, "::1", timeout=5).rcode() == dns.rcode.NOERROR
+
+
+@port53d_only
+def test_a_second_daemon_on_the_same_addresses_refuses_to_start(lab, tmp_path):
+    """SO_REUSEPORT would let a second port53d bind the same addresses and silently take
+    part of the traffic: it must refuse, with a message naming the address."""
+    with OwnPort53d(lab, tmp_path, ADDR) as daemon:
+        res = subprocess.run([PORT53D, "-c", str(daemon.conf)], capture_output=True, text=True,
+                             timeout=10)
+        assert res.returncode == 1
+        assert "%s:53 is already in use" % ADDR in res.stderr
+        r = dns.query.udp(dns.message.make_query("www.sec.lab.", "A"), ADDR, timeout=5)
+        assert r.rcode() == dns.rcode.NOERROR  # the first one still serves
