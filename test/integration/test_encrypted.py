@@ -594,3 +594,60 @@ def test_doh_http1_large_get_and_header_limits(enc, pki):
                             http="--http1.1")
     assert status == 431
     assert curl_doh(pki, doh_url() + "?dns=" + b64(make(*WWW)), http="--http1.1")[0] == 200
+
+
+def _h2_closed_within(s, seconds, keepalive=None):
+    """Reads until the server closes or sends GOAWAY; returns (closed, elapsed, goaway
+    error code or None). `keepalive(s)` runs every half second meanwhile."""
+    start, buf, last = time.time(), b"", 0.0
+    s.settimeout(0.1)
+    while time.time() - start < seconds:
+        if keepalive and time.time() - last >= 0.5:
+            last = time.time()
+            try:
+                keepalive(s)
+            except (OSError, ssl.SSLError):
+                return True, time.time() - start, None
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        except (OSError, ssl.SSLError):
+            return True, time.time() - start, None
+        if not chunk:
+            return True, time.time() - start, None
+        buf += chunk
+        while len(buf) >= 9:
+            length = int.from_bytes(buf[:3], "big")
+            if len(buf) < 9 + length:
+                break
+            ftype, payload = buf[3], buf[9:9 + length]
+            buf = buf[9 + length:]
+            if ftype == h2raw.GOAWAY:
+                return True, time.time() - start, int.from_bytes(payload[4:8], "big")
+    return False, time.time() - start, None
+
+
+def test_h2_pings_do_not_keep_an_idle_connection_open(enc, pki):
+    """A PING every half second is not progress: the connection is closed once idle for
+    tls.idle_timeout_ms (3 s here), as one with no traffic at all would be."""
+    s = tls_connect(pki, DOH_PORT, alpn=["h2"])
+    s.sendall(h2raw.PREFACE + h2raw.frame(h2raw.SETTINGS, 0, 0))
+    ping = h2raw.frame(0x6, 0, 0, b"12345678")
+    closed, elapsed, _ = _h2_closed_within(s, IDLE_MS / 1000 + 4, keepalive=lambda c: c.sendall(ping))
+    s.close()
+    assert closed and elapsed < IDLE_MS / 1000 + 2, elapsed
+
+
+def test_h2_ping_flood_ends_the_connection(enc, pki):
+    s = tls_connect(pki, DOH_PORT, alpn=["h2"])
+    s.sendall(h2raw.PREFACE + h2raw.frame(h2raw.SETTINGS, 0, 0))
+    try:
+        s.sendall(b"".join(h2raw.frame(0x6, 0, 0, b"%08d" % i) for i in range(1000)))
+    except (OSError, ssl.SSLError):
+        pass
+    closed, _, code = _h2_closed_within(s, 3)
+    s.close()
+    assert closed
+    assert code in (None, 0xB)  # ENHANCE_YOUR_CALM, or the socket already went away
+    assert curl_doh(pki, doh_url() + "?dns=" + b64(make(*WWW)))[0] == 200
