@@ -2,6 +2,8 @@
 #include <getopt.h>
 
 #include <bit>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
@@ -108,6 +110,8 @@ int run(const conf::Config& cfg) {
     workers.open_listeners(server, tls);
     daemon::drop_privileges(cfg.user, cfg.group);  // every socket is bound: root is done
     workers.start_listeners();
+    // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
+    asio::co_spawn(workers.front(), engine.prime_at_start(), asio::detached);
 
     asio::signal_set hup(workers.front(), SIGHUP);
     daemon::reload_tls_on_sighup(hup, tls);

@@ -41,18 +41,20 @@ std::string InflightTable::client_key(const sockaddr_storage& a) {
         const auto& in6 = reinterpret_cast<const sockaddr_in6&>(a);
         return std::string(reinterpret_cast<const char*>(&in6.sin6_addr), 8);
     }
-    return {};  // unknown (a trusted proxy's client): one shared share
+    return {};  // unknown: a trusted caller that named no client
 }
 
 InflightTable::Join InflightTable::join(const std::string& key, Waiter w) {
     std::string who = client_key(w.client);
     std::lock_guard lock(mutex_);
     auto it = questions_.find(key);
-    std::size_t& mine = per_client_[who];
-    if (waiters_ >= limits_.max_waiters || mine >= limits_.per_client ||
+    // A caller that names no client (trusted) has no share to count against.
+    std::size_t unlimited = 0;
+    std::size_t& mine = who.empty() ? unlimited : per_client_[who];
+    if (waiters_ >= limits_.max_waiters || (!who.empty() && mine >= limits_.per_client) ||
         (it != questions_.end() && it->second.size() >= limits_.per_question) ||
         (it == questions_.end() && questions_.size() >= limits_.max_waiters)) {
-        if (mine == 0) per_client_.erase(who);
+        if (!who.empty() && mine == 0) per_client_.erase(who);
         return Join::full;
     }
     ++mine;
@@ -70,7 +72,8 @@ bool InflightTable::start(const std::string& key) {
 }
 
 void InflightTable::release(const Waiter& w) {
-    auto it = per_client_.find(client_key(w.client));
+    std::string who = client_key(w.client);
+    auto it = who.empty() ? per_client_.end() : per_client_.find(who);
     if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
     --waiters_;
 }

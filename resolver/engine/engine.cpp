@@ -33,14 +33,19 @@ Engine::Engine(EngineSettings settings, RootHints hints, cache::RRsetCache& cach
     if (!settings_.anchors) settings_.validate = false;
 }
 
+Budget Engine::fresh_budget() const {
+    Budget b;
+    b.upstream_queries_left = settings_.max_upstream_queries;
+    b.deadline = std::chrono::steady_clock::now() + settings_.query_timeout;
+    return b;
+}
+
 bool Engine::out_of_budget(const Budget& b) const {
     return b.upstream_queries_left <= 0 || std::chrono::steady_clock::now() >= b.deadline;
 }
 
 awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qclass, bool refresh) {
-    Budget budget;
-    budget.upstream_queries_left = settings_.max_upstream_queries;
-    budget.deadline = std::chrono::steady_clock::now() + settings_.query_timeout;
+    Budget budget = fresh_budget();
     if (settings_.prime_root) co_await prime(budget);
     Outcome out = co_await resolve_chain(qname, qtype, qclass, budget, refresh);
     P53_LOG(debug, "resolved " << qname.to_text() << "/" << qtype << " rcode=" << out.rcode

@@ -29,6 +29,8 @@ class Engine {
     awaitable<Outcome> resolve(wire::Name qname, uint16_t qtype, uint16_t qclass,
                                bool refresh = false);
     const EngineSettings& settings() const { return settings_; }
+    // Root priming (RFC 8109) now, with a question's budget; later ones happen on demand.
+    awaitable<void> prime_at_start();
 
   private:
     struct Reply {
@@ -84,6 +86,7 @@ class Engine {
     void remember_ranges(const Step& step, uint16_t qclass);
     std::optional<Step> cached_step(const wire::Name& name, uint16_t qtype, uint16_t qclass);
     bool usable_from_cache(const cache::Trust& t) const;
+    Budget fresh_budget() const;  // one client question's work limits
     bool out_of_budget(const Budget& b) const;
 
     EngineSettings settings_;

@@ -30,6 +30,12 @@ void cache_root_addresses(const Message& msg, cache::RRsetCache& cache, uint32_t
 
 }  // namespace
 
+awaitable<void> Engine::prime_at_start() {
+    if (!settings_.prime_root) co_return;
+    Budget budget = fresh_budget();
+    co_await prime(budget);
+}
+
 awaitable<void> Engine::prime(Budget& budget) {
     if (auto ns = cache_.get(Name{}, type::NS, cls::IN, clock_.now());
         ns && ns->trust.credibility >= cache::Credibility::answer)
