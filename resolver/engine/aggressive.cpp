@@ -37,9 +37,12 @@ void Engine::remember_ranges(const Step& step, uint16_t qclass) {
     for (const auto& set : group_rrsets(data)) {
         const Record& f = set.front();
         auto sigs = dnssec::signatures_for(step.records, f.owner, f.type);
-        auto info = sigs.empty() ? std::nullopt : dnssec::parse_rrsig(sigs.front().rdata);
+        // Only the RRSIG that verified is left in a secure step (validate.cpp), so it names
+        // the zone that signed the data and the wildcard it came from.
+        auto info = sigs.size() == 1 ? dnssec::parse_rrsig(sigs.front().rdata) : std::nullopt;
         if (!info || info->labels >= dnssec::signed_labels(f.owner)) continue;
         Name wild = Name::from_wire("\1*" + std::string(f.owner.suffix(info->labels).wire()));
+        if (!wild.parent().is_subdomain_of(info->signer)) continue;
         cache_.put(at_owner(set, wild, UINT32_MAX), at_owner(sigs, wild, UINT32_MAX),
                    cache::Trust{cache::Credibility::auth_answer, Security::secure}, now,
                    step.ttl_cap);

@@ -112,12 +112,16 @@ std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16
 }
 
 bool Engine::known_not_a_cut(const Name& sname, uint16_t qclass) {
-    // Any cached A data or NODATA for the name (validated or not) means a minimised query
-    // got an answer there, not a referral. Trusting it only skips a minimisation step: the
-    // full question then goes to the same servers, which would refer us anyway.
-    uint32_t now = clock_.now();
-    return cache_.get(sname, type::A, qclass, now) ||
-           cache_.get_negative(sname, type::A, qclass, now);
+    // A cached NODATA for the name (validated or not) means a minimised query got no
+    // referral there. Trusting it only skips a minimisation step: the full question then
+    // goes to the same servers, which would refer us anyway.
+    // Only NODATA from a zone above the name (an empty non-terminal, say): an answer, or a
+    // NODATA from the name's own apex, may well come from a zone cut (RFC 9156 privacy).
+    auto neg = cache_.get_negative(sname, type::A, qclass, clock_.now());
+    if (!neg || neg->nxdomain) return false;
+    for (const auto& r : neg->authority)
+        if (r.type == type::SOA) return sname.is_subdomain_of(r.owner) && !(r.owner == sname);
+    return false;
 }
 
 void Engine::remember_not_a_cut(const Message& msg, const Name& sname, uint16_t qclass,

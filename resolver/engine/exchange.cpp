@@ -125,6 +125,9 @@ Engine::CookieCheck Engine::check_cookie(const ServerAddr& server, const Message
         infra_.set_server_cookie(server, c->substr(kClientCookieSize));
     }
     if (msg.rcode() == rcode::BADCOOKIE) return c ? CookieCheck::bad_cookie : CookieCheck::spoofed;
+    // A server that has given us a cookie answers with one (RFC 7873 §5.3): a reply
+    // without is not from it.
+    if (!c && sent.size() > 4 + kClientCookieSize) return CookieCheck::spoofed;
     return CookieCheck::ok;
 }
 

@@ -47,9 +47,13 @@ awaitable<void> Engine::prime(Budget& budget) {
     Tried tried;
     auto reply = co_await ask_zone(hints, Name{}, type::NS, cls::IN, budget, tried, false);
     if (reply && reply->kind == ResponseKind::answer) {
-        cache_root_addresses(reply->msg, cache_, clock_.now());
+        Message msg = reply->msg;
         Step s = co_await answer_step(hints, std::move(*reply), Name{}, type::NS, cls::IN, budget,
                                       true, tried);
+        // The addresses are unsigned glue: taken only with an NS set that validated (or
+        // with validation off), never from a bogus or spoofed priming reply.
+        if (s.kind == Step::Kind::answer && s.security != Security::bogus)
+            cache_root_addresses(msg, cache_, clock_.now());
         P53_LOG(info, "primed the root: " << s.records.size() << " records, security "
                                           << static_cast<int>(s.security));
     } else {

@@ -81,11 +81,13 @@ struct Expansion {
     Name zone;
 };
 
-// Verifies every RRset of `records` (signatures inline) with its signer's keys. Collects the
-// owners of wildcard expansions, which need a proof that the name itself does not exist.
+// Verifies every RRset of `records` (signatures inline) with its signer's keys. Keeps the
+// RRSIG that verified each RRset (junk ones beside it must not steer the caches later),
+// and the owners of wildcard expansions, which need a proof that the name does not exist.
 std::optional<Verdict> verify_all(const std::vector<Record>& records, const Signers& signers,
                                   uint32_t now, const dnssec::Limits& limits, dnssec::Work& work,
                                   dnssec::SignatureCache& seen, uint32_t& cap,
+                                  std::vector<Record>& verified,
                                   std::vector<Expansion>& expansions) {
     std::vector<Record> data;
     for (const auto& r : records)
@@ -95,28 +97,41 @@ std::optional<Verdict> verify_all(const std::vector<Record>& records, const Sign
         if (f.type == type::CNAME && synthesised(f, records)) continue;
         auto sigs = dnssec::signatures_for(records, f.owner, f.type);
         const ZoneKeys& signer = signer_of(sigs, signers);
-        Verdict v =
-            dnssec::verify_rrset(set, sigs, signer.keys, signer.zone, now, limits, work, &seen);
+        const Record* used = nullptr;
+        Verdict v = dnssec::verify_rrset(set, sigs, signer.keys, signer.zone, now, limits, work,
+                                         &seen, &used);
         if (!v.is_secure()) return v;
         cap = std::min(cap, v.ttl_cap);
-        for (const auto& sig : sigs)
-            if (auto info = dnssec::parse_rrsig(sig.rdata);
-                info && info->labels < dnssec::signed_labels(f.owner))
-                expansions.push_back({f.owner, info->labels, signer.zone});
+        verified.push_back(*used);
+        if (auto info = dnssec::parse_rrsig(used->rdata);
+            info && info->labels < dnssec::signed_labels(f.owner))
+            expansions.push_back({f.owner, info->labels, signer.zone});
     }
     return std::nullopt;
 }
 
-Verdict check_step(const Step& step, uint16_t qtype, const Signers& signers, uint32_t now,
+// `records` with only the RRSIGs in `verified`.
+void keep_verified(std::vector<Record>& records, const std::vector<Record>& verified) {
+    std::erase_if(records, [&](const Record& r) {
+        return r.type == type::RRSIG &&
+               std::find(verified.begin(), verified.end(), r) == verified.end();
+    });
+}
+
+Verdict check_step(Step& step, uint16_t qtype, const Signers& signers, uint32_t now,
                    const dnssec::Limits& limits, dnssec::SignatureCache& seen) {
     dnssec::Work work(limits);
     uint32_t cap = UINT32_MAX;
-    std::vector<Expansion> expansions;
-    if (auto bad = verify_all(step.records, signers, now, limits, work, seen, cap, expansions))
+    std::vector<Expansion> expansions, ignored;
+    std::vector<Record> verified;
+    if (auto bad =
+            verify_all(step.records, signers, now, limits, work, seen, cap, verified, expansions))
         return *bad;
-    std::vector<Expansion> ignored;
-    if (auto bad = verify_all(step.authority, signers, now, limits, work, seen, cap, ignored))
+    if (auto bad =
+            verify_all(step.authority, signers, now, limits, work, seen, cap, verified, ignored))
         return *bad;
+    if (qtype != type::RRSIG) keep_verified(step.records, verified);  // RRSIGs are the data
+    keep_verified(step.authority, verified);
     for (const auto& e : expansions) {
         Verdict v = from_proof(dnssec::prove_wildcard_expansion(e.owner, e.labels, step.authority,
                                                                 e.zone, limits, work),
@@ -163,7 +178,25 @@ std::vector<Record> of_type(const std::vector<Record>& rrs, const Name& owner, u
 // a validated proof that there is no DS (or a parent that is provably insecure) makes the
 // child insecure; a lookup that failed or could not be validated proves nothing, so the
 // child is bogus: otherwise anyone who can drop or garble the DS query strips DNSSEC.
-Verdict ds_verdict(const Outcome& o, const Name& zone, std::vector<Record>& ds) {
+// A validated denial of DS for `zone` that also shows a delegation there (NS, no DS, no
+// SOA), or an opt-out span over it. Without NS it only says the name is no zone cut: a
+// referral to it was forged (RFC 6840 §4.4).
+bool delegation_proven(const Name& zone, const std::vector<Record>& authority,
+                       const dnssec::Limits& limits) {
+    for (const auto& r : authority) {
+        if (r.type != type::RRSIG) continue;
+        auto info = dnssec::parse_rrsig(r.rdata);
+        if (!info || (info->type_covered != type::NSEC && info->type_covered != type::NSEC3))
+            continue;
+        dnssec::Work work(limits);
+        auto p = dnssec::prove_insecure_delegation(zone, authority, info->signer, limits, work);
+        return p == Proof::proven || p == Proof::opt_out;
+    }
+    return false;
+}
+
+Verdict ds_verdict(const Outcome& o, const Name& zone, const dnssec::Limits& limits,
+                   std::vector<Record>& ds) {
     std::string what = "DS of " + zone.to_text();
     bool answered = o.rcode == rcode::NOERROR || o.rcode == rcode::NXDOMAIN;
     switch (o.security) {
@@ -175,9 +208,12 @@ Verdict ds_verdict(const Outcome& o, const Name& zone, std::vector<Record>& ds) 
             break;
         case Security::secure:
             if (o.rcode == rcode::NOERROR) ds = of_type(o.answer, zone, type::DS);
-            if (answered && ds.empty()) return Verdict::insecure("proven no " + what);
             if (!ds.empty()) return Verdict::secure();
-            break;
+            if (o.rcode == rcode::NOERROR && delegation_proven(zone, o.authority, limits))
+                return Verdict::insecure("proven unsigned delegation: " + zone.to_text());
+            // NXDOMAIN, a CNAME, or no DS without a delegation: no zone cut is there.
+            return Verdict::bogus(ede::dnssec_bogus,
+                                  "no " + what + " and no proof of an unsigned delegation");
         case Security::unchecked:
             break;
     }
@@ -265,8 +301,13 @@ awaitable<void> Engine::validate_referral(const Message& msg, const Name& child,
         s.records.insert(s.records.end(), sigs.begin(), sigs.end());
     }
     co_await validate_step(s, child, type::DS, parent, budget);
-    if (s.security == Security::secure || s.security == Security::insecure)
-        cache_step(s, type::DS, cls::IN, true, cache_, clock_.now());
+    // A signed "no DS" must also show the delegation (NS bit): the referral could be forged
+    // with the parent's genuine NSEC for an ordinary name (RFC 6840 §4.4).
+    bool usable = s.security == Security::insecure ||
+                  (s.security == Security::secure &&
+                   (s.kind == Step::Kind::answer ||
+                    delegation_proven(child, s.authority, settings_.dnssec_limits)));
+    if (usable) cache_step(s, type::DS, cls::IN, true, cache_, clock_.now());
 }
 
 awaitable<dnssec::KeyEntry> Engine::key_entry(Name zone, Budget& budget) {
@@ -281,7 +322,7 @@ awaitable<dnssec::KeyEntry> Engine::key_entry(Name zone, Budget& budget) {
         // chain up to the anchor, one zone at a time. A referral usually brought it
         // already (validate_referral), so this is a cache hit.
         Outcome o = co_await resolve_chain(zone, type::DS, cls::IN, budget);
-        entry.verdict = ds_verdict(o, zone, ds);
+        entry.verdict = ds_verdict(o, zone, settings_.dnssec_limits, ds);
         if (entry.verdict.security == Security::unchecked)
             entry.verdict = co_await ds_unobtainable(zone, std::move(entry.verdict), budget);
         if (!entry.verdict.is_secure()) {
