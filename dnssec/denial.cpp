@@ -91,6 +91,21 @@ const Record* nsec_covering(const std::vector<Record>& nsecs, const Name& name) 
     return nullptr;
 }
 
+// Names below this owner are not in the zone that signed the record: a delegation (NS
+// without SOA) or a DNAME (RFC 6840 §4.1: such a record proves nothing beneath it).
+bool cuts_below(const Record& nsec_or_nsec3) {
+    return (nsec_has_type(nsec_or_nsec3, type::NS) && !nsec_has_type(nsec_or_nsec3, type::SOA)) ||
+           nsec_has_type(nsec_or_nsec3, type::DNAME);
+}
+
+// An NSEC covering `name` that is usable as proof: not one starting at a cut above it.
+const Record* usable_cover(const std::vector<Record>& nsecs, const Name& name) {
+    const Record* c = nsec_covering(nsecs, name);
+    if (c && !(c->owner == name) && name.is_subdomain_of(c->owner) && cuts_below(*c))
+        return nullptr;
+    return c;
+}
+
 bool nsec_denies_type(const Record& nsec, uint16_t qtype) {
     if (nsec_has_type(nsec, qtype) || nsec_has_type(nsec, type::CNAME)) return false;
     // A parent-side NSEC at a delegation (NS, no SOA) speaks only for DS (RFC 4035 §5.4).
@@ -194,8 +209,9 @@ class Nsec3Prover {
         Name next_closer = name;
         for (Name candidate = name; candidate.is_subdomain_of(zone);
              candidate = candidate.parent()) {
-            if (matching(candidate)) {
-                if (candidate == name) return std::nullopt;  // the name exists
+            if (const Nsec3* m = matching(candidate)) {
+                if (candidate == name) return std::nullopt;   // the name exists
+                if (cuts_below(*m->rr)) return std::nullopt;  // the name is below a cut
                 const Nsec3* cover = covering(next_closer);
                 if (!cover) return std::nullopt;
                 return Encloser{candidate, cover};
@@ -278,7 +294,7 @@ Proof prove_nxdomain(const Name& qname, const std::vector<Record>& records, cons
                      const Limits& limits, Work& work) {
     auto nsecs = nsecs_of(records, zone, type::NSEC);
     if (!nsecs.empty()) {
-        const Record* cover = nsec_covering(nsecs, qname);
+        const Record* cover = usable_cover(nsecs, qname);
         if (!cover) return Proof::failed;
         Name ce = nsec_closest_encloser(*cover, qname);
         Name wild = wildcard_at(ce);
@@ -301,11 +317,11 @@ Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>&
         if (const Record* m = nsec_matching(nsecs, qname))
             return nsec_denies_type(*m, qtype) ? Proof::proven : Proof::failed;
         // Empty non-terminal: an NSEC whose span holds qname and whose next name is below it.
-        if (const Record* c = nsec_covering(nsecs, qname))
+        if (const Record* c = usable_cover(nsecs, qname))
             if (auto next = nsec_next(*c); next && next->is_subdomain_of(qname))
                 return Proof::proven;
         // Wildcard NODATA: qname covered, the wildcard at the closest encloser lacks the type.
-        if (const Record* c = nsec_covering(nsecs, qname)) {
+        if (const Record* c = usable_cover(nsecs, qname)) {
             const Record* w = nsec_matching(nsecs, wildcard_at(nsec_closest_encloser(*c, qname)));
             if (w && nsec_denies_type(*w, qtype)) return Proof::proven;
         }
@@ -318,6 +334,10 @@ Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>&
         if (nsec_has_type(*m->rr, qtype) || nsec_has_type(*m->rr, type::CNAME))
             return Proof::failed;
         if (qtype == type::DS && !qname.is_root() && nsec_has_type(*m->rr, type::SOA))
+            return Proof::failed;
+        // A parent-side NSEC3 at a delegation speaks only for DS (RFC 4035 §5.4, as NSEC).
+        if (qtype != type::DS && nsec_has_type(*m->rr, type::NS) &&
+            !nsec_has_type(*m->rr, type::SOA))
             return Proof::failed;
         return Proof::proven;
     }
@@ -336,13 +356,36 @@ Proof prove_wildcard_expansion(const Name& qname, uint8_t labels,
                                const Limits& limits, Work& work) {
     if (labels >= qname.label_count()) return Proof::failed;
     auto nsecs = nsecs_of(records, zone, type::NSEC);
-    if (!nsecs.empty()) return nsec_covering(nsecs, qname) ? Proof::proven : Proof::failed;
+    if (!nsecs.empty()) return usable_cover(nsecs, qname) ? Proof::proven : Proof::failed;
     Nsec3Prover p(nsec3s_of(records, zone), limits, work);
     if (!p.usable()) return Proof::failed;
     if (p.too_expensive()) return Proof::too_expensive;
     const Nsec3* cover = p.covering(qname.suffix(labels + 1u));  // the next closer name
     if (!cover) return Proof::failed;
     return (cover->flags & 1) ? Proof::opt_out : Proof::proven;
+}
+
+Proof prove_insecure_delegation(const Name& child, const std::vector<Record>& records,
+                                const Name& parent, const Limits& limits, Work& work) {
+    // RFC 4035 §5.2 / RFC 5155 §8.9: the parent's record for the child itself shows NS,
+    // and neither DS nor SOA (an SOA would be the child's own apex answering instead).
+    auto delegation_without_ds = [](const Record& r) {
+        return nsec_has_type(r, type::NS) && !nsec_has_type(r, type::DS) &&
+               !nsec_has_type(r, type::SOA);
+    };
+    auto nsecs = nsecs_of(records, parent, type::NSEC);
+    if (!nsecs.empty()) {
+        const Record* m = nsec_matching(nsecs, child);
+        return m && delegation_without_ds(*m) ? Proof::proven : Proof::failed;
+    }
+    Nsec3Prover p(nsec3s_of(records, parent), limits, work);
+    if (!p.usable()) return Proof::failed;
+    if (p.too_expensive()) return Proof::too_expensive;
+    if (const Nsec3* m = p.matching(child))
+        return delegation_without_ds(*m->rr) ? Proof::proven : Proof::failed;
+    // Opt-out (RFC 5155 §6): an unsigned delegation may hide in an opt-out span.
+    auto ce = p.closest_encloser(child, parent);
+    return ce && (ce->next_closer_cover->flags & 1) ? Proof::opt_out : Proof::failed;
 }
 
 }  // namespace port53::dnssec

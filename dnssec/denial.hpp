@@ -39,6 +39,13 @@ Proof prove_nxdomain(const wire::Name& qname, const std::vector<wire::Record>& r
 Proof prove_nodata(const wire::Name& qname, uint16_t qtype,
                    const std::vector<wire::Record>& records, const wire::Name& zone,
                    const Limits& limits, Work& work);
+// That `child` is an insecure delegation from `parent` (what makes a zone insecure, not a
+// mere absence of DS): the parent's NSEC/NSEC3 for the child shows NS but no DS and no SOA,
+// or (opt_out) an NSEC3 opt-out span covers it. A name that does not exist, or exists
+// without NS, is no delegation: an attacker's referral to it proves nothing.
+Proof prove_insecure_delegation(const wire::Name& child, const std::vector<wire::Record>& records,
+                                const wire::Name& parent, const Limits& limits, Work& work);
+
 // A wildcard expansion of `qname` from a signature with `labels` labels: the name itself
 // must not exist (RFC 4035 §5.3.4, RFC 5155 §8.8).
 Proof prove_wildcard_expansion(const wire::Name& qname, uint8_t labels,

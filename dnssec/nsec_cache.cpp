@@ -50,6 +50,18 @@ void NsecCache::put(const std::vector<Record>& records, uint32_t now) {
         if ((r.type == type::SOA && !(r.owner == *zone)) ||
             (r.type == type::NSEC3 && !(r.owner.parent() == *zone)))
             continue;
+        // An NSEC's range must stay inside its zone (the last one wraps to the apex).
+        if (r.type == type::NSEC) {
+            std::size_t pos = 0;
+            try {
+                Name next = read_name(
+                    std::span(reinterpret_cast<const uint8_t*>(r.rdata.data()), r.rdata.size()),
+                    pos);
+                if (!next.is_subdomain_of(*zone)) continue;
+            } catch (const WireError&) {
+                continue;
+            }
+        }
         insert(*zone, r, sigs, now);
     }
 }

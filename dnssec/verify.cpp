@@ -174,7 +174,7 @@ std::vector<Record> signatures_for(const std::vector<Record>& records, const Nam
 
 Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>& rrsigs,
                      const std::vector<Record>& keys, const Name& zone, uint32_t now,
-                     const Limits& limits, Work& work, SignatureCache* seen) {
+                     const Limits& limits, Work& work, SignatureCache* seen, const Record** used) {
     if (rrset.empty()) return Verdict::bogus(ede::dnssec_bogus, "empty RRset");
     if (rrsigs.empty())
         return Verdict::bogus(ede::rrsigs_missing, "no RRSIG for " + rrset[0].owner.to_text());
@@ -183,7 +183,10 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
     std::size_t owner_labels = signed_labels(rrset[0].owner);
     for (const auto& sig : rrsigs) {
         auto info = parse_rrsig(sig.rdata);
+        // RFC 4035 §5.3.1: the signer is the zone holding the RRset, and a wildcard it
+        // was expanded from lies inside that zone (labels not fewer than the signer's).
         if (!info || !(info->signer == zone) || info->labels > owner_labels ||
+            info->labels < info->signer.label_count() ||
             !rrset[0].owner.is_subdomain_of(info->signer)) {
             bad = true;
             continue;
@@ -220,8 +223,10 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
             std::string digest;
             if (seen) {
                 digest = check_digest(rrset, sig, info->labels, key);
-                if (seen->contains(digest, now))
+                if (seen->contains(digest, now)) {
+                    if (used) *used = &sig;
                     return Verdict::secure(std::min(info->original_ttl, left));
+                }
             }
             if (--work.verifications_left < 0)
                 return Verdict::bogus(ede::dnssec_bogus, "signature verification limit reached");
@@ -229,6 +234,7 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
             if (k && ldns_sig &&
                 ldns_verify_rrsig_time(set.get(), ldns_sig.get(), k.get(), at) == LDNS_STATUS_OK) {
                 if (seen) seen->add(std::move(digest), info->expiration);
+                if (used) *used = &sig;
                 return Verdict::secure(std::min(info->original_ttl, left));
             }
             bad = true;

@@ -44,10 +44,12 @@ std::vector<wire::Record> signatures_for(const std::vector<wire::Record>& record
 // Secure if some RRSIG by `zone` over `rrset` verifies with one of `keys` (DNSKEY records)
 // at time `now` (Unix seconds). Otherwise bogus with the most telling EDE code.
 // With `seen`, signatures verified before are accepted without the crypto.
+// `used`, when given, is set to the RRSIG that verified (others may be junk an attacker
+// added: only that one says which zone signed the RRset and from which wildcard).
 Verdict verify_rrset(const std::vector<wire::Record>& rrset,
                      const std::vector<wire::Record>& rrsigs, const std::vector<wire::Record>& keys,
                      const wire::Name& zone, uint32_t now, const Limits& limits, Work& work,
-                     SignatureCache* seen = nullptr);
+                     SignatureCache* seen = nullptr, const wire::Record** used = nullptr);
 
 // A zone's DNSKEY RRset against its parent's DS set (or trust-anchor DS/DNSKEY records):
 // secure if a key matching a supported DS signs the set; insecure if no DS is usable.

@@ -80,7 +80,7 @@ struct Http2Callbacks {
     static int on_frame(nghttp2_session* session, const nghttp2_frame* f, void* user) {
         Http2Session& s = self(user);
         if (f->hd.type == NGHTTP2_PING || f->hd.type == NGHTTP2_SETTINGS ||
-            f->hd.type == NGHTTP2_PRIORITY || f->hd.type == NGHTTP2_WINDOW_UPDATE) {
+            f->hd.type == NGHTTP2_PRIORITY) {
             // Frames that ask for work but carry no request: a bounded number between
             // requests (a PING or SETTINGS flood ends the connection, RFC 9113 §10.5).
             if (++s.control_frames_ > kMaxControlFramesPerRequest) {
@@ -274,6 +274,7 @@ void Http2Session::respond(int32_t id, DohResponse response) {
     if (closed_ || it == streams_.end()) return;  // the client reset the stream meanwhile
     Stream& s = it->second;
     arm_idle_timer();  // an answer is progress: idle from now
+    control_frames_ = 0;
     s.response = std::move(response);
     std::string status = std::to_string(s.response.status);
     std::string length = std::to_string(s.response.body.size());

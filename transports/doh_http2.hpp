@@ -54,7 +54,7 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point write_started_;
     std::size_t resolving_ = 0;       // requests handed to the resolver, not yet answered
-    std::size_t control_frames_ = 0;  // PING/SETTINGS/PRIORITY/WINDOW_UPDATE since a request
+    std::size_t control_frames_ = 0;  // PING/SETTINGS/PRIORITY since a request or answer
     bool in_recv_ = false;            // nghttp2 forbids sending from inside its receive callbacks
     bool writing_ = false;
     bool closed_ = false;
