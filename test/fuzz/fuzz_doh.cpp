@@ -50,6 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     }
     static const std::vector<boost::asio::ip::address> proxies{
         boost::asio::ip::make_address("127.0.0.1")};
-    forwarded_client(boost::asio::ip::make_address("127.0.0.1"), xff, proxies);
+    // The proxy-header line goes in as both kinds, and as a lone Forwarded header.
+    auto peer = boost::asio::ip::make_address("127.0.0.1");
+    forwarded_client(peer, ProxyHeaders{{xff}, {}}, proxies);
+    forwarded_client(peer, ProxyHeaders{{}, {xff}}, proxies);
+    forwarded_client(peer, ProxyHeaders{{xff, xff}, {xff}}, proxies);
     return 0;
 }
