@@ -15,6 +15,7 @@ import select
 import socket
 import ssl
 import struct
+import sys
 import threading
 import time
 
@@ -25,34 +26,13 @@ ADDR = "127.53.0.1"
 HOLES = ("127.100.13.1", "127.100.99.1")   # deadns.lab.'s two servers (tools/lab/zones.py)
 HANG_ZONE = "deadns.lab."
 
-# HTTP/2 (RFC 9113) frames, just enough to misbehave on purpose
-DATA, HEADERS, RST_STREAM, SETTINGS, PING, GOAWAY = 0x0, 0x1, 0x3, 0x4, 0x6, 0x7
-END_STREAM, END_HEADERS, ACK = 0x1, 0x4, 0x1
-PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+# HTTP/2 frames and HPACK: the integration suite's raw client (one copy of that code)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "test", "integration"))
+from h2raw import (DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PREFACE,  # noqa: E402
+                   RST_STREAM, SETTINGS, frame, hpack)
 
-
-def frame(ftype, flags, sid, payload=b""):
-    return struct.pack(">I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack(">I", sid) + payload
-
-
-def _int7(n):
-    if n < 127:
-        return bytes([n])
-    out, n = bytearray([127]), n - 127
-    while n >= 128:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def hpack(headers):
-    """Literal fields without indexing, no Huffman (RFC 7541 6.2.2)."""
-    out = b""
-    for k, v in headers:
-        k, v = k.encode(), v.encode()
-        out += b"\x00" + _int7(len(k)) + k + _int7(len(v)) + v
-    return out
+PING, ACK = 0x6, 0x1
 
 
 def doh_get(sid, wire):
