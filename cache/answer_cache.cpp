@@ -4,7 +4,7 @@
 #include <atomic>
 #include <cstring>
 
-#include "resolver/wire/name.hpp"
+#include "wire/name.hpp"
 
 namespace port53::cache {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "cache/lru.hpp"
-#include "resolver/wire/query_view.hpp"
+#include "wire/query_view.hpp"
 
 namespace port53::cache {
 

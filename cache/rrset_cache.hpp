@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "cache/lru.hpp"
-#include "resolver/wire/message.hpp"
-#include "resolver/wire/security.hpp"
+#include "wire/message.hpp"
+#include "wire/security.hpp"
 
 namespace port53::cache {
 

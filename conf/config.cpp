@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "resolver/acl.hpp"
-#include "resolver/wire/name.hpp"
+#include "wire/name.hpp"
 
 namespace port53::conf {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::dnssec {
 using namespace wire;

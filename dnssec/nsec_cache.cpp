@@ -4,7 +4,7 @@
 
 #include "dnssec/denial.hpp"
 #include "dnssec/verify.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::dnssec {
 using namespace wire;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "dnssec/verdict.hpp"
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 namespace port53::dnssec {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "resolver/wire/types.hpp"
-#include "resolver/wire/zone_file.hpp"
+#include "wire/types.hpp"
+#include "wire/zone_file.hpp"
 
 namespace port53::dnssec {
 using namespace wire;

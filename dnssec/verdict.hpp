@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "resolver/wire/security.hpp"
+#include "wire/security.hpp"
 
 namespace port53::dnssec {
 

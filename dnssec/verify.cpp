@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::dnssec {
 using namespace wire;

@@ -11,9 +11,9 @@
 #include <boost/asio/write.hpp>
 
 #include "resolver/log.hpp"
-#include "resolver/wire/message.hpp"
-#include "resolver/wire/opt_view.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/message.hpp"
+#include "wire/opt_view.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 namespace asio = boost::asio;

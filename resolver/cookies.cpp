@@ -5,7 +5,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 using namespace wire;

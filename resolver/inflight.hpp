@@ -16,7 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "resolver/wire/query_view.hpp"
+#include "wire/query_view.hpp"
 
 namespace port53::resolver {
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "resolver/address.hpp"
-#include "resolver/wire/name.hpp"
+#include "wire/name.hpp"
 
 namespace port53::resolver {
 

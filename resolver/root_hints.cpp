@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "resolver/wire/types.hpp"
-#include "resolver/wire/zone_file.hpp"
+#include "wire/types.hpp"
+#include "wire/zone_file.hpp"
 
 namespace port53::resolver {
 namespace {

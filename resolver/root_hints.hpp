@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 namespace port53::resolver {
 

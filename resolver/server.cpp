@@ -6,8 +6,8 @@
 #include <cstring>
 
 #include "resolver/log.hpp"
-#include "resolver/wire/builder.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/builder.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 namespace asio = boost::asio;

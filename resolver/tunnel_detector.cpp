@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "resolver/log.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 namespace {

@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "resolver/wire/name.hpp"
-#include "resolver/wire/query_view.hpp"
+#include "wire/name.hpp"
+#include "wire/query_view.hpp"
 
 namespace port53::resolver {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "resolver/wire/message.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/message.hpp"
+#include "wire/types.hpp"
 
 namespace port53::transports {
 namespace {

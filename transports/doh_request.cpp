@@ -3,8 +3,8 @@
 #include <array>
 #include <charconv>
 
-#include "resolver/wire/builder.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/builder.hpp"
+#include "wire/types.hpp"
 
 namespace port53::transports {
 namespace {

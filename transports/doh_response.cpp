@@ -1,7 +1,7 @@
 #include "transports/doh_response.hpp"
 
-#include "resolver/wire/name.hpp"
 #include "transports/dns_json.hpp"
+#include "wire/name.hpp"
 
 namespace port53::transports {
 

@@ -2,8 +2,8 @@
 
 #include <optional>
 
-#include "resolver/wire/opt_view.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/opt_view.hpp"
+#include "wire/types.hpp"
 
 namespace port53::transports {
 namespace {

@@ -7,9 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "resolver/wire/types.hpp"
 #include "transports/encrypted_query.hpp"
 #include "transports/socket_options.hpp"
+#include "wire/types.hpp"
 
 namespace port53::transports {
 namespace asio = boost::asio;

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "dnssec/verify.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 using namespace wire;

@@ -4,7 +4,7 @@
 #include "dnssec/verify.hpp"
 #include "resolver/engine/absorb.hpp"
 #include "resolver/engine/engine.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 using namespace wire;

@@ -1,6 +1,6 @@
 #include "resolver/engine/classify.hpp"
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 using namespace wire;

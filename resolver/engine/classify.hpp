@@ -1,6 +1,6 @@
 // Step 1 of handling a response: what kind of answer is it, relative to the zone we asked?
 #pragma once
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 namespace port53::resolver {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 using namespace wire;

@@ -5,7 +5,7 @@
 #include "resolver/engine/absorb.hpp"
 #include "resolver/engine/delegation.hpp"
 #include "resolver/log.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 using namespace wire;

@@ -6,8 +6,8 @@
 #include "resolver/engine/engine.hpp"
 #include "resolver/log.hpp"
 #include "resolver/random.hpp"
-#include "resolver/wire/builder.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/builder.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 using namespace wire;

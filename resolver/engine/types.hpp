@@ -9,8 +9,8 @@
 #include "dnssec/trust_anchors.hpp"
 #include "dnssec/verdict.hpp"
 #include "resolver/address.hpp"
-#include "resolver/wire/message.hpp"
-#include "resolver/wire/security.hpp"
+#include "wire/message.hpp"
+#include "wire/security.hpp"
 
 namespace port53::resolver {
 

@@ -8,7 +8,7 @@
 #include "resolver/engine/delegation.hpp"
 #include "resolver/engine/engine.hpp"
 #include "resolver/log.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::resolver {
 using namespace wire;

@@ -7,12 +7,12 @@
 #include <span>
 #include <string_view>
 
-#include "resolver/wire/name.hpp"
 #include "transports/dns_json.hpp"
 #include "transports/doh_request.hpp"
 #include "transports/doh_response.hpp"
 #include "transports/edns_padding.hpp"
 #include "transports/forwarded_for.hpp"
+#include "wire/name.hpp"
 
 namespace {
 

@@ -6,9 +6,9 @@
 
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
-#include "resolver/wire/builder.hpp"
-#include "resolver/wire/message.hpp"
-#include "resolver/wire/query_view.hpp"
+#include "wire/builder.hpp"
+#include "wire/message.hpp"
+#include "wire/query_view.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     using namespace port53;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::replay {
 using namespace wire;

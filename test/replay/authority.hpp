@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 #include "zone_signer.hpp"
 
 namespace port53::replay {

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <map>
 
-#include "resolver/wire/builder.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/builder.hpp"
+#include "wire/types.hpp"
 
 namespace port53::replay {
 using namespace wire;

@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "resolver/cookies.hpp"
-#include "resolver/wire/builder.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/builder.hpp"
+#include "wire/types.hpp"
 
 namespace port53::replay {
 using namespace wire;

@@ -8,8 +8,8 @@
 
 #include "replay_lab.hpp"
 #include "resolver/log.hpp"
-#include "resolver/wire/types.hpp"
 #include "scenario.hpp"
+#include "wire/types.hpp"
 
 using namespace port53;
 using namespace port53::replay;

@@ -5,9 +5,9 @@
 #include <map>
 #include <sstream>
 
-#include "resolver/wire/security.hpp"
-#include "resolver/wire/types.hpp"
-#include "resolver/wire/zone_file.hpp"
+#include "wire/security.hpp"
+#include "wire/types.hpp"
+#include "wire/zone_file.hpp"
 
 // ldns last: its headers must come after the C++ library ones (they break <optional>).
 // clang-format off

@@ -8,8 +8,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "resolver/wire/types.hpp"
 #include "test/unit/helpers.hpp"
+#include "wire/types.hpp"
 
 // ldns last: its headers must come after the C++ library ones (they break <optional>).
 // clang-format off

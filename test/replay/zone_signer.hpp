@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 namespace port53::replay {
 

@@ -4,7 +4,7 @@
 
 #include "cache/clock.hpp"
 #include "helpers.hpp"
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 using namespace port53;
 using namespace port53::test;

@@ -15,7 +15,7 @@
 
 #include "helpers.hpp"
 #include "resolver/cookies.hpp"
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 using namespace port53;
 using namespace port53::test;

@@ -8,10 +8,10 @@
 #include "cache/clock.hpp"
 #include "helpers.hpp"
 #include "resolver/server.hpp"
-#include "resolver/wire/message.hpp"
-#include "resolver/wire/opt_view.hpp"
-#include "resolver/wire/query_view.hpp"
 #include "scripted_network.hpp"
+#include "wire/message.hpp"
+#include "wire/opt_view.hpp"
+#include "wire/query_view.hpp"
 
 using namespace port53;
 using namespace port53::wire;

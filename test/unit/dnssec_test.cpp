@@ -5,7 +5,7 @@
 #include "dnssec/trust_anchors.hpp"
 #include "dnssec/verify.hpp"
 #include "helpers.hpp"
-#include "resolver/wire/zone_file.hpp"
+#include "wire/zone_file.hpp"
 
 // ldns last: its headers must come after the C++ library ones (they break <optional>).
 // clang-format off

@@ -4,12 +4,12 @@
 
 #include "conf/config.hpp"
 #include "helpers.hpp"
-#include "resolver/wire/message.hpp"
 #include "transports/dns_json.hpp"
 #include "transports/doh_request.hpp"
 #include "transports/doh_response.hpp"
 #include "transports/edns_padding.hpp"
 #include "transports/forwarded_for.hpp"
+#include "wire/message.hpp"
 
 using namespace port53;
 using namespace port53::transports;

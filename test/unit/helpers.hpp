@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "resolver/wire/builder.hpp"
-#include "resolver/wire/types.hpp"
+#include "wire/builder.hpp"
+#include "wire/types.hpp"
 
 namespace port53::test {
 

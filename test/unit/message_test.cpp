@@ -1,4 +1,4 @@
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "resolver/wire/query_view.hpp"
+#include "wire/query_view.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -7,7 +7,7 @@
 
 #include "helpers.hpp"
 #include "resolver/network.hpp"
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 namespace port53::test {
 

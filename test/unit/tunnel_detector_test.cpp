@@ -5,7 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
-#include "resolver/wire/query_view.hpp"
+#include "wire/query_view.hpp"
 
 using namespace port53;
 using namespace port53::resolver;

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 namespace port53::wire {
 

@@ -1,8 +1,8 @@
-#include "resolver/wire/query_view.hpp"
+#include "wire/query_view.hpp"
 
 #include <algorithm>
 
-#include "resolver/wire/name.hpp"
+#include "wire/name.hpp"
 
 namespace port53::wire {
 

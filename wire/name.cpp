@@ -1,10 +1,10 @@
-#include "resolver/wire/name.hpp"
+#include "wire/name.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::wire {
 

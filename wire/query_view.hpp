@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <span>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::wire {
 

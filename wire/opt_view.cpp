@@ -1,8 +1,8 @@
-#include "resolver/wire/opt_view.hpp"
+#include "wire/opt_view.hpp"
 
 #include <algorithm>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::wire {
 namespace {

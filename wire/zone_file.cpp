@@ -1,4 +1,4 @@
-#include "resolver/wire/zone_file.hpp"
+#include "wire/zone_file.hpp"
 
 #include <ldns/ldns.h>
 

@@ -1,10 +1,10 @@
-#include "resolver/wire/message.hpp"
+#include "wire/message.hpp"
 
 #include <arpa/inet.h>
 
 #include <cstring>
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::wire {
 namespace {

@@ -1,6 +1,6 @@
-#include "resolver/wire/builder.hpp"
+#include "wire/builder.hpp"
 
-#include "resolver/wire/types.hpp"
+#include "wire/types.hpp"
 
 namespace port53::wire {
 

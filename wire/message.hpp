@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "resolver/wire/name.hpp"
+#include "wire/name.hpp"
 
 namespace port53::wire {
 
