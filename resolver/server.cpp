@@ -192,8 +192,9 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         CookieBuf cookie;
         cache::ReplyLimits l = limits(q, t, client, cookie);
         std::vector<uint8_t> reply(l.max_size);
-        reply.resize(reply_with_rcode(q, query, rcode::REFUSED, reply, l));
-        done(reply);
+        std::size_t n = reply_with_rcode(q, query, rcode::REFUSED, reply, l);
+        if (!rate_limit_reply(t, client, reply, n)) n = 0;
+        done(std::span<const uint8_t>(reply.data(), n));
         return;
     }
     std::string key(cache::AnswerKey(q).view());
@@ -204,11 +205,16 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
     switch (inflight_.join(key, std::move(w))) {
         case InflightTable::Join::joined:
             return;
-        case InflightTable::Join::full:
+        case InflightTable::Join::full: {
             // Overloaded, or this client already holds its share: shed the new question
-            // rather than let memory grow or one client starve the rest.
-            done(error_response(query, rcode::SERVFAIL));
+            // rather than let memory grow or one client starve the rest. Over UDP that
+            // answer is rate-limited like any other (a flood must not turn into SERVFAILs).
+            std::vector<uint8_t> reply = error_response(query, rcode::SERVFAIL);
+            std::size_t n = reply.size();
+            if (!rate_limit_reply(t, client, reply, n)) n = 0;
+            done(std::span<const uint8_t>(reply.data(), n));
             return;
+        }
         case InflightTable::Join::first:
             break;
     }
