@@ -18,7 +18,6 @@ import select
 import socket
 import ssl
 import struct
-import threading
 import time
 
 import dns.edns
@@ -28,6 +27,7 @@ import dns.rcode
 import pytest
 
 import h2raw
+from blackhole import BlackHole
 from conftest import OwnPort53d, port53d_only
 from encrypted import install_cert, make_pki
 
@@ -35,58 +35,10 @@ pytestmark = port53d_only
 
 ADDR = "127.53.0.40"               # our own port53d (others: .1 .2 .3 .10 .20)
 ATTACKER, OTHER = "127.0.0.11", "127.0.0.12"
-HOLES = ("127.100.13.1", "127.100.99.1")   # deadns.lab.'s two servers (zones.py)
 QUERY_TIMEOUT_MS = 3000            # how long a hanging question is held
 PROMPT = 1.0                       # answers within this are "prompt" (held ones: >= 3 s)
 FORMERR, SERVFAIL = dns.rcode.FORMERR, dns.rcode.SERVFAIL
 RST_STREAM_FRAME, REFUSED_STREAM, CANCEL = 0x3, 0x7, 0x8
-
-
-class BlackHole:
-    """UDP and TCP sockets on the servers of deadns.lab. that never answer; remembers
-    the question names sent to them over UDP."""
-
-    def __init__(self):
-        self.names = collections.Counter()
-        self.socks, self.threads, self.stop = [], [], threading.Event()
-        for a in HOLES:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            u.bind((a, 53))
-            u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-            u.settimeout(0.1)
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            t.bind((a, 53))
-            t.listen(4096)      # handshakes complete in the kernel; nothing is accepted
-            self.socks += [u, t]
-            th = threading.Thread(target=self._read, args=(u,), daemon=True)
-            th.start()
-            self.threads.append(th)
-
-    def _read(self, u):
-        while not self.stop.is_set():
-            try:
-                wire = u.recv(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                self.names[dns.message.from_wire(wire).question[0].name.to_text().lower()] += 1
-            except Exception:   # noqa: BLE001  (not ours to judge)
-                self.names["<undecodable>"] += 1
-
-    def started(self, prefix):
-        """Distinct names starting with `prefix` that reached the black hole."""
-        return len([n for n in list(self.names) if n.startswith(prefix)])
-
-    def close(self):
-        # the readers stop first: a socket closed under a blocked recv() stays bound
-        self.stop.set()
-        for th in self.threads:
-            th.join(5)
-        for s in self.socks:
-            s.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,12 +23,11 @@ import dns.edns
 import dns.message
 
 ADDR = "127.53.0.1"
-HOLES = ("127.100.13.1", "127.100.99.1")   # deadns.lab.'s two servers (tools/lab/zones.py)
-HANG_ZONE = "deadns.lab."
 
 # HTTP/2 frames and HPACK: the integration suite's raw client (one copy of that code)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "test", "integration"))
+from blackhole import HANG_ZONE, HOLES, BlackHole  # noqa: E402,F401
 from h2raw import (DATA, END_HEADERS, END_STREAM, GOAWAY, HEADERS, PREFACE,  # noqa: E402
                    RST_STREAM, SETTINGS, frame, hpack)
 
@@ -45,45 +44,6 @@ def qwire(name, rdtype="A", qid=0, **kw):
     m = dns.message.make_query(name, rdtype, **kw)
     m.id = qid
     return m.to_wire(max_size=65535)
-
-
-class BlackHole:
-    """UDP and TCP sockets on the servers of deadns.lab. that never answer (TCP handshakes
-    complete in the kernel; nothing is accepted). Counts the datagrams that reach it."""
-
-    def __init__(self):
-        self.datagrams = 0
-        self.socks, self.threads, self.stop = [], [], threading.Event()
-        for a in HOLES:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            u.bind((a, 53))
-            u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-            u.settimeout(0.2)
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            t.bind((a, 53))
-            t.listen(4096)
-            self.socks += [u, t]
-            th = threading.Thread(target=self._read, args=(u,), daemon=True)
-            th.start()
-            self.threads.append(th)
-
-    def _read(self, u):
-        while not self.stop.is_set():
-            try:
-                u.recv(65535)
-                self.datagrams += 1
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-
-    def close(self):
-        self.stop.set()
-        for th in self.threads:
-            th.join(5)
-        for s in self.socks:
-            s.close()
 
 
 def tls_connect(ca, alpn, src, timeout=5.0, port=None):
