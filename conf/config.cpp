@@ -8,7 +8,7 @@
 #include <sstream>
 #include <variant>
 
-#include "resolver/acl.hpp"
+#include "server/acl.hpp"
 #include "wire/name.hpp"
 
 namespace port53::conf {
@@ -279,14 +279,14 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
             fail(where, line_of(path), std::string(path) + " is not an IP address: " + ip);
     };
     try {
-        for (const auto& l : listener_access(cfg)) resolver::Acl::parse(l.rules);
+        for (const auto& l : listener_access(cfg)) server::Acl::parse(l.rules);
     } catch (const std::invalid_argument& e) {
         fail(where, line_of("server.listen_access_control"), e.what());
     }
     for (auto [rules, path] : {std::pair{&cfg.access_control, "server.access_control"},
                                std::pair{&cfg.tls_access_control, "tls.access_control"}}) {
         try {
-            resolver::Acl::parse(*rules);
+            server::Acl::parse(*rules);
         } catch (const std::invalid_argument& e) {
             fail(where, line_of(path), e.what());
         }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <iostream>
 
+#include "base/log.hpp"
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
@@ -19,12 +20,11 @@
 #include "daemon/tls_setup.hpp"
 #include "daemon/workers.hpp"
 #include "dnssec/trust_anchors.hpp"
-#include "resolver/asio_network.hpp"
-#include "resolver/engine/engine.hpp"
-#include "resolver/infra.hpp"
-#include "resolver/log.hpp"
-#include "resolver/root_hints.hpp"
-#include "resolver/server.hpp"
+#include "engine/engine.hpp"
+#include "server/server.hpp"
+#include "upstream/asio_network.hpp"
+#include "upstream/infra.hpp"
+#include "upstream/root_hints.hpp"
 
 namespace {
 
@@ -38,16 +38,16 @@ void usage() {
                  "       port53d --config-reference   print the settings table (Markdown)\n");
 }
 
-std::optional<resolver::ServerAddr> source_address(const std::string& ip) {
+std::optional<upstream::ServerAddr> source_address(const std::string& ip) {
     if (ip.empty()) return std::nullopt;
-    return resolver::ServerAddr::parse(ip, 0);
+    return upstream::ServerAddr::parse(ip, 0);
 }
 
 // SIGTERM/SIGINT: take no new questions, let those being resolved finish (for at most
 // `timeout`), then stop the workers.
 class Drain {
   public:
-    Drain(asio::io_context& io, resolver::Server& server, daemon::Workers& workers,
+    Drain(asio::io_context& io, server::Server& server, daemon::Workers& workers,
           std::chrono::milliseconds timeout)
         : signals_(io, SIGINT, SIGTERM),
           timer_(io),
@@ -76,16 +76,16 @@ class Drain {
     }
     asio::signal_set signals_;
     asio::steady_timer timer_;
-    resolver::Server& server_;
+    server::Server& server_;
     daemon::Workers& workers_;
     std::chrono::milliseconds timeout_;
     std::chrono::steady_clock::time_point deadline_;
 };
 
 int run(const conf::Config& cfg) {
-    log::set_level(daemon::log_level(cfg));
-    resolver::RootHints hints = cfg.root_hints.empty() ? resolver::builtin_root_hints()
-                                                       : resolver::load_root_hints(cfg.root_hints);
+    base::set_log_level(daemon::log_level(cfg));
+    upstream::RootHints hints = cfg.root_hints.empty() ? upstream::builtin_root_hints()
+                                                       : upstream::load_root_hints(cfg.root_hints);
     std::size_t threads = daemon::worker_count(cfg);
     // Shards: a power of two well above the worker count, so workers rarely meet on a lock.
     std::size_t shards = std::bit_ceil(threads * 4);
@@ -94,16 +94,16 @@ int run(const conf::Config& cfg) {
     // Half the budget for whole answers (the hot path), half for RRsets the engine learns.
     cache::AnswerCache answers(cache_bytes / 2, shards);
     cache::RRsetCache rrsets(cache_bytes / 2, shards, daemon::ttl_limits(cfg));
-    resolver::Infra infra(daemon::infra_settings(cfg));
-    resolver::UpstreamLimits upstream = daemon::upstream_limits(cfg);
+    upstream::Infra infra(daemon::infra_settings(cfg));
+    upstream::UpstreamLimits upstream = daemon::upstream_limits(cfg);
     upstream.on_unwanted_threshold = [&] {  // the caches may be poisoned: start afresh
         answers.clear();
         rrsets.clear();
     };
-    resolver::AsioNetwork network(source_address(cfg.outgoing_v4), source_address(cfg.outgoing_v6),
+    upstream::AsioNetwork network(source_address(cfg.outgoing_v4), source_address(cfg.outgoing_v6),
                                   upstream);
-    resolver::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
-    resolver::Server server(daemon::server_settings(cfg), engine, answers, clock);
+    engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
+    server::Server server(daemon::server_settings(cfg), engine, answers, clock);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
     daemon::Workers workers(cfg, threads);
@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
     try {
         port53::conf::Config cfg = port53::conf::load_config(config_path);
         // Files named by the configuration are checked up front, with their own file:line.
-        if (!cfg.root_hints.empty()) port53::resolver::load_root_hints(cfg.root_hints);
+        if (!cfg.root_hints.empty()) port53::upstream::load_root_hints(cfg.root_hints);
         if (!cfg.trust_anchor.empty()) port53::dnssec::TrustAnchors::load(cfg.trust_anchor);
         port53::daemon::load_tls(cfg);
         if (check_only) {

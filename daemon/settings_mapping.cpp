@@ -17,11 +17,11 @@ std::chrono::milliseconds ms(int64_t v) {
 }
 }  // namespace
 
-log::Level log_level(const conf::Config& c) {
-    if (c.log_level == "debug") return log::Level::debug;
-    if (c.log_level == "warning") return log::Level::warning;
-    if (c.log_level == "error") return log::Level::error;
-    return log::Level::info;
+base::LogLevel log_level(const conf::Config& c) {
+    if (c.log_level == "debug") return base::LogLevel::debug;
+    if (c.log_level == "warning") return base::LogLevel::warning;
+    if (c.log_level == "error") return base::LogLevel::error;
+    return base::LogLevel::info;
 }
 
 std::size_t worker_count(const conf::Config& c) {
@@ -33,21 +33,21 @@ cache::TtlLimits ttl_limits(const conf::Config& c) {
     return {as<uint32_t>(c.min_ttl), as<uint32_t>(c.max_ttl), as<uint32_t>(c.max_negative_ttl)};
 }
 
-resolver::InfraSettings infra_settings(const conf::Config& c) {
-    resolver::InfraSettings s;
+upstream::InfraSettings infra_settings(const conf::Config& c) {
+    upstream::InfraSettings s;
     s.unknown_rtt = ms(c.upstream_timeout_ms);
     return s;
 }
 
-resolver::UpstreamLimits upstream_limits(const conf::Config& c) {
-    resolver::UpstreamLimits u;
+upstream::UpstreamLimits upstream_limits(const conf::Config& c) {
+    upstream::UpstreamLimits u;
     u.max_outstanding = as<std::size_t>(c.max_outstanding_upstream);
     u.unwanted_threshold = as<uint64_t>(c.unwanted_reply_threshold);
     return u;
 }
 
-resolver::EngineSettings engine_settings(const conf::Config& c) {
-    resolver::EngineSettings e;
+engine::EngineSettings engine_settings(const conf::Config& c) {
+    engine::EngineSettings e;
     e.qname_minimisation = c.qname_minimisation;
     e.aggressive_nsec = c.aggressive_nsec;
     e.send_cookies = c.send_cookies;
@@ -71,10 +71,10 @@ resolver::EngineSettings engine_settings(const conf::Config& c) {
     return e;
 }
 
-resolver::ServerSettings server_settings(const conf::Config& c) {
-    resolver::ServerSettings s;
+server::ServerSettings server_settings(const conf::Config& c) {
+    server::ServerSettings s;
     s.edns_buffer_size = as<uint16_t>(c.edns_buffer_size);
-    s.acl = resolver::Acl::parse(c.access_control);
+    s.acl = server::Acl::parse(c.access_control);
     s.max_inflight = as<std::size_t>(c.max_inflight);
     s.max_inflight_per_client = as<std::size_t>(c.max_inflight_per_client);
     s.prefetch = c.prefetch;
@@ -82,7 +82,7 @@ resolver::ServerSettings server_settings(const conf::Config& c) {
     s.max_stale = as<uint32_t>(c.max_stale);
     s.stale_ttl = as<uint32_t>(c.stale_ttl);
     s.answer_cookies = c.answer_cookies;
-    if (resolver::CookieSecret secret{}; resolver::parse_cookie_secret(c.cookie_secret, secret))
+    if (upstream::CookieSecret secret{}; upstream::parse_cookie_secret(c.cookie_secret, secret))
         s.cookie_secret = secret;
     s.tunnel.enabled = c.tunnel_detection;
     s.tunnel.long_label = as<std::size_t>(c.tunnel_long_label);
@@ -115,7 +115,7 @@ transports::EncryptedSettings encrypted_settings(const conf::Config& c) {
     e.max_pipelined = as<std::size_t>(c.tcp_max_pipelined);
     e.max_streams = as<uint32_t>(c.doh_max_streams);
     e.doh_path = c.doh_path;
-    if (!c.tls_access_control.empty()) e.acl = resolver::Acl::parse(c.tls_access_control);
+    if (!c.tls_access_control.empty()) e.acl = server::Acl::parse(c.tls_access_control);
     for (const auto& ip : c.trusted_proxies)
         e.trusted_proxies.push_back(boost::asio::ip::make_address(ip));
     return e;

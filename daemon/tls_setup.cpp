@@ -1,6 +1,6 @@
 #include "daemon/tls_setup.hpp"
 
-#include "resolver/log.hpp"
+#include "base/log.hpp"
 
 namespace port53::daemon {
 

@@ -18,7 +18,7 @@ Workers::Workers(const conf::Config& cfg, std::size_t count)
     tcp_settings_.per_client = &per_client_;
     encrypted_settings_.per_client = &per_client_;
     for (const auto& l : conf::listener_access(cfg))
-        listener_acls_.emplace_back(l.address, resolver::Acl::parse(l.rules));
+        listener_acls_.emplace_back(l.address, server::Acl::parse(l.rules));
     for (std::size_t i = 0; i < count; ++i)
         contexts_.push_back(std::make_unique<asio::io_context>(1));  // one thread each
 }
@@ -42,7 +42,7 @@ void Workers::check_addresses_free(const TlsContexts& tls) const {
     for (const auto& l : cfg_.doh_http_listen) check(l, SOCK_STREAM, "DoH (plain HTTP)");
 }
 
-void Workers::open_listeners(resolver::Server& server, const TlsContexts& tls) {
+void Workers::open_listeners(server::Server& server, const TlsContexts& tls) {
     check_addresses_free(tls);
     auto encrypted = [&](asio::io_context& io, const std::vector<std::string>& addrs,
                          transports::Frontend kind, const transports::TlsContext* ctx) {
@@ -57,7 +57,7 @@ void Workers::open_listeners(resolver::Server& server, const TlsContexts& tls) {
         for (const auto& l : cfg_.listen) {
             conf::ListenAddress la = conf::parse_listen_address(l);
             auto ip = asio::ip::make_address(la.ip);
-            const resolver::Acl* acl = nullptr;  // this address's own list, if it has one
+            const server::Acl* acl = nullptr;  // this address's own list, if it has one
             for (const auto& [address, list] : listener_acls_)
                 if (address == l) acl = &list;
             udp_.push_back(std::make_unique<transports::UdpListener>(
@@ -84,10 +84,10 @@ void Workers::run() {
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < contexts_.size(); ++i)
         threads.emplace_back([this, i] {
-            resolver::Server::bind_worker_thread(contexts_[i]->get_executor());
+            server::Server::bind_worker_thread(contexts_[i]->get_executor());
             contexts_[i]->run();
         });
-    resolver::Server::bind_worker_thread(contexts_.front()->get_executor());
+    server::Server::bind_worker_thread(contexts_.front()->get_executor());
     contexts_.front()->run();
     stop();
     for (auto& t : threads) t.join();

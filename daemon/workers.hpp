@@ -8,7 +8,7 @@
 
 #include "conf/config.hpp"
 #include "daemon/tls_setup.hpp"
-#include "resolver/server.hpp"
+#include "server/server.hpp"
 #include "transports/client_connections.hpp"
 #include "transports/encrypted_listener.hpp"
 #include "transports/tcp_listener.hpp"
@@ -21,7 +21,7 @@ class Workers {
     Workers(const conf::Config& cfg, std::size_t count);
 
     // Binds every listener (needs the privileges for port 53); throws on failure.
-    void open_listeners(resolver::Server& server, const TlsContexts& tls);
+    void open_listeners(server::Server& server, const TlsContexts& tls);
     // Refuses to start when another process holds a listen address (see address_free).
     void check_addresses_free(const TlsContexts& tls) const;
     void start_listeners();
@@ -42,7 +42,7 @@ class Workers {
     std::vector<std::unique_ptr<transports::TcpListener>> tcp_;
     std::vector<std::unique_ptr<transports::EncryptedListener>> encrypted_;
     // Access lists of single listen addresses (server.listen_access_control), by address.
-    std::vector<std::pair<std::string, resolver::Acl>> listener_acls_;
+    std::vector<std::pair<std::string, server::Acl>> listener_acls_;
 };
 
 }  // namespace port53::daemon

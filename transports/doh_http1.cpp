@@ -9,7 +9,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 
-#include "resolver/log.hpp"
+#include "base/log.hpp"
 #include "transports/encrypted_query.hpp"
 #include "transports/forwarded_for.hpp"
 
@@ -29,7 +29,7 @@ DohResponse error_response(int status, std::string text) {
 }  // namespace
 
 template <typename Stream>
-Http1Session<Stream>::Http1Session(std::unique_ptr<Stream> stream, resolver::Server& server,
+Http1Session<Stream>::Http1Session(std::unique_ptr<Stream> stream, server::Server& server,
                                    const EncryptedSettings& settings, asio::ip::address peer)
     : stream_(std::move(stream)),
       server_(server),
@@ -59,7 +59,7 @@ void Http1Session<Stream>::arm_idle_timer() {
 }
 
 template <typename Stream>
-awaitable<void> Http1Session<Stream>::run() {
+base::awaitable<void> Http1Session<Stream>::run() {
     auto self = this->shared_from_this();
     // The buffer's limit must exceed the parser's header and body limits, or a large GET
     // (a 64 KiB query in ?dns=) fails as a buffer overflow (400) before the parser's own
@@ -114,7 +114,7 @@ awaitable<void> Http1Session<Stream>::run() {
 }
 
 template <typename Stream>
-awaitable<void> Http1Session<Stream>::discard_unread_body() {
+base::awaitable<void> Http1Session<Stream>::discard_unread_body() {
     // Lingering close (RFC 9112 §9.6): closing with the rest of the body unread makes the
     // kernel reset the connection, and the client may lose the 413 before reading it. Read
     // and drop a bounded amount for a bounded time (the idle timer) first.
@@ -129,8 +129,8 @@ awaitable<void> Http1Session<Stream>::discard_unread_body() {
 }
 
 template <typename Stream>
-awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req,
-                                                    const ProxyHeaders& proxy) {
+base::awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req,
+                                                          const ProxyHeaders& proxy) {
     DohDecoded d = decode_doh_request(req, settings_.doh_path);
     if (d.status != 200) co_return doh_error(d);
     auto who = forwarded_client(peer_, proxy, settings_.trusted_proxies);
@@ -153,8 +153,8 @@ awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req,
 }
 
 template <typename Stream>
-awaitable<bool> Http1Session<Stream>::write(const DohResponse& r, unsigned version,
-                                            bool keep_alive) {
+base::awaitable<bool> Http1Session<Stream>::write(const DohResponse& r, unsigned version,
+                                                  bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "port53");
     res.set(http::field::content_type, r.content_type);

@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "resolver/server.hpp"
+#include "server/server.hpp"
 #include "transports/doh_response.hpp"
 #include "transports/forwarded_for.hpp"
 #include "transports/http_stream.hpp"
@@ -20,19 +20,19 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
   public:
     // `peer`: the TCP peer; with trusted proxies configured, X-Forwarded-For may name the
     // real client (used only for debug logging: nothing about clients is logged by default).
-    Http1Session(std::unique_ptr<Stream> stream, resolver::Server& server,
+    Http1Session(std::unique_ptr<Stream> stream, server::Server& server,
                  const EncryptedSettings& settings, boost::asio::ip::address peer);
     void start();
 
   private:
-    awaitable<void> run();
-    awaitable<DohResponse> answer(const HttpRequest& req, const ProxyHeaders& proxy);
-    awaitable<bool> write(const DohResponse& r, unsigned version, bool keep_alive);
+    base::awaitable<void> run();
+    base::awaitable<DohResponse> answer(const HttpRequest& req, const ProxyHeaders& proxy);
+    base::awaitable<bool> write(const DohResponse& r, unsigned version, bool keep_alive);
     void arm_idle_timer();
-    awaitable<void> discard_unread_body();
+    base::awaitable<void> discard_unread_body();
 
     std::unique_ptr<Stream> stream_;
-    resolver::Server& server_;
+    server::Server& server_;
     const EncryptedSettings& settings_;
     boost::asio::ip::address peer_;
     boost::asio::steady_timer idle_timer_;

@@ -7,7 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "resolver/log.hpp"
+#include "base/log.hpp"
 #include "transports/encrypted_query.hpp"
 
 namespace port53::transports {
@@ -112,7 +112,7 @@ struct Http2Callbacks {
     }
 };
 
-Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, resolver::Server& server,
+Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, server::Server& server,
                            const EncryptedSettings& settings, asio::ip::tcp::endpoint peer)
     : stream_(std::move(stream)),
       peer_(peer),
@@ -175,7 +175,7 @@ void Http2Session::arm_idle_timer() {
     });
 }
 
-awaitable<void> Http2Session::run() {
+base::awaitable<void> Http2Session::run() {
     auto self = shared_from_this();
     flush();  // our SETTINGS first (the server connection preface)
     std::array<uint8_t, 16 * 1024> buf;
@@ -215,7 +215,7 @@ void Http2Session::flush() {
         asio::detached);
 }
 
-awaitable<void> Http2Session::write_loop() {
+base::awaitable<void> Http2Session::write_loop() {
     auto self = shared_from_this();
     std::vector<uint8_t> out;
     boost::system::error_code ec;

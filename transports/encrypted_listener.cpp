@@ -3,7 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
-#include "resolver/log.hpp"
+#include "base/log.hpp"
 #include "transports/doh_http1.hpp"
 #include "transports/doh_http2.hpp"
 #include "transports/socket_options.hpp"
@@ -16,8 +16,8 @@ using asio::ip::tcp;
 namespace {
 
 // TLS handshake, then HTTP/2 or HTTP/1.1 as ALPN decided (no ALPN: HTTP/1.1).
-awaitable<void> start_doh(std::unique_ptr<TlsStream> s, resolver::Server& server,
-                          const EncryptedSettings& settings, tcp::endpoint peer) {
+base::awaitable<void> start_doh(std::unique_ptr<TlsStream> s, server::Server& server,
+                                const EncryptedSettings& settings, tcp::endpoint peer) {
     // (co_await kept out of conditions: g++ 12 miscompiles some of those)
     bool ok = co_await tls_handshake(*s, settings.idle_timeout);
     if (!ok) co_return;
@@ -32,7 +32,7 @@ awaitable<void> start_doh(std::unique_ptr<TlsStream> s, resolver::Server& server
 }  // namespace
 
 EncryptedListener::EncryptedListener(asio::io_context& io, const tcp::endpoint& ep, Frontend kind,
-                                     resolver::Server& server, const TlsContext* tls,
+                                     server::Server& server, const TlsContext* tls,
                                      const EncryptedSettings& settings,
                                      std::atomic<std::size_t>& connections)
     : acceptor_(io),

@@ -8,7 +8,7 @@ namespace port53::transports {
 
 namespace {
 
-void deliver(bool pad, std::span<const uint8_t> answer, const resolver::Server::Done& reply) {
+void deliver(bool pad, std::span<const uint8_t> answer, const server::Server::Done& reply) {
     if (!pad || answer.empty()) return reply(answer);
     std::vector<uint8_t> padded(answer.begin(), answer.end());
     pad_reply(padded);
@@ -17,25 +17,24 @@ void deliver(bool pad, std::span<const uint8_t> answer, const resolver::Server::
 
 }  // namespace
 
-bool answer_query(resolver::Server& server, std::span<const uint8_t> query, const sockaddr* client,
-                  const resolver::Acl* acl, const boost::asio::any_io_executor& ex,
-                  resolver::Server::Done reply, bool may_pad) {
+bool answer_query(server::Server& server, std::span<const uint8_t> query, const sockaddr* client,
+                  const server::Acl* acl, const boost::asio::any_io_executor& ex,
+                  server::Server::Done reply, bool may_pad) {
     thread_local std::vector<uint8_t> scratch(65535);
     bool pad = may_pad && has_padding_option(query);
     std::size_t len = 0;
-    switch (
-        server.handle_fast(query, scratch, len, resolver::ClientTransport::stream, client, acl)) {
-        case resolver::Server::Fast::answered:
+    switch (server.handle_fast(query, scratch, len, server::ClientTransport::stream, client, acl)) {
+        case server::Server::Fast::answered:
             deliver(pad, std::span(scratch.data(), len), reply);
             return true;
-        case resolver::Server::Fast::drop:
+        case server::Server::Fast::drop:
             reply({});
             return true;
-        case resolver::Server::Fast::resolve:
+        case server::Server::Fast::resolve:
             break;
     }
     server.handle_slow(
-        query, resolver::ClientTransport::stream, ex,
+        query, server::ClientTransport::stream, ex,
         [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
             deliver(pad, answer, reply);
         },

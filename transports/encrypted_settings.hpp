@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "resolver/acl.hpp"
+#include "server/acl.hpp"
 #include "transports/client_connections.hpp"
 
 namespace port53::transports {
@@ -21,8 +21,8 @@ struct EncryptedSettings {
     std::string doh_path = "/dns-query";
     std::vector<boost::asio::ip::address> trusted_proxies;  // may set X-Forwarded-For
     ClientConnections* per_client = nullptr;
-    std::optional<resolver::Acl> acl;  // this listener's own access list; unset: the server's  //
-                                       // shared with TCP: connections per client address
+    std::optional<server::Acl> acl;  // this listener's own access list; unset: the server's  //
+                                     // shared with TCP: connections per client address
 };
 
 }  // namespace port53::transports

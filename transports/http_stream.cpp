@@ -7,7 +7,7 @@
 namespace port53::transports {
 namespace asio = boost::asio;
 
-awaitable<bool> tls_handshake(TlsStream& s, std::chrono::milliseconds timeout) {
+base::awaitable<bool> tls_handshake(TlsStream& s, std::chrono::milliseconds timeout) {
     asio::steady_timer timer(s.stream.get_executor());
     timer.expires_after(timeout);
     // The handler may run after this frame is gone (queued just as the handshake ends):

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <memory>
 
-#include "resolver/coro.hpp"
+#include "base/coro.hpp"
 #include "transports/encrypted_settings.hpp"
 
 namespace port53::transports {
@@ -34,7 +34,7 @@ struct PlainStream {
 
 // Server-side TLS handshake, cut off after `timeout` (garbage or silence instead of a
 // ClientHello must not hold a connection slot). False if it failed.
-awaitable<bool> tls_handshake(TlsStream& s, std::chrono::milliseconds timeout);
+base::awaitable<bool> tls_handshake(TlsStream& s, std::chrono::milliseconds timeout);
 
 // Closes the TCP socket at once (no TLS close_notify: the peer is gone, idle or misbehaving).
 void close_socket(boost::asio::ip::tcp::socket& s);

@@ -20,7 +20,7 @@ constexpr std::size_t kMaxUnsent = 1 << 20;  // answers a client may leave unrea
 
 template <typename Stream>
 StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
-                                           asio::ip::tcp::endpoint peer, resolver::Server& server,
+                                           asio::ip::tcp::endpoint peer, server::Server& server,
                                            const StreamLimits& limits,
                                            std::atomic<std::size_t>& connections) requires(!kTls)
     : peer_(peer),
@@ -35,7 +35,7 @@ template <typename Stream>
 StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
                                            asio::ip::tcp::endpoint peer,
                                            std::shared_ptr<asio::ssl::context> ctx,
-                                           resolver::Server& server, const StreamLimits& limits,
+                                           server::Server& server, const StreamLimits& limits,
                                            std::atomic<std::size_t>& connections) requires(kTls)
     : peer_(peer),
       ctx_(std::move(ctx)),
@@ -87,7 +87,7 @@ void StreamConnection<Stream>::arm_idle_timer() {
 }
 
 template <typename Stream>
-awaitable<void> StreamConnection<Stream>::run() {
+base::awaitable<void> StreamConnection<Stream>::run() {
     auto self = this->shared_from_this();
     if constexpr (kTls) {
         boost::system::error_code ec;
@@ -103,7 +103,7 @@ awaitable<void> StreamConnection<Stream>::run() {
 }
 
 template <typename Stream>
-awaitable<void> StreamConnection<Stream>::read_loop() {
+base::awaitable<void> StreamConnection<Stream>::read_loop() {
     std::vector<uint8_t> query;
     boost::system::error_code ec;
     auto redirect = asio::redirect_error(asio::use_awaitable, ec);
@@ -159,7 +159,7 @@ void StreamConnection<Stream>::queue_reply(std::span<const uint8_t> reply) {
 }
 
 template <typename Stream>
-awaitable<void> StreamConnection<Stream>::write_loop() {
+base::awaitable<void> StreamConnection<Stream>::write_loop() {
     auto self = this->shared_from_this();
     boost::system::error_code ec;
     std::vector<uint8_t> batch;

@@ -12,8 +12,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "resolver/coro.hpp"
-#include "resolver/server.hpp"
+#include "base/coro.hpp"
+#include "server/server.hpp"
 #include "transports/client_connections.hpp"
 
 namespace port53::transports {
@@ -21,7 +21,7 @@ namespace port53::transports {
 struct StreamLimits {
     std::chrono::milliseconds idle_timeout{10'000};  // also bounds handshakes, stalled writes
     std::size_t max_pipelined = 128;                 // queries resolving per connection
-    const resolver::Acl* acl = nullptr;              // the listener's own; null: the server's
+    const server::Acl* acl = nullptr;                // the listener's own; null: the server's
 };
 
 using TcpStream = boost::asio::ip::tcp::socket;
@@ -34,11 +34,11 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
 
     // Plain TCP.
     StreamConnection(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
-                     resolver::Server& server, const StreamLimits& limits,
+                     server::Server& server, const StreamLimits& limits,
                      std::atomic<std::size_t>& connections) requires(!kTls);
     // TLS: `ctx` is kept as long as the connection (SIGHUP swaps in a new one for others).
     StreamConnection(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
-                     std::shared_ptr<boost::asio::ssl::context> ctx, resolver::Server& server,
+                     std::shared_ptr<boost::asio::ssl::context> ctx, server::Server& server,
                      const StreamLimits& limits,
                      std::atomic<std::size_t>& connections) requires(kTls);
 
@@ -47,18 +47,18 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     void start();
 
   private:
-    awaitable<void> run();
-    awaitable<void> read_loop();
+    base::awaitable<void> run();
+    base::awaitable<void> read_loop();
     void arm_idle_timer();
     void dispatch(std::span<const uint8_t> query);
     void queue_reply(std::span<const uint8_t> reply);
-    awaitable<void> write_loop();
+    base::awaitable<void> write_loop();
     void close();
 
     boost::asio::ip::tcp::endpoint peer_;             // for the ACL and the limits
     std::shared_ptr<boost::asio::ssl::context> ctx_;  // TLS only; outlives the stream
     Stream stream_;
-    resolver::Server& server_;
+    server::Server& server_;
     const StreamLimits& limits_;
     ConnectionSlot slot_;
     boost::asio::steady_timer idle_timer_;

@@ -1,6 +1,6 @@
 #include "transports/tcp_listener.hpp"
 
-#include "resolver/log.hpp"
+#include "base/log.hpp"
 #include "transports/socket_options.hpp"
 #include "transports/stream_connection.hpp"
 
@@ -8,9 +8,9 @@ namespace port53::transports {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep, resolver::Server& server,
+TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep, server::Server& server,
                          const TcpSettings& settings, std::atomic<std::size_t>& connections,
-                         const resolver::Acl* acl)
+                         const server::Acl* acl)
     : acceptor_(io),
       server_(server),
       settings_(settings),

@@ -6,7 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 
-#include "resolver/server.hpp"
+#include "server/server.hpp"
 #include "transports/client_connections.hpp"
 #include "transports/stream_connection.hpp"
 
@@ -22,15 +22,15 @@ struct TcpSettings {
 class TcpListener {
   public:
     TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
-                resolver::Server& server, const TcpSettings& settings,
-                std::atomic<std::size_t>& connections, const resolver::Acl* acl = nullptr);
+                server::Server& server, const TcpSettings& settings,
+                std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr);
     void start();
 
   private:
     void accept();
 
     boost::asio::ip::tcp::acceptor acceptor_;
-    resolver::Server& server_;
+    server::Server& server_;
     const TcpSettings& settings_;
     std::atomic<std::size_t>& connections_;
     StreamLimits limits_;  // with this address's own access list, if it has one

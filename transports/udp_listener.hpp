@@ -7,7 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
-#include "resolver/server.hpp"
+#include "server/server.hpp"
 
 namespace port53::transports {
 
@@ -15,7 +15,7 @@ class UdpListener {
   public:
     // `acl`: this address's own access list (null: the server's).
     UdpListener(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& ep,
-                resolver::Server& server, const resolver::Acl* acl = nullptr);
+                server::Server& server, const server::Acl* acl = nullptr);
     void start();
 
   private:
@@ -28,8 +28,8 @@ class UdpListener {
                          std::span<const uint8_t> reply);
 
     boost::asio::ip::udp::socket socket_;
-    resolver::Server& server_;
-    const resolver::Acl* acl_;
+    server::Server& server_;
+    const server::Acl* acl_;
     // Receive and send batches, reused for every wake-up: no allocation per datagram.
     std::array<std::array<uint8_t, kMaxDatagram>, kBatch> in_buf_, out_buf_;
     std::array<sockaddr_storage, kBatch> in_peer_, out_peer_;

@@ -59,8 +59,8 @@ Lab::Lab(const Scenario& s, bool trace) {
     build_zones(s);
     configure(s);
     engine_ =
-        std::make_unique<resolver::Engine>(engine_settings_, hints_, rrsets_, infra_, net_, clock_);
-    server_ = std::make_unique<resolver::Server>(server_settings_, *engine_, answers_, clock_);
+        std::make_unique<engine::Engine>(engine_settings_, hints_, rrsets_, infra_, net_, clock_);
+    server_ = std::make_unique<server::Server>(server_settings_, *engine_, answers_, clock_);
 }
 
 Lab::~Lab() = default;
@@ -122,7 +122,7 @@ void Lab::build_zones(const Scenario& s) {
         for (std::size_t i = 0; i < root->servers.size(); ++i) {
             Name n = *Name::from_text("hint" + std::to_string(i) + ".root-servers.test.");
             hints_.ns.push_back(Record{Name{}, type::NS, cls::IN, 518400, std::string(n.wire())});
-            auto addr = resolver::ServerAddr::parse(root->servers[i]);
+            auto addr = upstream::ServerAddr::parse(root->servers[i]);
             if (!addr) fail(s, root->line, "bad server address " + root->servers[i]);
             std::string rd(reinterpret_cast<const char*>(addr->ip.data()), addr->v6 ? 16 : 4);
             hints_.addrs.push_back(Record{n, addr->v6 ? type::AAAA : type::A, cls::IN, 518400, rd});
@@ -203,11 +203,11 @@ void Lab::configure(const Scenario& s) {
 
 void Lab::keep_hints(const Scenario& s, const ConfigItem& c) {
     // Stale hints: keep only the root server at this address (the root zone may name more).
-    auto addr = resolver::ServerAddr::parse(c.value);
+    auto addr = upstream::ServerAddr::parse(c.value);
     if (!addr) fail(s, c.line, "config hints takes a server address, not '" + c.value + "'");
     std::vector<Name> kept;
     std::erase_if(hints_.addrs, [&](const Record& r) {
-        auto a = resolver::ServerAddr::from_rdata(r.type, r.rdata);
+        auto a = upstream::ServerAddr::from_rdata(r.type, r.rdata);
         bool keep = a && a->ip == addr->ip && a->v6 == addr->v6;
         if (keep) kept.push_back(r.owner);
         return !keep;
@@ -231,7 +231,7 @@ ClientReply Lab::ask(const QuerySpec& q) {
     client.sin_family = AF_INET;
     inet_pton(AF_INET, "198.51.100.53", &client.sin_addr);
     const auto* from = reinterpret_cast<const sockaddr*>(&client);
-    auto transport = q.udp ? resolver::ClientTransport::udp : resolver::ClientTransport::stream;
+    auto transport = q.udp ? server::ClientTransport::udp : server::ClientTransport::stream;
 
     std::size_t before = net_.log().size();
     int unwanted_before = net_.unwanted();
@@ -239,12 +239,12 @@ ClientReply Lab::ask(const QuerySpec& q) {
     std::size_t len = 0;
     std::vector<uint8_t> reply;
     switch (server_->handle_fast(query, out, len, transport, from)) {
-        case resolver::Server::Fast::answered:
+        case server::Server::Fast::answered:
             reply.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(len));
             break;
-        case resolver::Server::Fast::drop:
+        case server::Server::Fast::drop:
             break;
-        case resolver::Server::Fast::resolve:
+        case server::Server::Fast::resolve:
             server_->handle_slow(
                 query, transport, io_.get_executor(),
                 [&reply](std::span<const uint8_t> r) { reply.assign(r.begin(), r.end()); }, from);

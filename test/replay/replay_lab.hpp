@@ -12,11 +12,11 @@
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
+#include "engine/engine.hpp"
 #include "replay_network.hpp"
-#include "resolver/engine/engine.hpp"
-#include "resolver/infra.hpp"
-#include "resolver/server.hpp"
 #include "scenario.hpp"
+#include "server/server.hpp"
+#include "upstream/infra.hpp"
 #include "zone_signer.hpp"
 
 namespace port53::replay {
@@ -50,15 +50,15 @@ class Lab {
     std::vector<std::unique_ptr<ZoneSigner>> signers_;
     std::vector<std::unique_ptr<Authority>> authorities_;
     std::map<std::string, std::vector<wire::Record>> ds_by_zone_;  // KSK DS of signed zones
-    resolver::RootHints hints_;
+    upstream::RootHints hints_;
     ReplayNetwork net_;
-    resolver::EngineSettings engine_settings_;
-    resolver::ServerSettings server_settings_;
+    engine::EngineSettings engine_settings_;
+    server::ServerSettings server_settings_;
     cache::RRsetCache rrsets_{16 << 20, 4, {}};
     cache::AnswerCache answers_{16 << 20, 4};
-    resolver::Infra infra_{{}};
-    std::unique_ptr<resolver::Engine> engine_;
-    std::unique_ptr<resolver::Server> server_;
+    upstream::Infra infra_{{}};
+    std::unique_ptr<engine::Engine> engine_;
+    std::unique_ptr<server::Server> server_;
     boost::asio::io_context io_;
     uint16_t next_id_ = 0x4000;
 };

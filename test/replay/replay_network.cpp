@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <iostream>
 
-#include "resolver/cookies.hpp"
+#include "upstream/cookies.hpp"
 #include "wire/builder.hpp"
 #include "wire/types.hpp"
 
@@ -48,7 +48,7 @@ void sign_section(std::vector<Record>& section, const ZoneSigner& signer) {
     section.insert(section.end(), sigs.begin(), sigs.end());
 }
 
-std::string address_only(const resolver::ServerAddr& a) {
+std::string address_only(const upstream::ServerAddr& a) {
     std::string s = a.to_string();
     s.resize(s.rfind(':'));
     if (s.size() > 1 && s.front() == '[') s = s.substr(1, s.size() - 2);
@@ -248,7 +248,7 @@ std::vector<uint8_t> ReplayNetwork::reply_cookie(const std::string& server, cons
     std::string client = c ? std::string(*c) : std::string(8, '\x5A');
     if (mismatch)
         for (char& b : client) b = static_cast<char>(b ^ 0xA5);
-    return resolver::cookie_option(client, server_cookie(server, client));
+    return upstream::cookie_option(client, server_cookie(server, client));
 }
 
 std::vector<uint8_t> ReplayNetwork::bad_cookie_reply(const std::string& server, const Message& q) {
@@ -262,7 +262,7 @@ std::vector<uint8_t> ReplayNetwork::bad_cookie_reply(const std::string& server, 
              static_cast<uint16_t>(flag::QR | (q.flags & flag::RD) | (rcode::BADCOOKIE & 0xF)));
     b.question(qq.name, qq.type, qq.cls);
     b.add_opt(1232, q.edns->dnssec_ok, static_cast<uint8_t>(rcode::BADCOOKIE >> 4),
-              resolver::cookie_option(client, server_cookie(server, client)));
+              upstream::cookie_option(client, server_cookie(server, client)));
     if (trace_) std::cerr << "  <- " << log_.back() << ": BADCOOKIE (fault)\n";
     return b.take();
 }
@@ -293,24 +293,23 @@ std::optional<std::vector<uint8_t>> ReplayNetwork::special_reply(const std::stri
     return std::nullopt;
 }
 
-awaitable<resolver::ExchangeResult> ReplayNetwork::exchange(const resolver::ServerAddr& server,
-                                                            std::span<const uint8_t> query,
-                                                            resolver::Proto proto,
-                                                            std::chrono::milliseconds) {
-    resolver::ExchangeResult res;
+base::awaitable<upstream::ExchangeResult> ReplayNetwork::exchange(
+    const upstream::ServerAddr& server, std::span<const uint8_t> query, upstream::Proto proto,
+    std::chrono::milliseconds) {
+    upstream::ExchangeResult res;
     Message q = parse_message(query);
     const Question& qq = q.questions.at(0);
     std::string addr = address_only(server);
-    bool tcp = proto == resolver::Proto::tcp;
+    bool tcp = proto == upstream::Proto::tcp;
     log_.push_back(addr + " " + lower(qq.name.to_text()) + " " + type_to_text(qq.type) +
                    (tcp ? " tcp" : "") + cookie_suffix(addr, q));
     Active* fault = match(addr, qq, tcp);
     bool known = servers_.contains(addr) || (fault && fault->spec.kind == FaultKind::reply);
     if (!known || (fault && fault->spec.kind == FaultKind::timeout)) {
-        res.status = resolver::ExchangeResult::Status::timeout;
+        res.status = upstream::ExchangeResult::Status::timeout;
         co_return res;
     }
-    res.status = resolver::ExchangeResult::Status::ok;
+    res.status = upstream::ExchangeResult::Status::ok;
     res.rtt = std::chrono::milliseconds(10);
     if (auto special = special_reply(addr, q, fault)) {
         res.response = std::move(*special);

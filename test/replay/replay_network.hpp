@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "authority.hpp"
-#include "resolver/network.hpp"
 #include "scenario.hpp"
+#include "upstream/network.hpp"
 #include "zone_signer.hpp"
 
 namespace port53::replay {
 
-class ReplayNetwork final : public resolver::Network {
+class ReplayNetwork final : public upstream::Network {
   public:
     // `signer` (null for unsigned zones) signs literal replies for the zone.
     void serve(const std::string& server, const Authority* zone, const ZoneSigner* signer);
@@ -31,10 +31,10 @@ class ReplayNetwork final : public resolver::Network {
     // Print every response to stderr (the runner's -v).
     void set_trace(bool on) { trace_ = on; }
 
-    awaitable<resolver::ExchangeResult> exchange(const resolver::ServerAddr& server,
-                                                 std::span<const uint8_t> query,
-                                                 resolver::Proto proto,
-                                                 std::chrono::milliseconds timeout) override;
+    base::awaitable<upstream::ExchangeResult> exchange(const upstream::ServerAddr& server,
+                                                       std::span<const uint8_t> query,
+                                                       upstream::Proto proto,
+                                                       std::chrono::milliseconds timeout) override;
 
     void note_unwanted() override { ++unwanted_; }
 

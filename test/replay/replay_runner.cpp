@@ -6,8 +6,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/log.hpp"
 #include "replay_lab.hpp"
-#include "resolver/log.hpp"
 #include "scenario.hpp"
 #include "wire/types.hpp"
 
@@ -230,7 +230,7 @@ int main(int argc, char** argv) {
     // The engine's info lines (bogus data, lame servers) only with -v: scenarios provoke them.
     bool verbose = !args.empty() && args.front() == "-v";
     if (verbose) args.erase(args.begin());
-    log::set_level(verbose ? log::Level::debug : log::Level::warning);
+    base::set_log_level(verbose ? base::LogLevel::debug : base::LogLevel::warning);
     if (args.empty()) {
         std::cerr << "usage: replay_tests [-v] SCENARIO.rpl|DIRECTORY...\n";
         return 2;

@@ -1,11 +1,11 @@
-#include "resolver/acl.hpp"
+#include "server/acl.hpp"
 
 #include <arpa/inet.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
 
-using namespace port53::resolver;
+using namespace port53::server;
 
 namespace {
 AclAction check(const Acl& acl, const char* ip) {

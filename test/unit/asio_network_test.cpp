@@ -1,7 +1,7 @@
 // The real upstream socket path on loopback: a datagram that only looks like the reply
 // (our own query reflected, QR=0; or a reply that does not echo our DNS cookie) must not
 // end the exchange: the genuine reply that follows is the one taken.
-#include "resolver/asio_network.hpp"
+#include "upstream/asio_network.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "helpers.hpp"
-#include "resolver/cookies.hpp"
+#include "upstream/cookies.hpp"
 #include "wire/message.hpp"
 
 using namespace port53;
@@ -64,15 +64,15 @@ std::vector<uint8_t> answer_to(const std::vector<uint8_t>& query, std::vector<ui
     return b.take();
 }
 
-resolver::ExchangeResult exchange_with(FakeAuthority& auth, const std::vector<uint8_t>& query,
-                                       resolver::AsioNetwork& net) {
-    auto server = *resolver::ServerAddr::parse("127.0.0.1");
+upstream::ExchangeResult exchange_with(FakeAuthority& auth, const std::vector<uint8_t>& query,
+                                       upstream::AsioNetwork& net) {
+    auto server = *upstream::ServerAddr::parse("127.0.0.1");
     server.port = auth.port;
     boost::asio::io_context io;
-    resolver::ExchangeResult out;
+    upstream::ExchangeResult out;
     boost::asio::co_spawn(
-        io, net.exchange(server, query, resolver::Proto::udp, std::chrono::milliseconds(2000)),
-        [&](std::exception_ptr e, resolver::ExchangeResult r) {
+        io, net.exchange(server, query, upstream::Proto::udp, std::chrono::milliseconds(2000)),
+        [&](std::exception_ptr e, upstream::ExchangeResult r) {
             if (e) std::rethrow_exception(e);
             out = std::move(r);
         });
@@ -87,9 +87,9 @@ TEST_CASE("a reflected query (QR=0) does not end an upstream exchange", "[networ
     FakeAuthority auth([](std::vector<uint8_t> q) {
         return std::vector<std::vector<uint8_t>>{q, answer_to(q, {})};  // the echo, then the reply
     });
-    resolver::AsioNetwork net(std::nullopt, std::nullopt);
+    upstream::AsioNetwork net(std::nullopt, std::nullopt);
     auto res = exchange_with(auth, query, net);
-    REQUIRE(res.status == resolver::ExchangeResult::Status::ok);
+    REQUIRE(res.status == upstream::ExchangeResult::Status::ok);
     CHECK(wire::parse_message(res.response).answer.size() == 1);
     CHECK(net.unwanted() == 1);
 }
@@ -101,7 +101,7 @@ TEST_CASE("a reply that does not echo our client cookie is skipped for the real 
     qb.question(N("www.example."), wire::type::A, wire::cls::IN);
     qb.add_opt(
         1232, true, 0,
-        resolver::cookie_option(std::string_view(reinterpret_cast<char*>(mine.data()), 8), {}));
+        upstream::cookie_option(std::string_view(reinterpret_cast<char*>(mine.data()), 8), {}));
     auto query = qb.take();
     FakeAuthority auth([&](std::vector<uint8_t> q) {
         std::string theirs(16, 'S');
@@ -109,12 +109,12 @@ TEST_CASE("a reply that does not echo our client cookie is skipped for the real 
         forged[7] = 0x08;  // one bit off
         std::string genuine(reinterpret_cast<char*>(mine.data()), 8);
         return std::vector<std::vector<uint8_t>>{
-            answer_to(q, resolver::cookie_option(forged, theirs)),
-            answer_to(q, resolver::cookie_option(genuine, theirs))};
+            answer_to(q, upstream::cookie_option(forged, theirs)),
+            answer_to(q, upstream::cookie_option(genuine, theirs))};
     });
-    resolver::AsioNetwork net(std::nullopt, std::nullopt);
+    upstream::AsioNetwork net(std::nullopt, std::nullopt);
     auto res = exchange_with(auth, query, net);
-    REQUIRE(res.status == resolver::ExchangeResult::Status::ok);
+    REQUIRE(res.status == upstream::ExchangeResult::Status::ok);
     auto m = wire::parse_message(res.response);
     REQUIRE(m.edns);
     auto c = m.edns->option(wire::edns_option::COOKIE);

@@ -1,14 +1,14 @@
 // DNS cookies (RFC 7873, RFC 9018): the keyed hash, reading a client's COOKIE option, and
 // the server cookie a reply carries.
-#include "resolver/cookies.hpp"
+#include "upstream/cookies.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "cache/answer_cache.hpp"
 #include "cache/clock.hpp"
 #include "helpers.hpp"
-#include "resolver/server.hpp"
 #include "scripted_network.hpp"
+#include "server/server.hpp"
 #include "wire/message.hpp"
 #include "wire/opt_view.hpp"
 #include "wire/query_view.hpp"
@@ -34,12 +34,12 @@ std::vector<uint8_t> query_with_cookie(std::vector<uint8_t> cookie, uint16_t qty
 }  // namespace
 
 TEST_CASE("SipHash-2-4 matches the reference test vector", "[cookies]") {
-    resolver::CookieSecret key{};
+    upstream::CookieSecret key{};
     for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i);
     std::vector<uint8_t> msg(15);
     for (std::size_t i = 0; i < msg.size(); ++i) msg[i] = static_cast<uint8_t>(i);
-    CHECK(resolver::siphash24(key, msg) == 0xa129ca6149be45e5ULL);  // SipHash paper, App. A
-    CHECK(resolver::siphash24(key, {}) == 0x726fdb47dd0e0e31ULL);   // reference vectors[0]
+    CHECK(upstream::siphash24(key, msg) == 0xa129ca6149be45e5ULL);  // SipHash paper, App. A
+    CHECK(upstream::siphash24(key, {}) == 0x726fdb47dd0e0e31ULL);   // reference vectors[0]
 }
 
 TEST_CASE("a client's COOKIE option is read; a malformed one is FORMERR", "[cookies]") {
@@ -60,25 +60,25 @@ TEST_CASE("a reply echoes the client cookie with a server cookie bound to the cl
     cache::ManualClock clock;
     cache::RRsetCache rrsets{1 << 20, 2, {}};
     cache::AnswerCache answers{1 << 20, 2};
-    resolver::Infra infra{{}};
+    upstream::Infra infra{{}};
     ScriptedNetwork net;
-    resolver::EngineSettings es;
+    engine::EngineSettings es;
     es.validate = false;
-    resolver::Engine engine(es, {}, rrsets, infra, net, clock);
-    resolver::ServerSettings ss;
-    resolver::CookieSecret secret{};
+    engine::Engine engine(es, {}, rrsets, infra, net, clock);
+    server::ServerSettings ss;
+    upstream::CookieSecret secret{};
     secret.fill(0x5A);
     ss.cookie_secret = secret;
-    resolver::Server server(ss, engine, answers, clock);
+    server::Server server(ss, engine, answers, clock);
 
     auto cookie_in_reply = [&](const char* client_ip) {
         std::vector<uint8_t> out(65535);
         std::size_t len = 0;
         sockaddr_in client = ipv4_client(client_ip);
         auto q = query_with_cookie({1, 2, 3, 4, 5, 6, 7, 8});
-        REQUIRE(server.handle_fast(q, out, len, resolver::ClientTransport::udp,
+        REQUIRE(server.handle_fast(q, out, len, server::ClientTransport::udp,
                                    reinterpret_cast<const sockaddr*>(&client)) ==
-                resolver::Server::Fast::answered);
+                server::Server::Fast::answered);
         Message m = parse_message(std::span(out).first(len));
         REQUIRE(m.edns);
         auto c = m.edns->option(edns_option::COOKIE);
@@ -96,8 +96,8 @@ TEST_CASE("a reply echoes the client cookie with a server cookie bound to the cl
     std::vector<uint8_t> out(65535);
     std::size_t len = 0;
     auto plain = query("example.org", type::ANY);
-    REQUIRE(server.handle_fast(plain, out, len, resolver::ClientTransport::udp) ==
-            resolver::Server::Fast::answered);
+    REQUIRE(server.handle_fast(plain, out, len, server::ClientTransport::udp) ==
+            server::Server::Fast::answered);
     CHECK_FALSE(parse_message(std::span(out).first(len)).edns->option(edns_option::COOKIE));
 }
 

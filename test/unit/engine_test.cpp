@@ -1,4 +1,4 @@
-#include "resolver/engine/engine.hpp"
+#include "engine/engine.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,7 +11,7 @@
 using namespace port53;
 using namespace port53::test;
 using namespace port53::wire;
-using resolver::Outcome;
+using engine::Outcome;
 
 namespace {
 
@@ -19,9 +19,9 @@ namespace {
 struct Lab {
     cache::ManualClock clock;
     cache::RRsetCache cache{1 << 20, 4, {}};
-    resolver::Infra infra{{}};
+    upstream::Infra infra{{}};
     ScriptedNetwork net;
-    resolver::EngineSettings settings;
+    engine::EngineSettings settings;
     std::vector<std::string> roots{"192.0.2.1"};
 
     Lab() {
@@ -41,12 +41,12 @@ struct Lab {
             net.on(server, zone, t, r, true);
     }
     Outcome resolve(const char* name, uint16_t type) {
-        resolver::RootHints hints;
+        upstream::RootHints hints;
         for (const auto& ip : roots) {
             hints.ns.push_back(name_rr(".", type::NS, ("root-" + ip + ".").c_str()));
             hints.addrs.push_back(a(("root-" + ip + ".").c_str(), ip.c_str()));
         }
-        resolver::Engine engine(settings, hints, cache, infra, net, clock);
+        engine::Engine engine(settings, hints, cache, infra, net, clock);
         boost::asio::io_context io;
         Outcome out;
         boost::asio::co_spawn(io, engine.resolve(N(name), type, cls::IN),
@@ -256,6 +256,6 @@ TEST_CASE("0x20: names go out in random case; servers that do not echo it get pl
     Outcome fallback = lab.resolve("abcdefghijklmnopqrst.nocase.lab.", type::A);
     CHECK(fallback.answer.size() == 1);
     CHECK(lab.net.unwanted == 1);
-    CHECK(lab.infra.no_0x20(*resolver::ServerAddr::parse("192.0.2.2")));
+    CHECK(lab.infra.no_0x20(*upstream::ServerAddr::parse("192.0.2.2")));
     CHECK(lab.asked("192.0.2.2 abcdefghijklmnopqrst.nocase.lab.") == 1);  // the plain retry
 }

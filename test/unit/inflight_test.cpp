@@ -1,12 +1,12 @@
 // The in-flight table: coalescing, and the shares no client or question may exceed.
-#include "resolver/inflight.hpp"
+#include "server/inflight.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
 
 using namespace port53;
-using namespace port53::resolver;
+using namespace port53::server;
 using namespace port53::test;
 
 namespace {

@@ -1,11 +1,11 @@
-#include "resolver/infra.hpp"
+#include "upstream/infra.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "helpers.hpp"
 
 using namespace port53;
-using namespace port53::resolver;
+using namespace port53::upstream;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 

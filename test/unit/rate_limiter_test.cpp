@@ -1,4 +1,4 @@
-#include "resolver/rate_limiter.hpp"
+#include "server/rate_limiter.hpp"
 
 #include <arpa/inet.h>
 
@@ -6,7 +6,7 @@
 
 #include "helpers.hpp"
 
-using namespace port53::resolver;
+using namespace port53::server;
 
 namespace {
 constexpr auto v4 = port53::test::ipv4_client;

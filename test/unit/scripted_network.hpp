@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "helpers.hpp"
-#include "resolver/network.hpp"
+#include "upstream/network.hpp"
 #include "wire/message.hpp"
 
 namespace port53::test {
@@ -19,7 +19,7 @@ struct Scripted {
     bool lowercase_question = false;  // a server that does not echo the question's case
 };
 
-class ScriptedNetwork final : public resolver::Network {
+class ScriptedNetwork final : public upstream::Network {
   public:
     // Answer questions for exactly `qname` (or, with `subtree`, anything below it too).
     void on(const char* server, const char* qname, uint16_t qtype, Scripted reply,
@@ -27,21 +27,21 @@ class ScriptedNetwork final : public resolver::Network {
         rules_.push_back({server, N(qname), qtype, std::move(reply), subtree});
     }
 
-    port53::awaitable<resolver::ExchangeResult> exchange(const resolver::ServerAddr& server,
-                                                         std::span<const uint8_t> query,
-                                                         resolver::Proto proto,
-                                                         std::chrono::milliseconds) override {
+    port53::base::awaitable<upstream::ExchangeResult> exchange(const upstream::ServerAddr& server,
+                                                               std::span<const uint8_t> query,
+                                                               upstream::Proto proto,
+                                                               std::chrono::milliseconds) override {
         using namespace wire;
         Message q = parse_message(query);
         const Question& qq = q.questions.at(0);
         std::string addr = server.to_string();
         addr = addr.substr(0, addr.rfind(':'));
         log.push_back(addr + " " + qq.name.to_text() + " " + std::to_string(qq.type) +
-                      (proto == resolver::Proto::tcp ? " tcp" : "") + (q.edns ? "" : " noedns"));
-        resolver::ExchangeResult res;
+                      (proto == upstream::Proto::tcp ? " tcp" : "") + (q.edns ? "" : " noedns"));
+        upstream::ExchangeResult res;
         const Rule* rule = find(addr, qq.name, qq.type);
         if (!rule) {
-            res.status = resolver::ExchangeResult::Status::timeout;
+            res.status = upstream::ExchangeResult::Status::timeout;
             co_return res;
         }
         MessageBuilder b;
@@ -50,7 +50,7 @@ class ScriptedNetwork final : public resolver::Network {
             b.header(q.id, flag::QR | rcode::FORMERR);
             b.question(qq.name, qq.type, qq.cls);
         } else {
-            bool tc = s.truncate_udp && proto == resolver::Proto::udp;
+            bool tc = s.truncate_udp && proto == upstream::Proto::udp;
             b.header(q.id, static_cast<uint16_t>(flag::QR | s.flags | (tc ? flag::TC : 0)));
             b.question(s.lowercase_question ? Name::from_wire(qq.name.key()) : qq.name, qq.type,
                        qq.cls);
@@ -61,7 +61,7 @@ class ScriptedNetwork final : public resolver::Network {
             }
             if (q.edns) b.add_opt(1232, false);
         }
-        res.status = resolver::ExchangeResult::Status::ok;
+        res.status = upstream::ExchangeResult::Status::ok;
         res.response = b.take();
         res.rtt = std::chrono::microseconds(500);
         co_return res;

@@ -1,5 +1,5 @@
 // The front door's answers to a client over its share of work.
-#include "resolver/server.hpp"
+#include "server/server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
@@ -18,23 +18,23 @@ TEST_CASE("a client over its share gets rate-limited SERVFAILs, not a flood of t
     cache::ManualClock clock;
     cache::RRsetCache rrsets{1 << 20, 2, {}};
     cache::AnswerCache answers{1 << 20, 2};
-    resolver::Infra infra{{}};
+    upstream::Infra infra{{}};
     ScriptedNetwork net;  // nothing scripted: resolutions would hang until their timeout
-    resolver::EngineSettings es;
+    engine::EngineSettings es;
     es.validate = false;
-    resolver::Engine engine(es, {}, rrsets, infra, net, clock);
-    resolver::ServerSettings ss;
+    engine::Engine engine(es, {}, rrsets, infra, net, clock);
+    server::ServerSettings ss;
     ss.max_inflight_per_client = 1;
     ss.rate_limit.responses_per_second = 2;
     ss.rate_limit.slip = 0;
-    resolver::Server server(ss, engine, answers, clock);
+    server::Server server(ss, engine, answers, clock);
     boost::asio::io_context io;  // never run: the first question stays in flight
     sockaddr_in client = ipv4_client("10.0.0.9");
     int replies = 0;
     for (int i = 0; i < 20; ++i) {
         auto q = query(("n" + std::to_string(i) + ".example.").c_str(), type::A);
         server.handle_slow(
-            q, resolver::ClientTransport::udp, io.get_executor(),
+            q, server::ClientTransport::udp, io.get_executor(),
             [&](std::span<const uint8_t> r) { replies += r.empty() ? 0 : 1; },
             reinterpret_cast<const sockaddr*>(&client));
     }

@@ -1,4 +1,4 @@
-#include "resolver/tunnel_detector.hpp"
+#include "server/tunnel_detector.hpp"
 
 #include <arpa/inet.h>
 
@@ -8,7 +8,7 @@
 #include "wire/query_view.hpp"
 
 using namespace port53;
-using namespace port53::resolver;
+using namespace port53::server;
 
 namespace {
 constexpr auto client = test::ipv4_client;

@@ -1,0 +1,27 @@
+// Step 2 of handling a response: read what it says (bailiwick-checked) into a Step or a
+// new Delegation, and, once validated, cache it with its credibility and security.
+#pragma once
+#include "cache/rrset_cache.hpp"
+#include "engine/classify.hpp"
+#include "engine/types.hpp"
+
+namespace port53::engine {
+
+// For answer / nxdomain / nodata responses. Follows CNAME and DNAME (RFC 6672) links
+// inside the response and reports the final data, a denial, or where to continue.
+Step interpret_answer(const wire::Message& msg, const wire::Name& qname, uint16_t qtype,
+                      uint16_t qclass, const wire::Name& zone, const cache::TtlLimits& limits,
+                      int max_chain);
+
+// Caches the RRsets and denial of a (validated) step that came from a response with `aa`.
+void cache_step(const Step& step, uint16_t qtype, uint16_t qclass, bool aa,
+                cache::RRsetCache& cache, uint32_t now);
+
+// For referrals: caches the NS RRset and in-bailiwick glue; returns the new zone cut.
+Delegation absorb_referral(const wire::Message& msg, const wire::Name& qname,
+                           const wire::Name& zone, cache::RRsetCache& cache, uint32_t now);
+
+// Records of `records` grouped into RRsets by owner/type/class, in first-seen order.
+std::vector<std::vector<wire::Record>> group_rrsets(const std::vector<wire::Record>& records);
+
+}  // namespace port53::engine

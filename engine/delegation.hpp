@@ -1,0 +1,21 @@
+// Where to start asking: the closest zone cut the cache knows for a name.
+#pragma once
+#include "cache/rrset_cache.hpp"
+#include "engine/types.hpp"
+#include "upstream/root_hints.hpp"
+
+namespace port53::engine {
+
+// Closest enclosing cut with a cached NS RRset; the root from hints if none.
+// DS lives in the parent, so for DS the search starts one label up.
+Delegation find_delegation(const wire::Name& name, uint16_t qtype, uint16_t qclass,
+                           cache::RRsetCache& cache, const upstream::RootHints& hints, uint32_t now,
+                           const EngineSettings& settings);
+
+// Adds cached addresses of `d`'s NS names that settings allow us to use.
+void add_cached_addresses(Delegation& d, uint16_t qclass, cache::RRsetCache& cache, uint32_t now,
+                          const EngineSettings& settings);
+
+bool address_allowed(const upstream::ServerAddr& a, const EngineSettings& s);
+
+}  // namespace port53::engine

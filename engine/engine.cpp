@@ -1,0 +1,321 @@
+#include "engine/engine.hpp"
+
+#include <algorithm>
+
+#include "base/log.hpp"
+#include "engine/absorb.hpp"
+#include "engine/delegation.hpp"
+#include "wire/types.hpp"
+
+namespace port53::engine {
+using namespace wire;
+
+namespace {
+// RFC 9156 §2.3: give up minimising after this many extra queries for one name.
+constexpr int kMaxMinimiseSteps = 10;
+// Other servers of a zone asked after one gave bogus data.
+constexpr int kBogusRetries = 2;
+
+bool contains(const std::vector<Name>& names, const Name& n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+}
+}  // namespace
+
+Engine::Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetCache& cache,
+               upstream::Infra& infra, upstream::Network& network, const cache::Clock& clock)
+    : settings_(std::move(settings)),
+      hints_(std::move(hints)),
+      cache_(cache),
+      infra_(infra),
+      network_(network),
+      clock_(clock) {
+    // Validation needs somewhere to start; without anchors there is nothing to validate.
+    if (!settings_.anchors) settings_.validate = false;
+}
+
+Budget Engine::fresh_budget() const {
+    Budget b;
+    b.upstream_queries_left = settings_.max_upstream_queries;
+    b.deadline = std::chrono::steady_clock::now() + settings_.query_timeout;
+    return b;
+}
+
+bool Engine::out_of_budget(const Budget& b) const {
+    return b.upstream_queries_left <= 0 || std::chrono::steady_clock::now() >= b.deadline;
+}
+
+base::awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qclass,
+                                         bool refresh) {
+    Budget budget = fresh_budget();
+    if (settings_.prime_root) co_await prime(budget);
+    Outcome out = co_await resolve_chain(qname, qtype, qclass, budget, refresh);
+    P53_LOG(debug, "resolved " << qname.to_text() << "/" << qtype << " rcode=" << out.rcode
+                               << " answers=" << out.answer.size() << " queries="
+                               << settings_.max_upstream_queries - budget.upstream_queries_left);
+    co_return out;
+}
+
+bool Engine::usable_from_cache(const cache::Trust& t) const {
+    // Referral NS sets and glue are for finding servers, not for answering (RFC 2181
+    // §5.4.1); with validation on, data nobody validated is fetched again through it.
+    if (t.credibility < cache::Credibility::answer) return false;
+    return !settings_.validate || t.security != Security::unchecked;
+}
+
+std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16_t qclass) {
+    uint32_t now = clock_.now();
+    auto from = [](Step::Kind kind, const cache::CachedRRset& c) {
+        Step s;
+        s.kind = kind;
+        s.records = c.records;
+        s.records.insert(s.records.end(), c.rrsigs.begin(), c.rrsigs.end());
+        s.security = c.trust.security;
+        s.ede = c.trust.ede;
+        return s;
+    };
+    if (auto c = cache_.get(name, qtype, qclass, now); c && usable_from_cache(c->trust))
+        return from(Step::Kind::answer, *c);
+    if (qtype != type::CNAME) {
+        auto c = cache_.get(name, type::CNAME, qclass, now);
+        if (c && usable_from_cache(c->trust) && !c->records.empty()) {
+            if (auto target = rdata_target(type::CNAME, c->records.front().rdata)) {
+                Step s = from(Step::Kind::cname, *c);
+                s.next = *target;
+                return s;
+            }
+        }
+    }
+    if (auto neg = cache_.get_negative(name, qtype, qclass, now);
+        neg && usable_from_cache(neg->trust)) {
+        Step s;
+        s.kind = neg->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata;
+        s.authority = std::move(neg->authority);
+        s.next = name;
+        s.security = neg->trust.security;
+        s.ede = neg->trust.ede;
+        return s;
+    }
+    if (auto s = aggressive_answer(name, qtype, qclass, now)) return s;
+    // RFC 8020: nothing exists below a name that does not exist. Only a validated NXDOMAIN
+    // is trusted this far, since some servers say NXDOMAIN for empty non-terminals.
+    for (Name up = name.parent(); !up.is_root(); up = up.parent()) {
+        auto neg = cache_.get_negative(up, 0, qclass, now);  // type 0: the NXDOMAIN entry
+        if (neg && neg->nxdomain && neg->trust.security == Security::secure) {
+            Step s;
+            s.kind = Step::Kind::nxdomain;
+            s.authority = std::move(neg->authority);
+            s.next = up;
+            s.security = Security::secure;
+            return s;
+        }
+    }
+    return std::nullopt;
+}
+
+bool Engine::known_not_a_cut(const Name& sname, uint16_t qclass) {
+    // A cached NODATA for the name (validated or not) means a minimised query got no
+    // referral there. Trusting it only skips a minimisation step: the full question then
+    // goes to the same servers, which would refer us anyway.
+    // Only NODATA from a zone above the name (an empty non-terminal, say): an answer, or a
+    // NODATA from the name's own apex, may well come from a zone cut (RFC 9156 privacy).
+    auto neg = cache_.get_negative(sname, type::A, qclass, clock_.now());
+    if (!neg || neg->nxdomain) return false;
+    for (const auto& r : neg->authority)
+        if (r.type == type::SOA) return sname.is_subdomain_of(r.owner) && !(r.owner == sname);
+    return false;
+}
+
+void Engine::remember_not_a_cut(const Message& msg, const Name& sname, uint16_t qclass,
+                                const Name& zone) {
+    // Kept unvalidated: with validation on it never answers a client, it only saves the
+    // next name below from repeating this step (each name under a wildcard asked it again).
+    Step s = interpret_answer(msg, sname, type::A, qclass, zone, cache_.limits(),
+                              settings_.max_cname_chain);
+    if (s.kind == Step::Kind::answer || s.kind == Step::Kind::nodata)
+        cache_step(s, type::A, qclass, msg.has(flag::AA), cache_, clock_.now());
+}
+
+base::awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qclass,
+                                               Budget& budget, bool refresh) {
+    Outcome out;
+    Name name = qname;
+    std::vector<Name> seen{qname};
+    int links = 0;
+    for (bool first = true;; first = false) {
+        std::optional<Step> step;
+        if (!(refresh && first)) step = cached_step(name, qtype, qclass);
+        if (!step) step = co_await iterate(name, qtype, qclass, budget, true);
+        for (auto& r : step->records) {
+            if (std::find(out.answer.begin(), out.answer.end(), r) != out.answer.end()) continue;
+            if (r.type == type::CNAME) ++links;
+            out.answer.push_back(std::move(r));
+        }
+        // A chain is only as trustworthy as its weakest link.
+        out.security = first ? step->security : worst(out.security, step->security);
+        if (out.ede == ede::none) out.ede = step->ede;
+        switch (step->kind) {
+            case Step::Kind::answer:
+            case Step::Kind::nxdomain:
+            case Step::Kind::nodata:
+                if (step->kind == Step::Kind::nxdomain) out.rcode = rcode::NXDOMAIN;
+                out.authority = std::move(step->authority);
+                co_return out;
+            case Step::Kind::servfail:
+                out.rcode = rcode::SERVFAIL;
+                out.answer.clear();
+                co_return out;
+            case Step::Kind::cname:
+                break;
+        }
+        // A chain that is too long or comes back to a name already seen is a loop.
+        if (links > settings_.max_cname_chain ||
+            std::find(seen.begin(), seen.end(), step->next) != seen.end()) {
+            P53_LOG(info, "CNAME chain too long or looping at " << qname.to_text());
+            co_return Outcome{rcode::SERVFAIL, {}, {}, Security::unchecked, ede::none};
+        }
+        name = step->next;
+        seen.push_back(name);
+    }
+}
+
+base::awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
+                                      bool validate) {
+    Delegation d = find_delegation(name, qtype, qclass, cache_, hints_, clock_.now(), settings_);
+    int referrals = 0;
+    bool minimise = settings_.qname_minimisation;
+    bool fell_back = false;
+    int minimise_steps = 0;
+    std::size_t labels = d.zone.label_count() + 1;
+    for (;;) {
+        if (out_of_budget(budget)) co_return Step{};
+        // QNAME minimisation (RFC 9156): reveal one more label than the zone cut, asking for A
+        // as Unbound does (NS queries trip more broken servers).
+        bool minimised = minimise && labels < name.label_count();
+        Name sname = minimised ? name.suffix(labels) : name;
+        uint16_t stype = minimised ? type::A : qtype;
+        if (minimised && known_not_a_cut(sname, qclass)) {
+            ++labels;  // asked before: data or NODATA there, no referral
+            continue;
+        }
+        Tried tried;
+        std::optional<Reply> reply =
+            co_await ask_zone(d, sname, stype, qclass, budget, tried, minimised);
+        if (!reply && minimised) {
+            // RFC 9156 §2.3: servers that fail the minimised question may still answer the
+            // whole one.
+            minimise = false;
+            continue;
+        }
+        if (!reply && d.from_cache && !d.zone.is_root() && !fell_back &&
+            !contains(budget.fallen_back, d.zone)) {
+            // The cut's own (child-side) servers failed: ask the parent again, whose
+            // delegation and glue may still work (RFC 4697 §2.1).
+            fell_back = true;
+            budget.fallen_back.push_back(d.zone);
+            d = find_delegation(d.zone, type::DS, qclass, cache_, hints_, clock_.now(), settings_);
+            labels = d.zone.label_count() + 1;
+            continue;
+        }
+        if (!reply) {
+            P53_LOG(info, "no usable answer from the servers of " << d.zone.to_text() << " for "
+                                                                  << sname.to_text());
+            co_return Step{};
+        }
+        if (reply->kind == ResponseKind::referral) {
+            if (++referrals > settings_.max_referrals) co_return Step{};
+            Name parent = d.zone;
+            d = absorb_referral(reply->msg, sname, parent, cache_, clock_.now());
+            d.from_cache = false;
+            if (settings_.validate) co_await validate_referral(reply->msg, d.zone, parent, budget);
+            add_cached_addresses(d, qclass, cache_, clock_.now(), settings_);
+            labels = d.zone.label_count() + 1;
+            continue;
+        }
+        if (minimised) {
+            // No cut at sname. NXDOMAIN would end it (RFC 8020), but broken servers say
+            // NXDOMAIN for empty non-terminals, so re-ask with the full name (relaxed mode).
+            if (reply->kind == ResponseKind::nxdomain || ++minimise_steps > kMaxMinimiseSteps)
+                minimise = false;
+            else
+                remember_not_a_cut(reply->msg, sname, qclass, d.zone);
+            ++labels;
+            continue;
+        }
+        co_return co_await answer_step(d, std::move(*reply), name, qtype, qclass, budget, validate,
+                                       tried);
+    }
+}
+
+base::awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, const Name& name,
+                                          uint16_t qtype, uint16_t qclass, Budget& budget,
+                                          bool validate, Tried& tried) {
+    for (int attempt = 0;; ++attempt) {
+        Step step = interpret_answer(reply.msg, name, qtype, qclass, d.zone, cache_.limits(),
+                                     settings_.max_cname_chain);
+        if (validate && settings_.validate)
+            co_await validate_step(step, name, qtype, d.zone, budget);
+        // One broken or spoofing server must not decide the answer: bogus data sends the
+        // question to the zone's other servers (a few), as Unbound does.
+        if (step.security == Security::bogus && attempt < kBogusRetries) {
+            auto other = co_await query_zone(d, name, qtype, qclass, budget, tried);
+            if (other && other->kind != ResponseKind::referral) {
+                reply = std::move(*other);
+                continue;
+            }
+        }
+        cache_step(step, qtype, qclass, reply.msg.has(flag::AA), cache_, clock_.now());
+        if (settings_.aggressive_nsec && step.security == Security::secure)
+            remember_ranges(step, qclass);
+        co_return step;
+    }
+}
+
+base::awaitable<std::optional<Engine::Reply>> Engine::ask_zone(Delegation& d, Name sname,
+                                                               uint16_t stype, uint16_t qclass,
+                                                               Budget& budget, Tried& tried,
+                                                               bool minimised) {
+    std::optional<Reply> reply;
+    if (!d.addrs.empty())
+        reply = co_await query_zone(d, sname, stype, qclass, budget, tried, minimised);
+    // NS names without working addresses: try the other names (RFC 1035 §7.2).
+    // No co_await inside && or ||: g++ 12 evaluates it even when the left side is false.
+    while (!reply && !out_of_budget(budget)) {
+        if (!co_await find_more_addresses(d, qclass, budget)) break;
+        reply = co_await query_zone(d, sname, stype, qclass, budget, tried, minimised);
+    }
+    co_return reply;
+}
+
+base::awaitable<bool> Engine::find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget) {
+    if (budget.depth >= settings_.max_ns_depth) co_return false;
+    std::size_t limit = std::min<std::size_t>(d.ns_names.size(), settings_.max_ns_lookups);
+    while (d.ns_tried < limit && !out_of_budget(budget)) {
+        Name ns = d.ns_names[d.ns_tried++];
+        // An NS name inside the zone needs the parent's glue; asking the zone would loop.
+        // So would a name whose own lookup is already under way further up.
+        if (ns.is_subdomain_of(d.zone) || contains(budget.ns_lookups, ns) ||
+            contains(budget.dead_ns, ns))
+            continue;
+        std::size_t before = d.addrs.size();
+        ++budget.depth;
+        budget.ns_lookups.push_back(ns);
+        for (uint16_t t : {type::A, type::AAAA}) {
+            if ((t == type::A && !settings_.use_ipv4) || (t == type::AAAA && !settings_.use_ipv6))
+                continue;
+            Outcome o = co_await resolve_chain(ns, t, qclass, budget);
+            for (const auto& r : o.answer) {
+                auto a = upstream::ServerAddr::from_rdata(r.type, r.rdata);
+                if (r.type == t && a && address_allowed(*a, settings_) &&
+                    std::find(d.addrs.begin(), d.addrs.end(), *a) == d.addrs.end())
+                    d.addrs.push_back(*a);
+            }
+        }
+        budget.ns_lookups.pop_back();
+        --budget.depth;
+        if (d.addrs.size() > before) co_return true;
+        budget.dead_ns.push_back(ns);  // not again in this resolution
+    }
+    co_return false;
+}
+
+}  // namespace port53::engine

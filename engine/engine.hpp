@@ -1,0 +1,109 @@
+// The iterative resolution engine: one coroutine per question. It schedules the steps
+// (cache lookup, zone-cut search, server exchange, classify, absorb, CNAME chase) that
+// live in their own files, and enforces the per-question work limits.
+#pragma once
+#include <atomic>
+#include <optional>
+
+#include "base/coro.hpp"
+#include "cache/clock.hpp"
+#include "cache/rrset_cache.hpp"
+#include "dnssec/key_cache.hpp"
+#include "dnssec/nsec_cache.hpp"
+#include "dnssec/signature_cache.hpp"
+#include "engine/classify.hpp"
+#include "engine/types.hpp"
+#include "upstream/cookies.hpp"
+#include "upstream/infra.hpp"
+#include "upstream/network.hpp"
+#include "upstream/root_hints.hpp"
+
+namespace port53::engine {
+
+class Engine {
+  public:
+    Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetCache& cache,
+           upstream::Infra& infra, upstream::Network& network, const cache::Clock& clock);
+
+    // `refresh`: ask the authorities even if the cache still holds the answer (prefetch).
+    base::awaitable<Outcome> resolve(wire::Name qname, uint16_t qtype, uint16_t qclass,
+                                     bool refresh = false);
+    const EngineSettings& settings() const { return settings_; }
+    // Root priming (RFC 8109) now, with a question's budget; later ones happen on demand.
+    base::awaitable<void> prime_at_start();
+
+  private:
+    struct Reply {
+        wire::Message msg;
+        ResponseKind kind;
+        upstream::ServerAddr server;
+    };
+    using Tried = std::vector<upstream::ServerAddr>;  // servers asked this question already
+    struct Asked {
+        std::optional<wire::Message> msg;
+        bool timed_out = false;
+    };
+
+    base::awaitable<void> prime(Budget& budget);
+    base::awaitable<Outcome> resolve_chain(wire::Name qname, uint16_t qtype, uint16_t qclass,
+                                           Budget& budget, bool refresh = false);
+    base::awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
+                                  bool validate);
+    // DNSSEC (validate.cpp): judge a step from `zone`, and establish zone keys.
+    base::awaitable<void> validate_step(Step& step, const wire::Name& qname, uint16_t qtype,
+                                        const wire::Name& zone, Budget& budget);
+    base::awaitable<dnssec::KeyEntry> key_entry(wire::Name zone, Budget& budget);
+    base::awaitable<void> validate_referral(const wire::Message& msg, const wire::Name& child,
+                                            const wire::Name& parent, Budget& budget);
+    base::awaitable<dnssec::KeyEntry> fetch_keys(wire::Name zone,
+                                                 const std::vector<wire::Record>& ds,
+                                                 Budget& budget);
+    base::awaitable<dnssec::Verdict> ds_unobtainable(const wire::Name& zone, dnssec::Verdict failed,
+                                                     Budget& budget);
+    base::awaitable<bool> find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget);
+    base::awaitable<std::optional<Reply>> ask_zone(Delegation& d, wire::Name sname, uint16_t stype,
+                                                   uint16_t qclass, Budget& budget, Tried& tried,
+                                                   bool minimised);
+    base::awaitable<std::optional<Reply>> query_zone(const Delegation& d, wire::Name sname,
+                                                     uint16_t stype, uint16_t qclass,
+                                                     Budget& budget, Tried& tried,
+                                                     bool minimised = false);
+    base::awaitable<Step> answer_step(const Delegation& d, Reply reply, const wire::Name& name,
+                                      uint16_t qtype, uint16_t qclass, Budget& budget,
+                                      bool validate, Tried& tried);
+    enum class CookieCheck { ok, spoofed, bad_cookie };
+    std::vector<uint8_t> cookie_option(const upstream::ServerAddr& server);
+    CookieCheck check_cookie(const upstream::ServerAddr& server, const wire::Message& msg,
+                             std::span<const uint8_t> sent);
+    base::awaitable<upstream::ExchangeResult> exchange(const upstream::ServerAddr& server,
+                                                       std::span<const uint8_t> query, bool tcp,
+                                                       Budget& budget);
+    base::awaitable<Asked> ask(upstream::ServerAddr server, wire::Name sname, uint16_t stype,
+                               uint16_t qclass, Budget& budget);
+    bool known_not_a_cut(const wire::Name& sname, uint16_t qclass);
+    void remember_not_a_cut(const wire::Message& msg, const wire::Name& sname, uint16_t qclass,
+                            const wire::Name& zone);
+    // RFC 8198 (aggressive.cpp): answers from validated NSEC ranges and wildcards.
+    std::optional<Step> aggressive_answer(const wire::Name& name, uint16_t qtype, uint16_t qclass,
+                                          uint32_t now);
+    void remember_ranges(const Step& step, uint16_t qclass);
+    std::optional<Step> cached_step(const wire::Name& name, uint16_t qtype, uint16_t qclass);
+    bool usable_from_cache(const cache::Trust& t) const;
+    Budget fresh_budget() const;  // one client question's work limits
+    bool out_of_budget(const Budget& b) const;
+
+    EngineSettings settings_;
+    upstream::RootHints hints_;
+    cache::RRsetCache& cache_;
+    upstream::Infra& infra_;
+    upstream::Network& network_;
+    const cache::Clock& clock_;
+    dnssec::KeyCache key_cache_;
+    dnssec::SignatureCache verified_;
+    dnssec::NsecCache nsec_ranges_;  // RFC 8198
+    std::atomic<bool> priming_{false};
+    upstream::CookieSecret cookie_secret_ =
+        upstream::random_cookie_secret();  // our client cookies (RFC 7873)
+};
+
+}  // namespace port53::engine

@@ -1,7 +1,0 @@
-// Unpredictable numbers for query IDs (RFC 5452): kernel randomness, fetched in blocks.
-#pragma once
-#include <cstdint>
-
-namespace port53::resolver {
-uint16_t random_u16();
-}

@@ -1,0 +1,308 @@
+#include "server/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <cstring>
+
+#include "base/log.hpp"
+#include "wire/builder.hpp"
+#include "wire/types.hpp"
+
+namespace port53::server {
+namespace asio = boost::asio;
+using namespace wire;
+
+namespace {
+
+constexpr std::size_t kStreamMax = 65535;
+thread_local std::optional<asio::any_io_executor> t_worker;
+constexpr uint32_t kAnyTtl = 3600;
+
+Name lowered_qname(const QueryView& q) {
+    return Name::from_wire(std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len));
+}
+
+// RRL's "slip": the same reply cut to header and question with TC set, so a real client
+// retries over TCP; returns the new length.
+std::size_t truncate_to_question(std::span<uint8_t> reply) {
+    std::size_t pos = kHeaderSize;
+    try {
+        read_name(reply, pos);
+    } catch (const WireError&) {
+        return kHeaderSize;
+    }
+    store16(&reply[2], load16(&reply[2]) | flag::TC);
+    store16(&reply[4], 1);
+    for (std::size_t at : {6u, 8u, 10u}) store16(&reply[at], 0);
+    return std::min(pos + 4, reply.size());
+}
+
+bool is_zone_transfer_or_meta(uint16_t t) {
+    return t == type::AXFR || t == type::IXFR || t == 253 || t == 254;  // MAILB, MAILA
+}
+
+// RFC 8482 §4.2: answer ANY with one synthesised HINFO record instead of everything.
+cache::StoredAnswer any_answer(const QueryView& q, uint32_t now) {
+    std::string hinfo = "\x07RFC8482";
+    hinfo.push_back('\0');
+    engine::Outcome o{
+        rcode::NOERROR, {Record{lowered_qname(q), type::HINFO, q.qclass, kAnyTtl, hinfo}}, {}};
+    return render_outcome(o, lowered_qname(q), q.qtype, q.qclass, ClientBits::of(q), now);
+}
+
+}  // namespace
+
+ClientBits ClientBits::of(const QueryView& q) {
+    return ClientBits{q.dnssec_ok, q.cd(), (q.flags & flag::AD) != 0};
+}
+
+cache::StoredAnswer render_outcome(const engine::Outcome& o, const Name& qname, uint16_t qtype,
+                                   uint16_t qclass, ClientBits bits, uint32_t now) {
+    // Bogus data is withheld (SERVFAIL + EDE) unless the client disabled checking.
+    bool withheld = o.security == Security::bogus && !bits.cd;
+    uint16_t rc = withheld ? rcode::SERVFAIL : o.rcode;
+    uint16_t flags = static_cast<uint16_t>(flag::QR | flag::RA | (rc & 0xF));
+    if (o.security == Security::secure && (bits.dnssec_ok || bits.ad)) flags |= flag::AD;
+    // DNSSEC records go only to clients that set DO, unless they asked for that very type.
+    auto keep = [&](const Record& r) {
+        bool dnssec_type = r.type == type::RRSIG || r.type == type::NSEC || r.type == type::NSEC3;
+        return bits.dnssec_ok || !dnssec_type || r.type == qtype;
+    };
+    MessageBuilder b(kStreamMax);
+    b.header(0, flags);
+    b.question(qname, qtype, qclass);
+    if (!withheld) {
+        for (const auto& r : o.answer)
+            if (keep(r)) b.add(Section::answer, r);
+        for (const auto& r : o.authority)
+            if (keep(r) && (bits.dnssec_ok || o.rcode != rcode::NOERROR || o.answer.empty()))
+                b.add(Section::authority, r);
+    }
+    uint16_t code = o.ede;
+    if (withheld && code == ede::none) code = ede::dnssec_bogus;
+    return cache::make_stored_answer(b.bytes(), b.ttl_offsets(), now, code);
+}
+
+Server::Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCache& answers,
+               const cache::Clock& clock)
+    : settings_(std::move(settings)),
+      engine_(engine),
+      answers_(answers),
+      clock_(clock),
+      limiter_(settings_.rate_limit),
+      inflight_({settings_.max_inflight, settings_.max_inflight_per_client}),
+      tunnels_(settings_.tunnel),
+      cookie_secret_(settings_.cookie_secret.value_or(upstream::random_cookie_secret())) {}
+
+cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t, const sockaddr* client,
+                                  CookieBuf& cookie) const {
+    std::size_t max = t == ClientTransport::stream ? kStreamMax
+                      : q.edns ? std::min(q.udp_size, settings_.edns_buffer_size)
+                               : kMinUdpSize;
+    cache::ReplyLimits l{max, settings_.edns_buffer_size};
+    // RFC 7873 §5.2: a client that sent a cookie gets a fresh server cookie back, whatever
+    // copy of ours it sent (we do not require one, so we never answer BADCOOKIE).
+    if (settings_.answer_cookies && q.edns && q.cookie_len >= upstream::kClientCookieSize) {
+        upstream::make_server_cookie(std::span<const uint8_t, upstream::kClientCookieSize>(
+                                         q.cookie, upstream::kClientCookieSize),
+                                     client, clock_.unix_now(), cookie_secret_, cookie);
+        l.cookie = cookie;
+    }
+    return l;
+}
+
+std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t> query,
+                                     uint16_t rc, std::span<uint8_t> out,
+                                     const cache::ReplyLimits& l) {
+    cache::StoredAnswer a = render_outcome(engine::Outcome{rc, {}, {}}, lowered_qname(q), q.qtype,
+                                           q.qclass, ClientBits::of(q), clock_.now());
+    return cache::render_reply(a.blob, q, query, out, l, clock_.now());
+}
+
+Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
+                                 std::size_t& out_len, ClientTransport t, const sockaddr* client,
+                                 const Acl* acl) {
+    AclAction access = (acl ? *acl : settings_.acl).check(client);
+    if (access == AclAction::deny || draining_.load(std::memory_order_relaxed)) return Fast::drop;
+    bool limited = t == ClientTransport::udp && limiter_.enabled();
+    uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
+    if (limited && !limiter_.query_allowed(client, now_ms)) return Fast::drop;
+    Fast result = answer_fast(query, out, out_len, t, access, client);
+    if (result == Fast::answered && !rate_limit_reply(t, client, out, out_len)) return Fast::drop;
+    return result;
+}
+
+Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
+                                 std::size_t& out_len, ClientTransport t, AclAction access,
+                                 const sockaddr* client) {
+    QueryView q;
+    QueryCheck check = parse_query(query, q);
+    if (check == QueryCheck::drop) return Fast::drop;
+    CookieBuf cookie;
+    const cache::ReplyLimits l = limits(q, t, client, cookie);
+    if (access == AclAction::refuse) {
+        // Strangers get REFUSED for a readable query and nothing for garbage.
+        if (check != QueryCheck::ok) return Fast::drop;
+        out_len = reply_with_rcode(q, query, rcode::REFUSED, out, l);
+        return out_len ? Fast::answered : Fast::drop;
+    }
+    if (check != QueryCheck::ok) {
+        uint16_t rc = check == QueryCheck::notimp    ? rcode::NOTIMP
+                      : check == QueryCheck::badvers ? rcode::BADVERS
+                                                     : rcode::FORMERR;
+        std::vector<uint8_t> reply = error_response(query, rc);
+        if (reply.empty() || reply.size() > out.size()) return Fast::drop;
+        std::copy(reply.begin(), reply.end(), out.begin());
+        out_len = reply.size();
+        return Fast::answered;
+    }
+    uint32_t now = clock_.now();
+    cache::AnswerKey key(q);
+    bool refresh = false;
+    out_len = answers_.answer(key, q, query, out, l, now, settings_.prefetch ? &refresh : nullptr);
+    if (out_len) {
+        if (refresh) start_prefetch(q);
+        return Fast::answered;
+    }
+
+    if (q.qtype == type::OPT) {
+        out_len = reply_with_rcode(q, query, rcode::FORMERR, out, l);
+    } else if (q.qclass != cls::IN) {
+        out_len = reply_with_rcode(q, query, rcode::REFUSED, out, l);
+    } else if (is_zone_transfer_or_meta(q.qtype)) {
+        out_len = reply_with_rcode(q, query, rcode::NOTIMP, out, l);
+    } else if (q.qtype == type::ANY) {
+        cache::StoredAnswer a = any_answer(q, now);
+        answers_.store(key, a, now);
+        out_len = cache::render_reply(a.blob, q, query, out, l, now);
+    } else {
+        return Fast::resolve;
+    }
+    return out_len ? Fast::answered : Fast::drop;
+}
+
+void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
+                         asio::any_io_executor ex, Done done, const sockaddr* client) {
+    QueryView q;
+    if (parse_query(query, q) != QueryCheck::ok) {
+        done({});
+        return;
+    }
+    if (tunnels_.inspect(client, q, clock_.now()).refuse) {
+        CookieBuf cookie;
+        cache::ReplyLimits l = limits(q, t, client, cookie);
+        std::vector<uint8_t> reply(l.max_size);
+        std::size_t n = reply_with_rcode(q, query, rcode::REFUSED, reply, l);
+        if (!rate_limit_reply(t, client, reply, n)) n = 0;
+        done(std::span<const uint8_t>(reply.data(), n));
+        return;
+    }
+    std::string key(cache::AnswerKey(q).view());
+    Waiter w{compact_query(query, q), t, ex, done};
+    if (client)
+        std::memcpy(&w.client, client,
+                    client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    switch (inflight_.join(key, std::move(w))) {
+        case InflightTable::Join::joined:
+            return;
+        case InflightTable::Join::full: {
+            // Overloaded, or this client already holds its share: shed the new question
+            // rather than let memory grow or one client starve the rest. Over UDP that
+            // answer is rate-limited like any other (a flood must not turn into SERVFAILs).
+            std::vector<uint8_t> reply = error_response(query, rcode::SERVFAIL);
+            std::size_t n = reply.size();
+            if (!rate_limit_reply(t, client, reply, n)) n = 0;
+            done(std::span<const uint8_t>(reply.data(), n));
+            return;
+        }
+        case InflightTable::Join::first:
+            break;
+    }
+    asio::co_spawn(ex,
+                   resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
+                                     ClientBits::of(q), false),
+                   asio::detached);
+}
+
+void Server::bind_worker_thread(asio::any_io_executor ex) {
+    t_worker = std::move(ex);
+}
+
+void Server::start_prefetch(const QueryView& q) {
+    if (!t_worker) return;
+    std::string key(cache::AnswerKey(q).view());
+    // Nobody waits on a prefetch; if clients join, they are answered with it.
+    if (!inflight_.start(key)) return;
+    asio::co_spawn(*t_worker,
+                   resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
+                                     ClientBits::of(q), true),
+                   asio::detached);
+}
+
+base::awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uint16_t qtype,
+                                                uint16_t qclass, ClientBits bits, bool refresh) {
+    engine::Outcome outcome;
+    try {
+        outcome = co_await engine_.resolve(qname, qtype, qclass, refresh);
+    } catch (const std::exception& e) {
+        P53_LOG(error, "resolving " << qname.to_text() << " failed: " << e.what());
+        outcome = engine::Outcome{rcode::SERVFAIL, {}, {}};
+    }
+    uint32_t now = clock_.now();
+    auto answer = std::make_shared<const cache::StoredAnswer>(
+        render_outcome(outcome, qname, qtype, qclass, bits, now));
+    // SERVFAIL is not cached here (the next query retries); bogus data the RRset cache keeps
+    // briefly, so repeated queries for it stay cheap.
+    if (outcome.rcode != rcode::SERVFAIL && outcome.security != Security::bogus)
+        answers_.store(key, *answer, now);
+    std::vector<Waiter> waiters = inflight_.finish(key);
+    // When the authorities failed us, an expired answer beats SERVFAIL (RFC 8767).
+    bool try_stale = settings_.serve_stale && outcome.rcode == rcode::SERVFAIL &&
+                     outcome.security != Security::bogus;
+    for (auto& w : waiters) {
+        auto ex = w.ex;
+        asio::post(
+            ex, [this, w = std::move(w), answer, try_stale]() { reply_to(w, answer, try_stale); });
+    }
+}
+
+void Server::reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer,
+                      bool try_stale) {
+    QueryView q;
+    if (parse_query(w.query, q) != QueryCheck::ok) return w.done({});
+    const auto* client = reinterpret_cast<const sockaddr*>(&w.client);
+    if (client->sa_family == AF_UNSPEC) client = nullptr;
+    CookieBuf cookie;
+    cache::ReplyLimits l = limits(q, w.transport, client, cookie);
+    std::vector<uint8_t> out(l.max_size);
+    std::size_t n = 0;
+    if (try_stale)
+        n = answers_.answer_stale(cache::AnswerKey(q).view(), q, w.query, out, l, clock_.now(),
+                                  settings_.max_stale, cache::StaleReply{settings_.stale_ttl});
+    if (n == 0) n = cache::render_reply(answer->blob, q, w.query, out, l, clock_.now());
+    if (!rate_limit_reply(w.transport, client, out, n)) n = 0;
+    w.done(std::span<const uint8_t>(out.data(), n));
+}
+
+// RRL applies to every UDP answer, fresh or cached: amplification works with both.
+bool Server::rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
+                              std::size_t& len) {
+    if (t != ClientTransport::udp || !client || !limiter_.enabled() || len == 0) return true;
+    switch (limiter_.response_allowed(client, RateLimiter::coarse_now_ms())) {
+        case RateLimiter::Verdict::pass:
+            return true;
+        case RateLimiter::Verdict::drop:
+            return false;
+        case RateLimiter::Verdict::slip:
+            len = truncate_to_question(reply.first(len));
+            return true;
+    }
+    return true;
+}
+
+std::size_t Server::inflight() const {
+    return inflight_.questions();
+}
+
+}  // namespace port53::server
