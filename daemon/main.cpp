@@ -106,6 +106,9 @@ int run(const conf::Config& cfg) {
     server::Server server(daemon::server_settings(cfg), engine, answers, clock);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
+    // Declared last: the workers' io_contexts (and the detached coroutines still in them)
+    // are destroyed first, while everything above, which those coroutines refer to, still
+    // exists (base/coro.hpp).
     daemon::Workers workers(cfg, threads);
     workers.open_listeners(server, tls);
     daemon::drop_privileges(cfg.user, cfg.group);  // every socket is bound: root is done

@@ -32,6 +32,14 @@ class Workers {
     void stop();
 
   private:
+    // The order of these members is what makes shutdown safe; members are destroyed in
+    // reverse. Connections run as detached coroutines that hold references to the settings,
+    // the per-client table and the connection counters (ClientSlot and the counter are
+    // released in their destructors). Those coroutine frames are destroyed with their
+    // io_context, so everything they refer to is declared before `contexts_` and outlives
+    // it. The listeners own acceptor sockets registered with an io_context, so they are
+    // declared after `contexts_` and closed while it still exists. `cfg_` is the caller's
+    // (daemon/main.cpp), which outlives the Workers.
     const conf::Config& cfg_;
     transports::TcpSettings tcp_settings_;
     transports::EncryptedSettings encrypted_settings_;
