@@ -1,9 +1,7 @@
-// Aggressive use of the DNSSEC-validated cache (RFC 8198): what validated NSEC records and
-// wildcard RRsets already prove is answered without asking. Only secure data goes in, and
-// only with validation on does anything come out.
+#include "engine/aggressive.hpp"
+
 #include "dnssec/verify.hpp"
 #include "engine/absorb.hpp"
-#include "engine/engine.hpp"
 #include "wire/types.hpp"
 
 namespace port53::engine {
@@ -26,9 +24,9 @@ std::vector<Record> at_owner(const std::vector<Record>& records, const Name& own
 
 }  // namespace
 
-void Engine::remember_ranges(const Step& step, uint16_t qclass) {
-    uint32_t now = clock_.now();
-    nsec_ranges_.put(step.authority, now);
+void remember_ranges(const Step& step, dnssec::NsecCache& ranges, cache::RRsetCache& cache,
+                     uint32_t now) {
+    ranges.put(step.authority, now);
     // A wildcard expansion (RRSIG labels below the owner's) teaches the wildcard's own
     // RRset: kept at "*.<closest encloser>" so other names it covers can be synthesised.
     std::vector<Record> data;
@@ -43,17 +41,18 @@ void Engine::remember_ranges(const Step& step, uint16_t qclass) {
         if (!info || info->labels >= dnssec::signed_labels(f.owner)) continue;
         Name wild = Name::from_wire("\1*" + std::string(f.owner.suffix(info->labels).wire()));
         if (!wild.parent().is_subdomain_of(info->signer)) continue;
-        cache_.put(at_owner(set, wild, UINT32_MAX), at_owner(sigs, wild, UINT32_MAX),
-                   cache::Trust{cache::Credibility::auth_answer, Security::secure}, now,
-                   step.ttl_cap);
+        cache.put(at_owner(set, wild, UINT32_MAX), at_owner(sigs, wild, UINT32_MAX),
+                  cache::Trust{cache::Credibility::auth_answer, Security::secure}, now,
+                  step.ttl_cap);
     }
 }
 
-std::optional<Step> Engine::aggressive_answer(const Name& name, uint16_t qtype, uint16_t qclass,
-                                              uint32_t now) {
+std::optional<Step> aggressive_answer(const Name& name, uint16_t qtype, uint16_t qclass,
+                                      uint32_t now, dnssec::NsecCache& ranges,
+                                      cache::RRsetCache& cache, const EngineSettings& settings) {
     // RFC 8198 §5: only with validation on, since only validated ranges are kept.
-    if (!settings_.validate || !settings_.aggressive_nsec) return std::nullopt;
-    auto d = nsec_ranges_.lookup(name, qtype, now, settings_.dnssec_limits);
+    if (!settings.validate || !settings.aggressive_nsec) return std::nullopt;
+    auto d = ranges.lookup(name, qtype, now, settings.dnssec_limits);
     if (!d) return std::nullopt;
     Step s;
     s.next = name;
@@ -66,7 +65,7 @@ std::optional<Step> Engine::aggressive_answer(const Name& name, uint16_t qtype, 
     }
     // §5.3: the wildcard's validated RRset, expanded to the name (signatures unchanged:
     // their label count already says they came from a wildcard).
-    auto w = cache_.get(d->wildcard, qtype, qclass, now);
+    auto w = cache.get(d->wildcard, qtype, qclass, now);
     if (!w || w->trust.security != Security::secure || w->records.empty()) return std::nullopt;
     s.kind = Step::Kind::answer;
     s.records = at_owner(w->records, name, d->ttl);

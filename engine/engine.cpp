@@ -4,6 +4,8 @@
 
 #include "base/log.hpp"
 #include "engine/absorb.hpp"
+#include "engine/aggressive.hpp"
+#include "engine/cache_source.hpp"
 #include "engine/delegation.hpp"
 #include "wire/types.hpp"
 
@@ -31,6 +33,19 @@ Engine::Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetC
       clock_(clock) {
     // Validation needs somewhere to start; without anchors there is nothing to validate.
     if (!settings_.anchors) settings_.validate = false;
+    sources_.push_back(std::make_unique<CacheSource>(cache_, nsec_ranges_, settings_, clock_));
+}
+
+void Engine::add_source(std::unique_ptr<AnswerSource> source) {
+    sources_.insert(sources_.end() - 1, std::move(source));
+}
+
+base::awaitable<std::optional<Step>> Engine::ask_sources(const SourceQuestion& q, Budget& budget) {
+    for (const auto& source : sources_) {
+        std::optional<Step> step = co_await source->answer(q, budget);
+        if (step) co_return step;
+    }
+    co_return std::nullopt;
 }
 
 Budget Engine::fresh_budget() const {
@@ -48,68 +63,11 @@ base::awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qc
                                          bool refresh) {
     Budget budget = fresh_budget();
     if (settings_.prime_root) co_await prime(budget);
-    Outcome out = co_await resolve_chain(qname, qtype, qclass, budget, refresh);
+    Outcome out = co_await resolve_chain(qname, qtype, qclass, budget, refresh, true);
     P53_LOG(debug, "resolved " << qname.to_text() << "/" << qtype << " rcode=" << out.rcode
                                << " answers=" << out.answer.size() << " queries="
                                << settings_.max_upstream_queries - budget.upstream_queries_left);
     co_return out;
-}
-
-bool Engine::usable_from_cache(const cache::Trust& t) const {
-    // Referral NS sets and glue are for finding servers, not for answering (RFC 2181
-    // §5.4.1); with validation on, data nobody validated is fetched again through it.
-    if (t.credibility < cache::Credibility::answer) return false;
-    return !settings_.validate || t.security != Security::unchecked;
-}
-
-std::optional<Step> Engine::cached_step(const Name& name, uint16_t qtype, uint16_t qclass) {
-    uint32_t now = clock_.now();
-    auto from = [](Step::Kind kind, const cache::CachedRRset& c) {
-        Step s;
-        s.kind = kind;
-        s.records = c.records;
-        s.records.insert(s.records.end(), c.rrsigs.begin(), c.rrsigs.end());
-        s.security = c.trust.security;
-        s.ede = c.trust.ede;
-        return s;
-    };
-    if (auto c = cache_.get(name, qtype, qclass, now); c && usable_from_cache(c->trust))
-        return from(Step::Kind::answer, *c);
-    if (qtype != type::CNAME) {
-        auto c = cache_.get(name, type::CNAME, qclass, now);
-        if (c && usable_from_cache(c->trust) && !c->records.empty()) {
-            if (auto target = rdata_target(type::CNAME, c->records.front().rdata)) {
-                Step s = from(Step::Kind::cname, *c);
-                s.next = *target;
-                return s;
-            }
-        }
-    }
-    if (auto neg = cache_.get_negative(name, qtype, qclass, now);
-        neg && usable_from_cache(neg->trust)) {
-        Step s;
-        s.kind = neg->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata;
-        s.authority = std::move(neg->authority);
-        s.next = name;
-        s.security = neg->trust.security;
-        s.ede = neg->trust.ede;
-        return s;
-    }
-    if (auto s = aggressive_answer(name, qtype, qclass, now)) return s;
-    // RFC 8020: nothing exists below a name that does not exist. Only a validated NXDOMAIN
-    // is trusted this far, since some servers say NXDOMAIN for empty non-terminals.
-    for (Name up = name.parent(); !up.is_root(); up = up.parent()) {
-        auto neg = cache_.get_negative(up, 0, qclass, now);  // type 0: the NXDOMAIN entry
-        if (neg && neg->nxdomain && neg->trust.security == Security::secure) {
-            Step s;
-            s.kind = Step::Kind::nxdomain;
-            s.authority = std::move(neg->authority);
-            s.next = up;
-            s.security = Security::secure;
-            return s;
-        }
-    }
-    return std::nullopt;
 }
 
 bool Engine::known_not_a_cut(const Name& sname, uint16_t qclass) {
@@ -136,14 +94,14 @@ void Engine::remember_not_a_cut(const Message& msg, const Name& sname, uint16_t 
 }
 
 base::awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qclass,
-                                               Budget& budget, bool refresh) {
+                                               Budget& budget, bool refresh, bool from_client) {
     Outcome out;
     Name name = qname;
     std::vector<Name> seen{qname};
     int links = 0;
     for (bool first = true;; first = false) {
-        std::optional<Step> step;
-        if (!(refresh && first)) step = cached_step(name, qtype, qclass);
+        SourceQuestion q{{name, qtype, qclass}, refresh && first, from_client};
+        std::optional<Step> step = co_await ask_sources(q, budget);
         if (!step) step = co_await iterate(name, qtype, qclass, budget, true);
         for (auto& r : step->records) {
             if (std::find(out.answer.begin(), out.answer.end(), r) != out.answer.end()) continue;
@@ -265,7 +223,7 @@ base::awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, cons
         }
         cache_step(step, qtype, qclass, reply.msg.has(flag::AA), cache_, clock_.now());
         if (settings_.aggressive_nsec && step.security == Security::secure)
-            remember_ranges(step, qclass);
+            remember_ranges(step, nsec_ranges_, cache_, clock_.now());
         co_return step;
     }
 }

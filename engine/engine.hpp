@@ -1,8 +1,18 @@
-// The iterative resolution engine: one coroutine per question. It schedules the steps
-// (cache lookup, zone-cut search, server exchange, classify, absorb, CNAME chase) that
-// live in their own files, and enforces the per-question work limits.
+// The iterative resolution engine: one coroutine per question. The engine decides when;
+// the steps, each in its own file, decide how. For each link of a question's CNAME chain
+// (resolve_chain) it asks the answer sources in order (answer_source.hpp: added sources,
+// then the cache), and if none answers it iterates, calling the steps in this order:
+//   delegation (delegation.cpp: the closest known zone cut, or the root hints)
+//   → exchange (exchange.cpp: server choice, EDNS/TCP fallback, cookies, lameness)
+//   → classify (classify.cpp: answer, referral, NXDOMAIN, NODATA, lame, error)
+//   → absorb   (absorb.cpp: what the response says, within bailiwick; a referral loops back
+//               to exchange with the new cut)
+//   → validate (validate.cpp: the chain of trust)
+//   → cache    (absorb.cpp cache_step, aggressive.cpp remember_ranges).
+// It also enforces the per-question work limits (Budget).
 #pragma once
 #include <atomic>
+#include <memory>
 #include <optional>
 
 #include "base/coro.hpp"
@@ -11,6 +21,7 @@
 #include "dnssec/key_cache.hpp"
 #include "dnssec/nsec_cache.hpp"
 #include "dnssec/signature_cache.hpp"
+#include "engine/answer_source.hpp"
 #include "engine/classify.hpp"
 #include "engine/types.hpp"
 #include "upstream/cookies.hpp"
@@ -31,6 +42,8 @@ class Engine {
     const EngineSettings& settings() const { return settings_; }
     // Root priming (RFC 8109) now, with a question's budget; later ones happen on demand.
     base::awaitable<void> prime_at_start();
+    // Asked after the sources added before it and before the cache (local data, say).
+    void add_source(std::unique_ptr<AnswerSource> source);
 
   private:
     struct Reply {
@@ -46,7 +59,9 @@ class Engine {
 
     base::awaitable<void> prime(Budget& budget);
     base::awaitable<Outcome> resolve_chain(wire::Name qname, uint16_t qtype, uint16_t qclass,
-                                           Budget& budget, bool refresh = false);
+                                           Budget& budget, bool refresh = false,
+                                           bool from_client = false);
+    base::awaitable<std::optional<Step>> ask_sources(const SourceQuestion& q, Budget& budget);
     base::awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
                                   bool validate);
     // DNSSEC (validate.cpp): judge a step from `zone`, and establish zone keys.
@@ -83,12 +98,6 @@ class Engine {
     bool known_not_a_cut(const wire::Name& sname, uint16_t qclass);
     void remember_not_a_cut(const wire::Message& msg, const wire::Name& sname, uint16_t qclass,
                             const wire::Name& zone);
-    // RFC 8198 (aggressive.cpp): answers from validated NSEC ranges and wildcards.
-    std::optional<Step> aggressive_answer(const wire::Name& name, uint16_t qtype, uint16_t qclass,
-                                          uint32_t now);
-    void remember_ranges(const Step& step, uint16_t qclass);
-    std::optional<Step> cached_step(const wire::Name& name, uint16_t qtype, uint16_t qclass);
-    bool usable_from_cache(const cache::Trust& t) const;
     Budget fresh_budget() const;  // one client question's work limits
     bool out_of_budget(const Budget& b) const;
 
@@ -104,6 +113,9 @@ class Engine {
     std::atomic<bool> priming_{false};
     upstream::CookieSecret cookie_secret_ =
         upstream::random_cookie_secret();  // our client cookies (RFC 7873)
+    // Asked in order before iterating; the cache is always the last (set in the constructor,
+    // after the members it refers to).
+    std::vector<std::unique_ptr<AnswerSource>> sources_;
 };
 
 }  // namespace port53::engine

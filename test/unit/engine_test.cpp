@@ -6,6 +6,7 @@
 
 #include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
+#include "engine/answer_source.hpp"
 #include "scripted_network.hpp"
 
 using namespace port53;
@@ -23,6 +24,7 @@ struct Lab {
     ScriptedNetwork net;
     engine::EngineSettings settings;
     std::vector<std::string> roots{"192.0.2.1"};
+    std::function<void(engine::Engine&)> setup;  // e.g. add answer sources
 
     Lab() {
         settings.qname_minimisation = false;
@@ -47,6 +49,7 @@ struct Lab {
             hints.addrs.push_back(a(("root-" + ip + ".").c_str(), ip.c_str()));
         }
         engine::Engine engine(settings, hints, cache, infra, net, clock);
+        if (setup) setup(engine);
         boost::asio::io_context io;
         Outcome out;
         boost::asio::co_spawn(io, engine.resolve(N(name), type, cls::IN),
@@ -69,6 +72,40 @@ Scripted answer(std::vector<Record> rrs, uint16_t rc = 0) {
     s.flags = static_cast<uint16_t>(flag::AA | rc);
     s.answer = std::move(rrs);
     return s;
+}
+
+// An answer source that knows one name (its records, or a CNAME onwards) and writes down
+// every question it is asked.
+struct OneNameSource final : engine::AnswerSource {
+    Name owner;
+    std::vector<Record> records;
+    std::vector<std::pair<std::string, bool>>* asked;  // name, from_client
+
+    std::string_view name() const override { return "one-name"; }
+    base::awaitable<std::optional<engine::Step>> answer(const engine::SourceQuestion& q,
+                                                        engine::Budget&) override {
+        asked->emplace_back(q.question.name.to_text(), q.from_client);
+        if (!(q.question.name == owner)) co_return std::nullopt;
+        engine::Step s;
+        s.kind = engine::Step::Kind::answer;
+        s.records = records;
+        if (!records.empty() && records.front().type == type::CNAME) {
+            s.kind = engine::Step::Kind::cname;
+            s.next = *rdata_target(type::CNAME, records.front().rdata);
+        }
+        co_return s;
+    }
+};
+
+void add_one_name_source(Lab& lab, const char* owner, std::vector<Record> records,
+                         std::vector<std::pair<std::string, bool>>& asked) {
+    lab.setup = [owner, records, &asked](engine::Engine& e) {
+        auto src = std::make_unique<OneNameSource>();
+        src->owner = N(owner);
+        src->records = records;
+        src->asked = &asked;
+        e.add_source(std::move(src));
+    };
 }
 
 }  // namespace
@@ -258,4 +295,70 @@ TEST_CASE("0x20: names go out in random case; servers that do not echo it get pl
     CHECK(lab.net.unwanted == 1);
     CHECK(lab.infra.no_0x20(*upstream::ServerAddr::parse("192.0.2.2")));
     CHECK(lab.asked("192.0.2.2 abcdefghijklmnopqrst.nocase.lab.") == 1);  // the plain retry
+}
+
+TEST_CASE("an added answer source answers before the cache and the network", "[engine]") {
+    Lab lab;
+    std::vector<std::pair<std::string, bool>> asked;
+    add_one_name_source(lab, "nas.home.", {a("nas.home.", "192.0.2.10")}, asked);
+    // The cache holds another answer for the name: the source comes first.
+    lab.cache.put({a("nas.home.", "198.51.100.9")}, {}, cache::Trust{cache::Credibility::answer},
+                  lab.clock.now());
+    Outcome o = lab.resolve("nas.home.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(o.answer[0].rdata == ipv4("192.0.2.10"));
+    CHECK(lab.net.log.empty());
+    REQUIRE(asked.size() == 1);
+    CHECK(asked[0].second);  // a client's question
+}
+
+TEST_CASE("a source that does not know the name leaves it to the cache and iteration", "[engine]") {
+    Lab lab;
+    std::vector<std::pair<std::string, bool>> asked;
+    add_one_name_source(lab, "nas.home.", {a("nas.home.", "192.0.2.10")}, asked);
+    lab.net.on("192.0.2.2", "www.lab.", type::A, answer({a("www.lab.", "198.51.100.1")}));
+    Outcome o = lab.resolve("www.lab.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(o.answer[0].rdata == ipv4("198.51.100.1"));
+    CHECK(lab.net.log.size() == 2);
+    lab.resolve("www.lab.", type::A);
+    CHECK(lab.net.log.size() == 2);  // the cache, still asked after the source
+    CHECK(asked.size() == 2);
+}
+
+TEST_CASE("a CNAME from an answer source is followed by iteration", "[engine]") {
+    Lab lab;
+    std::vector<std::pair<std::string, bool>> asked;
+    add_one_name_source(lab, "alias.home.", {name_rr("alias.home.", type::CNAME, "www.lab.")},
+                        asked);
+    lab.net.on("192.0.2.2", "www.lab.", type::A, answer({a("www.lab.", "198.51.100.1")}));
+    Outcome o = lab.resolve("alias.home.", type::A);
+    REQUIRE(o.answer.size() == 2);
+    CHECK(o.answer[0].type == type::CNAME);
+    CHECK(o.answer[1].rdata == ipv4("198.51.100.1"));
+    REQUIRE(asked.size() == 2);  // each link of the chain asks the sources again
+    CHECK(asked[1].first == "www.lab.");
+}
+
+TEST_CASE("answer sources see the engine's own lookups as not from a client", "[engine]") {
+    Lab lab;
+    std::vector<std::pair<std::string, bool>> asked;
+    add_one_name_source(lab, "nothing.home.", {}, asked);
+    lab.refer("192.0.2.2", "cross.lab.", "ns.provider.example.", nullptr);
+    lab.net.on("192.0.2.3", "ns.provider.example.", type::A,
+               answer({a("ns.provider.example.", "192.0.2.4")}));
+    lab.net.on("192.0.2.3", "ns.provider.example.", type::AAAA, answer({}));
+    lab.net.on("192.0.2.4", "www.cross.lab.", type::A,
+               answer({a("www.cross.lab.", "198.51.100.2")}));
+    Outcome o = lab.resolve("www.cross.lab.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    bool ns_lookup_seen = false;
+    for (const auto& [name, from_client] : asked) {
+        if (name == "www.cross.lab.") CHECK(from_client);
+        if (name == "ns.provider.example.") {
+            CHECK_FALSE(from_client);
+            ns_lookup_seen = true;
+        }
+    }
+    CHECK(ns_lookup_seen);
 }

@@ -1,0 +1,70 @@
+#include "engine/cache_source.hpp"
+
+#include "engine/aggressive.hpp"
+#include "wire/types.hpp"
+
+namespace port53::engine {
+using namespace wire;
+
+base::awaitable<std::optional<Step>> CacheSource::answer(const SourceQuestion& q, Budget&) {
+    if (q.refresh) co_return std::nullopt;  // prefetch: ask the authorities again
+    co_return lookup(q.question.name, q.question.type, q.question.cls);
+}
+
+bool CacheSource::usable(const cache::Trust& t) const {
+    // Referral NS sets and glue are for finding servers, not for answering (RFC 2181
+    // §5.4.1); with validation on, data nobody validated is fetched again through it.
+    if (t.credibility < cache::Credibility::answer) return false;
+    return !settings_.validate || t.security != Security::unchecked;
+}
+
+std::optional<Step> CacheSource::lookup(const Name& name, uint16_t qtype, uint16_t qclass) {
+    uint32_t now = clock_.now();
+    auto from = [](Step::Kind kind, const cache::CachedRRset& c) {
+        Step s;
+        s.kind = kind;
+        s.records = c.records;
+        s.records.insert(s.records.end(), c.rrsigs.begin(), c.rrsigs.end());
+        s.security = c.trust.security;
+        s.ede = c.trust.ede;
+        return s;
+    };
+    if (auto c = cache_.get(name, qtype, qclass, now); c && usable(c->trust))
+        return from(Step::Kind::answer, *c);
+    if (qtype != type::CNAME) {
+        auto c = cache_.get(name, type::CNAME, qclass, now);
+        if (c && usable(c->trust) && !c->records.empty()) {
+            if (auto target = rdata_target(type::CNAME, c->records.front().rdata)) {
+                Step s = from(Step::Kind::cname, *c);
+                s.next = *target;
+                return s;
+            }
+        }
+    }
+    if (auto neg = cache_.get_negative(name, qtype, qclass, now); neg && usable(neg->trust)) {
+        Step s;
+        s.kind = neg->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata;
+        s.authority = std::move(neg->authority);
+        s.next = name;
+        s.security = neg->trust.security;
+        s.ede = neg->trust.ede;
+        return s;
+    }
+    if (auto s = aggressive_answer(name, qtype, qclass, now, ranges_, cache_, settings_)) return s;
+    // RFC 8020: nothing exists below a name that does not exist. Only a validated NXDOMAIN
+    // is trusted this far, since some servers say NXDOMAIN for empty non-terminals.
+    for (Name up = name.parent(); !up.is_root(); up = up.parent()) {
+        auto neg = cache_.get_negative(up, 0, qclass, now);  // type 0: the NXDOMAIN entry
+        if (neg && neg->nxdomain && neg->trust.security == Security::secure) {
+            Step s;
+            s.kind = Step::Kind::nxdomain;
+            s.authority = std::move(neg->authority);
+            s.next = up;
+            s.security = Security::secure;
+            return s;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace port53::engine
