@@ -10,9 +10,9 @@
 #include <functional>
 #include <iostream>
 
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "cache/answer_cache.hpp"
-#include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "conf/config.hpp"
 #include "daemon/privileges.hpp"
@@ -90,7 +90,7 @@ int run(const conf::Config& cfg) {
     // Shards: a power of two well above the worker count, so workers rarely meet on a lock.
     std::size_t shards = std::bit_ceil(threads * 4);
     std::size_t cache_bytes = static_cast<std::size_t>(cfg.cache_size_mb) << 20;
-    cache::SteadyClock clock;
+    base::SteadyClock clock;
     // Half the budget for whole answers (the hot path), half for RRsets the engine learns.
     cache::AnswerCache answers(cache_bytes / 2, shards);
     cache::RRsetCache rrsets(cache_bytes / 2, shards, daemon::ttl_limits(cfg));

@@ -9,20 +9,6 @@ namespace port53::engine {
 using namespace wire;
 using cache::Credibility;
 
-std::vector<std::vector<Record>> group_rrsets(const std::vector<Record>& records) {
-    std::vector<std::vector<Record>> sets;
-    for (const auto& r : records) {
-        auto it = std::find_if(sets.begin(), sets.end(), [&](const auto& s) {
-            return s.front().type == r.type && s.front().cls == r.cls && s.front().owner == r.owner;
-        });
-        if (it == sets.end())
-            sets.push_back({r});
-        else if (std::find(it->begin(), it->end(), r) == it->end())
-            it->push_back(r);
-    }
-    return sets;
-}
-
 namespace {
 
 // Caps TTLs the way the cache will, so an answer served fresh matches one served cached.

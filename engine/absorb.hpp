@@ -21,7 +21,4 @@ void cache_step(const Step& step, uint16_t qtype, uint16_t qclass, bool aa,
 Delegation absorb_referral(const wire::Message& msg, const wire::Name& qname,
                            const wire::Name& zone, cache::RRsetCache& cache, uint32_t now);
 
-// Records of `records` grouped into RRsets by owner/type/class, in first-seen order.
-std::vector<std::vector<wire::Record>> group_rrsets(const std::vector<wire::Record>& records);
-
 }  // namespace port53::engine

@@ -2,7 +2,7 @@
 // NODATA entries), then what validated NSEC ranges prove (RFC 8198), then an NXDOMAIN
 // above the name (RFC 8020).
 #pragma once
-#include "cache/clock.hpp"
+#include "base/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "dnssec/nsec_cache.hpp"
 #include "engine/answer_source.hpp"
@@ -12,7 +12,7 @@ namespace port53::engine {
 class CacheSource final : public AnswerSource {
   public:
     CacheSource(cache::RRsetCache& cache, dnssec::NsecCache& ranges, const EngineSettings& settings,
-                const cache::Clock& clock)
+                const base::Clock& clock)
         : cache_(cache), ranges_(ranges), settings_(settings), clock_(clock) {}
 
     std::string_view name() const override { return "cache"; }
@@ -25,7 +25,7 @@ class CacheSource final : public AnswerSource {
     cache::RRsetCache& cache_;
     dnssec::NsecCache& ranges_;
     const EngineSettings& settings_;
-    const cache::Clock& clock_;
+    const base::Clock& clock_;
 };
 
 }  // namespace port53::engine

@@ -24,7 +24,7 @@ bool contains(const std::vector<Name>& names, const Name& n) {
 }  // namespace
 
 Engine::Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetCache& cache,
-               upstream::Infra& infra, upstream::Network& network, const cache::Clock& clock)
+               upstream::Infra& infra, upstream::Network& network, const base::Clock& clock)
     : settings_(std::move(settings)),
       hints_(std::move(hints)),
       cache_(cache),

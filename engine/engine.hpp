@@ -15,8 +15,8 @@
 #include <memory>
 #include <optional>
 
+#include "base/clock.hpp"
 #include "base/coro.hpp"
-#include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "dnssec/key_cache.hpp"
 #include "dnssec/nsec_cache.hpp"
@@ -34,7 +34,7 @@ namespace port53::engine {
 class Engine {
   public:
     Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetCache& cache,
-           upstream::Infra& infra, upstream::Network& network, const cache::Clock& clock);
+           upstream::Infra& infra, upstream::Network& network, const base::Clock& clock);
 
     // `refresh`: ask the authorities even if the cache still holds the answer (prefetch).
     base::awaitable<Outcome> resolve(wire::Name qname, uint16_t qtype, uint16_t qclass,
@@ -106,7 +106,7 @@ class Engine {
     cache::RRsetCache& cache_;
     upstream::Infra& infra_;
     upstream::Network& network_;
-    const cache::Clock& clock_;
+    const base::Clock& clock_;
     dnssec::KeyCache key_cache_;
     dnssec::SignatureCache verified_;
     dnssec::NsecCache nsec_ranges_;  // RFC 8198

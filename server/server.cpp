@@ -85,7 +85,7 @@ cache::StoredAnswer render_outcome(const engine::Outcome& o, const Name& qname, 
 }
 
 Server::Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCache& answers,
-               const cache::Clock& clock)
+               const base::Clock& clock)
     : settings_(std::move(settings)),
       engine_(engine),
       answers_(answers),

@@ -11,8 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "cache/answer_cache.hpp"
-#include "cache/clock.hpp"
 #include "engine/engine.hpp"
 #include "server/acl.hpp"
 #include "server/inflight.hpp"
@@ -50,7 +50,7 @@ struct ServerSettings {
 class Server {
   public:
     Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCache& answers,
-           const cache::Clock& clock);
+           const base::Clock& clock);
 
     enum class Fast { answered, drop, resolve };
     // Writes an answer into `out` (length in `out_len`) for cache hits and bad queries.
@@ -98,7 +98,7 @@ class Server {
     ServerSettings settings_;
     engine::Engine& engine_;
     cache::AnswerCache& answers_;
-    const cache::Clock& clock_;
+    const base::Clock& clock_;
     std::atomic<bool> draining_{false};
     RateLimiter limiter_;
     TunnelDetector tunnels_;

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "wire/types.hpp"
@@ -160,6 +161,20 @@ std::optional<std::string_view> Edns::option(uint16_t code) const {
         pos += 4 + len;
     }
     return std::nullopt;
+}
+
+std::vector<std::vector<Record>> group_rrsets(const std::vector<Record>& records) {
+    std::vector<std::vector<Record>> sets;
+    for (const auto& r : records) {
+        auto it = std::find_if(sets.begin(), sets.end(), [&](const auto& s) {
+            return s.front().type == r.type && s.front().cls == r.cls && s.front().owner == r.owner;
+        });
+        if (it == sets.end())
+            sets.push_back({r});
+        else if (std::find(it->begin(), it->end(), r) == it->end())
+            it->push_back(r);
+    }
+    return sets;
 }
 
 std::optional<Name> rdata_target(uint16_t t, std::string_view rdata) {

@@ -60,6 +60,10 @@ Message parse_message(std::span<const uint8_t> wire);
 // or the target of MX/SRV; nullopt for other types or malformed rdata.
 std::optional<Name> rdata_target(uint16_t type, std::string_view rdata);
 
+// Records of `records` grouped into RRsets by owner/type/class, in first-seen order
+// (duplicates dropped).
+std::vector<std::vector<Record>> group_rrsets(const std::vector<Record>& records);
+
 // True if `response` answers `query`: same ID and same question (name case-insensitive).
 // Resolvers drop anything else as a possible spoof (RFC 5452).
 bool response_matches_query(std::span<const uint8_t> query, std::span<const uint8_t> response);

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <span>
 
+#include "base/clock.hpp"
 #include "cache/answer_cache.hpp"
-#include "cache/clock.hpp"
 #include "wire/builder.hpp"
 #include "wire/message.hpp"
 #include "wire/query_view.hpp"

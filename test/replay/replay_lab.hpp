@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "authority.hpp"
+#include "base/clock.hpp"
 #include "cache/answer_cache.hpp"
-#include "cache/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "engine/engine.hpp"
 #include "replay_network.hpp"
@@ -46,7 +46,7 @@ class Lab {
     void configure(const Scenario& s);
     void keep_hints(const Scenario& s, const ConfigItem& c);
 
-    cache::ManualClock clock_;
+    base::ManualClock clock_;
     std::vector<std::unique_ptr<ZoneSigner>> signers_;
     std::vector<std::unique_ptr<Authority>> authorities_;
     std::map<std::string, std::vector<wire::Record>> ds_by_zone_;  // KSK DS of signed zones

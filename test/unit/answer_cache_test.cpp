@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "cache/clock.hpp"
+#include "base/clock.hpp"
 #include "helpers.hpp"
 #include "wire/message.hpp"
 
@@ -23,7 +23,7 @@ cache::StoredAnswer stored(const char* qname, std::vector<Record> answer, uint32
 }  // namespace
 
 TEST_CASE("a cache hit echoes ID, RD and question case, with aged TTLs", "[answer]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::AnswerCache c(1 << 20, 4);
     auto q = query("Www.Example", type::TXT, 0x4242);
     QueryView v;
@@ -48,7 +48,7 @@ TEST_CASE("a cache hit echoes ID, RD and question case, with aged TTLs", "[answe
 }
 
 TEST_CASE("answers larger than the client's limit are truncated with TC", "[answer]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     std::vector<Record> big;
     for (int i = 0; i < 10; ++i)
         big.push_back(rr("big.example", type::TXT, 60,
@@ -67,7 +67,7 @@ TEST_CASE("answers larger than the client's limit are truncated with TC", "[answ
 }
 
 TEST_CASE("prefetch is signalled once, in the last tenth of an entry's life", "[answer]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::AnswerCache c(1 << 20, 4);
     auto q = query("www.example", type::TXT);
     QueryView v;
@@ -89,7 +89,7 @@ TEST_CASE("prefetch is signalled once, in the last tenth of an entry's life", "[
 }
 
 TEST_CASE("expired answers can be served stale with EDE 3 and a short TTL", "[answer]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::AnswerCache c(1 << 20, 4);
     auto q = query("www.example", type::TXT);
     QueryView v;

@@ -4,8 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "base/clock.hpp"
 #include "cache/answer_cache.hpp"
-#include "cache/clock.hpp"
 #include "helpers.hpp"
 #include "scripted_network.hpp"
 #include "server/server.hpp"
@@ -57,7 +57,7 @@ TEST_CASE("a client's COOKIE option is read; a malformed one is FORMERR", "[cook
 
 TEST_CASE("a reply echoes the client cookie with a server cookie bound to the client",
           "[cookies]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::RRsetCache rrsets{1 << 20, 2, {}};
     cache::AnswerCache answers{1 << 20, 2};
     upstream::Infra infra{{}};

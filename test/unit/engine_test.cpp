@@ -4,7 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
-#include "cache/clock.hpp"
+#include "base/clock.hpp"
 #include "cache/rrset_cache.hpp"
 #include "engine/answer_source.hpp"
 #include "scripted_network.hpp"
@@ -18,7 +18,7 @@ namespace {
 
 // A small hierarchy: root (192.0.2.1, 192.0.2.11) → lab. (192.0.2.2) and example. (192.0.2.3).
 struct Lab {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::RRsetCache cache{1 << 20, 4, {}};
     upstream::Infra infra{{}};
     ScriptedNetwork net;

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "cache/clock.hpp"
+#include "base/clock.hpp"
 #include "helpers.hpp"
 
 using namespace port53;
@@ -18,7 +18,7 @@ Trust trust(Credibility c, wire::Security s = wire::Security::unchecked) {
 }  // namespace
 
 TEST_CASE("cached TTLs count down and entries expire", "[rrset]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::RRsetCache c(1 << 20, 4, {});
     c.put({a("www.example", "192.0.2.1", 100), a("www.example", "192.0.2.2", 50)}, {},
           trust(Credibility::auth_answer), clock.now());
@@ -33,7 +33,7 @@ TEST_CASE("cached TTLs count down and entries expire", "[rrset]") {
 }
 
 TEST_CASE("TTL limits and signature caps clamp what is stored", "[rrset]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::RRsetCache c(1 << 20, 4, {10, 1000, 60});
     c.put({a("low.example", "192.0.2.1", 1)}, {}, trust(Credibility::answer), clock.now());
     c.put({a("high.example", "192.0.2.1", 99999)}, {}, trust(Credibility::answer), clock.now());
@@ -44,7 +44,7 @@ TEST_CASE("TTL limits and signature caps clamp what is stored", "[rrset]") {
 }
 
 TEST_CASE("glue never replaces authoritative data; answers replace glue", "[rrset]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::RRsetCache c(1 << 20, 4, {});
     c.put({a("ns.example", "192.0.2.1")}, {}, trust(Credibility::auth_answer), clock.now());
     c.put({a("ns.example", "198.51.100.66")}, {}, trust(Credibility::glue), clock.now());
@@ -55,7 +55,7 @@ TEST_CASE("glue never replaces authoritative data; answers replace glue", "[rrse
 }
 
 TEST_CASE("signatures and security are kept with the RRset", "[rrset]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::RRsetCache c(1 << 20, 4, {});
     auto sig = rr("www.example", wire::type::RRSIG, 300, std::string(30, '\x01'));
     c.put({a("www.example", "192.0.2.1")}, {sig},
@@ -68,7 +68,7 @@ TEST_CASE("signatures and security are kept with the RRset", "[rrset]") {
 }
 
 TEST_CASE("negative answers use the SOA minimum and cover every type for NXDOMAIN", "[rrset]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::RRsetCache c(1 << 20, 4, {0, 86400, 3600});
     c.put_negative(N("nope.example"), A, 1, true, {soa("example", 300, 60)},
                    trust(Credibility::auth_authority), clock.now());

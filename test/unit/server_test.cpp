@@ -4,8 +4,8 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include "base/clock.hpp"
 #include "cache/answer_cache.hpp"
-#include "cache/clock.hpp"
 #include "helpers.hpp"
 #include "scripted_network.hpp"
 
@@ -15,7 +15,7 @@ using namespace port53::wire;
 
 TEST_CASE("a client over its share gets rate-limited SERVFAILs, not a flood of them",
           "[inflight]") {
-    cache::ManualClock clock;
+    base::ManualClock clock;
     cache::RRsetCache rrsets{1 << 20, 2, {}};
     cache::AnswerCache answers{1 << 20, 2};
     upstream::Infra infra{{}};

@@ -1,9 +1,10 @@
-// Time as the caches see it: whole seconds on a monotonic clock, injectable for tests.
+// Time as the caches and the validator see it: whole seconds on a monotonic clock,
+// injectable for tests.
 #pragma once
 #include <cstdint>
 #include <ctime>
 
-namespace port53::cache {
+namespace port53::base {
 
 class Clock {
   public:
@@ -45,4 +46,4 @@ class ManualClock final : public Clock {
     uint32_t unix_;
 };
 
-}  // namespace port53::cache
+}  // namespace port53::base
