@@ -110,6 +110,7 @@ base::awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint1
         }
         // A chain is only as trustworthy as its weakest link.
         out.security = first ? step->security : worst(out.security, step->security);
+        out.authoritative = first ? step->authoritative : out.authoritative && step->authoritative;
         if (out.ede == ede::none) out.ede = step->ede;
         switch (step->kind) {
             case Step::Kind::answer:

@@ -25,6 +25,7 @@ struct Step {
     wire::Security security = wire::Security::unchecked;
     uint16_t ede = wire::ede::none;
     uint32_t ttl_cap = UINT32_MAX;  // secure data lives no longer than its signatures
+    bool authoritative = false;     // from a zone this resolver serves itself (AA)
 };
 
 // The final result of resolving one question, ready to render.
@@ -34,6 +35,7 @@ struct Outcome {
     std::vector<wire::Record> authority;
     wire::Security security = wire::Security::unchecked;
     uint16_t ede = wire::ede::none;
+    bool authoritative = false;  // every link came from a zone served here (AA)
 };
 
 // A zone cut and how to reach it.

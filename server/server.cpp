@@ -64,6 +64,7 @@ cache::StoredAnswer render_outcome(const engine::Outcome& o, const Name& qname, 
     uint16_t rc = withheld ? rcode::SERVFAIL : o.rcode;
     uint16_t flags = static_cast<uint16_t>(flag::QR | flag::RA | (rc & 0xF));
     if (o.security == Security::secure && (bits.dnssec_ok || bits.ad)) flags |= flag::AD;
+    if (o.authoritative && !withheld) flags |= flag::AA;
     // DNSSEC records go only to clients that set DO, unless they asked for that very type.
     auto keep = [&](const Record& r) {
         bool dnssec_type = r.type == type::RRSIG || r.type == type::NSEC || r.type == type::NSEC3;

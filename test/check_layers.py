@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Fails if a source file includes a project header from a layer above its own. The layers,
 lowest first (README, Architecture): wire and base; cache, dnssec and upstream; engine;
-server (the front door); conf; transports; daemon. Each folder may include itself and the
+local (names answered here); server (the front door); conf; transports; daemon. Each folder may include itself and the
 folders listed for it here: transports see the front door's narrow header, not the engine."""
 import re
 import subprocess
@@ -14,10 +14,11 @@ ALLOWED = {
     "dnssec": {"dnssec", "wire", "base"},
     "upstream": {"upstream", "wire", "base"},
     "engine": {"engine", "upstream", "cache", "dnssec", "wire", "base"},
+    "local": {"local", "engine", "upstream", "cache", "dnssec", "wire", "base"},
     "server": {"server", "engine", "upstream", "cache", "dnssec", "wire", "base"},
     "conf": {"conf", "server", "wire", "base"},
     "transports": {"transports", "server", "wire", "base"},
-    "daemon": {"daemon", "transports", "conf", "server", "engine", "upstream", "cache", "dnssec",
+    "daemon": {"daemon", "transports", "conf", "local", "server", "engine", "upstream", "cache", "dnssec",
                "wire", "base"},
 }
 

@@ -1,0 +1,183 @@
+#include "local/local_zones.hpp"
+
+#include <stdexcept>
+
+#include "wire/types.hpp"
+
+namespace port53::local {
+using namespace wire;
+
+namespace {
+
+// Unbound's made-up SOA for local zones: "localhost. nobody.invalid. 1 3600 1200 604800 10800",
+// so negative answers are cached for three hours (RFC 2308 §5: the SOA's MINIMUM).
+Record made_up_soa(const Name& apex) {
+    std::string rdata(Name::from_text("localhost.")->wire());
+    rdata += Name::from_text("nobody.invalid.")->wire();
+    for (uint32_t v : {1u, 3600u, 1200u, 604800u, 10800u}) {
+        for (int shift = 24; shift >= 0; shift -= 8) rdata.push_back(static_cast<char>(v >> shift));
+    }
+    return Record{apex, type::SOA, cls::IN, 10800, std::move(rdata)};
+}
+
+// RFC 4034 §3.1: an RRSIG's rdata starts with the type it covers.
+uint16_t covered_type(const Record& rrsig) {
+    if (rrsig.rdata.size() < 2) return 0;
+    return static_cast<uint16_t>(static_cast<uint8_t>(rrsig.rdata[0]) << 8 |
+                                 static_cast<uint8_t>(rrsig.rdata[1]));
+}
+
+// The RRset of `qtype` at a name (every type but RRSIG for ANY), then the RRSIGs over it.
+std::vector<Record> rrset_of(const std::vector<Record>& at, uint16_t qtype) {
+    std::vector<Record> out;
+    for (const auto& r : at)
+        if (r.type == qtype || (qtype == type::ANY && r.type != type::RRSIG)) out.push_back(r);
+    if (out.empty()) return out;
+    for (const auto& r : at)
+        if (r.type == type::RRSIG && (qtype == type::ANY || covered_type(r) == qtype))
+            out.push_back(r);
+    return out;
+}
+
+std::vector<Record> moved_to(std::vector<Record> records, const Name& owner) {
+    for (auto& r : records) r.owner = owner;
+    return records;
+}
+
+engine::Step local_step(engine::Step::Kind kind) {
+    engine::Step s;
+    s.kind = kind;
+    s.authoritative = true;
+    return s;
+}
+
+}  // namespace
+
+std::optional<ZoneKind> zone_kind_from_text(std::string_view text) {
+    if (text == "static") return ZoneKind::static_zone;
+    if (text == "transparent") return ZoneKind::transparent;
+    if (text == "redirect") return ZoneKind::redirect;
+    return std::nullopt;
+}
+
+void LocalZones::add_zone(const Name& apex, ZoneKind kind, std::optional<Record> soa) {
+    Zone z;
+    z.apex = apex;
+    z.kind = kind;
+    z.soa = soa ? *soa : made_up_soa(apex);
+    z.names[apex.key()].push_back(z.soa);
+    zones_[apex.key()] = std::move(z);
+}
+
+void LocalZones::remove_zone(const Name& apex) {
+    zones_.erase(apex.key());
+}
+
+void LocalZones::add_record(const Record& r) {
+    if (!zone_for(r.owner)) add_zone(r.owner, ZoneKind::transparent);
+    Zone& z = zones_.at(zone_for(r.owner)->apex.key());
+    auto& at = z.names[r.owner.key()];
+    if (r.type == type::SOA && r.owner == z.apex) {
+        z.soa = r;  // the operator's SOA replaces the made-up one
+        std::erase_if(at, [](const Record& x) { return x.type == type::SOA; });
+    }
+    if (std::find(at.begin(), at.end(), r) == at.end()) at.push_back(r);
+    // The names between the owner and the apex exist (empty non-terminals: NODATA there).
+    for (Name n = r.owner.parent(); n.is_subdomain_of(z.apex) && !(n == z.apex); n = n.parent())
+        z.names.try_emplace(n.key());
+}
+
+void LocalZones::add_zone_records(const std::vector<Record>& records, const std::string& source) {
+    auto soa = std::find_if(records.begin(), records.end(),
+                            [](const Record& r) { return r.type == type::SOA; });
+    if (soa == records.end()) throw std::runtime_error(source + ": no SOA record");
+    add_zone(soa->owner, ZoneKind::static_zone, *soa);
+    for (const auto& r : records) {
+        if (!r.owner.is_subdomain_of(soa->owner))
+            throw std::runtime_error(source + ": " + r.owner.to_text() + " is outside " +
+                                     soa->owner.to_text());
+        add_record(r);
+    }
+}
+
+const LocalZones::Zone* LocalZones::zone_for(const Name& name) const {
+    for (Name n = name;; n = n.parent()) {
+        if (auto it = zones_.find(n.key()); it != zones_.end()) return &it->second;
+        if (n.is_root()) return nullptr;
+    }
+}
+
+std::optional<engine::Step> LocalZones::lookup(const Question& q) const {
+    const Zone* z = zone_for(q.name);
+    if (!z) return std::nullopt;
+    // A delegation inside a zone file: the names below it are the child's, resolved as usual.
+    for (Name n = q.name; !(n == z->apex); n = n.parent()) {
+        auto it = z->names.find(n.key());
+        if (it != z->names.end() && !rrset_of(it->second, type::NS).empty()) return std::nullopt;
+    }
+    if (z->kind == ZoneKind::redirect)
+        return answer_at(*z, q.name, moved_to(z->names.at(z->apex.key()), q.name), q);
+    if (auto it = z->names.find(q.name.key()); it != z->names.end())
+        return answer_at(*z, q.name, it->second, q);
+    // RFC 4592 §3.3.1: a wildcard at the closest encloser answers for names that do not exist.
+    for (Name n = q.name.parent(); n.is_subdomain_of(z->apex); n = n.parent()) {
+        if (!z->names.contains(n.key())) continue;
+        Name wild = Name::from_wire("\1*" + std::string(n.wire()));
+        if (auto w = z->names.find(wild.key()); w != z->names.end())
+            return answer_at(*z, q.name, moved_to(w->second, q.name), q);
+        break;
+    }
+    if (z->kind == ZoneKind::transparent) return std::nullopt;
+    engine::Step s = local_step(engine::Step::Kind::nxdomain);
+    s.next = q.name;
+    s.authority = rrset_of(z->names.at(z->apex.key()), type::SOA);
+    return s;
+}
+
+std::optional<engine::Step> LocalZones::answer_at(const Zone& z, const Name& qname,
+                                                  const std::vector<Record>& at,
+                                                  const Question& q) const {
+    if (auto rrset = rrset_of(at, q.type); !rrset.empty()) {
+        engine::Step s = local_step(engine::Step::Kind::answer);
+        s.records = std::move(rrset);
+        return s;
+    }
+    if (auto cname = rrset_of(at, type::CNAME); !cname.empty()) {
+        engine::Step s = local_step(engine::Step::Kind::cname);
+        auto target = rdata_target(type::CNAME, cname.front().rdata);
+        if (!target) return std::nullopt;
+        s.next = *target;
+        s.records = std::move(cname);
+        return s;
+    }
+    return no_data_here(z, qname);
+}
+
+engine::Step LocalZones::no_data_here(const Zone& z, const Name& qname) {
+    engine::Step s = local_step(engine::Step::Kind::nodata);
+    s.next = qname;
+    s.authority = rrset_of(z.names.at(z.apex.key()), type::SOA);
+    return s;
+}
+
+std::optional<Record> reverse_ptr(const Record& address) {
+    static const char* const kHex = "0123456789abcdef";
+    std::string text;
+    if (address.type == type::A && address.rdata.size() == 4) {
+        for (int i = 3; i >= 0; --i)
+            text += std::to_string(static_cast<uint8_t>(address.rdata[i])) + ".";
+        text += "in-addr.arpa.";
+    } else if (address.type == type::AAAA && address.rdata.size() == 16) {
+        for (int i = 15; i >= 0; --i) {  // RFC 3596 §2.5: nibbles, lowest first
+            auto b = static_cast<uint8_t>(address.rdata[i]);
+            text += {kHex[b & 0xF], '.', kHex[b >> 4], '.'};
+        }
+        text += "ip6.arpa.";
+    } else {
+        return std::nullopt;
+    }
+    return Record{*Name::from_text(text), type::PTR, address.cls, address.ttl,
+                  std::string(address.owner.wire())};
+}
+
+}  // namespace port53::local

@@ -1,0 +1,62 @@
+// Names this resolver answers itself, without asking anyone: the special-use names that must
+// never leave the network (RFC 6761, RFC 6303), the operator's single records, and whole
+// zones from zone files. Answers are authoritative (AA) with the zone's SOA in negative
+// answers, as Unbound's local-zone and AdGuard Home's rewrites give them.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/types.hpp"
+#include "wire/message.hpp"
+
+namespace port53::local {
+
+// How a zone answers a name it holds no data for (Unbound's local-zone types).
+enum class ZoneKind {
+    static_zone,  // NXDOMAIN or NODATA: nothing else exists here
+    transparent,  // resolve it as usual; only the names with data are answered here
+    redirect,     // every name below answers with the apex's data (RFC 6761 §6.3 localhost)
+};
+std::optional<ZoneKind> zone_kind_from_text(std::string_view text);
+
+class LocalZones {
+  public:
+    // Replaces any zone at `apex`; without an SOA, one like Unbound's is made up.
+    void add_zone(const wire::Name& apex, ZoneKind kind, std::optional<wire::Record> soa = {});
+    // A record in the zone that holds its owner; outside every zone it gets a transparent zone
+    // of its own (as Unbound's local-data does), so other names there still resolve.
+    void add_record(const wire::Record& r);
+    // A whole zone file (SOA at its apex): a static zone with every record in it.
+    // Throws std::runtime_error("file: what") if it has no SOA or data outside its apex.
+    void add_zone_records(const std::vector<wire::Record>& records, const std::string& source);
+    void remove_zone(const wire::Name& apex);
+    bool empty() const { return zones_.empty(); }
+    std::size_t zones() const { return zones_.size(); }
+
+    // The answer for `q`, or nothing if no zone covers it (or a transparent one has no data).
+    std::optional<engine::Step> lookup(const wire::Question& q) const;
+
+  private:
+    struct Zone {
+        wire::Name apex;
+        ZoneKind kind = ZoneKind::static_zone;
+        wire::Record soa;
+        // Records by lower-cased owner; empty non-terminals are present with no records.
+        std::map<std::string, std::vector<wire::Record>> names;
+    };
+    const Zone* zone_for(const wire::Name& name) const;
+    std::optional<engine::Step> answer_at(const Zone& z, const wire::Name& qname,
+                                          const std::vector<wire::Record>& at,
+                                          const wire::Question& q) const;
+    static engine::Step no_data_here(const Zone& z, const wire::Name& qname);
+
+    std::map<std::string, Zone> zones_;  // by lower-cased apex
+};
+
+// The PTR record that names an A or AAAA record's owner at its address's reverse name
+// (in-addr.arpa., ip6.arpa.), with the same TTL; nothing for other types.
+std::optional<wire::Record> reverse_ptr(const wire::Record& address);
+
+}  // namespace port53::local

@@ -1,0 +1,175 @@
+#include "local/local_zones.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "helpers.hpp"
+#include "local/special_use.hpp"
+#include "wire/types.hpp"
+#include "wire/zone_file.hpp"
+
+using namespace port53;
+using namespace port53::test;
+using namespace port53::wire;
+using Kind = engine::Step::Kind;
+
+namespace {
+
+Question q(const char* name, uint16_t t) {
+    return Question{N(name), t, cls::IN};
+}
+
+local::LocalZones defaults(std::vector<std::string> off = {}) {
+    local::LocalZones z;
+    local::add_special_use_zones(z, off);
+    return z;
+}
+
+}  // namespace
+
+TEST_CASE("localhost and every name below it are the loopback address", "[local]") {
+    auto z = defaults();
+    for (const char* name : {"localhost.", "LocalHost.", "printer.localhost."}) {
+        auto s = z.lookup(q(name, type::A));
+        REQUIRE(s);
+        CHECK(s->kind == Kind::answer);
+        CHECK(s->authoritative);
+        REQUIRE(s->records.size() == 1);
+        CHECK(s->records[0].rdata == ipv4("127.0.0.1"));
+        CHECK(s->records[0].owner == N(name));
+    }
+    auto six = z.lookup(q("localhost.", type::AAAA));
+    REQUIRE(six);
+    REQUIRE(six->records.size() == 1);
+    CHECK(six->records[0].rdata.size() == 16);
+}
+
+TEST_CASE("special-use and private reverse names end here with NXDOMAIN and an SOA", "[local]") {
+    auto z = defaults();
+    for (const char* name :
+         {"foo.test.", "x.invalid.", "nas.local.", "abc.onion.", "nas.home.arpa.",
+          "10.1.168.192.in-addr.arpa.", "5.0.0.10.in-addr.arpa.", "1.0.20.172.in-addr.arpa.",
+          "1.0.64.100.in-addr.arpa.", "1.2.254.169.in-addr.arpa.",
+          "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.e.f.ip6.arpa."}) {
+        INFO(name);
+        auto s = z.lookup(q(name, type::PTR));
+        REQUIRE(s);
+        CHECK(s->kind == Kind::nxdomain);
+        CHECK(s->authoritative);
+        REQUIRE(s->authority.size() == 1);
+        CHECK(s->authority[0].type == type::SOA);
+    }
+    // Public names and public reverse ranges are not ours.
+    CHECK_FALSE(z.lookup(q("www.example.", type::A)));
+    CHECK_FALSE(z.lookup(q("1.0.32.172.in-addr.arpa.", type::PTR)));
+    CHECK_FALSE(z.lookup(q("1.0.0.99.in-addr.arpa.", type::PTR)));
+    CHECK_FALSE(z.lookup(q("1.0.0.100.in-addr.arpa.", type::PTR)));  // below 100.64/10
+    auto loop = z.lookup(q("1.0.0.127.in-addr.arpa.", type::PTR));
+    REQUIRE(loop);
+    CHECK(loop->kind == Kind::answer);
+    CHECK(rdata_target(type::PTR, loop->records.at(0).rdata) == N("localhost."));
+}
+
+TEST_CASE("a default zone can be turned off by name, and an unknown name is an error", "[local]") {
+    auto z = defaults({"test.", "home.arpa"});
+    CHECK_FALSE(z.lookup(q("alpha.test.", type::A)));
+    CHECK_FALSE(z.lookup(q("nas.home.arpa.", type::A)));
+    CHECK(z.lookup(q("x.invalid.", type::A)));
+    CHECK_THROWS_AS(defaults({"example."}), std::invalid_argument);
+}
+
+TEST_CASE("local data inside a default zone answers, NODATA for its other types", "[local]") {
+    auto z = defaults();
+    z.add_record(a("nas.home.arpa.", "192.168.1.10", 3600));
+    auto s = z.lookup(q("NAS.home.arpa.", type::A));
+    REQUIRE(s);
+    CHECK(s->kind == Kind::answer);
+    CHECK(s->records.at(0).ttl == 3600);
+    auto nodata = z.lookup(q("nas.home.arpa.", type::AAAA));
+    REQUIRE(nodata);
+    CHECK(nodata->kind == Kind::nodata);
+    CHECK(nodata->authority.at(0).type == type::SOA);
+    CHECK(z.lookup(q("tv.home.arpa.", type::A))->kind == Kind::nxdomain);
+}
+
+TEST_CASE("local data outside every zone answers its own name and leaves the rest alone",
+          "[local]") {
+    local::LocalZones z;
+    z.add_record(a("printer.corp.example.", "192.0.2.40"));
+    CHECK(z.lookup(q("printer.corp.example.", type::A))->kind == Kind::answer);
+    CHECK(z.lookup(q("printer.corp.example.", type::AAAA))->kind == Kind::nodata);
+    CHECK_FALSE(z.lookup(q("www.corp.example.", type::A)));
+    CHECK_FALSE(z.lookup(q("corp.example.", type::A)));
+}
+
+TEST_CASE("a local CNAME continues the chain at its target", "[local]") {
+    local::LocalZones z;
+    z.add_zone(N("corp.example."), local::ZoneKind::static_zone);
+    z.add_record(name_rr("wiki.corp.example.", type::CNAME, "www.example."));
+    auto s = z.lookup(q("wiki.corp.example.", type::A));
+    REQUIRE(s);
+    CHECK(s->kind == Kind::cname);
+    CHECK(s->next == N("www.example."));
+    CHECK(z.lookup(q("wiki.corp.example.", type::CNAME))->kind == Kind::answer);
+}
+
+TEST_CASE("a local zone file answers with wildcards, empty non-terminals and its SOA", "[local]") {
+    local::LocalZones z;
+    z.add_zone_records(parse_zone_text(R"(
+lan. 600 IN SOA ns.lan. admin.lan. 7 3600 600 86400 300
+lan. 600 IN NS ns.lan.
+ns.lan. 600 IN A 192.168.0.1
+host.rack1.dc.lan. 600 IN A 192.168.0.20
+*.dev.lan. 600 IN A 192.168.0.30
+)",
+                                       "lan.zone"),
+                       "lan.zone");
+    auto wild = z.lookup(q("app.dev.lan.", type::A));
+    REQUIRE(wild);
+    CHECK(wild->kind == Kind::answer);
+    CHECK(wild->records.at(0).owner == N("app.dev.lan."));
+    CHECK(z.lookup(q("rack1.dc.lan.", type::A))->kind == Kind::nodata);  // empty non-terminal
+    auto nx = z.lookup(q("missing.lan.", type::A));
+    REQUIRE(nx);
+    CHECK(nx->kind == Kind::nxdomain);
+    REQUIRE(nx->authority.size() == 1);
+    CHECK(nx->authority[0].ttl == 600);  // the zone's own SOA, not a made-up one
+    CHECK(z.lookup(q("lan.", type::SOA))->records.size() == 1);
+}
+
+TEST_CASE("names below a delegation in a local zone are resolved as usual", "[local]") {
+    local::LocalZones z;
+    z.add_zone_records(parse_zone_text(R"(
+lan. 600 IN SOA ns.lan. admin.lan. 7 3600 600 86400 300
+lab.lan. 600 IN NS ns.lab.lan.
+)",
+                                       "lan.zone"),
+                       "lan.zone");
+    CHECK_FALSE(z.lookup(q("www.lab.lan.", type::A)));
+    CHECK(z.lookup(q("other.lan.", type::A))->kind == Kind::nxdomain);
+}
+
+TEST_CASE("a zone file without an SOA or with names outside it is refused", "[local]") {
+    local::LocalZones z;
+    CHECK_THROWS_WITH(z.add_zone_records(parse_zone_text("a.lan. 60 IN A 192.0.2.1\n", "x"), "x"),
+                      Catch::Contains("no SOA"));
+    CHECK_THROWS_WITH(
+        z.add_zone_records(parse_zone_text("lan. 60 IN SOA a. b. 1 2 3 4 5\nb.other. 60 IN A "
+                                           "192.0.2.1\n",
+                                           "x"),
+                           "x"),
+        Catch::Contains("outside"));
+}
+
+TEST_CASE("a PTR is made for an address record", "[local]") {
+    auto v4 = local::reverse_ptr(a("nas.home.arpa.", "192.168.1.10"));
+    REQUIRE(v4);
+    CHECK(v4->owner == N("10.1.168.192.in-addr.arpa."));
+    CHECK(rdata_target(type::PTR, v4->rdata) == N("nas.home.arpa."));
+    Record six = rr("nas.home.arpa.", type::AAAA, 60,
+                    std::string("\x20\x01\x0d\xb8", 4) + std::string(11, '\0') + "\x01");
+    auto v6 = local::reverse_ptr(six);
+    REQUIRE(v6);
+    CHECK(v6->owner ==
+          N("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."));
+    CHECK_FALSE(local::reverse_ptr(name_rr("x.lan.", type::CNAME, "y.lan.")));
+}
