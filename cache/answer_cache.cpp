@@ -13,7 +13,7 @@ using namespace port53::wire;
 
 // Stored layout: a fixed head, the TTL offsets, then the message from the end of its question.
 struct Head {
-    uint16_t flags;  // AD and rcode bits to OR into the reply
+    uint16_t flags;  // AA (local zones), AD and rcode bits to OR into the reply
     uint16_t counts[3];
     uint32_t stored_at;
     uint16_t n_ttl;
@@ -43,7 +43,7 @@ StoredAnswer make_stored_answer(std::span<const uint8_t> msg, std::span<const ui
     uint8_t name[kMaxNameWire];
     read_name_lower(msg, pos, name);
     Head h{};
-    h.flags = load16(&msg[2]) & (flag::AD | 0xF);
+    h.flags = load16(&msg[2]) & (flag::AA | flag::AD | 0xF);
     for (int i = 0; i < 3; ++i) h.counts[i] = load16(&msg[6 + 2 * i]);
     h.stored_at = now;
     h.n_ttl = static_cast<uint16_t>(ttl_offsets.size());

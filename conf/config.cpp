@@ -8,6 +8,7 @@
 #include <sstream>
 #include <variant>
 
+#include "local/local_config.hpp"
 #include "server/acl.hpp"
 #include "wire/name.hpp"
 
@@ -148,6 +149,21 @@ const Setting kSettings[] = {
      "CNAME/DNAME links followed for one question."},
     {"resolver", "max_ns_lookups", &Config::max_ns_lookups, 1, 100,
      "NS names without glue looked up per delegation (NXNS defence)."},
+    {"local", "data", &Config::local_data, 0, 0,
+     "Records answered here, in zone-file form (\"nas.home.arpa. 3600 IN A 192.168.1.10\"); a "
+     "name outside every local zone gets a zone of its own where only it is answered."},
+    {"local", "data_ptr", &Config::local_data_ptr, 0, 0,
+     "Also answer the reverse (PTR) name of each A and AAAA record in local.data."},
+    {"local", "zones", &Config::local_zones, 0, 0,
+     "Zones answered here and what names without data get: \"NAME static\" (NXDOMAIN/NODATA), "
+     "\"NAME transparent\" (resolved as usual) or \"NAME redirect\" (the apex's data)."},
+    {"local", "zone_files", &Config::local_zone_files, 0, 0,
+     "Zone files served here authoritatively (AA), with wildcards; names below a delegation in "
+     "them are resolved as usual."},
+    {"local", "no_default", &Config::local_no_default, 0, 0,
+     "Built-in local zones not to serve: localhost., test., invalid., local., onion., "
+     "home.arpa., resolver.arpa. and the RFC 6303 private reverse zones are answered here "
+     "unless named (a lab that delegates test. needs \"test.\")."},
     {"tls", "certificate", &Config::tls_certificate, 0, 0,
      "PEM certificate chain for DoT and DoH; empty turns both off. Reloaded on SIGHUP."},
     {"tls", "private_key", &Config::tls_private_key, 0, 0,
@@ -301,6 +317,11 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
         (cfg.cookie_secret.size() != 32 ||
          cfg.cookie_secret.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos))
         fail(where, line_of("server.cookie_secret"), "cookie_secret must be 32 hex digits");
+    try {
+        local::build_local_zones(local_settings(cfg));
+    } catch (const local::LocalSettingError& e) {
+        fail(where, line_of(("local." + e.key).c_str()), e.what());
+    }
     check_ip(cfg.outgoing_v4, AF_INET, "resolver.outgoing_v4");
     check_ip(cfg.outgoing_v6, AF_INET6, "resolver.outgoing_v6");
     check_tls(cfg, line_of, where);
@@ -371,6 +392,11 @@ ListenAddress parse_listen_address(const std::string& text) {
         std::stoul(port) > 65535)
         throw std::invalid_argument("bad port in listen address: " + text);
     return {ip, static_cast<uint16_t>(std::stoul(port))};
+}
+
+local::LocalSettings local_settings(const Config& cfg) {
+    return {cfg.local_data, cfg.local_data_ptr, cfg.local_zones, cfg.local_zone_files,
+            cfg.local_no_default};
 }
 
 std::vector<ListenerAccess> listener_access(const Config& cfg) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "local/local_config.hpp"
+
 namespace port53::conf {
 
 struct Config {
@@ -53,6 +55,12 @@ struct Config {
     bool serve_stale = true;
     int64_t max_stale = 86'400;
     int64_t stale_ttl = 30;
+    // [local]: names answered here (local/local_config.hpp)
+    std::vector<std::string> local_data;
+    bool local_data_ptr = false;
+    std::vector<std::string> local_zones;
+    std::vector<std::string> local_zone_files;
+    std::vector<std::string> local_no_default;
     // [resolver]
     std::string root_hints;    // empty: built-in IANA hints
     std::string trust_anchor;  // empty: built-in root anchors
@@ -115,5 +123,8 @@ struct ListenerAccess {
 };
 // Throws std::invalid_argument for a malformed entry or an address not in server.listen.
 std::vector<ListenerAccess> listener_access(const Config& cfg);
+
+// The [local] section as local/ takes it.
+local::LocalSettings local_settings(const Config& cfg);
 
 }  // namespace port53::conf

@@ -21,6 +21,7 @@
 #include "daemon/workers.hpp"
 #include "dnssec/trust_anchors.hpp"
 #include "engine/engine.hpp"
+#include "local/local_source.hpp"
 #include "server/server.hpp"
 #include "upstream/asio_network.hpp"
 #include "upstream/infra.hpp"
@@ -103,6 +104,9 @@ int run(const conf::Config& cfg) {
     upstream::AsioNetwork network(source_address(cfg.outgoing_v4), source_address(cfg.outgoing_v6),
                                   upstream);
     engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
+    // Names answered here come before the cache (engine/answer_source.hpp).
+    engine.add_source(
+        std::make_unique<local::LocalSource>(local::build_local_zones(conf::local_settings(cfg))));
     server::Server server(daemon::server_settings(cfg), engine, answers, clock);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);

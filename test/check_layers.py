@@ -16,7 +16,7 @@ ALLOWED = {
     "engine": {"engine", "upstream", "cache", "dnssec", "wire", "base"},
     "local": {"local", "engine", "upstream", "cache", "dnssec", "wire", "base"},
     "server": {"server", "engine", "upstream", "cache", "dnssec", "wire", "base"},
-    "conf": {"conf", "server", "wire", "base"},
+    "conf": {"conf", "local", "server", "wire", "base"},
     "transports": {"transports", "server", "wire", "base"},
     "daemon": {"daemon", "transports", "conf", "local", "server", "engine", "upstream", "cache", "dnssec",
                "wire", "base"},

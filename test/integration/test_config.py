@@ -14,6 +14,9 @@ BAD_CONFIGS = {
     "unterminated-string": (GOOD_HEAD + 'log_level = "info\n', 3),
     "wrong-type": (GOOD_HEAD + 'threads = "two"\n', 3),
     "bad-listen": ('[server]\n\nlisten = ["not-an-address"]\n', 3),
+    "bad-local-record": (GOOD_HEAD + '[local]\ndata = ["nas.home.arpa. IN A 999.1.1.1"]\n', 4),
+    "bad-local-zone": (GOOD_HEAD + '[local]\n\nzones = ["corp.example. sometimes"]\n', 5),
+    "unknown-default-zone": (GOOD_HEAD + '[local]\nno_default = ["example."]\n', 4),
 }
 
 
