@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "wire/rdata.hpp"
 #include "wire/types.hpp"
 
 namespace port53::cache {
@@ -78,9 +79,8 @@ std::string rrset_key(const wire::Name& owner, uint16_t type, uint16_t cls) {
 }
 
 uint32_t negative_ttl(const Record& soa) {
-    const auto& rd = soa.rdata;
-    if (rd.size() < 4) return soa.ttl;
-    return std::min(soa.ttl, wire::load32(reinterpret_cast<const uint8_t*>(&rd[rd.size() - 4])));
+    auto v = wire::SoaView::parse(soa.rdata);
+    return v ? std::min(soa.ttl, v->minimum()) : soa.ttl;
 }
 
 RRsetCache::RRsetCache(std::size_t max_bytes, std::size_t shards, TtlLimits limits)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "wire/rdata.hpp"
 #include "wire/types.hpp"
 
 namespace port53::dnssec {
@@ -36,27 +37,17 @@ bool covers(const Name& owner, const Name& next, const Name& name) {
 }
 
 std::optional<Name> nsec_next(const Record& nsec) {
-    try {
-        std::size_t pos = 0;
-        return read_name(
-            std::span(reinterpret_cast<const uint8_t*>(nsec.rdata.data()), nsec.rdata.size()), pos);
-    } catch (const WireError&) {
-        return std::nullopt;
-    }
+    auto v = NsecView::parse(nsec.rdata);
+    return v ? std::optional(v->next()) : std::nullopt;
 }
 
-std::string_view bitmap_of(const Record& r) {
-    std::string_view rd = r.rdata;
+TypeBitmap bitmap_of(const Record& r) {
     if (r.type == type::NSEC) {
-        auto next = nsec_next(r);
-        return next ? rd.substr(std::min(rd.size(), next->size())) : std::string_view{};
+        auto v = NsecView::parse(r.rdata);
+        return v ? v->types() : TypeBitmap{};
     }
-    // NSEC3: alg, flags, iterations(2), salt len, salt, hash len, hash, bitmap
-    if (rd.size() < 5) return {};
-    std::size_t pos = 5 + static_cast<uint8_t>(rd[4]);
-    if (pos >= rd.size()) return {};
-    pos += 1 + static_cast<uint8_t>(rd[pos]);
-    return pos <= rd.size() ? rd.substr(pos) : std::string_view{};
+    auto v = Nsec3View::parse(r.rdata);
+    return v ? v->types() : TypeBitmap{};
 }
 
 // The longest ancestor of `name` that is also an ancestor of (or equal to) `other`.
@@ -121,10 +112,7 @@ bool nsec_denies_type(const Record& nsec, uint16_t qtype) {
 struct Nsec3 {
     const Record* rr;
     std::string owner_hash;  // decoded from the owner's first label
-    std::string next_hash;
-    uint8_t flags;
-    uint16_t iterations;
-    std::string salt;
+    Nsec3View rdata;         // of *rr
 };
 
 std::optional<std::string> base32hex_decode(std::string_view s) {
@@ -154,18 +142,12 @@ std::vector<Nsec3> nsec3s_of(const std::vector<Record>& rs, const Name& zone) {
     std::vector<Nsec3> out;
     for (const auto& r : rs) {
         if (r.type != type::NSEC3 || !(r.owner.parent() == zone)) continue;
-        std::string_view rd = r.rdata;
-        if (rd.size() < 6 || rd[0] != 1) continue;  // SHA-1 is the only hash defined
-        std::size_t salt_len = static_cast<uint8_t>(rd[4]);
-        if (rd.size() < 6 + salt_len) continue;
-        std::size_t hash_len = static_cast<uint8_t>(rd[5 + salt_len]);
-        if (rd.size() < 6 + salt_len + hash_len) continue;
+        auto rd = Nsec3View::parse(r.rdata);
+        // SHA-1 is the only hash defined (RFC 5155 §11).
+        if (!rd || rd->hash_algorithm() != nsec3_hash_algorithm::SHA1) continue;
         auto owner_hash = base32hex_decode(r.owner.first_label());
         if (!owner_hash) continue;
-        out.push_back(Nsec3{&r, *owner_hash, std::string(rd.substr(6 + salt_len, hash_len)),
-                            static_cast<uint8_t>(rd[1]),
-                            load16(reinterpret_cast<const uint8_t*>(rd.data()) + 2),
-                            std::string(rd.substr(5, salt_len))});
+        out.push_back(Nsec3{&r, *owner_hash, *rd});
     }
     return out;
 }
@@ -178,7 +160,7 @@ class Nsec3Prover {
     bool usable() const { return !set_.empty(); }
     bool too_expensive() const {
         return std::any_of(set_.begin(), set_.end(), [&](const Nsec3& n) {
-            return n.iterations > limits_.nsec3_max_iterations;
+            return n.rdata.iterations() > limits_.nsec3_max_iterations;
         });
     }
     const Nsec3* matching(const Name& name) {
@@ -192,9 +174,9 @@ class Nsec3Prover {
         auto h = hash(name);
         if (!h) return nullptr;
         for (const auto& n : set_) {
-            bool wraps = n.next_hash <= n.owner_hash;
-            bool in = wraps ? (*h > n.owner_hash || *h < n.next_hash)
-                            : (*h > n.owner_hash && *h < n.next_hash);
+            std::string_view next = n.rdata.next_hashed_owner();
+            bool wraps = next <= n.owner_hash;
+            bool in = wraps ? (*h > n.owner_hash || *h < next) : (*h > n.owner_hash && *h < next);
             if (in) return &n;
         }
         return nullptr;
@@ -229,7 +211,7 @@ class Nsec3Prover {
         for (const auto& [k, h] : memo_)
             if (k == key) return h;
         const Nsec3& p = set_.front();
-        auto h = nsec3_hash(name, p.salt, p.iterations, work_);
+        auto h = nsec3_hash(name, p.rdata.salt(), p.rdata.iterations(), work_);
         if (h) memo_.emplace_back(std::move(key), *h);
         return h;
     }
@@ -275,19 +257,7 @@ std::optional<std::string> nsec3_hash(const Name& name, std::string_view salt, u
 }
 
 bool nsec_has_type(const Record& r, uint16_t t) {
-    std::string_view bm = bitmap_of(r);
-    std::size_t pos = 0;
-    while (pos + 2 <= bm.size()) {
-        auto window = static_cast<uint8_t>(bm[pos]);
-        std::size_t len = static_cast<uint8_t>(bm[pos + 1]);
-        if (pos + 2 + len > bm.size()) return false;
-        if (window == (t >> 8)) {
-            std::size_t byte = (t & 0xFF) / 8;
-            return byte < len && (static_cast<uint8_t>(bm[pos + 2 + byte]) & (0x80 >> (t % 8)));
-        }
-        pos += 2 + len;
-    }
-    return false;
+    return bitmap_of(r).has(t);
 }
 
 Proof prove_nxdomain(const Name& qname, const std::vector<Record>& records, const Name& zone,
@@ -307,7 +277,7 @@ Proof prove_nxdomain(const Name& qname, const std::vector<Record>& records, cons
     auto ce = p.closest_encloser(qname, zone);
     if (!ce) return Proof::failed;
     if (!p.covering(wildcard_at(ce->closest))) return Proof::failed;
-    return (ce->next_closer_cover->flags & 1) ? Proof::opt_out : Proof::proven;
+    return ce->next_closer_cover->rdata.opt_out() ? Proof::opt_out : Proof::proven;
 }
 
 Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>& records,
@@ -344,7 +314,7 @@ Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>&
     auto ce = p.closest_encloser(qname, zone);
     if (!ce) return Proof::failed;
     // RFC 5155 §8.6: no DS at an opt-out delegation.
-    if (qtype == type::DS && (ce->next_closer_cover->flags & 1)) return Proof::opt_out;
+    if (qtype == type::DS && ce->next_closer_cover->rdata.opt_out()) return Proof::opt_out;
     if (const Nsec3* w = p.matching(wildcard_at(ce->closest)))  // §8.7 wildcard NODATA
         if (!nsec_has_type(*w->rr, qtype) && !nsec_has_type(*w->rr, type::CNAME))
             return Proof::proven;
@@ -362,7 +332,7 @@ Proof prove_wildcard_expansion(const Name& qname, uint8_t labels,
     if (p.too_expensive()) return Proof::too_expensive;
     const Nsec3* cover = p.covering(qname.suffix(labels + 1u));  // the next closer name
     if (!cover) return Proof::failed;
-    return (cover->flags & 1) ? Proof::opt_out : Proof::proven;
+    return cover->rdata.opt_out() ? Proof::opt_out : Proof::proven;
 }
 
 Proof prove_insecure_delegation(const Name& child, const std::vector<Record>& records,
@@ -385,7 +355,7 @@ Proof prove_insecure_delegation(const Name& child, const std::vector<Record>& re
         return delegation_without_ds(*m->rr) ? Proof::proven : Proof::failed;
     // Opt-out (RFC 5155 §6): an unsigned delegation may hide in an opt-out span.
     auto ce = p.closest_encloser(child, parent);
-    return ce && (ce->next_closer_cover->flags & 1) ? Proof::opt_out : Proof::failed;
+    return ce && ce->next_closer_cover->rdata.opt_out() ? Proof::opt_out : Proof::failed;
 }
 
 }  // namespace port53::dnssec

@@ -4,6 +4,7 @@
 
 #include "dnssec/denial.hpp"
 #include "dnssec/verify.hpp"
+#include "wire/rdata.hpp"
 #include "wire/types.hpp"
 
 namespace port53::dnssec {
@@ -19,11 +20,10 @@ std::optional<Name> signer_of(const std::vector<Record>& sigs, const Record& rr)
     return std::nullopt;
 }
 
-// RFC 2308 §5: min(SOA TTL, SOA MINIMUM), the MINIMUM being the rdata's last field.
+// RFC 2308 §5: min(SOA TTL, SOA MINIMUM).
 uint32_t negative_ttl(const Record& soa) {
-    if (soa.rdata.size() < 4) return 0;
-    return std::min(
-        soa.ttl, load32(reinterpret_cast<const uint8_t*>(soa.rdata.data()) + soa.rdata.size() - 4));
+    auto v = SoaView::parse(soa.rdata);
+    return v ? std::min(soa.ttl, v->minimum()) : 0;
 }
 
 void append_aged(std::vector<Record>& out, const std::vector<Record>& records, uint32_t left) {
@@ -52,15 +52,8 @@ void NsecCache::put(const std::vector<Record>& records, uint32_t now) {
             continue;
         // An NSEC's range must stay inside its zone (the last one wraps to the apex).
         if (r.type == type::NSEC) {
-            std::size_t pos = 0;
-            try {
-                Name next = read_name(
-                    std::span(reinterpret_cast<const uint8_t*>(r.rdata.data()), r.rdata.size()),
-                    pos);
-                if (!next.is_subdomain_of(*zone)) continue;
-            } catch (const WireError&) {
-                continue;
-            }
+            auto nsec = NsecView::parse(r.rdata);
+            if (!nsec || !nsec->next().is_subdomain_of(*zone)) continue;
         }
         insert(*zone, r, sigs, now);
     }
@@ -88,13 +81,11 @@ void NsecCache::insert(const Name& zone, const Record& rr, const std::vector<Rec
 }
 
 bool NsecCache::insert_nsec3(Zone& z, const Record& rr, Entry& e) {
-    // rdata: hash alg, flags, iterations (2), salt length, salt, ...
-    std::string_view rd = rr.rdata;
-    if (rd.size() < 5 || rd[0] != 1 || (rd[1] & 1)) return false;  // SHA-1 only; no opt-out
-    std::size_t salt_len = static_cast<uint8_t>(rd[4]);
-    if (rd.size() < 5 + salt_len) return false;
-    std::string salt(rd.substr(5, salt_len));
-    auto iterations = load16(reinterpret_cast<const uint8_t*>(rd.data()) + 2);
+    auto rd = Nsec3View::parse(rr.rdata);
+    // SHA-1 only (RFC 5155 §11); opt-out ranges prove nothing about unsigned delegations.
+    if (!rd || rd->hash_algorithm() != nsec3_hash_algorithm::SHA1 || rd->opt_out()) return false;
+    std::string salt(rd->salt());
+    uint16_t iterations = rd->iterations();
     auto hash = nsec3_owner_hash(rr);
     if (!hash) return false;
     // One parameter set per zone (RFC 5155 §7.1); after a change, start over with the new.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "wire/rdata.hpp"
 #include "wire/types.hpp"
 
 namespace port53::dnssec {
@@ -51,15 +52,18 @@ int64_t serial_diff(uint32_t a, uint32_t b) {
     return static_cast<int32_t>(a - b);
 }
 
-struct KeyFields {
-    uint16_t flags;
-    uint8_t protocol;
-    uint8_t algorithm;
-};
-std::optional<KeyFields> key_fields(std::string_view rdata) {
-    if (rdata.size() < 4) return std::nullopt;
-    auto p = reinterpret_cast<const uint8_t*>(rdata.data());
-    return KeyFields{load16(p), p[2], p[3]};
+// The digest a DS of `type` uses, or nullptr for a type we do not support.
+const EVP_MD* ds_digest(uint8_t type) {
+    switch (type) {
+        case digest_type::SHA1:
+            return EVP_sha1();
+        case digest_type::SHA256:
+            return EVP_sha256();
+        case digest_type::SHA384:
+            return EVP_sha384();
+        default:
+            return nullptr;
+    }
 }
 
 // What a signature check depends on: the RRSIG (signature included), the key, and the
@@ -97,14 +101,14 @@ std::size_t signed_labels(const Name& owner) {
 
 bool algorithm_supported(uint8_t alg) {
     switch (alg) {
-        case 5:   // RSASHA1
-        case 7:   // RSASHA1-NSEC3-SHA1
-        case 8:   // RSASHA256
-        case 10:  // RSASHA512
-        case 13:  // ECDSAP256SHA256
-        case 14:  // ECDSAP384SHA384
-        case 15:  // ED25519
-        case 16:  // ED448
+        case algorithm::RSASHA1:
+        case algorithm::RSASHA1_NSEC3_SHA1:
+        case algorithm::RSASHA256:
+        case algorithm::RSASHA512:
+        case algorithm::ECDSAP256SHA256:
+        case algorithm::ECDSAP384SHA384:
+        case algorithm::ED25519:
+        case algorithm::ED448:
             return true;
         default:
             return false;
@@ -112,7 +116,7 @@ bool algorithm_supported(uint8_t alg) {
 }
 
 bool digest_supported(uint8_t digest) {
-    return digest == 1 || digest == 2 || digest == 4;
+    return ds_digest(digest) != nullptr;
 }
 
 uint16_t key_tag(std::string_view rdata) {
@@ -125,41 +129,26 @@ uint16_t key_tag(std::string_view rdata) {
     return static_cast<uint16_t>(ac & 0xFFFF);
 }
 
-bool ds_matches(const Name& owner, std::string_view ds, std::string_view dnskey) {
-    if (ds.size() < 5) return false;
-    auto p = reinterpret_cast<const uint8_t*>(ds.data());
-    auto kf = key_fields(dnskey);
-    if (!kf || load16(p) != key_tag(dnskey) || p[2] != kf->algorithm) return false;
-    const EVP_MD* md = p[3] == 1   ? EVP_sha1()
-                       : p[3] == 2 ? EVP_sha256()
-                       : p[3] == 4 ? EVP_sha384()
-                                   : nullptr;
+bool ds_matches(const Name& owner, std::string_view ds_rdata, std::string_view dnskey_rdata) {
+    auto ds = DsView::parse(ds_rdata);
+    auto key = DnskeyView::parse(dnskey_rdata);
+    if (!ds || !key || ds->key_tag() != key_tag(dnskey_rdata) ||
+        ds->algorithm() != key->algorithm())
+        return false;
+    const EVP_MD* md = ds_digest(ds->digest_type());
     if (!md) return false;
-    std::string input = owner.key() + std::string(dnskey);  // canonical owner + rdata
+    std::string input = owner.key() + std::string(dnskey_rdata);  // canonical owner + rdata
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (!EVP_Digest(input.data(), input.size(), digest, &len, md, nullptr)) return false;
-    return ds.size() - 4 == len && std::equal(digest, digest + len, p + 4);
+    return ds->digest() == std::string_view(reinterpret_cast<const char*>(digest), len);
 }
 
-std::optional<RrsigInfo> parse_rrsig(std::string_view rd) {
-    if (rd.size() < 19) return std::nullopt;
-    auto p = reinterpret_cast<const uint8_t*>(rd.data());
-    RrsigInfo i;
-    i.type_covered = load16(p);
-    i.algorithm = p[2];
-    i.labels = p[3];
-    i.original_ttl = load32(p + 4);
-    i.expiration = load32(p + 8);
-    i.inception = load32(p + 12);
-    i.key_tag = load16(p + 16);
-    std::size_t pos = 18;
-    try {
-        i.signer = read_name(std::span(p, rd.size()), pos);
-    } catch (const WireError&) {
-        return std::nullopt;
-    }
-    return i;
+std::optional<RrsigInfo> parse_rrsig(std::string_view rdata) {
+    auto v = RrsigView::parse(rdata);
+    if (!v) return std::nullopt;
+    return RrsigInfo{v->type_covered(), v->algorithm(), v->labels(),  v->original_ttl(),
+                     v->expiration(),   v->inception(), v->key_tag(), v->signer()};
 }
 
 std::vector<Record> signatures_for(const std::vector<Record>& records, const Name& owner,
@@ -210,11 +199,11 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
         LdnsRr ldns_sig = to_ldns(sig);
         int tried = 0;
         for (const auto& key : keys) {
-            auto kf = key_fields(key.rdata);
-            if (!kf || kf->algorithm != info->algorithm || kf->protocol != 3 ||
+            auto kf = DnskeyView::parse(key.rdata);
+            if (!kf || kf->algorithm() != info->algorithm || kf->protocol() != kDnskeyProtocol ||
                 key_tag(key.rdata) != info->key_tag)
                 continue;
-            if (!(kf->flags & 0x0100)) {
+            if (!kf->zone_key()) {
                 no_zone_bit = true;
                 continue;
             }
@@ -260,14 +249,16 @@ Verdict verify_dnskeys(const std::vector<Record>& dnskeys, const std::vector<Rec
     bool usable = false;
     for (const auto& a : anchors) {
         if (a.type == type::DNSKEY) {
-            auto kf = key_fields(a.rdata);
-            if (!kf || !algorithm_supported(kf->algorithm)) continue;
+            auto kf = DnskeyView::parse(a.rdata);
+            if (!kf || !algorithm_supported(kf->algorithm())) continue;
             usable = true;
             for (const auto& k : dnskeys)
                 if (k.rdata == a.rdata) trusted.push_back(k);
-        } else if (a.type == type::DS && a.rdata.size() >= 4) {
-            auto alg = static_cast<uint8_t>(a.rdata[2]), digest = static_cast<uint8_t>(a.rdata[3]);
-            if (!algorithm_supported(alg) || !digest_supported(digest)) continue;
+        } else if (a.type == type::DS) {
+            auto ds = DsView::parse(a.rdata);
+            if (!ds || !algorithm_supported(ds->algorithm()) ||
+                !digest_supported(ds->digest_type()))
+                continue;
             usable = true;
             for (const auto& k : dnskeys)
                 if (ds_matches(zone, a.rdata, k.rdata)) trusted.push_back(k);

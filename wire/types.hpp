@@ -1,4 +1,4 @@
-// DNS protocol constants shared by every module (RFC 1035, 6891, 3597).
+// DNS protocol constants shared by every module (RFC 1035, 6891, 3597, 4034, 5155).
 #pragma once
 #include <cstdint>
 
@@ -7,7 +7,8 @@ namespace port53::wire {
 namespace type {
 constexpr uint16_t A = 1, NS = 2, CNAME = 5, SOA = 6, PTR = 12, HINFO = 13, MX = 15, TXT = 16,
                    AAAA = 28, SRV = 33, NAPTR = 35, DNAME = 39, OPT = 41, DS = 43, RRSIG = 46,
-                   NSEC = 47, DNSKEY = 48, NSEC3 = 50, AXFR = 252, IXFR = 251, ANY = 255;
+                   NSEC = 47, DNSKEY = 48, NSEC3 = 50, NSEC3PARAM = 51, AXFR = 252, IXFR = 251,
+                   MAILB = 253, MAILA = 254, ANY = 255;
 }  // namespace type
 
 namespace cls {
@@ -35,7 +36,35 @@ constexpr uint16_t QR = 0x8000, AA = 0x0400, TC = 0x0200, RD = 0x0100, RA = 0x00
                    CD = 0x0010;
 }
 
+// DNSSEC algorithm numbers (IANA "DNS Security Algorithm Numbers", RFC 8624).
+namespace algorithm {
+constexpr uint8_t RSASHA1 = 5, RSASHA1_NSEC3_SHA1 = 7, RSASHA256 = 8, RSASHA512 = 10,
+                  ECDSAP256SHA256 = 13, ECDSAP384SHA384 = 14, ED25519 = 15, ED448 = 16;
+}
+
+// DNSKEY flags (RFC 4034 §2.1.1, RFC 5011 §3) and the only protocol value (§2.1.2).
+namespace dnskey_flag {
+constexpr uint16_t ZONE = 0x0100, REVOKE = 0x0080, SEP = 0x0001;
+}
+constexpr uint8_t kDnskeyProtocol = 3;
+
+// DS digest types (RFC 4034 §5.1.3, RFC 4509, RFC 6605).
+namespace digest_type {
+constexpr uint8_t SHA1 = 1, SHA256 = 2, SHA384 = 4;
+}
+
+// NSEC3 hash algorithm and flags (RFC 5155 §3.1.1, §3.1.2).
+namespace nsec3_hash_algorithm {
+constexpr uint8_t SHA1 = 1;
+}
+namespace nsec3_flag {
+constexpr uint8_t OPT_OUT = 0x01;
+}
+
 constexpr std::size_t kHeaderSize = 12;
+// The largest DNS message: TCP's two-byte length prefix (RFC 1035 §4.2.2), and so the
+// largest that DoT and DoH carry and that any response we build may be.
+constexpr std::size_t kMaxMessageSize = 65535;
 constexpr std::size_t kMaxNameWire = 255;
 constexpr std::size_t kMaxLabel = 63;
 constexpr uint16_t kMinUdpSize = 512;
