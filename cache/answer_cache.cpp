@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 
 #include "wire/name.hpp"
@@ -20,8 +21,15 @@ struct Head {
     uint16_t question_end;  // the body is placed at this offset in the reply
     uint16_t ede;           // Extended DNS Error info-code, 0xFFFF for none
     uint32_t ttl;           // lifetime when stored, for prefetch
-    uint8_t refreshing;     // a prefetch was started for this entry
 };
+// The blob's bytes are only ever copied in and out (memcpy), never accessed as a Head in
+// place: a vector<uint8_t>'s storage holds no Head object. Whether a prefetch was started
+// for an entry is the LRU entry's `claimed` flag, not a byte of the blob.
+uint32_t stored_ttl(std::span<const uint8_t> blob) {
+    uint32_t ttl;
+    std::memcpy(&ttl, blob.data() + offsetof(Head, ttl), sizeof ttl);
+    return ttl;
+}
 constexpr std::size_t kOptSize = 11;
 constexpr std::size_t kEdeOptionSize = 6;  // code 15, length 2, info-code
 
@@ -134,15 +142,17 @@ std::size_t AnswerCache::answer(const AnswerKey& key, const QueryView& q,
                                 std::span<const uint8_t> query, std::span<uint8_t> out,
                                 const ReplyLimits& limits, uint32_t now, bool* refresh) {
     std::size_t n = 0;
-    lru_.visit(key.view(), [&](std::span<uint8_t> blob, uint32_t expires) {
+    lru_.visit(key.view(), [&](std::span<const uint8_t> blob, uint32_t expires,
+                               std::atomic<bool>& prefetch_started) {
         if (expires <= now) return false;
-        n = render_reply(blob, q, query, out, limits, now);
-        auto* head = reinterpret_cast<Head*>(blob.data());
         // Popular entries are refreshed in their last tenth of life (like Unbound's prefetch).
         // Readers share the entry: the flag is claimed atomically, so only one refreshes.
-        if (refresh && head->ttl >= 10 && uint64_t{expires - now} * 10 <= head->ttl &&
-            std::atomic_ref<uint8_t>(head->refreshing).exchange(1) == 0)
+        // (Checked before rendering, so nothing of the entry stays live across that call.)
+        uint32_t ttl = stored_ttl(blob);
+        if (refresh && ttl >= 10 && uint64_t{expires - now} * 10 <= ttl &&
+            !prefetch_started.exchange(true, std::memory_order_relaxed))
             *refresh = true;
+        n = render_reply(blob, q, query, out, limits, now);
         return n != 0;
     });
     return n;
@@ -153,7 +163,7 @@ std::size_t AnswerCache::answer_stale(std::string_view key, const QueryView& q,
                                       const ReplyLimits& limits, uint32_t now, uint32_t max_stale,
                                       const StaleReply& stale) {
     std::size_t n = 0;
-    lru_.visit(key, [&](std::span<uint8_t> blob, uint32_t expires) {
+    lru_.visit(key, [&](std::span<const uint8_t> blob, uint32_t expires) {
         if (expires + max_stale <= now) return false;
         n = render_reply(blob, q, query, out, limits, now, &stale);
         return n != 0;

@@ -44,6 +44,7 @@ void ShardedLru::insert(std::string_view key, std::span<const uint8_t> value, ui
         s.bytes -= e.charge();
         e.value.assign(value.begin(), value.end());
         e.expires_at = expires_at;
+        e.claimed.store(false, std::memory_order_relaxed);  // the flag was about the old value
         s.bytes += e.charge();
         s.order.splice(s.order.begin(), s.order, it->second);
     } else {

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -23,10 +24,12 @@ class ShardedLru {
     // `max_bytes` bounds keys + values + per-entry bookkeeping over all shards.
     ShardedLru(std::size_t max_bytes, std::size_t shards);
 
-    // Calls visit(value, expires_at) under the shard's shared lock if the key is present and
-    // marks the entry used. Other readers may run at the same time: visit may change the
-    // value's bytes only through atomic operations. Returns what visit returned, or false on
-    // a miss. No allocation.
+    // Calls visit(value, expires_at) or visit(value, expires_at, claimed) under the shard's
+    // shared lock if the key is present and marks the entry used. Other readers may run at
+    // the same time, so the value is read-only; `claimed` is the entry's one flag for its
+    // owner (e.g. "a prefetch was started"): false when the value is stored, set atomically
+    // so that one reader wins it. Returns what visit returned, or false on a miss. No
+    // allocation.
     template <typename Visit>
     bool visit(std::string_view key, Visit&& visit) {
         Shard& s = shard_for(key);
@@ -36,7 +39,12 @@ class ShardedLru {
         Entry& e = *it->second;
         if (!e.referenced.load(std::memory_order_relaxed))
             e.referenced.store(true, std::memory_order_relaxed);
-        return visit(std::span<uint8_t>(e.value), e.expires_at);
+        std::span<const uint8_t> value(e.value);
+        if constexpr (std::is_invocable_v<Visit, std::span<const uint8_t>, uint32_t,
+                                          std::atomic<bool>&>)
+            return visit(value, e.expires_at, e.claimed);
+        else
+            return visit(value, e.expires_at);
     }
 
     // Inserts or replaces. If `replace_if` is given it is asked, under the lock, whether an
@@ -62,6 +70,7 @@ class ShardedLru {
         std::vector<uint8_t> value;
         uint32_t expires_at;
         std::atomic<bool> referenced{false};  // used since it last came round the clock
+        std::atomic<bool> claimed{false};     // see visit(); cleared when the value is replaced
         std::size_t charge() const { return key.size() + value.size() + kEntryOverhead; }
     };
     struct Shard {

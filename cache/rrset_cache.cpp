@@ -93,7 +93,7 @@ uint32_t RRsetCache::clamp_ttl(uint32_t ttl) const {
 std::optional<CachedRRset> RRsetCache::get(const wire::Name& owner, uint16_t type, uint16_t cls,
                                            uint32_t now) {
     std::optional<CachedRRset> out;
-    lru_.visit(rrset_key(owner, type, cls), [&](std::span<uint8_t> v, uint32_t expires) {
+    lru_.visit(rrset_key(owner, type, cls), [&](std::span<const uint8_t> v, uint32_t expires) {
         if (expires <= now || v.size() < kHead || v[1] != positive) return false;
         CachedRRset c;
         c.trust = trust_of(v);
@@ -125,7 +125,7 @@ void RRsetCache::put(const std::vector<Record>& rrset, const std::vector<Record>
 std::optional<NegativeEntry> RRsetCache::get_negative(const wire::Name& owner, uint16_t type,
                                                       uint16_t cls, uint32_t now) {
     std::optional<NegativeEntry> out;
-    auto read = [&](std::span<uint8_t> v, uint32_t expires) {
+    auto read = [&](std::span<const uint8_t> v, uint32_t expires) {
         if (expires <= now || v.size() < kHead || v[1] == positive) return false;
         NegativeEntry e;
         e.nxdomain = v[1] == nxdomain;

@@ -86,6 +86,12 @@ TEST_CASE("prefetch is signalled once, in the last tenth of an entry's life", "[
     refresh = false;
     CHECK(c.answer(key, v, q, out, {1232, 1232}, clock.now(), &refresh) > 0);
     CHECK_FALSE(refresh);  // already being refreshed
+    // The refreshed answer is stored afresh: in its own last tenth it is refreshed again.
+    c.store(key, stored("www.example", {rr("www.example", type::TXT, 100, "\x02hi")}, clock.now()),
+            clock.now());
+    clock.advance(91);
+    CHECK(c.answer(key, v, q, out, {1232, 1232}, clock.now(), &refresh) > 0);
+    CHECK(refresh);
 }
 
 TEST_CASE("expired answers can be served stale with EDE 3 and a short TTL", "[answer]") {

@@ -51,3 +51,20 @@ TEST_CASE("an over-full cache of many entries stays bounded", "[lru]") {
     CHECK(c.bytes() <= c.max_bytes());
     CHECK(c.entries() > 100);
 }
+
+TEST_CASE("an entry's claimed flag is won once and cleared when the value is replaced", "[lru]") {
+    ShardedLru c(1 << 20, 4);
+    c.insert("k", bytes(4), 10);
+    auto claim = [&] {
+        bool won = false;
+        c.visit("k", [&](std::span<const uint8_t>, uint32_t, std::atomic<bool>& claimed) {
+            won = !claimed.exchange(true);
+            return true;
+        });
+        return won;
+    };
+    CHECK(claim());
+    CHECK_FALSE(claim());
+    c.insert("k", bytes(5), 20);
+    CHECK(claim());
+}
