@@ -115,7 +115,8 @@ transports::EncryptedSettings encrypted_settings(const conf::Config& c) {
     e.max_pipelined = as<std::size_t>(c.tcp_max_pipelined);
     e.max_streams = as<uint32_t>(c.doh_max_streams);
     e.doh_path = c.doh_path;
-    if (!c.tls_access_control.empty()) e.acl = server::Acl::parse(c.tls_access_control);
+    if (!c.tls_access_control.empty())
+        e.acl = std::make_shared<const server::Acl>(server::Acl::parse(c.tls_access_control));
     for (const auto& ip : c.trusted_proxies)
         e.trusted_proxies.push_back(boost::asio::ip::make_address(ip));
     return e;

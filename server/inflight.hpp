@@ -16,11 +16,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/front_door.hpp"
 #include "wire/query_view.hpp"
 
 namespace port53::server {
-
-enum class ClientTransport { udp, stream };  // stream: TCP, DoT and DoH
 
 struct InflightLimits {
     std::size_t max_waiters = 10'000;  // client questions waiting, over all questions

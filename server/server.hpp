@@ -15,6 +15,7 @@
 #include "cache/answer_cache.hpp"
 #include "engine/engine.hpp"
 #include "server/acl.hpp"
+#include "server/front_door.hpp"
 #include "server/inflight.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/tunnel_detector.hpp"
@@ -47,25 +48,20 @@ struct ServerSettings {
     std::optional<upstream::CookieSecret> cookie_secret;
 };
 
-class Server {
+// The front door every transport calls (server/front_door.hpp). `final`: calls on a
+// Server (tests, the replay bed) are direct.
+class Server final : public FrontDoor {
   public:
     Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCache& answers,
            const base::Clock& clock);
 
-    enum class Fast { answered, drop, resolve };
-    // Writes an answer into `out` (length in `out_len`) for cache hits and bad queries.
-    // `out` must hold at least 65535 bytes for stream transports and edns_buffer_size for UDP.
-    // `client` (null: trusted, e.g. a proxy already checked) is matched against `acl`, a
-    // listener's own access list, or the server's when null.
+    // See FrontDoor; `acl` null: the server's own access list.
     Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t, const sockaddr* client = nullptr, const Acl* acl = nullptr);
-
-    // Called with the reply (empty: send nothing), on `ex`.
-    using Done = std::function<void(std::span<const uint8_t>)>;
-    // Resolves a query that handle_fast() returned `resolve` for. Identical questions in
-    // flight share one resolution.
+                     ClientTransport t, const sockaddr* client = nullptr,
+                     const Acl* acl = nullptr) override;
     void handle_slow(std::span<const uint8_t> query, ClientTransport t,
-                     boost::asio::any_io_executor ex, Done done, const sockaddr* client = nullptr);
+                     boost::asio::any_io_executor ex, Done done,
+                     const sockaddr* client = nullptr) override;
 
     std::size_t inflight() const;
     // Shutting down: new questions are dropped, those in flight still get answers.

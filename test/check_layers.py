@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Fails if a source file includes a project header from a layer above its own. The layers,
 lowest first (README, Architecture): wire and base; cache, dnssec and upstream; engine;
-local (names answered here); server (the front door); conf; transports; daemon. Each folder may include itself and the
-folders listed for it here: transports see the front door's narrow header, not the engine."""
+local (names answered here); server (the front door); conf; transports; daemon. Each folder
+may include itself and the folders listed for it here; from some folders, only the headers
+ONLY_HEADERS names: transports see the front door's narrow header (server/front_door.hpp),
+not the engine behind it."""
 import re
 import subprocess
 import sys
@@ -22,6 +24,11 @@ ALLOWED = {
                "wire", "base"},
 }
 
+# (layer, target folder) → the only headers of that folder the layer may include.
+ONLY_HEADERS = {
+    ("transports", "server"): {"server/front_door.hpp"},
+}
+
 files = subprocess.run(["git", "ls-files", "*.cpp", "*.hpp"], capture_output=True, text=True,
                        check=True).stdout.split()
 bad = []
@@ -38,6 +45,10 @@ for path in files:
             if target not in ALLOWED[layer]:
                 bad.append("%s:%d: %s (layer %s may include %s)" % (
                     path, n, header, layer, ", ".join(sorted(ALLOWED[layer]))))
+            elif header not in ONLY_HEADERS.get((layer, target), {header}):
+                bad.append("%s:%d: %s (layer %s may include only %s from %s/)" % (
+                    path, n, header, layer, ", ".join(sorted(ONLY_HEADERS[(layer, target)])),
+                    target))
 if bad:
     sys.exit("includes against the layering:\n" + "\n".join(bad))
 print("includes follow the layering (%d files)" % len(files))

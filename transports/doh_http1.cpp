@@ -29,10 +29,10 @@ DohResponse error_response(int status, std::string text) {
 }  // namespace
 
 template <typename Stream>
-Http1Session<Stream>::Http1Session(std::unique_ptr<Stream> stream, server::Server& server,
+Http1Session<Stream>::Http1Session(std::unique_ptr<Stream> stream, server::FrontDoor& front_door,
                                    const EncryptedSettings& settings, asio::ip::address peer)
     : stream_(std::move(stream)),
-      server_(server),
+      front_door_(front_door),
       settings_(settings),
       peer_(peer),
       idle_timer_(stream_->stream.get_executor()),
@@ -138,7 +138,7 @@ base::awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req
     asio::ip::tcp::endpoint client(*who, 0);
     P53_LOG(debug, "DoH/1.1 query from " << client.address().to_string());
     result_.reset();
-    answer_query(server_, d.query, client.data(), settings_.acl ? &*settings_.acl : nullptr,
+    answer_query(front_door_, d.query, client.data(), settings_.acl.get(),
                  stream_->stream.get_executor(),
                  [self = this->shared_from_this(), kind = d.kind](std::span<const uint8_t> reply) {
                      self->result_ = doh_answer(kind, reply);

@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "server/server.hpp"
+#include "server/front_door.hpp"
 #include "transports/doh_response.hpp"
 #include "transports/forwarded_for.hpp"
 #include "transports/http_stream.hpp"
@@ -20,7 +20,7 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
   public:
     // `peer`: the TCP peer; with trusted proxies configured, X-Forwarded-For may name the
     // real client (used only for debug logging: nothing about clients is logged by default).
-    Http1Session(std::unique_ptr<Stream> stream, server::Server& server,
+    Http1Session(std::unique_ptr<Stream> stream, server::FrontDoor& front_door,
                  const EncryptedSettings& settings, boost::asio::ip::address peer);
     void start();
 
@@ -32,7 +32,7 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
     base::awaitable<void> discard_unread_body();
 
     std::unique_ptr<Stream> stream_;
-    server::Server& server_;
+    server::FrontDoor& front_door_;
     const EncryptedSettings& settings_;
     boost::asio::ip::address peer_;
     boost::asio::steady_timer idle_timer_;

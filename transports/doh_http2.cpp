@@ -112,11 +112,11 @@ struct Http2Callbacks {
     }
 };
 
-Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, server::Server& server,
+Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, server::FrontDoor& front_door,
                            const EncryptedSettings& settings, asio::ip::tcp::endpoint peer)
     : stream_(std::move(stream)),
       peer_(peer),
-      server_(server),
+      front_door_(front_door),
       settings_(settings),
       idle_timer_(stream_->stream.get_executor()) {
     nghttp2_session_callbacks* cb = nullptr;
@@ -261,7 +261,7 @@ void Http2Session::handle_request(int32_t id) {
     s.body.shrink_to_fit();
     if (d.status != 200) return respond(id, doh_error(d));
     ++resolving_;
-    answer_query(server_, d.query, peer_.data(), settings_.acl ? &*settings_.acl : nullptr,
+    answer_query(front_door_, d.query, peer_.data(), settings_.acl.get(),
                  stream_->stream.get_executor(),
                  [self = shared_from_this(), id, kind = d.kind](std::span<const uint8_t> reply) {
                      --self->resolving_;

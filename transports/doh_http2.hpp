@@ -10,7 +10,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "server/server.hpp"
+#include "server/front_door.hpp"
 #include "transports/doh_response.hpp"
 #include "transports/http_stream.hpp"
 
@@ -18,7 +18,7 @@ namespace port53::transports {
 
 class Http2Session : public std::enable_shared_from_this<Http2Session> {
   public:
-    Http2Session(std::unique_ptr<TlsStream> stream, server::Server& server,
+    Http2Session(std::unique_ptr<TlsStream> stream, server::FrontDoor& front_door,
                  const EncryptedSettings& settings, boost::asio::ip::tcp::endpoint peer);
     void start();
 
@@ -47,7 +47,7 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
 
     std::unique_ptr<TlsStream> stream_;
     boost::asio::ip::tcp::endpoint peer_;  // for the ACL
-    server::Server& server_;
+    server::FrontDoor& front_door_;
     const EncryptedSettings& settings_;
     std::unique_ptr<nghttp2_session, SessionDeleter> session_;
     std::unordered_map<int32_t, Stream> streams_;

@@ -16,15 +16,16 @@ using asio::ip::tcp;
 namespace {
 
 // TLS handshake, then HTTP/2 or HTTP/1.1 as ALPN decided (no ALPN: HTTP/1.1).
-base::awaitable<void> start_doh(std::unique_ptr<TlsStream> s, server::Server& server,
+base::awaitable<void> start_doh(std::unique_ptr<TlsStream> s, server::FrontDoor& front_door,
                                 const EncryptedSettings& settings, tcp::endpoint peer) {
     // (co_await kept out of conditions: g++ 12 miscompiles some of those)
     bool ok = co_await tls_handshake(*s, settings.idle_timeout);
     if (!ok) co_return;
     if (negotiated_alpn(s->stream.native_handle()) == "h2")
-        std::make_shared<Http2Session>(std::move(s), server, settings, peer)->start();
+        std::make_shared<Http2Session>(std::move(s), front_door, settings, peer)->start();
     else
-        std::make_shared<Http1Session<TlsStream>>(std::move(s), server, settings, peer.address())
+        std::make_shared<Http1Session<TlsStream>>(std::move(s), front_door, settings,
+                                                  peer.address())
             ->start();
     co_return;
 }
@@ -32,17 +33,16 @@ base::awaitable<void> start_doh(std::unique_ptr<TlsStream> s, server::Server& se
 }  // namespace
 
 EncryptedListener::EncryptedListener(asio::io_context& io, const tcp::endpoint& ep, Frontend kind,
-                                     server::Server& server, const TlsContext* tls,
+                                     server::FrontDoor& front_door, const TlsContext* tls,
                                      const EncryptedSettings& settings,
                                      std::atomic<std::size_t>& connections)
     : acceptor_(io),
       kind_(kind),
-      server_(server),
+      front_door_(front_door),
       tls_(tls),
       settings_(settings),
       connections_(connections),
-      dot_limits_{settings.idle_timeout, settings.max_pipelined,
-                  settings.acl ? &*settings.acl : nullptr} {
+      dot_limits_{settings.idle_timeout, settings.max_pipelined, settings.acl.get()} {
     acceptor_.open(ep.protocol());
     prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
     acceptor_.bind(ep);
@@ -81,7 +81,7 @@ void EncryptedListener::serve(tcp::socket socket) {
     switch (kind_) {
         case Frontend::dot: {
             auto conn = std::make_shared<DotConnection>(std::move(socket), peer, tls_->current(),
-                                                        server_, dot_limits_, connections_);
+                                                        front_door_, dot_limits_, connections_);
             conn->hold(std::move(client));
             conn->start();
             break;
@@ -90,13 +90,14 @@ void EncryptedListener::serve(tcp::socket socket) {
             auto s = std::make_unique<TlsStream>(std::move(socket), tls_->current(), connections_);
             s->slot.client = std::move(client);
             auto ex = s->stream.get_executor();
-            asio::co_spawn(ex, start_doh(std::move(s), server_, settings_, peer), asio::detached);
+            asio::co_spawn(ex, start_doh(std::move(s), front_door_, settings_, peer),
+                           asio::detached);
             break;
         }
         case Frontend::doh_plain: {
             auto s = std::make_unique<PlainStream>(std::move(socket), connections_);
             s->slot.client = std::move(client);
-            std::make_shared<Http1Session<PlainStream>>(std::move(s), server_, settings_,
+            std::make_shared<Http1Session<PlainStream>>(std::move(s), front_door_, settings_,
                                                         peer.address())
                 ->start();
             break;

@@ -5,7 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "server/server.hpp"
+#include "server/front_door.hpp"
 #include "transports/encrypted_settings.hpp"
 #include "transports/stream_connection.hpp"
 #include "transports/tls_context.hpp"
@@ -18,7 +18,7 @@ class EncryptedListener {
   public:
     // `tls` is null for doh_plain. `connections` counts over all encrypted listeners.
     EncryptedListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
-                      Frontend kind, server::Server& server, const TlsContext* tls,
+                      Frontend kind, server::FrontDoor& front_door, const TlsContext* tls,
                       const EncryptedSettings& settings, std::atomic<std::size_t>& connections);
     void start();
 
@@ -28,7 +28,7 @@ class EncryptedListener {
 
     boost::asio::ip::tcp::acceptor acceptor_;
     Frontend kind_;
-    server::Server& server_;
+    server::FrontDoor& front_door_;
     const TlsContext* tls_;
     const EncryptedSettings& settings_;
     std::atomic<std::size_t>& connections_;

@@ -8,7 +8,7 @@ namespace port53::transports {
 
 namespace {
 
-void deliver(bool pad, std::span<const uint8_t> answer, const server::Server::Done& reply) {
+void deliver(bool pad, std::span<const uint8_t> answer, const server::FrontDoor::Done& reply) {
     if (!pad || answer.empty()) return reply(answer);
     std::vector<uint8_t> padded(answer.begin(), answer.end());
     pad_reply(padded);
@@ -17,23 +17,25 @@ void deliver(bool pad, std::span<const uint8_t> answer, const server::Server::Do
 
 }  // namespace
 
-bool answer_query(server::Server& server, std::span<const uint8_t> query, const sockaddr* client,
-                  const server::Acl* acl, const boost::asio::any_io_executor& ex,
-                  server::Server::Done reply, bool may_pad) {
+bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
+                  const sockaddr* client, const server::Acl* acl,
+                  const boost::asio::any_io_executor& ex, server::FrontDoor::Done reply,
+                  bool may_pad) {
     thread_local std::vector<uint8_t> scratch(65535);
     bool pad = may_pad && has_padding_option(query);
     std::size_t len = 0;
-    switch (server.handle_fast(query, scratch, len, server::ClientTransport::stream, client, acl)) {
-        case server::Server::Fast::answered:
+    switch (
+        front_door.handle_fast(query, scratch, len, server::ClientTransport::stream, client, acl)) {
+        case server::FrontDoor::Fast::answered:
             deliver(pad, std::span(scratch.data(), len), reply);
             return true;
-        case server::Server::Fast::drop:
+        case server::FrontDoor::Fast::drop:
             reply({});
             return true;
-        case server::Server::Fast::resolve:
+        case server::FrontDoor::Fast::resolve:
             break;
     }
-    server.handle_slow(
+    front_door.handle_slow(
         query, server::ClientTransport::stream, ex,
         [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
             deliver(pad, answer, reply);

@@ -7,7 +7,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <span>
 
-#include "server/server.hpp"
+#include "server/front_door.hpp"
 
 namespace port53::transports {
 
@@ -15,8 +15,9 @@ namespace port53::transports {
 // false). An empty span means "send nothing" (the query was a response, or unreadable).
 // `client` is checked against the server's ACL (for plain-HTTP DoH: the address that
 // X-Forwarded-For named, when the connection came from a trusted proxy).
-bool answer_query(server::Server& server, std::span<const uint8_t> query, const sockaddr* client,
-                  const server::Acl* acl, const boost::asio::any_io_executor& ex,
-                  server::Server::Done reply, bool may_pad = true);
+bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
+                  const sockaddr* client, const server::Acl* acl,
+                  const boost::asio::any_io_executor& ex, server::FrontDoor::Done reply,
+                  bool may_pad = true);
 
 }  // namespace port53::transports

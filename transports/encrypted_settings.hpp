@@ -4,11 +4,11 @@
 #include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <chrono>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "server/acl.hpp"
+#include "server/front_door.hpp"
 #include "transports/client_connections.hpp"
 
 namespace port53::transports {
@@ -20,9 +20,8 @@ struct EncryptedSettings {
     uint32_t max_streams = 100;                      // HTTP/2 concurrent streams per connection
     std::string doh_path = "/dns-query";
     std::vector<boost::asio::ip::address> trusted_proxies;  // may set X-Forwarded-For
-    ClientConnections* per_client = nullptr;
-    std::optional<server::Acl> acl;  // this listener's own access list; unset: the server's  //
-                                     // shared with TCP: connections per client address
+    ClientConnections* per_client = nullptr;  // shared with TCP: connections per client address
+    std::shared_ptr<const server::Acl> acl;   // this listener's own access list; null: the server's
 };
 
 }  // namespace port53::transports

@@ -20,12 +20,13 @@ constexpr std::size_t kMaxUnsent = 1 << 20;  // answers a client may leave unrea
 
 template <typename Stream>
 StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
-                                           asio::ip::tcp::endpoint peer, server::Server& server,
+                                           asio::ip::tcp::endpoint peer,
+                                           server::FrontDoor& front_door,
                                            const StreamLimits& limits,
                                            std::atomic<std::size_t>& connections) requires(!kTls)
     : peer_(peer),
       stream_(std::move(socket)),
-      server_(server),
+      front_door_(front_door),
       limits_(limits),
       slot_(connections),
       idle_timer_(stream_.get_executor()),
@@ -35,12 +36,13 @@ template <typename Stream>
 StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
                                            asio::ip::tcp::endpoint peer,
                                            std::shared_ptr<asio::ssl::context> ctx,
-                                           server::Server& server, const StreamLimits& limits,
+                                           server::FrontDoor& front_door,
+                                           const StreamLimits& limits,
                                            std::atomic<std::size_t>& connections) requires(kTls)
     : peer_(peer),
       ctx_(std::move(ctx)),
       stream_(std::move(socket), *ctx_),
-      server_(server),
+      front_door_(front_door),
       limits_(limits),
       slot_(connections),
       idle_timer_(stream_.get_executor()),
@@ -132,7 +134,7 @@ void StreamConnection<Stream>::dispatch(std::span<const uint8_t> query) {
     ++pending_;
     // Padding (RFC 8467) only where the transport is encrypted.
     answer_query(
-        server_, query, peer_.data(), limits_.acl, stream_.get_executor(),
+        front_door_, query, peer_.data(), limits_.acl, stream_.get_executor(),
         [self = this->shared_from_this()](std::span<const uint8_t> reply) {
             --self->pending_;
             self->slot_timer_.cancel();

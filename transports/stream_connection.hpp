@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/coro.hpp"
-#include "server/server.hpp"
+#include "server/front_door.hpp"
 #include "transports/client_connections.hpp"
 
 namespace port53::transports {
@@ -34,11 +34,11 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
 
     // Plain TCP.
     StreamConnection(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
-                     server::Server& server, const StreamLimits& limits,
+                     server::FrontDoor& front_door, const StreamLimits& limits,
                      std::atomic<std::size_t>& connections) requires(!kTls);
     // TLS: `ctx` is kept as long as the connection (SIGHUP swaps in a new one for others).
     StreamConnection(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
-                     std::shared_ptr<boost::asio::ssl::context> ctx, server::Server& server,
+                     std::shared_ptr<boost::asio::ssl::context> ctx, server::FrontDoor& front_door,
                      const StreamLimits& limits,
                      std::atomic<std::size_t>& connections) requires(kTls);
 
@@ -58,7 +58,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     boost::asio::ip::tcp::endpoint peer_;             // for the ACL and the limits
     std::shared_ptr<boost::asio::ssl::context> ctx_;  // TLS only; outlives the stream
     Stream stream_;
-    server::Server& server_;
+    server::FrontDoor& front_door_;
     const StreamLimits& limits_;
     ConnectionSlot slot_;
     boost::asio::steady_timer idle_timer_;

@@ -8,11 +8,11 @@ namespace port53::transports {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep, server::Server& server,
-                         const TcpSettings& settings, std::atomic<std::size_t>& connections,
-                         const server::Acl* acl)
+TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep,
+                         server::FrontDoor& front_door, const TcpSettings& settings,
+                         std::atomic<std::size_t>& connections, const server::Acl* acl)
     : acceptor_(io),
-      server_(server),
+      front_door_(front_door),
       settings_(settings),
       connections_(connections),
       limits_{settings.idle_timeout, settings.max_pipelined, acl} {
@@ -46,8 +46,8 @@ void TcpListener::accept() {
                     boost::system::error_code ignored;
                     socket.close(ignored);
                 } else {
-                    auto conn = std::make_shared<TcpConnection>(std::move(socket), remote, server_,
-                                                                limits_, connections_);
+                    auto conn = std::make_shared<TcpConnection>(std::move(socket), remote,
+                                                                front_door_, limits_, connections_);
                     conn->hold(std::move(slot));
                     conn->start();
                 }

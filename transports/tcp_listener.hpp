@@ -6,7 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 
-#include "server/server.hpp"
+#include "server/front_door.hpp"
 #include "transports/client_connections.hpp"
 #include "transports/stream_connection.hpp"
 
@@ -22,7 +22,7 @@ struct TcpSettings {
 class TcpListener {
   public:
     TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
-                server::Server& server, const TcpSettings& settings,
+                server::FrontDoor& front_door, const TcpSettings& settings,
                 std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr);
     void start();
 
@@ -30,7 +30,7 @@ class TcpListener {
     void accept();
 
     boost::asio::ip::tcp::acceptor acceptor_;
-    server::Server& server_;
+    server::FrontDoor& front_door_;
     const TcpSettings& settings_;
     std::atomic<std::size_t>& connections_;
     StreamLimits limits_;  // with this address's own access list, if it has one

@@ -9,9 +9,9 @@ namespace port53::transports {
 namespace asio = boost::asio;
 using asio::ip::udp;
 
-UdpListener::UdpListener(asio::io_context& io, const udp::endpoint& ep, server::Server& server,
-                         const server::Acl* acl)
-    : socket_(io), server_(server), acl_(acl) {
+UdpListener::UdpListener(asio::io_context& io, const udp::endpoint& ep,
+                         server::FrontDoor& front_door, const server::Acl* acl)
+    : socket_(io), front_door_(front_door), acl_(acl) {
     socket_.open(ep.protocol());
     prepare_listening_socket(socket_.native_handle(), ep.address().is_v6());
     set_buffer_sizes(socket_.native_handle(), 4 << 20);
@@ -54,17 +54,17 @@ void UdpListener::on_readable() {
             std::span<const uint8_t> query(in_buf_[i].data(), in_msg_[i].msg_len);
             std::size_t len = 0;
             auto r =
-                server_.handle_fast(query, out_buf_[replies], len, server::ClientTransport::udp,
-                                    reinterpret_cast<const sockaddr*>(&in_peer_[i]), acl_);
-            if (r == server::Server::Fast::answered) {
+                front_door_.handle_fast(query, out_buf_[replies], len, server::ClientTransport::udp,
+                                        reinterpret_cast<const sockaddr*>(&in_peer_[i]), acl_);
+            if (r == server::FrontDoor::Fast::answered) {
                 out_peer_[replies] = in_peer_[i];
                 out_msg_[replies].msg_hdr.msg_namelen = in_msg_[i].msg_hdr.msg_namelen;
                 out_iov_[replies].iov_len = len;
                 ++replies;
-            } else if (r == server::Server::Fast::resolve) {
+            } else if (r == server::FrontDoor::Fast::resolve) {
                 sockaddr_storage peer = in_peer_[i];
                 socklen_t peer_len = in_msg_[i].msg_hdr.msg_namelen;
-                server_.handle_slow(
+                front_door_.handle_slow(
                     query, server::ClientTransport::udp, socket_.get_executor(),
                     [this, peer, peer_len](std::span<const uint8_t> reply) {
                         send_late_reply(peer, peer_len, reply);

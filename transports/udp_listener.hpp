@@ -7,7 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
-#include "server/server.hpp"
+#include "server/front_door.hpp"
 
 namespace port53::transports {
 
@@ -15,7 +15,7 @@ class UdpListener {
   public:
     // `acl`: this address's own access list (null: the server's).
     UdpListener(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& ep,
-                server::Server& server, const server::Acl* acl = nullptr);
+                server::FrontDoor& front_door, const server::Acl* acl = nullptr);
     void start();
 
   private:
@@ -28,7 +28,7 @@ class UdpListener {
                          std::span<const uint8_t> reply);
 
     boost::asio::ip::udp::socket socket_;
-    server::Server& server_;
+    server::FrontDoor& front_door_;
     const server::Acl* acl_;
     // Receive and send batches, reused for every wake-up: no allocation per datagram.
     std::array<std::array<uint8_t, kMaxDatagram>, kBatch> in_buf_, out_buf_;

@@ -1,0 +1,44 @@
+// What a transport sees of the resolver: the front door's two entry points and the
+// vocabulary they take. Transports include this header only (not server.hpp, and through
+// it the engine, caches and DNSSEC), so they can be tested against a fake front door.
+// server::Server implements it.
+#pragma once
+#include <sys/socket.h>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+
+namespace port53::server {
+
+enum class ClientTransport { udp, stream };  // stream: TCP, DoT and DoH
+
+class Acl;  // a listener's own access list (server/acl.hpp), passed through unopened
+
+class FrontDoor {
+  public:
+    enum class Fast { answered, drop, resolve };
+    // Called with the reply (empty: send nothing), on the executor given to handle_slow().
+    using Done = std::function<void(std::span<const uint8_t>)>;
+
+    // The hot path: writes an answer into `out` (length in `out_len`) for cache hits and
+    // bad queries, without allocating. `out` must hold at least 65535 bytes for stream
+    // transports and the server's EDNS buffer size for UDP. `client` (null: trusted, e.g.
+    // a proxy already checked) is matched against `acl`, or the server's own when null.
+    // `resolve`: call handle_slow() with the same query.
+    virtual Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
+                             std::size_t& out_len, ClientTransport t, const sockaddr* client,
+                             const Acl* acl) = 0;
+    // Resolves a query that handle_fast() returned `resolve` for; calls `done` exactly once,
+    // on `ex`. Identical questions in flight share one resolution.
+    virtual void handle_slow(std::span<const uint8_t> query, ClientTransport t,
+                             boost::asio::any_io_executor ex, Done done,
+                             const sockaddr* client) = 0;
+
+  protected:
+    ~FrontDoor() = default;
+};
+
+}  // namespace port53::server
