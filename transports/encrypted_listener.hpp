@@ -21,6 +21,7 @@ class EncryptedListener {
                       Frontend kind, server::FrontDoor& front_door, const TlsContext* tls,
                       const EncryptedSettings& settings, std::atomic<std::size_t>& connections);
     void start();
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
   private:
     void accept();

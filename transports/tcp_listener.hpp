@@ -25,6 +25,7 @@ class TcpListener {
                 server::FrontDoor& front_door, const TcpSettings& settings,
                 std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr);
     void start();
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
   private:
     void accept();

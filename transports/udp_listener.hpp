@@ -17,6 +17,8 @@ class UdpListener {
     UdpListener(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& ep,
                 server::FrontDoor& front_door, const server::Acl* acl = nullptr);
     void start();
+    // Where it listens (port 0 asked for: the port the kernel chose).
+    boost::asio::ip::udp::endpoint local_endpoint() const { return socket_.local_endpoint(); }
 
   private:
     static constexpr int kBatch = 32;
