@@ -4,13 +4,29 @@ accepted), so every resolution sent there is held until the resolver's timeout. 
 test_client_bounds.py and by the soak (tools/bench/soak_attacks.py), with the lab's "good"
 NSD stopped first. Remembers the question names that reach it over UDP."""
 import collections
+import errno
 import socket
 import threading
+import time
 
 import dns.message
 
 HOLES = ("127.100.13.1", "127.100.99.1")   # deadns.lab.'s two servers
 HANG_ZONE = "deadns.lab."
+
+
+def _bind(sock, address, timeout=10.0):
+    """Binds port 53, waiting while the NSD just stopped there lets go of it: its server
+    child can outlive the main process that stop_server() waited for."""
+    deadline = time.time() + timeout
+    while True:
+        try:
+            sock.bind((address, 53))
+            return
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE or time.time() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 class BlackHole:
@@ -19,12 +35,12 @@ class BlackHole:
         self.socks, self.threads, self.stop = [], [], threading.Event()
         for a in HOLES:
             u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            u.bind((a, 53))
+            _bind(u, a)
             u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
             u.settimeout(0.1)
             t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            t.bind((a, 53))
+            _bind(t, a)
             t.listen(4096)
             self.socks += [u, t]
             th = threading.Thread(target=self._read, args=(u,), daemon=True)
