@@ -164,6 +164,21 @@ const Setting kSettings[] = {
      "Built-in local zones not to serve: localhost., test., invalid., local., onion., "
      "home.arpa., resolver.arpa. and the RFC 6303 private reverse zones are answered here "
      "unless named (a lab that delegates test. needs \"test.\")."},
+    {"blocklist", "files", &Config::block_files, 0, 0,
+     "Blocklists: hosts files (\"0.0.0.0 ads.example\": that name), domain lists "
+     "(\"ads.example\": it and the names below it) or adblock rules (\"||ads.example^\", "
+     "\"@@||ok.example^\" to allow), read at start."},
+    {"blocklist", "allow_files", &Config::block_allow_files, 0, 0,
+     "Lists in the same formats whose names are never blocked (they and the names below them)."},
+    {"blocklist", "block", &Config::block_names, 0, 0,
+     "Names blocked with everything below them, besides the files."},
+    {"blocklist", "allow", &Config::block_allow, 0, 0,
+     "Names never blocked, with everything below them: allowing wins over blocking."},
+    {"blocklist", "answer", &Config::block_answer, 0, 0,
+     "What a blocked name gets (with EDE 15, Blocked): \"nxdomain\", \"nodata\", \"null\" "
+     "(0.0.0.0 and ::) or addresses (\"192.0.2.1\", \"2001:db8::1\" or both, comma-separated)."},
+    {"blocklist", "ttl", &Config::block_ttl, 0, 86'400,
+     "TTL of blocked answers, seconds; short, so a name unblocked works again soon."},
     {"tls", "certificate", &Config::tls_certificate, 0, 0,
      "PEM certificate chain for DoT and DoH; empty turns both off. Reloaded on SIGHUP."},
     {"tls", "private_key", &Config::tls_private_key, 0, 0,
@@ -317,6 +332,13 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
         (cfg.cookie_secret.size() != 32 ||
          cfg.cookie_secret.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos))
         fail(where, line_of("server.cookie_secret"), "cookie_secret must be 32 hex digits");
+    if (!filter::BlockAnswer::parse(cfg.block_answer))
+        fail(where, line_of("blocklist.answer"),
+             "blocklist.answer must be nxdomain, nodata, null or addresses: " + cfg.block_answer);
+    for (auto [names, path] : {std::pair{&cfg.block_names, "blocklist.block"},
+                               std::pair{&cfg.block_allow, "blocklist.allow"}})
+        for (const auto& n : *names)
+            if (!wire::Name::from_text(n)) fail(where, line_of(path), "not a domain name: " + n);
     try {
         local::build_local_zones(local_settings(cfg));
     } catch (const local::LocalSettingError& e) {
@@ -397,6 +419,11 @@ ListenAddress parse_listen_address(const std::string& text) {
 local::LocalSettings local_settings(const Config& cfg) {
     return {cfg.local_data, cfg.local_data_ptr, cfg.local_zones, cfg.local_zone_files,
             cfg.local_no_default};
+}
+
+filter::BlockSettings block_settings(const Config& cfg) {
+    return {cfg.block_files, cfg.block_allow_files, cfg.block_names,
+            cfg.block_allow, cfg.block_answer,      static_cast<uint32_t>(cfg.block_ttl)};
 }
 
 std::vector<ListenerAccess> listener_access(const Config& cfg) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "filter/block_config.hpp"
 #include "local/local_config.hpp"
 
 namespace port53::conf {
@@ -61,6 +62,13 @@ struct Config {
     std::vector<std::string> local_zones;
     std::vector<std::string> local_zone_files;
     std::vector<std::string> local_no_default;
+    // [blocklist] (filter/block_config.hpp)
+    std::vector<std::string> block_files;
+    std::vector<std::string> block_allow_files;
+    std::vector<std::string> block_names;
+    std::vector<std::string> block_allow;
+    std::string block_answer = "nxdomain";
+    int64_t block_ttl = 60;
     // [resolver]
     std::string root_hints;    // empty: built-in IANA hints
     std::string trust_anchor;  // empty: built-in root anchors
@@ -126,5 +134,7 @@ std::vector<ListenerAccess> listener_access(const Config& cfg);
 
 // The [local] section as local/ takes it.
 local::LocalSettings local_settings(const Config& cfg);
+// The [blocklist] section as filter/ takes it.
+filter::BlockSettings block_settings(const Config& cfg);
 
 }  // namespace port53::conf

@@ -21,6 +21,7 @@
 #include "daemon/workers.hpp"
 #include "dnssec/trust_anchors.hpp"
 #include "engine/engine.hpp"
+#include "filter/block_config.hpp"
 #include "local/local_source.hpp"
 #include "server/server.hpp"
 #include "upstream/asio_network.hpp"
@@ -107,6 +108,8 @@ int run(const conf::Config& cfg) {
     // Names answered here come before the cache (engine/answer_source.hpp).
     engine.add_source(
         std::make_unique<local::LocalSource>(local::build_local_zones(conf::local_settings(cfg))));
+    if (auto blocklist = filter::make_block_source(conf::block_settings(cfg)))
+        engine.add_source(std::move(blocklist));
     server::Server server(daemon::server_settings(cfg), engine, answers, clock);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);

@@ -9,17 +9,6 @@ using namespace wire;
 
 namespace {
 
-// Unbound's made-up SOA for local zones: "localhost. nobody.invalid. 1 3600 1200 604800 10800",
-// so negative answers are cached for three hours (RFC 2308 §5: the SOA's MINIMUM).
-Record made_up_soa(const Name& apex) {
-    std::string rdata(Name::from_text("localhost.")->wire());
-    rdata += Name::from_text("nobody.invalid.")->wire();
-    for (uint32_t v : {1u, 3600u, 1200u, 604800u, 10800u}) {
-        for (int shift = 24; shift >= 0; shift -= 8) rdata.push_back(static_cast<char>(v >> shift));
-    }
-    return Record{apex, type::SOA, cls::IN, 10800, std::move(rdata)};
-}
-
 // RFC 4034 §3.1: an RRSIG's rdata starts with the type it covers.
 uint16_t covered_type(const Record& rrsig) {
     if (rrsig.rdata.size() < 2) return 0;
@@ -53,6 +42,15 @@ engine::Step local_step(engine::Step::Kind kind) {
 
 }  // namespace
 
+Record made_up_soa(const Name& apex, uint32_t ttl) {
+    std::string rdata(Name::from_text("localhost.")->wire());
+    rdata += Name::from_text("nobody.invalid.")->wire();
+    for (uint32_t v : {1u, 3600u, 1200u, 604800u, ttl}) {
+        for (int shift = 24; shift >= 0; shift -= 8) rdata.push_back(static_cast<char>(v >> shift));
+    }
+    return Record{apex, type::SOA, cls::IN, ttl, std::move(rdata)};
+}
+
 std::optional<ZoneKind> zone_kind_from_text(std::string_view text) {
     if (text == "static") return ZoneKind::static_zone;
     if (text == "transparent") return ZoneKind::transparent;
@@ -64,7 +62,7 @@ void LocalZones::add_zone(const Name& apex, ZoneKind kind, std::optional<Record>
     Zone z;
     z.apex = apex;
     z.kind = kind;
-    z.soa = soa ? *soa : made_up_soa(apex);
+    z.soa = soa ? *soa : made_up_soa(apex, 10800);
     z.names[apex.key()].push_back(z.soa);
     zones_[apex.key()] = std::move(z);
 }

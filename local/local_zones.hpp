@@ -21,6 +21,11 @@ enum class ZoneKind {
 };
 std::optional<ZoneKind> zone_kind_from_text(std::string_view text);
 
+// An SOA for names answered here without one of their own, as Unbound makes it:
+// "localhost. nobody.invalid. 1 3600 1200 604800 TTL", so negative answers are cached for
+// `ttl` seconds (RFC 2308 §5: the SOA's MINIMUM and its own TTL, whichever is less).
+wire::Record made_up_soa(const wire::Name& apex, uint32_t ttl);
+
 class LocalZones {
   public:
     // Replaces any zone at `apex`; without an SOA, one like Unbound's is made up.

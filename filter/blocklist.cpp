@@ -1,0 +1,164 @@
+#include "filter/blocklist.hpp"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace port53::filter {
+
+namespace {
+
+// FNV-1a over the lower-cased wire form of a name's suffix, then a final mix (the splitmix64
+// finaliser) so neighbouring names spread. With a million names the chance that two of 2^64
+// values meet is about 3e-8.
+uint64_t hash_wire(std::string_view wire) {
+    uint64_t h = 14695981039346656037ull;
+    for (char c : wire) {
+        auto b = static_cast<uint8_t>(c);
+        if (b >= 'A' && b <= 'Z') b = static_cast<uint8_t>(b + 32);
+        h = (h ^ b) * 1099511628211ull;
+    }
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
+
+bool contains(const std::vector<uint64_t>& sorted, uint64_t h) {
+    return std::binary_search(sorted.begin(), sorted.end(), h);
+}
+
+std::string_view trim(std::string_view s) {
+    auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string_view::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+// Names hosts files map to themselves, which are never worth blocking.
+bool hosts_boilerplate(std::string_view name) {
+    static constexpr std::array<std::string_view, 12> kSkip = {
+        "localhost",     "localhost.localdomain", "local",        "broadcasthost",
+        "ip6-localhost", "ip6-loopback",          "ip6-localnet", "ip6-mcastprefix",
+        "ip6-allnodes",  "ip6-allrouters",        "ip6-allhosts", "0.0.0.0"};
+    return std::find(kSkip.begin(), kSkip.end(), name) != kSkip.end();
+}
+
+// Lists hold host names (letters, digits, '-', '_' and dots); anything else is a rule for a
+// content blocker ("/regex/", "*.js"), not a name.
+bool host_name(std::string_view text) {
+    return !text.empty() && text.front() != '.' &&
+           text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789-_.") == std::string_view::npos;
+}
+
+bool looks_like_address(std::string_view token) {
+    return token.find(':') != std::string_view::npos ||
+           token.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
+// "||ads.example^" or "||ads.example^$important": the domain, or empty if the rule does
+// more than block a domain and its subdomains (paths, wildcards, other modifiers).
+std::string_view adblock_domain(std::string_view rule) {
+    rule.remove_prefix(2);
+    auto caret = rule.find('^');
+    if (caret == std::string_view::npos) return {};
+    std::string_view rest = rule.substr(caret + 1);
+    if (!rest.empty() && rest != "$important") return {};
+    std::string_view domain = rule.substr(0, caret);
+    if (domain.find_first_of("*/|$") != std::string_view::npos) return {};
+    return domain;
+}
+
+}  // namespace
+
+void DomainSet::add(const wire::Name& name, bool subtree) {
+    (subtree ? subtree_ : exact_).push_back(hash_wire(name.wire()));
+}
+
+void DomainSet::seal() {
+    for (auto* v : {&exact_, &subtree_}) {
+        std::sort(v->begin(), v->end());
+        v->erase(std::unique(v->begin(), v->end()), v->end());
+        v->shrink_to_fit();
+    }
+}
+
+bool DomainSet::matches(const wire::Name& name) const {
+    std::string_view wire = name.wire();
+    if (contains(exact_, hash_wire(wire))) return true;
+    if (subtree_.empty()) return false;
+    // The name, then each parent: the suffixes of the wire form that start at a label.
+    for (std::size_t pos = 0; pos < wire.size() && wire[pos] != 0;
+         pos += 1 + static_cast<uint8_t>(wire[pos]))
+        if (contains(subtree_, hash_wire(wire.substr(pos)))) return true;
+    return false;
+}
+
+void Blocklist::add_line(std::string_view line, bool allow_list, ListStats& stats) {
+    line = trim(line);
+    if (line.empty() || line.front() == '!' || line.front() == '#') return;  // comments
+    // A '#' after a space starts a comment (hosts files); anywhere else it is an adblock
+    // element-hiding rule ("example.com##.ad"), nothing a DNS server can apply.
+    if (auto hash = line.find('#'); hash != std::string_view::npos) {
+        if (line[hash - 1] != ' ' && line[hash - 1] != '\t') return void(++stats.unsupported);
+        line = trim(line.substr(0, hash));
+    }
+    bool exception = allow_list;
+    if (line.starts_with("@@")) {
+        exception = true;
+        line.remove_prefix(2);
+    }
+    auto take = [&](std::string_view text, bool subtree) {
+        auto name = host_name(text) ? wire::Name::from_text(text) : std::nullopt;
+        if (!name || name->is_root()) {
+            ++stats.unsupported;
+            return;
+        }
+        (exception ? allowed_ : blocked_).add(*name, subtree || exception);
+        ++(exception ? stats.allowed : stats.blocked);
+    };
+    if (line.starts_with("||")) {
+        auto domain = adblock_domain(line);
+        if (domain.empty()) {
+            ++stats.unsupported;
+            return;
+        }
+        return take(domain, true);
+    }
+    std::istringstream tokens{std::string(line)};
+    std::string first, next;
+    tokens >> first;
+    if (!looks_like_address(first)) {  // a plain domain list: one name a line
+        if (tokens >> next) return void(++stats.unsupported);
+        return take(first, true);
+    }
+    while (tokens >> next)  // hosts file: "0.0.0.0 name [name...]", each name alone
+        if (!hosts_boilerplate(next)) take(next, false);
+}
+
+ListStats Blocklist::add_text(std::string_view text, bool allow_list) {
+    ListStats stats;
+    while (!text.empty()) {
+        auto nl = text.find('\n');
+        add_line(text.substr(0, nl), allow_list, stats);
+        text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    }
+    return stats;
+}
+
+ListStats Blocklist::add_file(const std::string& path, bool allow_list) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error(path + ": cannot read");
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    return add_text(text, allow_list);
+}
+
+void Blocklist::seal() {
+    blocked_.seal();
+    allowed_.seal();
+}
+
+}  // namespace port53::filter

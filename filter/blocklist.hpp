@@ -1,0 +1,60 @@
+// Blocklists and allowlists of domain names, as home labs feed Pi-hole and AdGuard Home:
+// hosts files ("0.0.0.0 ads.example"), plain domain lists ("ads.example") and adblock-style
+// rules ("||ads.example^", "@@||ok.example^" to allow). A list of a million names is kept as
+// sorted 64-bit hashes of the lower-cased wire names, 8 bytes a name, looked up by binary
+// search for the name and each of its parents.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wire/name.hpp"
+
+namespace port53::filter {
+
+// What one list file held.
+struct ListStats {
+    std::size_t blocked = 0;      // entries added to the blocklist
+    std::size_t allowed = 0;      // exceptions (@@ rules)
+    std::size_t unsupported = 0;  // rules of a kind we do not apply (regex, modifiers, paths)
+};
+
+class DomainSet {
+  public:
+    // `subtree`: the name and every name below it; otherwise the name alone (hosts files).
+    void add(const wire::Name& name, bool subtree);
+    // Sorts and removes duplicates; call once after the last add, before matching.
+    void seal();
+    bool matches(const wire::Name& name) const;
+    std::size_t size() const { return exact_.size() + subtree_.size(); }
+    std::size_t bytes() const { return (exact_.capacity() + subtree_.capacity()) * 8; }
+
+  private:
+    std::vector<uint64_t> exact_, subtree_;
+};
+
+class Blocklist {
+  public:
+    // Reads one list (any of the three formats, line by line); `allow_list`: every entry is an
+    // exception. Throws std::runtime_error("path: cannot read") for an unreadable file.
+    ListStats add_file(const std::string& path, bool allow_list);
+    // One list's text; `source` names it in errors.
+    ListStats add_text(std::string_view text, bool allow_list);
+    void block(const wire::Name& name) { blocked_.add(name, true); }
+    void allow(const wire::Name& name) { allowed_.add(name, true); }
+    void seal();
+
+    // Blocked: listed (itself or a parent), and neither it nor a parent is allowed.
+    bool blocks(const wire::Name& name) const {
+        return blocked_.matches(name) && !allowed_.matches(name);
+    }
+    std::size_t entries() const { return blocked_.size(); }
+    std::size_t bytes() const { return blocked_.bytes() + allowed_.bytes(); }
+
+  private:
+    void add_line(std::string_view line, bool allow_list, ListStats& stats);
+    DomainSet blocked_, allowed_;
+};
+
+}  // namespace port53::filter
