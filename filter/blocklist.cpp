@@ -50,8 +50,9 @@ bool hosts_boilerplate(std::string_view name) {
 // content blocker ("/regex/", "*.js"), not a name.
 bool host_name(std::string_view text) {
     return !text.empty() && text.front() != '.' &&
-           text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                  "0123456789-_.") == std::string_view::npos;
+           text.find_first_not_of(
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+               "0123456789-_.") == std::string_view::npos;
 }
 
 bool looks_like_address(std::string_view token) {
