@@ -18,7 +18,7 @@ void write_log(LogLevel l, std::string_view message);
     do {                                                                                 \
         if (::port53::base::log_enabled(::port53::base::LogLevel::lvl)) {                \
             std::ostringstream p53_log_os_;                                              \
-            p53_log_os_ << expr;                                                         \
+            p53_log_os_ << expr; /* NOLINT(bugprone-macro-parentheses): a << chain */    \
             ::port53::base::write_log(::port53::base::LogLevel::lvl, p53_log_os_.str()); \
         }                                                                                \
     } while (0)

@@ -95,7 +95,7 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
     store16(p, q.id);
     store16(p + 2, flags);
     store16(p + 4, 1);
-    for (int i = 0; i < 3; ++i) store16(p + 6 + 2 * i, truncated ? 0 : h.counts[i]);
+    for (std::size_t i = 0; i < 3; ++i) store16(p + 6 + 2 * i, truncated ? 0 : h.counts[i]);
     // The client's own question, so its case (and 0x20 bits) come back as sent.
     std::memcpy(p + kHeaderSize, query.data() + kHeaderSize, h.question_end - kHeaderSize);
     std::size_t pos = h.question_end;

@@ -115,6 +115,7 @@ void RRsetCache::put(const std::vector<Record>& rrset, const std::vector<Record>
     ttl = std::min(clamp_ttl(ttl), std::max(ttl_cap, limits_.min_ttl));
     if (ttl == 0) return;
     std::vector<const Record*> all;
+    all.reserve(rrset.size() + rrsigs.size());
     for (const auto& r : rrset) all.push_back(&r);
     for (const auto& r : rrsigs) all.push_back(&r);
     const auto& f = rrset.front();
@@ -150,6 +151,7 @@ void RRsetCache::put_negative(const wire::Name& owner, uint16_t type, uint16_t c
     ttl = std::max(ttl, limits_.min_ttl);
     if (ttl == 0) return;
     std::vector<const Record*> all;
+    all.reserve(authority.size());
     for (const auto& r : authority) all.push_back(&r);
     lru_.insert(rrset_key(owner, nx ? kNxdomainType : type, cls),
                 encode(nx ? nxdomain : nodata, trust, all), now + ttl,

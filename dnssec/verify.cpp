@@ -74,6 +74,7 @@ std::string check_digest(const std::vector<Record>& rrset, const Record& sig, ui
     if (signed_labels(signed_owner) > labels)
         signed_owner = Name::from_wire("\1*" + std::string(signed_owner.suffix(labels).wire()));
     std::vector<std::string_view> rdatas;
+    rdatas.reserve(rrset.size());
     for (const auto& r : rrset) rdatas.push_back(r.rdata);
     std::sort(rdatas.begin(), rdatas.end());
     std::string input = signed_owner.key();

@@ -57,8 +57,8 @@ bool case_echoed(std::span<const uint8_t> query, std::span<const uint8_t> reply)
     } catch (const WireError&) {
         return false;
     }
-    return reply.size() >= pos && std::equal(query.begin() + kHeaderSize, query.begin() + pos,
-                                             reply.begin() + kHeaderSize);
+    return reply.size() >= pos && std::ranges::equal(query.first(pos).subspan(kHeaderSize),
+                                                     reply.first(pos).subspan(kHeaderSize));
 }
 
 }  // namespace

@@ -264,12 +264,11 @@ base::awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uin
     for (auto& w : waiters) {
         auto ex = w.ex;
         asio::post(
-            ex, [this, w = std::move(w), answer, try_stale]() { reply_to(w, answer, try_stale); });
+            ex, [this, w = std::move(w), answer, try_stale]() { reply_to(w, *answer, try_stale); });
     }
 }
 
-void Server::reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer,
-                      bool try_stale) {
+void Server::reply_to(const Waiter& w, const cache::StoredAnswer& answer, bool try_stale) {
     QueryView q;
     if (parse_query(w.query, q) != QueryCheck::ok) return w.done({});
     const auto* client = reinterpret_cast<const sockaddr*>(&w.client);
@@ -281,7 +280,7 @@ void Server::reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer
     if (try_stale)
         n = answers_.answer_stale(cache::AnswerKey(q).view(), q, w.query, out, l, clock_.now(),
                                   settings_.max_stale, cache::StaleReply{settings_.stale_ttl});
-    if (n == 0) n = cache::render_reply(answer->blob, q, w.query, out, l, clock_.now());
+    if (n == 0) n = cache::render_reply(answer.blob, q, w.query, out, l, clock_.now());
     if (!rate_limit_reply(w.transport, client, out, n)) n = 0;
     w.done(std::span<const uint8_t>(out.data(), n));
 }

@@ -87,8 +87,7 @@ class Server final : public FrontDoor {
                                  const cache::ReplyLimits& l);
     base::awaitable<void> resolve_and_reply(std::string key, wire::Name qname, uint16_t qtype,
                                             uint16_t qclass, ClientBits bits, bool refresh);
-    void reply_to(const Waiter& w, std::shared_ptr<const cache::StoredAnswer> answer,
-                  bool try_stale);
+    void reply_to(const Waiter& w, const cache::StoredAnswer& answer, bool try_stale);
     void start_prefetch(const wire::QueryView& q);
 
     ServerSettings settings_;

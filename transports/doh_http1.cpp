@@ -18,7 +18,7 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
 namespace {
-constexpr std::size_t kMaxHeader = 96 * 1024;  // room for a 64 KiB query as GET ?dns=
+constexpr std::size_t kMaxHeader = std::size_t{96} * 1024;  // room for a 64 KiB query as GET ?dns=
 
 DohResponse error_response(int status, std::string text) {
     DohDecoded d;
@@ -118,7 +118,7 @@ base::awaitable<void> Http1Session<Stream>::discard_unread_body() {
     // Lingering close (RFC 9112 §9.6): closing with the rest of the body unread makes the
     // kernel reset the connection, and the client may lose the 413 before reading it. Read
     // and drop a bounded amount for a bounded time (the idle timer) first.
-    constexpr std::size_t kMaxDiscard = 256 * 1024;
+    constexpr std::size_t kMaxDiscard = std::size_t{256} * 1024;
     std::array<char, 16 * 1024> sink{};
     boost::system::error_code ec;
     arm_idle_timer();

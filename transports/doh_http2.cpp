@@ -14,7 +14,7 @@ namespace port53::transports {
 namespace asio = boost::asio;
 
 namespace {
-constexpr std::size_t kMaxWriteBatch = 64 * 1024;
+constexpr std::size_t kMaxWriteBatch = std::size_t{64} * 1024;
 constexpr std::size_t kMaxControlFramesPerRequest = 200;
 
 std::string_view view(const uint8_t* p, std::size_t n) {
@@ -178,7 +178,7 @@ void Http2Session::arm_idle_timer() {
 base::awaitable<void> Http2Session::run() {
     auto self = shared_from_this();
     flush();  // our SETTINGS first (the server connection preface)
-    std::array<uint8_t, 16 * 1024> buf;
+    std::array<uint8_t, std::size_t{16} * 1024> buf;
     boost::system::error_code ec;
     // The idle timer is armed at the start and by progress (a request taken, an answer
     // written), never by bytes alone: one PING a second must not keep a connection open.

@@ -16,16 +16,25 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::size_t kMaxUnsent = 1 << 20;  // answers a client may leave unread, bytes
+
+// One way to open either stream for both constructors: clang 14 (clang-tidy) instantiates
+// a constructor whose requires-clause rules it out, so neither may name one stream's own.
+template <typename Stream>
+Stream open_stream(asio::ip::tcp::socket socket, asio::ssl::context* ctx) {
+    if constexpr (StreamConnection<Stream>::kTls)
+        return Stream(std::move(socket), *ctx);
+    else
+        return Stream(std::move(socket));
+}
 }  // namespace
 
 template <typename Stream>
-StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
-                                           asio::ip::tcp::endpoint peer,
-                                           server::FrontDoor& front_door,
-                                           const StreamLimits& limits,
-                                           std::atomic<std::size_t>& connections) requires(!kTls)
+StreamConnection<Stream>::StreamConnection(
+    asio::ip::tcp::socket socket, asio::ip::tcp::endpoint peer, server::FrontDoor& front_door,
+    const StreamLimits& limits,
+    std::atomic<std::size_t>& connections) requires(!std::is_same_v<Stream, TlsTcpStream>)
     : peer_(peer),
-      stream_(std::move(socket)),
+      stream_(open_stream<Stream>(std::move(socket), nullptr)),
       front_door_(front_door),
       limits_(limits),
       slot_(connections),
@@ -33,15 +42,14 @@ StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
       slot_timer_(stream_.get_executor()) {}
 
 template <typename Stream>
-StreamConnection<Stream>::StreamConnection(asio::ip::tcp::socket socket,
-                                           asio::ip::tcp::endpoint peer,
-                                           std::shared_ptr<asio::ssl::context> ctx,
-                                           server::FrontDoor& front_door,
-                                           const StreamLimits& limits,
-                                           std::atomic<std::size_t>& connections) requires(kTls)
+StreamConnection<Stream>::StreamConnection(
+    asio::ip::tcp::socket socket, asio::ip::tcp::endpoint peer,
+    std::shared_ptr<asio::ssl::context> ctx, server::FrontDoor& front_door,
+    const StreamLimits& limits,
+    std::atomic<std::size_t>& connections) requires(std::is_same_v<Stream, TlsTcpStream>)
     : peer_(peer),
       ctx_(std::move(ctx)),
-      stream_(std::move(socket), *ctx_),
+      stream_(open_stream<Stream>(std::move(socket), ctx_.get())),
       front_door_(front_door),
       limits_(limits),
       slot_(connections),

@@ -43,7 +43,7 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const un
 }  // namespace
 
 TlsContext::TlsContext(std::string certificate, std::string private_key,
-                       std::vector<std::string> alpn)
+                       const std::vector<std::string>& alpn)
     : certificate_(std::move(certificate)), private_key_(std::move(private_key)) {
     for (const auto& p : alpn) {
         alpn_wire_.push_back(static_cast<char>(p.size()));

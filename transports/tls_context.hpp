@@ -18,7 +18,8 @@ class TlsContext {
   public:
     // `alpn`: protocols the server accepts, in order of preference ("dot"; "h2", "http/1.1").
     // Throws TlsError naming the file on a missing or invalid certificate or key.
-    TlsContext(std::string certificate, std::string private_key, std::vector<std::string> alpn);
+    TlsContext(std::string certificate, std::string private_key,
+               const std::vector<std::string>& alpn);
 
     std::shared_ptr<boost::asio::ssl::context> current() const;
     // Loads the files again; on failure keeps the old context and throws TlsError.

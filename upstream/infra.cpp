@@ -135,6 +135,7 @@ std::vector<ServerAddr> Infra::order(std::span<const ServerAddr> candidates, uin
         ++band;
     if (band > 1) std::swap(scored[0], scored[rng() % band]);
     std::vector<ServerAddr> out;
+    out.reserve(scored.size());
     for (auto& s : scored) out.push_back(s.addr);
     return out;
 }

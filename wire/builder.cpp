@@ -84,13 +84,15 @@ bool MessageBuilder::add(Section s, const Record& rec) {
         try {
             std::size_t fixed = rec.type == type::MX ? 2 : 0;
             if (rec.rdata.size() < fixed) throw WireError("short rdata");
-            buf_.insert(buf_.end(), rec.rdata.begin(), rec.rdata.begin() + fixed);
-            std::size_t pos = fixed;
             auto span =
                 std::span(reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size());
+            const auto head = span.first(fixed);
+            buf_.insert(buf_.end(), head.begin(), head.end());
+            std::size_t pos = fixed;
             int names = rec.type == type::SOA ? 2 : 1;
             for (int i = 0; i < names; ++i) put_name(read_name(span, pos), true);
-            buf_.insert(buf_.end(), rec.rdata.begin() + pos, rec.rdata.end());
+            const auto rest = span.subspan(pos);
+            buf_.insert(buf_.end(), rest.begin(), rest.end());
             compressed = true;
         } catch (const WireError&) {
             buf_.resize(rdlen_at + 2);
