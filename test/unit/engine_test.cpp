@@ -108,6 +108,16 @@ void add_one_name_source(Lab& lab, const char* owner, std::vector<Record> record
     };
 }
 
+// cross.lab. is served by ns.provider.example., a name without glue in another TLD.
+void serve_cross_lab(Lab& lab) {
+    lab.refer("192.0.2.2", "cross.lab.", "ns.provider.example.", nullptr);
+    lab.net.on("192.0.2.3", "ns.provider.example.", type::A,
+               answer({a("ns.provider.example.", "192.0.2.4")}));
+    lab.net.on("192.0.2.3", "ns.provider.example.", type::AAAA, answer({}));
+    lab.net.on("192.0.2.4", "www.cross.lab.", type::A,
+               answer({a("www.cross.lab.", "198.51.100.2")}));
+}
+
 }  // namespace
 
 TEST_CASE("follows a referral with glue and then answers from cache", "[engine]") {
@@ -124,12 +134,7 @@ TEST_CASE("follows a referral with glue and then answers from cache", "[engine]"
 
 TEST_CASE("resolves NS names that live in another TLD", "[engine]") {
     Lab lab;
-    lab.refer("192.0.2.2", "cross.lab.", "ns.provider.example.", nullptr);
-    lab.net.on("192.0.2.3", "ns.provider.example.", type::A,
-               answer({a("ns.provider.example.", "192.0.2.4")}));
-    lab.net.on("192.0.2.3", "ns.provider.example.", type::AAAA, answer({}));
-    lab.net.on("192.0.2.4", "www.cross.lab.", type::A,
-               answer({a("www.cross.lab.", "198.51.100.2")}));
+    serve_cross_lab(lab);
     Outcome o = lab.resolve("www.cross.lab.", type::A);
     REQUIRE(o.answer.size() == 1);
     CHECK(o.answer[0].rdata == ipv4("198.51.100.2"));
@@ -344,12 +349,7 @@ TEST_CASE("answer sources see the engine's own lookups as not from a client", "[
     Lab lab;
     std::vector<std::pair<std::string, bool>> asked;
     add_one_name_source(lab, "nothing.home.", {}, asked);
-    lab.refer("192.0.2.2", "cross.lab.", "ns.provider.example.", nullptr);
-    lab.net.on("192.0.2.3", "ns.provider.example.", type::A,
-               answer({a("ns.provider.example.", "192.0.2.4")}));
-    lab.net.on("192.0.2.3", "ns.provider.example.", type::AAAA, answer({}));
-    lab.net.on("192.0.2.4", "www.cross.lab.", type::A,
-               answer({a("www.cross.lab.", "198.51.100.2")}));
+    serve_cross_lab(lab);
     Outcome o = lab.resolve("www.cross.lab.", type::A);
     REQUIRE(o.answer.size() == 1);
     bool ns_lookup_seen = false;
