@@ -85,32 +85,32 @@ class Drain {
 };
 
 int run(const conf::Config& cfg) {
-    base::set_log_level(daemon::log_level(cfg));
-    upstream::RootHints hints = cfg.root_hints.empty() ? upstream::builtin_root_hints()
-                                                       : upstream::load_root_hints(cfg.root_hints);
+    base::set_log_level(cfg.server.log_level);
+    const std::string& hints_file = cfg.resolver.root_hints;
+    upstream::RootHints hints =
+        hints_file.empty() ? upstream::builtin_root_hints() : upstream::load_root_hints(hints_file);
     std::size_t threads = daemon::worker_count(cfg);
     // Shards: a power of two well above the worker count, so workers rarely meet on a lock.
     std::size_t shards = std::bit_ceil(threads * 4);
-    std::size_t cache_bytes = static_cast<std::size_t>(cfg.cache_size_mb) << 20;
+    std::size_t cache_bytes = cfg.cache.size_mb << 20;
     base::SteadyClock clock;
     // Half the budget for whole answers (the hot path), half for RRsets the engine learns.
     cache::AnswerCache answers(cache_bytes / 2, shards);
-    cache::RRsetCache rrsets(cache_bytes / 2, shards, daemon::ttl_limits(cfg));
-    upstream::Infra infra(daemon::infra_settings(cfg));
-    upstream::UpstreamLimits upstream = daemon::upstream_limits(cfg);
+    cache::RRsetCache rrsets(cache_bytes / 2, shards, cfg.cache.ttl);
+    upstream::Infra infra(cfg.resolver.infra);
+    upstream::UpstreamLimits upstream = cfg.resolver.upstream;
     upstream.on_unwanted_threshold = [&] {  // the caches may be poisoned: start afresh
         answers.clear();
         rrsets.clear();
     };
-    upstream::AsioNetwork network(source_address(cfg.outgoing_v4), source_address(cfg.outgoing_v6),
-                                  upstream);
+    upstream::AsioNetwork network(source_address(cfg.resolver.outgoing_v4),
+                                  source_address(cfg.resolver.outgoing_v6), upstream);
     engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
     // Names answered here come before the cache (engine/answer_source.hpp).
-    engine.add_source(
-        std::make_unique<local::LocalSource>(local::build_local_zones(conf::local_settings(cfg))));
-    if (auto blocklist = filter::make_block_source(conf::block_settings(cfg)))
+    engine.add_source(std::make_unique<local::LocalSource>(local::build_local_zones(cfg.local)));
+    if (auto blocklist = filter::make_block_source(cfg.blocklist))
         engine.add_source(std::move(blocklist));
-    server::Server server(daemon::server_settings(cfg), engine, answers, clock);
+    server::Server server(cfg.server.front_door, engine, answers, clock);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
     // Declared last: the workers' io_contexts (and the detached coroutines still in them)
@@ -118,22 +118,24 @@ int run(const conf::Config& cfg) {
     // exists (base/coro.hpp).
     daemon::Workers workers(cfg, threads);
     workers.open_listeners(server, tls);
-    daemon::drop_privileges(cfg.user, cfg.group);  // every socket is bound: root is done
+    daemon::drop_privileges(cfg.server.user,
+                            cfg.server.group);  // every socket is bound: root is done
     workers.start_listeners();
     // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
     asio::co_spawn(workers.front(), engine.prime_at_start(), asio::detached);
 
     asio::signal_set hup(workers.front(), SIGHUP);
     daemon::reload_tls_on_sighup(hup, tls);
-    Drain drain(workers.front(), server, workers, std::chrono::milliseconds(cfg.drain_timeout_ms));
-    P53_LOG(info, "listening on " << cfg.listen.size() << " address(es) with " << threads
+    Drain drain(workers.front(), server, workers, cfg.server.drain_timeout);
+    P53_LOG(info, "listening on " << cfg.server.listen.size() << " address(es) with " << threads
                                   << " worker(s); root hints: "
-                                  << (cfg.root_hints.empty() ? "built-in" : cfg.root_hints));
+                                  << (hints_file.empty() ? "built-in" : hints_file));
     if (tls.dot)
-        P53_LOG(info, "DoT on " << cfg.dot_listen.size() << " address(es), DoH on "
-                                << cfg.doh_listen.size() << " address(es), path " << cfg.doh_path);
-    if (!cfg.doh_http_listen.empty())
-        P53_LOG(info, "plain-HTTP DoH on " << cfg.doh_http_listen.size() << " address(es)");
+        P53_LOG(info, "DoT on " << cfg.tls.dot_listen.size() << " address(es), DoH on "
+                                << cfg.tls.doh_listen.size() << " address(es), path "
+                                << cfg.tls.encrypted.doh_path);
+    if (!cfg.tls.doh_http_listen.empty())
+        P53_LOG(info, "plain-HTTP DoH on " << cfg.tls.doh_http_listen.size() << " address(es)");
     workers.run();
     return 0;
 }
@@ -175,8 +177,10 @@ int main(int argc, char** argv) {
     try {
         port53::conf::Config cfg = port53::conf::load_config(config_path);
         // Files named by the configuration are checked up front, with their own file:line.
-        if (!cfg.root_hints.empty()) port53::upstream::load_root_hints(cfg.root_hints);
-        if (!cfg.trust_anchor.empty()) port53::dnssec::TrustAnchors::load(cfg.trust_anchor);
+        const auto& resolver = cfg.resolver;
+        if (!resolver.root_hints.empty()) port53::upstream::load_root_hints(resolver.root_hints);
+        if (!resolver.trust_anchor.empty())
+            port53::dnssec::TrustAnchors::load(resolver.trust_anchor);
         port53::daemon::load_tls(cfg);
         if (check_only) {
             std::cout << config_path << ": OK\n";

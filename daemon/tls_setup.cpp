@@ -6,10 +6,10 @@ namespace port53::daemon {
 
 TlsContexts load_tls(const conf::Config& c) {
     TlsContexts t;
-    if (c.tls_certificate.empty()) return t;
-    t.dot = std::make_unique<transports::TlsContext>(c.tls_certificate, c.tls_private_key,
+    if (c.tls.certificate.empty()) return t;
+    t.dot = std::make_unique<transports::TlsContext>(c.tls.certificate, c.tls.private_key,
                                                      std::vector<std::string>{"dot"});
-    t.doh = std::make_unique<transports::TlsContext>(c.tls_certificate, c.tls_private_key,
+    t.doh = std::make_unique<transports::TlsContext>(c.tls.certificate, c.tls.private_key,
                                                      std::vector<std::string>{"h2", "http/1.1"});
     return t;
 }

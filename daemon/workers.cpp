@@ -12,9 +12,9 @@ namespace asio = boost::asio;
 
 Workers::Workers(const conf::Config& cfg, std::size_t count)
     : cfg_(cfg),
-      tcp_settings_(tcp_settings(cfg)),
+      tcp_settings_(cfg.server.tcp),
       encrypted_settings_(encrypted_settings(cfg)),
-      per_client_(static_cast<std::size_t>(cfg.tcp_max_connections_per_client)) {
+      per_client_(cfg.server.tcp_max_connections_per_client) {
     tcp_settings_.per_client = &per_client_;
     encrypted_settings_.per_client = &per_client_;
     for (const auto& l : conf::listener_access(cfg))
@@ -31,15 +31,15 @@ void Workers::check_addresses_free(const TlsContexts& tls) const {
             throw std::runtime_error(std::string(what) + " " + text +
                                      " is already in use (is another port53d running?)");
     };
-    for (const auto& l : cfg_.listen) {
+    for (const auto& l : cfg_.server.listen) {
         check(l, SOCK_DGRAM, "UDP");
         check(l, SOCK_STREAM, "TCP");
     }
     if (tls.dot) {
-        for (const auto& l : cfg_.dot_listen) check(l, SOCK_STREAM, "DoT");
-        for (const auto& l : cfg_.doh_listen) check(l, SOCK_STREAM, "DoH");
+        for (const auto& l : cfg_.tls.dot_listen) check(l, SOCK_STREAM, "DoT");
+        for (const auto& l : cfg_.tls.doh_listen) check(l, SOCK_STREAM, "DoH");
     }
-    for (const auto& l : cfg_.doh_http_listen) check(l, SOCK_STREAM, "DoH (plain HTTP)");
+    for (const auto& l : cfg_.tls.doh_http_listen) check(l, SOCK_STREAM, "DoH (plain HTTP)");
 }
 
 void Workers::open_listeners(server::Server& server, const TlsContexts& tls) {
@@ -54,7 +54,7 @@ void Workers::open_listeners(server::Server& server, const TlsContexts& tls) {
         }
     };
     for (auto& io : contexts_) {
-        for (const auto& l : cfg_.listen) {
+        for (const auto& l : cfg_.server.listen) {
             conf::ListenAddress la = conf::parse_listen_address(l);
             auto ip = asio::ip::make_address(la.ip);
             const server::Acl* acl = nullptr;  // this address's own list, if it has one
@@ -67,10 +67,10 @@ void Workers::open_listeners(server::Server& server, const TlsContexts& tls) {
                 acl));
         }
         if (tls.dot) {
-            encrypted(*io, cfg_.dot_listen, transports::Frontend::dot, tls.dot.get());
-            encrypted(*io, cfg_.doh_listen, transports::Frontend::doh, tls.doh.get());
+            encrypted(*io, cfg_.tls.dot_listen, transports::Frontend::dot, tls.dot.get());
+            encrypted(*io, cfg_.tls.doh_listen, transports::Frontend::doh, tls.doh.get());
         }
-        encrypted(*io, cfg_.doh_http_listen, transports::Frontend::doh_plain, nullptr);
+        encrypted(*io, cfg_.tls.doh_http_listen, transports::Frontend::doh_plain, nullptr);
     }
 }
 

@@ -11,6 +11,7 @@
 #include "upstream/address.hpp"
 #include "wire/message.hpp"
 #include "wire/security.hpp"
+#include "wire/types.hpp"
 
 namespace port53::engine {
 
@@ -69,7 +70,7 @@ struct EngineSettings {
     bool allow_loopback_upstream = false;
     bool use_ipv4 = true;
     bool use_ipv6 = true;
-    uint16_t edns_buffer_size = 1232;
+    uint16_t edns_buffer_size = wire::kEdnsBufferSize;  // advertised to authorities
     int max_upstream_queries = 100;
     int max_referrals = 30;
     int max_cname_chain = 12;

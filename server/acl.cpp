@@ -54,6 +54,7 @@ Acl Acl::parse(const std::vector<std::string>& rules) {
         r.bits = static_cast<uint8_t>(bits);
         acl.rules_.push_back(r);
     }
+    acl.text_ = rules;
     std::stable_sort(acl.rules_.begin(), acl.rules_.end(),
                      [](const Rule& a, const Rule& b) { return a.bits > b.bits; });
     return acl;

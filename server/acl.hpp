@@ -1,6 +1,6 @@
 // Who may use the resolver (like Unbound's access-control): the most specific matching
-// network decides; a client no rule matches is REFUSED. The defaults (conf/config.hpp)
-// allow loopback and private ranges, so port53 is never an open resolver by accident.
+// network decides; a client no rule matches is REFUSED. The default (server/settings.hpp)
+// allows loopback and private ranges, so port53 is never an open resolver by accident.
 #pragma once
 #include <sys/socket.h>
 
@@ -25,6 +25,8 @@ class Acl {
     static Acl parse(const std::vector<std::string>& rules);
 
     AclAction check(const sockaddr* addr) const noexcept;
+    // The rules as they were written, in their order (for the configuration reference).
+    const std::vector<std::string>& text() const { return text_; }
 
   private:
     struct Rule {
@@ -34,6 +36,7 @@ class Acl {
         AclAction action = AclAction::allow;
     };
     std::vector<Rule> rules_;  // most specific first
+    std::vector<std::string> text_;
 };
 
 }  // namespace port53::server

@@ -18,6 +18,7 @@
 #include "server/front_door.hpp"
 #include "server/inflight.hpp"
 #include "server/rate_limiter.hpp"
+#include "server/settings.hpp"
 #include "server/tunnel_detector.hpp"
 #include "upstream/cookies.hpp"
 
@@ -29,23 +30,6 @@ struct ClientBits {
     bool cd = false;         // checking disabled: return bogus data instead of SERVFAIL
     bool ad = false;         // AD asked for without DO (RFC 6840 §5.7)
     static ClientBits of(const wire::QueryView& q);
-};
-
-struct ServerSettings {
-    uint16_t edns_buffer_size = 1232;  // the most we send over UDP, and what we advertise
-    Acl acl = Acl::parse({"0.0.0.0/0 allow", "::/0 allow"});
-    std::size_t max_inflight = 10'000;          // client questions waiting on resolutions at once
-    std::size_t max_inflight_per_client = 256;  // of those, from one address (or IPv6 /64)
-    bool prefetch = true;                       // refresh popular answers before they expire
-    bool serve_stale = true;                    // RFC 8767: expired answers when authorities fail
-    uint32_t max_stale = 86'400;                // how long past expiry an answer may still serve
-    uint32_t stale_ttl = 30;
-    RateLimitSettings rate_limit;  // UDP only
-    TunnelSettings tunnel;
-    // DNS cookies to clients (RFC 7873, RFC 9018); the secret is random per start unless
-    // given (a fleet behind one address shares it, so any instance verifies any cookie).
-    bool answer_cookies = true;
-    std::optional<upstream::CookieSecret> cookie_secret;
 };
 
 // The front door every transport calls (server/front_door.hpp). `final`: calls on a

@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """Fails if a source file includes a project header from a layer above its own. The layers,
 lowest first (README, Architecture): wire and base; cache, dnssec and upstream; engine;
-local (names answered here), filter (blocklists); server (the front door); conf; transports;
-daemon. Each folder may include itself and the folders listed for it here; from some folders,
-only the headers ONLY_HEADERS names: transports see the front door's narrow header
-(server/front_door.hpp), not the engine behind it."""
+local (names answered here), filter (blocklists); server (the front door); transports; conf
+(reads the configuration into every module's settings); daemon. Each folder may include itself
+and the folders listed for it here; from some folders, only the headers ONLY_HEADERS names:
+transports see the front door's narrow header (server/front_door.hpp), not the engine behind it."""
 import re
 import subprocess
 import sys
@@ -19,8 +19,9 @@ ALLOWED = {
     "local": {"local", "engine", "upstream", "cache", "dnssec", "wire", "base"},
     "filter": {"filter", "local", "engine", "upstream", "cache", "dnssec", "wire", "base"},
     "server": {"server", "engine", "upstream", "cache", "dnssec", "wire", "base"},
-    "conf": {"conf", "filter", "local", "server", "wire", "base"},
     "transports": {"transports", "server", "wire", "base"},
+    "conf": {"conf", "transports", "filter", "local", "server", "engine", "upstream", "cache",
+             "dnssec", "wire", "base"},
     "daemon": {"daemon", "transports", "conf", "filter", "local", "server", "engine", "upstream", "cache", "dnssec",
                "wire", "base"},
 }

@@ -10,13 +10,14 @@
 
 #include "server/front_door.hpp"
 #include "transports/client_connections.hpp"
+#include "transports/tcp_settings.hpp"
 
 namespace port53::transports {
 
 struct EncryptedSettings {
     std::chrono::milliseconds idle_timeout{30'000};  // also bounds handshakes and stalled writes
     std::size_t max_connections = 1024;              // over all workers and listeners
-    std::size_t max_pipelined = 128;                 // DoT queries resolving per connection
+    std::size_t max_pipelined = kMaxPipelined;       // DoT queries resolving per connection
     uint32_t max_streams = 100;                      // HTTP/2 concurrent streams per connection
     std::string doh_path = "/dns-query";
     std::vector<boost::asio::ip::address> trusted_proxies;  // may set X-Forwarded-For

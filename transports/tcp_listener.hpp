@@ -9,15 +9,9 @@
 #include "server/front_door.hpp"
 #include "transports/client_connections.hpp"
 #include "transports/stream_connection.hpp"
+#include "transports/tcp_settings.hpp"
 
 namespace port53::transports {
-
-struct TcpSettings {
-    std::chrono::milliseconds idle_timeout{10'000};
-    std::size_t max_connections = 1024;       // over all workers
-    std::size_t max_pipelined = 128;          // queries being resolved per connection
-    ClientConnections* per_client = nullptr;  // shared per-client cap; null: none
-};
 
 class TcpListener {
   public:

@@ -68,6 +68,9 @@ constexpr std::size_t kMaxMessageSize = 65535;
 constexpr std::size_t kMaxNameWire = 255;
 constexpr std::size_t kMaxLabel = 63;
 constexpr uint16_t kMinUdpSize = 512;
+// The EDNS UDP size we advertise and the largest UDP answer we send, unless configured:
+// fits the common 1280-byte IPv6 MTU without fragmentation (DNS Flag Day 2020).
+constexpr uint16_t kEdnsBufferSize = 1232;
 constexpr uint16_t kEdnsDoBit = 0x8000;
 
 // Read/write big-endian integers in wire data.

@@ -1,7 +1,10 @@
 #include "conf/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <catch2/catch.hpp>
 
+using namespace port53;
 using namespace port53::conf;
 
 namespace {
@@ -17,10 +20,10 @@ std::string error_of(const std::string& text) {
 
 TEST_CASE("an empty file gives the documented defaults", "[config]") {
     Config c = parse_config("", "x.toml");
-    CHECK(c.listen == std::vector<std::string>{"127.0.0.1:53", "[::1]:53"});
-    CHECK(c.edns_buffer_size == 1232);
-    CHECK_FALSE(c.allow_loopback_upstream);
-    CHECK(c.root_hints.empty());
+    CHECK(c.server.listen == std::vector<std::string>{"127.0.0.1:53", "[::1]:53"});
+    CHECK(c.server.front_door.edns_buffer_size == 1232);
+    CHECK_FALSE(c.resolver.engine.allow_loopback_upstream);
+    CHECK(c.resolver.root_hints.empty());
 }
 
 TEST_CASE("settings are read from their sections", "[config]") {
@@ -29,13 +32,13 @@ TEST_CASE("settings are read from their sections", "[config]") {
         "[cache]\nsize_mb = 8\nmax_ttl = 600\n"
         "[resolver]\nallow_loopback_upstream = true\nipv6 = false\nroot_hints = \"/x\"\n",
         "x.toml");
-    CHECK(c.listen.at(0) == "127.53.0.1:5353");
-    CHECK(c.threads == 3);
-    CHECK(c.cache_size_mb == 8);
-    CHECK(c.max_ttl == 600);
-    CHECK(c.allow_loopback_upstream);
-    CHECK_FALSE(c.ipv6);
-    CHECK(c.root_hints == "/x");
+    CHECK(c.server.listen.at(0) == "127.53.0.1:5353");
+    CHECK(c.server.threads == 3);
+    CHECK(c.cache.size_mb == 8);
+    CHECK(c.cache.ttl.max_ttl == 600);
+    CHECK(c.resolver.engine.allow_loopback_upstream);
+    CHECK_FALSE(c.resolver.engine.use_ipv6);
+    CHECK(c.resolver.root_hints == "/x");
 }
 
 TEST_CASE("errors name file and line", "[config]") {
@@ -87,4 +90,61 @@ TEST_CASE("per-listener access lists name a listen address", "[config]") {
     CHECK(error_of("[server]\nlisten = [\"127.0.0.1:53\"]\n"
                    "listen_access_control = [\"127.0.0.1:53 = 10.0.0.0/8 sometimes\"]\n")
               .rfind("test.toml:3: access rule needs", 0) == 0);
+}
+
+namespace {
+server::AclAction access(const server::Acl& acl, const char* ip) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    inet_pton(AF_INET, ip, &a.sin_addr);
+    return acl.check(reinterpret_cast<const sockaddr*>(&a));
+}
+}  // namespace
+
+TEST_CASE("a Server's settings built without a configuration are not an open resolver",
+          "[config]") {
+    server::ServerSettings s;  // what an embedder or a test gets
+    CHECK(access(s.acl, "127.0.0.1") == server::AclAction::allow);
+    CHECK(access(s.acl, "192.168.1.7") == server::AclAction::allow);
+    CHECK(access(s.acl, "192.0.2.1") == server::AclAction::refuse);
+    CHECK(access(s.acl, "8.8.8.8") == server::AclAction::refuse);
+    // ... and the configuration's default is that same list.
+    CHECK(parse_config("", "x.toml").server.front_door.acl.text() == s.acl.text());
+}
+
+TEST_CASE("defaults are the modules' own, read into the modules' settings", "[config]") {
+    std::string ref = config_reference();
+    auto shown = [&](const std::string& key, const std::string& value) {
+        return ref.find("| `" + key + "` | integer | `" + value + "` |") != std::string::npos;
+    };
+    CHECK(shown("resolver.upstream_timeout_ms",
+                std::to_string(upstream::InfraSettings{}.unknown_rtt.count())));
+    CHECK(shown("server.max_inflight", std::to_string(server::ServerSettings{}.max_inflight)));
+    CHECK(
+        shown("tls.doh_max_streams", std::to_string(transports::EncryptedSettings{}.max_streams)));
+    CHECK(shown("cache.max_negative_ttl", std::to_string(cache::TtlLimits{}.max_negative_ttl)));
+
+    Config c = parse_config(
+        "[ratelimit]\nslip = 3\n[tunnel]\nrefuse_domains = [\"t.example\"]\n"
+        "[resolver]\nupstream_timeout_ms = 500\nnsec3_max_iterations = 50\n"
+        "[tls]\naccess_control = [\"10.0.0.0/8 allow\"]\nidle_timeout_ms = 2000\n",
+        "x.toml");
+    CHECK(c.server.front_door.rate_limit.slip == 3);
+    REQUIRE(c.server.front_door.tunnel.refuse_domains.size() == 1);
+    CHECK(c.server.front_door.tunnel.refuse_domains[0] == *wire::Name::from_text("t.example"));
+    CHECK(c.resolver.infra.unknown_rtt == std::chrono::milliseconds(500));
+    CHECK(c.resolver.engine.dnssec_limits.nsec3_max_iterations == 50);
+    REQUIRE(c.tls.encrypted.acl);
+    CHECK(access(*c.tls.encrypted.acl, "10.1.2.3") == server::AclAction::allow);
+    CHECK(access(*c.tls.encrypted.acl, "127.0.0.1") == server::AclAction::refuse);
+    CHECK(c.tls.encrypted.idle_timeout == std::chrono::milliseconds(2000));
+}
+
+TEST_CASE("typed settings are checked with their line", "[config]") {
+    CHECK(error_of("[tunnel]\nrefuse_domains = [\"a..b\"]\n") ==
+          "test.toml:2: not a domain name: a..b");
+    CHECK(error_of("[server]\n\ncookie_secret = \"00\"\n") ==
+          "test.toml:3: cookie_secret must be 32 hex digits");
+    CHECK(error_of("[server]\nlog_level = \"loud\"\n") ==
+          "test.toml:2: log_level must be debug, info, warning or error");
 }

@@ -1,0 +1,438 @@
+#include "conf/settings.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <concepts>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <type_traits>
+
+namespace port53::conf {
+namespace {
+
+// One TOML value being read into a setting, for the messages of what is wrong with it.
+struct Reading {
+    const toml::node& node;
+    const Setting& setting;
+    const std::string& where;
+
+    [[noreturn]] void fail(const std::string& what, const toml::node* at = nullptr) const {
+        conf::fail(where, (at ? *at : node).source(), what);
+    }
+    int64_t integer() const {
+        auto v = node.value<int64_t>();
+        if (!node.is_integer() || !v) fail(setting.name() + " must be an integer");
+        if (*v < setting.min || *v > setting.max) fail(out_of_bounds());
+        return *v;
+    }
+    std::string out_of_bounds() const {
+        return setting.name() + " must be between " + std::to_string(setting.min) + " and " +
+               std::to_string(setting.max);
+    }
+    std::string string() const {
+        if (!node.is_string()) fail(setting.name() + " must be a string");
+        return *node.value<std::string>();
+    }
+    std::vector<std::string> strings() const {
+        const toml::array* arr = node.as_array();
+        if (!arr) fail(setting.name() + " must be an array of strings");
+        std::vector<std::string> list;
+        for (const auto& el : *arr) {
+            if (!el.is_string()) fail(setting.name() + " must hold strings only", &el);
+            list.push_back(*el.value<std::string>());
+        }
+        return list;
+    }
+};
+
+std::string quoted(const std::string& s) {
+    return "\"" + s + "\"";
+}
+template <typename List, typename Text>
+std::string list_text(const List& list, Text text) {
+    std::string out = "[";
+    for (const auto& v : list) out += (out.size() > 1 ? ", " : "") + quoted(text(v));
+    return out + "]";
+}
+
+// How each type of setting is read from TOML and shown in the reference.
+template <typename T>
+struct Kind;
+
+template <typename T>
+requires std::integral<T> &&(!std::same_as<T, bool>)struct Kind<T> {
+    static constexpr const char* type = "integer";
+    static T read(const Reading& r) { return static_cast<T>(r.integer()); }
+    static std::string show(T v) { return std::to_string(v); }
+};
+
+template <>
+struct Kind<std::chrono::milliseconds> {  // keys named *_ms
+    static constexpr const char* type = "integer";
+    static std::chrono::milliseconds read(const Reading& r) {
+        return std::chrono::milliseconds(r.integer());
+    }
+    static std::string show(std::chrono::milliseconds v) { return std::to_string(v.count()); }
+};
+
+template <>
+struct Kind<bool> {
+    static constexpr const char* type = "boolean";
+    static bool read(const Reading& r) {
+        if (!r.node.is_boolean()) r.fail(r.setting.name() + " must be true or false");
+        return *r.node.value<bool>();
+    }
+    static std::string show(bool v) { return v ? "true" : "false"; }
+};
+
+template <>
+struct Kind<double> {
+    static constexpr const char* type = "number";
+    static double read(const Reading& r) {
+        auto v = r.node.value<double>();
+        if (!(r.node.is_floating_point() || r.node.is_integer()) || !v)
+            r.fail(r.setting.name() + " must be a number");
+        if (*v < double(r.setting.min) || *v > double(r.setting.max)) r.fail(r.out_of_bounds());
+        return *v;
+    }
+    static std::string show(double v) {
+        std::ostringstream os;
+        os << v;
+        return os.str();
+    }
+};
+
+template <>
+struct Kind<std::string> {
+    static constexpr const char* type = "string";
+    static std::string read(const Reading& r) { return r.string(); }
+    static std::string show(const std::string& v) { return quoted(v); }
+};
+
+template <>
+struct Kind<std::vector<std::string>> {
+    static constexpr const char* type = "array of strings";
+    static std::vector<std::string> read(const Reading& r) { return r.strings(); }
+    static std::string show(const std::vector<std::string>& v) {
+        return list_text(v, [](const std::string& s) { return s; });
+    }
+};
+
+template <>
+struct Kind<base::LogLevel> {
+    static constexpr const char* type = "string";
+    static constexpr std::pair<const char*, base::LogLevel> kNames[] = {
+        {"debug", base::LogLevel::debug},
+        {"info", base::LogLevel::info},
+        {"warning", base::LogLevel::warning},
+        {"error", base::LogLevel::error}};
+    static base::LogLevel read(const Reading& r) {
+        std::string text = r.string();
+        for (const auto& [name, level] : kNames)
+            if (text == name) return level;
+        r.fail("log_level must be debug, info, warning or error");
+    }
+    static std::string show(base::LogLevel v) {
+        for (const auto& [name, level] : kNames)
+            if (v == level) return quoted(name);
+        return quoted("");
+    }
+};
+
+template <>
+struct Kind<server::Acl> {
+    static constexpr const char* type = "array of strings";
+    static server::Acl read(const Reading& r) {
+        try {
+            return server::Acl::parse(r.strings());
+        } catch (const std::invalid_argument& e) {
+            r.fail(e.what());
+        }
+    }
+    static std::string show(const server::Acl& v) {
+        return Kind<std::vector<std::string>>::show(v.text());
+    }
+};
+
+template <>
+struct Kind<std::shared_ptr<const server::Acl>> {  // empty: none
+    static constexpr const char* type = "array of strings";
+    static std::shared_ptr<const server::Acl> read(const Reading& r) {
+        if (r.strings().empty()) return nullptr;
+        return std::make_shared<const server::Acl>(Kind<server::Acl>::read(r));
+    }
+    static std::string show(const std::shared_ptr<const server::Acl>& v) {
+        return v ? Kind<server::Acl>::show(*v) : "[]";
+    }
+};
+
+template <>
+struct Kind<std::vector<wire::Name>> {
+    static constexpr const char* type = "array of strings";
+    static std::vector<wire::Name> read(const Reading& r) {
+        std::vector<wire::Name> names;
+        for (const auto& text : r.strings()) {
+            auto name = wire::Name::from_text(text);
+            if (!name) r.fail("not a domain name: " + text);
+            names.push_back(*name);
+        }
+        return names;
+    }
+    static std::string show(const std::vector<wire::Name>& v) {
+        return list_text(v, [](const wire::Name& n) { return n.to_text(); });
+    }
+};
+
+template <>
+struct Kind<std::vector<boost::asio::ip::address>> {
+    static constexpr const char* type = "array of strings";
+    static std::vector<boost::asio::ip::address> read(const Reading& r) {
+        std::vector<boost::asio::ip::address> out;
+        for (const auto& text : r.strings()) {
+            boost::system::error_code ec;
+            auto ip = boost::asio::ip::make_address(text, ec);
+            if (ec) r.fail(r.setting.name() + ": not an IP address: " + text);
+            out.push_back(ip);
+        }
+        return out;
+    }
+    static std::string show(const std::vector<boost::asio::ip::address>& v) {
+        return list_text(v, [](const boost::asio::ip::address& a) { return a.to_string(); });
+    }
+};
+
+template <>
+struct Kind<std::optional<upstream::CookieSecret>> {  // 32 hex digits; empty: unset
+    static constexpr const char* type = "string";
+    static std::optional<upstream::CookieSecret> read(const Reading& r) {
+        std::string text = r.string();
+        if (text.empty()) return std::nullopt;
+        upstream::CookieSecret secret{};
+        if (!upstream::parse_cookie_secret(text, secret))
+            r.fail("cookie_secret must be 32 hex digits");
+        return secret;
+    }
+    static std::string show(const std::optional<upstream::CookieSecret>& v) {
+        static const char* kHex = "0123456789abcdef";
+        std::string hex;
+        if (v)
+            for (uint8_t b : *v) hex += {kHex[b >> 4], kHex[b & 15]};
+        return quoted(hex);
+    }
+};
+
+}  // namespace
+
+template <typename At>
+Setting::Setting(const char* section, const char* key, At, int64_t min, int64_t max,
+                 const char* help)
+    : section(section), key(key), min(min), max(max), help(help) {
+    using T = std::remove_cvref_t<decltype(At{}(std::declval<Config&>()))>;
+    type = Kind<T>::type;
+    read = [](Config& cfg, const toml::node& node, const Setting& s, const std::string& where) {
+        At{}(cfg) = Kind<T>::read(Reading{node, s, where});
+    };
+    show = [](const Config& cfg) { return Kind<T>::show(At{}(cfg)); };
+}
+
+void fail(const std::string& where, const toml::source_region& src, const std::string& what) {
+    throw ConfigError(where + ":" + std::to_string(src.begin.line) + ": " + what);
+}
+
+namespace {
+
+// The member of a Config that a setting is read into.
+#define AT(member) ([](auto& cfg) -> auto& { return cfg.member; })
+
+// The one table: parsing, defaults and documentation all come from here.
+const Setting kSettings[] = {
+    {"server", "listen", AT(server.listen), 0, 0,
+     "Addresses for UDP and TCP (\"ip:port\", \"[ipv6]:port\")."},
+    {"server", "threads", AT(server.threads), 0, 256, "Worker threads; 0 means one per CPU core."},
+    {"server", "log_level", AT(server.log_level), 0, 0, "debug, info, warning or error."},
+    {"server", "tcp_idle_timeout_ms", AT(server.tcp.idle_timeout), 100, 600'000,
+     "Close an idle TCP connection after this long."},
+    {"server", "tcp_max_connections", AT(server.tcp.max_connections), 1, 1'000'000,
+     "Open TCP connections over all workers."},
+    {"server", "tcp_max_connections_per_client", AT(server.tcp_max_connections_per_client), 1,
+     1'000'000, "Open TCP connections one client address may hold."},
+    {"server", "tcp_max_pipelined", AT(server.tcp.max_pipelined), 1, 65'535,
+     "Queries resolving at once on one TCP connection."},
+    {"server", "edns_buffer_size", AT(server.front_door.edns_buffer_size), 512, 4096,
+     "Largest UDP answer sent and EDNS size advertised (RFC 6891)."},
+    {"server", "access_control", AT(server.front_door.acl), 0, 0,
+     "Client networks and what they get: \"NET/LEN allow|refuse|deny\" (deny drops). The most "
+     "specific match wins; unmatched clients are refused."},
+    {"server", "listen_access_control", AT(server.listen_access_control), 0, 0,
+     "Access lists of single listen addresses, overriding access_control there: "
+     "\"ADDRESS = NET/LEN action, NET/LEN action\" (ADDRESS as written in listen)."},
+    {"server", "max_inflight", AT(server.front_door.max_inflight), 1, 1'000'000,
+     "Client questions waiting on resolutions at once (identical ones share a resolution but "
+     "count each); beyond it new ones get SERVFAIL."},
+    {"server", "max_inflight_per_client", AT(server.front_door.max_inflight_per_client), 1,
+     1'000'000,
+     "Of those, how many one client address (an IPv6 /64) may hold, over UDP, TCP, DoT and DoH "
+     "together; beyond it its new ones get SERVFAIL."},
+    {"server", "user", AT(server.user), 0, 0,
+     "After binding its ports, run as this user (e.g. \"port53\"); empty keeps the current user."},
+    {"server", "group", AT(server.group), 0, 0,
+     "Group to run as with `user`; empty means the user's primary group."},
+    {"server", "drain_timeout_ms", AT(server.drain_timeout), 0, 60'000,
+     "On SIGTERM, how long questions in flight may take to finish before exit."},
+    {"server", "answer_cookies", AT(server.front_door.answer_cookies), 0, 0,
+     "Give clients that send a DNS cookie a server cookie (RFC 7873, RFC 9018)."},
+    {"server", "cookie_secret", AT(server.front_door.cookie_secret), 0, 0,
+     "32 hex digits keying server cookies; empty: random at each start. Instances behind one "
+     "address share it."},
+    {"ratelimit", "queries_per_second", AT(server.front_door.rate_limit.queries_per_second), 0,
+     10'000'000, "UDP queries a second accepted per client prefix; more are dropped. 0: no cap."},
+    {"ratelimit", "responses_per_second", AT(server.front_door.rate_limit.responses_per_second), 0,
+     10'000'000, "Response rate limiting: UDP answers a second per client prefix. 0: off."},
+    {"ratelimit", "slip", AT(server.front_door.rate_limit.slip), 0, 100,
+     "Every Nth rate-limited answer is sent truncated (TC) so real clients retry over TCP; 0: drop "
+     "all."},
+    {"ratelimit", "ipv4_prefix", AT(server.front_door.rate_limit.ipv4_prefix), 8, 32,
+     "IPv4 clients are counted per prefix of this length."},
+    {"ratelimit", "ipv6_prefix", AT(server.front_door.rate_limit.ipv6_prefix), 16, 128,
+     "IPv6 clients are counted per prefix of this length."},
+    {"tunnel", "detection", AT(server.front_door.tunnel.enabled), 0, 0,
+     "Flag (log and count) clients whose cache misses look like DNS tunnelling."},
+    {"tunnel", "long_label", AT(server.front_door.tunnel.long_label), 8, 63,
+     "Labels this long or longer are checked for encoded-data entropy."},
+    {"tunnel", "entropy_bits", AT(server.front_door.tunnel.entropy_bits), 0, 8,
+     "Shannon bits per character above which a long label looks encoded."},
+    {"tunnel", "unique_names", AT(server.front_door.tunnel.unique_names), 1, 1'000'000,
+     "Cache misses under one domain per client per window that count as a burst."},
+    {"tunnel", "txt_null_queries", AT(server.front_door.tunnel.txt_null_queries), 1, 1'000'000,
+     "TXT/NULL cache misses per client per window that count as heavy use."},
+    {"tunnel", "window_seconds", AT(server.front_door.tunnel.window_seconds), 1, 86'400,
+     "Length of the counting window, seconds."},
+    {"tunnel", "refuse_domains", AT(server.front_door.tunnel.refuse_domains), 0, 0,
+     "Flagged queries under these domains are answered REFUSED."},
+    {"cache", "size_mb", AT(cache.size_mb), 1, 1'048'576,
+     "Memory bound of all caches together, MiB."},
+    {"cache", "min_ttl", AT(cache.ttl.min_ttl), 0, 86'400, "Lower bound on cached TTLs, seconds."},
+    {"cache", "max_ttl", AT(cache.ttl.max_ttl), 1, 604'800, "Upper bound on cached TTLs, seconds."},
+    {"cache", "max_negative_ttl", AT(cache.ttl.max_negative_ttl), 0, 86'400,
+     "Upper bound on NXDOMAIN/NODATA caching (RFC 2308), seconds."},
+    {"cache", "prefetch", AT(server.front_door.prefetch), 0, 0,
+     "Refresh an answer asked for in the last tenth of its TTL, before it expires."},
+    {"cache", "serve_stale", AT(server.front_door.serve_stale), 0, 0,
+     "When every authority fails, answer from expired data with EDE 3 (RFC 8767)."},
+    {"cache", "max_stale", AT(server.front_door.max_stale), 0, 604'800,
+     "How long past expiry data may be served stale, seconds."},
+    {"cache", "stale_ttl", AT(server.front_door.stale_ttl), 1, 3600,
+     "TTL given to stale answers, seconds (RFC 8767 suggests 30)."},
+    {"resolver", "root_hints", AT(resolver.root_hints), 0, 0,
+     "Root hints file in zone format; empty uses the built-in IANA hints."},
+    {"resolver", "trust_anchor", AT(resolver.trust_anchor), 0, 0,
+     "Trust anchor file (DS or DNSKEY, zone format); empty uses the built-in root anchors."},
+    {"resolver", "dnssec_validation", AT(resolver.engine.validate), 0, 0,
+     "Validate DNSSEC from the trust anchor down; bogus answers become SERVFAIL with an Extended "
+     "DNS Error."},
+    {"resolver", "negative_trust_anchors", AT(resolver.negative_trust_anchors), 0, 0,
+     "Domains not to validate (RFC 7646), e.g. a broken internal zone."},
+    {"resolver", "nsec3_max_iterations", AT(resolver.engine.dnssec_limits.nsec3_max_iterations), 0,
+     2500, "NSEC3 proofs with more iterations are treated as insecure (RFC 9276)."},
+    {"resolver", "allow_loopback_upstream", AT(resolver.engine.allow_loopback_upstream), 0, 0,
+     "Query authorities on 127.0.0.0/8 and ::1 (off, as in Unbound; on for test labs)."},
+    {"resolver", "ipv4", AT(resolver.engine.use_ipv4), 0, 0, "Query authorities over IPv4."},
+    {"resolver", "ipv6", AT(resolver.engine.use_ipv6), 0, 0, "Query authorities over IPv6."},
+    {"resolver", "outgoing_v4", AT(resolver.outgoing_v4), 0, 0,
+     "Source address for IPv4 queries to authorities; empty lets the kernel choose."},
+    {"resolver", "outgoing_v6", AT(resolver.outgoing_v6), 0, 0,
+     "Source address for IPv6 queries to authorities; empty lets the kernel choose."},
+    {"resolver", "qname_minimisation", AT(resolver.engine.qname_minimisation), 0, 0,
+     "Send authorities only as much of the name as they need (RFC 9156, relaxed)."},
+    {"resolver", "aggressive_nsec", AT(resolver.engine.aggressive_nsec), 0, 0,
+     "Answer NXDOMAIN, NODATA and wildcard names from cached, validated NSEC/NSEC3 ranges without "
+     "asking (RFC 8198)."},
+    {"resolver", "send_cookies", AT(resolver.engine.send_cookies), 0, 0,
+     "Send DNS cookies to authorities and drop replies that do not echo ours (RFC 7873)."},
+    {"resolver", "use_0x20", AT(resolver.engine.use_0x20), 0, 0,
+     "Randomise the case of names sent upstream and require it echoed (DNS 0x20), with fallback "
+     "for servers that do not."},
+    {"resolver", "max_outstanding_upstream", AT(resolver.upstream.max_outstanding), 1, 1'000'000,
+     "Queries to authorities open at once over all workers; past it new ones fail fast."},
+    {"resolver", "unwanted_reply_threshold", AT(resolver.upstream.unwanted_threshold), 0,
+     1'000'000'000,
+     "After this many unexpected replies (possible spoofing) the caches are flushed; 0: never."},
+    {"resolver", "upstream_timeout_ms", AT(resolver.infra.unknown_rtt), 10, 10'000,
+     "Timeout for an authority never measured; measured ones use SRTT + 4*RTTVAR."},
+    {"resolver", "query_timeout_ms", AT(resolver.engine.query_timeout), 100, 120'000,
+     "Give up on a client question (SERVFAIL) after this long."},
+    {"resolver", "max_upstream_queries", AT(resolver.engine.max_upstream_queries), 1, 10'000,
+     "Upstream queries one client question may cause."},
+    {"resolver", "max_referrals", AT(resolver.engine.max_referrals), 1, 1000,
+     "Referrals followed for one name."},
+    {"resolver", "max_cname_chain", AT(resolver.engine.max_cname_chain), 1, 100,
+     "CNAME/DNAME links followed for one question."},
+    {"resolver", "max_ns_lookups", AT(resolver.engine.max_ns_lookups), 1, 100,
+     "NS names without glue looked up per delegation (NXNS defence)."},
+    {"local", "data", AT(local.data), 0, 0,
+     "Records answered here, in zone-file form (\"nas.home.arpa. 3600 IN A 192.168.1.10\"); a "
+     "name outside every local zone gets a zone of its own where only it is answered."},
+    {"local", "data_ptr", AT(local.data_ptr), 0, 0,
+     "Also answer the reverse (PTR) name of each A and AAAA record in local.data."},
+    {"local", "zones", AT(local.zones), 0, 0,
+     "Zones answered here and what names without data get: \"NAME static\" (NXDOMAIN/NODATA), "
+     "\"NAME transparent\" (resolved as usual) or \"NAME redirect\" (the apex's data)."},
+    {"local", "zone_files", AT(local.zone_files), 0, 0,
+     "Zone files served here authoritatively (AA), with wildcards; names below a delegation in "
+     "them are resolved as usual."},
+    {"local", "no_default", AT(local.no_default), 0, 0,
+     "Built-in local zones not to serve: localhost., test., invalid., local., onion., "
+     "home.arpa., resolver.arpa. and the RFC 6303 private reverse zones are answered here "
+     "unless named (a lab that delegates test. needs \"test.\")."},
+    {"blocklist", "files", AT(blocklist.files), 0, 0,
+     "Blocklists: hosts files (\"0.0.0.0 ads.example\": that name), domain lists "
+     "(\"ads.example\": it and the names below it) or adblock rules (\"||ads.example^\", "
+     "\"@@||ok.example^\" to allow), read at start."},
+    {"blocklist", "allow_files", AT(blocklist.allow_files), 0, 0,
+     "Lists in the same formats whose names are never blocked (they and the names below them)."},
+    {"blocklist", "block", AT(blocklist.block), 0, 0,
+     "Names blocked with everything below them, besides the files."},
+    {"blocklist", "allow", AT(blocklist.allow), 0, 0,
+     "Names never blocked, with everything below them: allowing wins over blocking."},
+    {"blocklist", "answer", AT(blocklist.answer), 0, 0,
+     "What a blocked name gets (with EDE 15, Blocked): \"nxdomain\", \"nodata\", \"null\" "
+     "(0.0.0.0 and ::) or addresses (\"192.0.2.1\", \"2001:db8::1\" or both, comma-separated)."},
+    {"blocklist", "ttl", AT(blocklist.ttl), 0, 86'400,
+     "TTL of blocked answers, seconds; short, so a name unblocked works again soon."},
+    {"tls", "certificate", AT(tls.certificate), 0, 0,
+     "PEM certificate chain for DoT and DoH; empty turns both off. Reloaded on SIGHUP."},
+    {"tls", "private_key", AT(tls.private_key), 0, 0,
+     "PEM private key of that certificate. Reloaded on SIGHUP."},
+    {"tls", "access_control", AT(tls.encrypted.acl), 0, 0,
+     "Access list of the DoT and DoH listeners, like server.access_control; empty: the same "
+     "as server.access_control."},
+    {"tls", "dot_listen", AT(tls.dot_listen), 0, 0,
+     "DNS over TLS addresses (RFC 7858, ALPN \"dot\"); used only with a certificate."},
+    {"tls", "doh_listen", AT(tls.doh_listen), 0, 0,
+     "DNS over HTTPS addresses (RFC 8484; HTTP/2 or HTTP/1.1 by ALPN); used only with a "
+     "certificate."},
+    {"tls", "doh_http_listen", AT(tls.doh_http_listen), 0, 0,
+     "Plain-HTTP DoH addresses, for use behind a reverse proxy; empty: off."},
+    {"tls", "doh_path", AT(tls.encrypted.doh_path), 0, 0,
+     "URL path of DoH queries (GET ?dns= and POST); the JSON API is at /resolve."},
+    {"tls", "trusted_proxies", AT(tls.encrypted.trusted_proxies), 0, 0,
+     "Proxies (IP addresses) whose X-Forwarded-For names the client on the plain-HTTP DoH "
+     "listener; the ACL then applies to that client."},
+    {"tls", "idle_timeout_ms", AT(tls.encrypted.idle_timeout), 100, 600'000,
+     "Close an idle DoT or DoH connection after this long."},
+    {"tls", "max_connections", AT(tls.encrypted.max_connections), 1, 1'000'000,
+     "Open DoT and DoH connections over all workers."},
+    {"tls", "doh_max_streams", AT(tls.encrypted.max_streams), 1, 10'000,
+     "Concurrent HTTP/2 streams per DoH connection (SETTINGS_MAX_CONCURRENT_STREAMS)."},
+};
+
+#undef AT
+
+}  // namespace
+
+std::span<const Setting> settings() {
+    return kSettings;
+}
+
+}  // namespace port53::conf
