@@ -35,7 +35,7 @@ void remember_ranges(const Step& step, dnssec::NsecCache& ranges, cache::RRsetCa
     for (const auto& set : group_rrsets(data)) {
         const Record& f = set.front();
         auto sigs = dnssec::signatures_for(step.records, f.owner, f.type);
-        // Only the RRSIG that verified is left in a secure step (validate.cpp), so it names
+        // Only the RRSIG that verified is left in a secure step (dnssec::Validator), so it names
         // the zone that signed the data and the wildcard it came from.
         auto info = sigs.size() == 1 ? dnssec::parse_rrsig(sigs.front().rdata) : std::nullopt;
         if (!info || info->labels >= dnssec::signed_labels(f.owner)) continue;

@@ -30,7 +30,8 @@ Engine::Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetC
       cache_(cache),
       infra_(infra),
       network_(network),
-      clock_(clock) {
+      clock_(clock),
+      validator_(settings_.anchors, settings_.dnssec_limits, clock) {
     // Validation needs somewhere to start; without anchors there is nothing to validate.
     if (!settings_.anchors) settings_.validate = false;
     sources_.push_back(std::make_unique<CacheSource>(cache_, nsec_ranges_, settings_, clock_));

@@ -7,7 +7,7 @@
 //   → classify (classify.cpp: answer, referral, NXDOMAIN, NODATA, lame, error)
 //   → absorb   (absorb.cpp: what the response says, within bailiwick; a referral loops back
 //               to exchange with the new cut)
-//   → validate (validate.cpp: the chain of trust)
+//   → validate (fetcher.cpp: dnssec::Validator judges, fetching through the engine)
 //   → cache    (absorb.cpp cache_step, aggressive.cpp remember_ranges).
 // It also enforces the per-question work limits (Budget).
 #pragma once
@@ -18,9 +18,8 @@
 #include "base/clock.hpp"
 #include "base/coro.hpp"
 #include "cache/rrset_cache.hpp"
-#include "dnssec/key_cache.hpp"
 #include "dnssec/nsec_cache.hpp"
-#include "dnssec/signature_cache.hpp"
+#include "dnssec/validator.hpp"
 #include "engine/answer_source.hpp"
 #include "engine/classify.hpp"
 #include "engine/types.hpp"
@@ -64,17 +63,13 @@ class Engine {
     base::awaitable<std::optional<Step>> ask_sources(const SourceQuestion& q, Budget& budget);
     base::awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
                                   bool validate);
-    // DNSSEC (validate.cpp): judge a step from `zone`, and establish zone keys.
+    // DNSSEC (fetcher.cpp): the validator judges a step from `zone`, or the DS in a
+    // referral, and asks for the keys it needs through a Fetcher spending `budget`.
+    class Fetcher;
     base::awaitable<void> validate_step(Step& step, const wire::Name& qname, uint16_t qtype,
                                         const wire::Name& zone, Budget& budget);
-    base::awaitable<dnssec::KeyEntry> key_entry(wire::Name zone, Budget& budget);
     base::awaitable<void> validate_referral(const wire::Message& msg, const wire::Name& child,
                                             const wire::Name& parent, Budget& budget);
-    base::awaitable<dnssec::KeyEntry> fetch_keys(wire::Name zone,
-                                                 const std::vector<wire::Record>& ds,
-                                                 Budget& budget);
-    base::awaitable<dnssec::Verdict> ds_unobtainable(const wire::Name& zone, dnssec::Verdict failed,
-                                                     Budget& budget);
     base::awaitable<bool> find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget);
     base::awaitable<std::optional<Reply>> ask_zone(Delegation& d, wire::Name sname, uint16_t stype,
                                                    uint16_t qclass, Budget& budget, Tried& tried,
@@ -107,8 +102,7 @@ class Engine {
     upstream::Infra& infra_;
     upstream::Network& network_;
     const base::Clock& clock_;
-    dnssec::KeyCache key_cache_;
-    dnssec::SignatureCache verified_;
+    dnssec::Validator validator_;    // with the key and signature caches
     dnssec::NsecCache nsec_ranges_;  // RFC 8198
     std::atomic<bool> priming_{false};
     upstream::CookieSecret cookie_secret_ =

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dnssec/trust_anchors.hpp"
+#include "dnssec/validator.hpp"
 #include "dnssec/verdict.hpp"
 #include "upstream/address.hpp"
 #include "wire/message.hpp"
@@ -15,14 +16,9 @@
 
 namespace port53::engine {
 
-// What one step (a cache lookup or one upstream response) tells about a name.
-struct Step {
-    enum class Kind { answer, cname, nxdomain, nodata, servfail } kind = Kind::servfail;
-    // CNAME/DNAME chain so far, then the answer RRset; each RRset followed by its RRSIGs.
-    std::vector<wire::Record> records;
-    // SOA, NSEC/NSEC3 and their RRSIGs: the denial, or the proof behind a wildcard answer.
-    std::vector<wire::Record> authority;
-    wire::Name next;  // cname: the name still to resolve; nxdomain/nodata: the name denied
+// What one step (a cache lookup or one upstream response) tells about a name (kind,
+// records, authority, next: the claim the validator judges), and what validation made of it.
+struct Step : dnssec::Claim {
     wire::Security security = wire::Security::unchecked;
     uint16_t ede = wire::ede::none;
     uint32_t ttl_cap = UINT32_MAX;  // secure data lives no longer than its signatures

@@ -1,0 +1,72 @@
+// The engine's side of DNSSEC: it calls the validator (dnssec/validator.hpp) on each step
+// and referral, and serves what the validator asks for through a Fetcher that spends the
+// question's budget, picks servers and caches like any other resolution.
+#include "base/log.hpp"
+#include "engine/absorb.hpp"
+#include "engine/delegation.hpp"
+#include "engine/engine.hpp"
+#include "wire/types.hpp"
+
+namespace port53::engine {
+using namespace wire;
+
+namespace {
+
+void apply_verdict(Step& step, const dnssec::Verdict& v) {
+    step.security = v.security;
+    step.ede = v.ede;
+    step.ttl_cap = v.ttl_cap;
+}
+
+}  // namespace
+
+// One question's fetcher: what the validator asks for counts against that question's
+// budget.
+class Engine::Fetcher final : public dnssec::Fetcher {
+  public:
+    Fetcher(Engine& engine, Budget& budget) : engine_(engine), budget_(budget) {}
+
+    base::awaitable<dnssec::FetchResult> fetch(const Name& name, uint16_t qtype) override {
+        Outcome o = co_await engine_.resolve_chain(name, qtype, cls::IN, budget_);
+        co_return dnssec::FetchResult{o.rcode, std::move(o.answer), std::move(o.authority),
+                                      o.security, o.ede};
+    }
+    base::awaitable<std::vector<Record>> fetch_unvalidated(const Name& name,
+                                                           uint16_t qtype) override {
+        Step s = co_await engine_.iterate(name, qtype, cls::IN, budget_, false);
+        co_return std::move(s.records);
+    }
+    Name parent_zone(const Name& zone) override {
+        return find_delegation(zone, type::DS, cls::IN, engine_.cache_, engine_.hints_,
+                               engine_.clock_.now(), engine_.settings_)
+            .zone;
+    }
+    void keep_secure(const std::vector<Record>& rrset, const std::vector<Record>& rrsigs,
+                     uint32_t ttl) override {
+        engine_.cache_.put(rrset, rrsigs,
+                           cache::Trust{cache::Credibility::auth_answer, Security::secure},
+                           engine_.clock_.now(), ttl);
+    }
+
+  private:
+    Engine& engine_;
+    Budget& budget_;
+};
+
+base::awaitable<void> Engine::validate_step(Step& step, const Name& qname, uint16_t qtype,
+                                            const Name& zone, Budget& budget) {
+    Fetcher fetcher(*this, budget);
+    apply_verdict(step, co_await validator_.judge(step, qname, qtype, zone, fetcher));
+}
+
+base::awaitable<void> Engine::validate_referral(const Message& msg, const Name& child,
+                                                const Name& parent, Budget& budget) {
+    Fetcher fetcher(*this, budget);
+    auto ds = co_await validator_.judge_referral(msg, child, parent, fetcher);
+    if (!ds) co_return;
+    Step s{std::move(ds->claim)};
+    apply_verdict(s, ds->verdict);
+    cache_step(s, type::DS, cls::IN, true, cache_, clock_.now());
+}
+
+}  // namespace port53::engine
