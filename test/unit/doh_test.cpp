@@ -230,7 +230,7 @@ TEST_CASE("[tls] settings are checked with file:line", "[doh][config]") {
     using port53::conf::parse_config;
     auto def = parse_config("", "t.toml");
     CHECK(def.tls.certificate.empty());  // DoT/DoH off unless a certificate is configured
-    CHECK(def.tls.encrypted.doh_path == "/dns-query");
+    CHECK(def.tls.dot_doh.doh_path == "/dns-query");
     CHECK(def.tls.doh_http_listen.empty());
     auto ok = parse_config(
         "[tls]\ncertificate = \"c.pem\"\nprivate_key = \"k.pem\"\n"
@@ -238,7 +238,7 @@ TEST_CASE("[tls] settings are checked with file:line", "[doh][config]") {
         "trusted_proxies = [\"127.0.0.1\", \"::1\"]\n",
         "t.toml");
     CHECK(ok.tls.dot_listen == std::vector<std::string>{"127.0.0.1:8853"});
-    CHECK(ok.tls.encrypted.trusted_proxies.size() == 2);
+    CHECK(ok.tls.dot_doh.trusted_proxies.size() == 2);
     CHECK_THROWS_WITH(parse_config("[tls]\ncertificate = \"c.pem\"\n", "t.toml"),
                       Catch::Contains("t.toml:2:") && Catch::Contains("private_key"));
     CHECK_THROWS_WITH(parse_config("[tls]\n\ndoh_path = \"dns-query\"\n", "t.toml"),
