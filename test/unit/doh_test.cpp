@@ -62,6 +62,16 @@ TEST_CASE("base64url decodes RFC 4648 §5 and rejects the rest", "[doh]") {
     CHECK_FALSE(base64url_decode("-_9"));  // non-zero leftover bits
     CHECK_FALSE(base64url_decode("ab cd"));
     CHECK(base64url_decode("")->empty());
+    // Every length of input, and what a library decoder might skip or take as zero bits.
+    for (std::size_t n = 0; n < 40; ++n) {
+        std::vector<uint8_t> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(i * 37 + 250);
+        CHECK(base64url_decode(base64url(v)) == v);
+    }
+    for (const char* bad : {"QU=JD", "=QUJD", " QUJD", "QUJD ", "QUJD    ", "    QUJD", "QUJD\n",
+                            "QUJ-\n", "QUJD-", "\xc3\xa9AA"})
+        CHECK_FALSE(base64url_decode(bad));
+    CHECK_FALSE(base64url_decode(std::string_view("QU\0D", 4)));
 }
 
 TEST_CASE("query parameters are found and percent-decoded", "[doh]") {
