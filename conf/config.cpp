@@ -33,7 +33,7 @@ void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
         fail(where, line_of("tls.certificate"), "tls.certificate needs tls.private_key");
     if (cfg.tls.certificate.empty() && !cfg.tls.private_key.empty())
         fail(where, line_of("tls.private_key"), "tls.private_key needs tls.certificate");
-    const std::string& path = cfg.tls.encrypted.doh_path;
+    const std::string& path = cfg.tls.dot_doh.doh_path;
     if (path.empty() || path[0] != '/' || path.find_first_of("?# ") != std::string::npos)
         fail(where, line_of("tls.doh_path"),
              "tls.doh_path must start with '/' and hold no '?', '#' or space");

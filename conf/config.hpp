@@ -18,7 +18,7 @@
 #include "filter/block_config.hpp"
 #include "local/local_config.hpp"
 #include "server/settings.hpp"
-#include "transports/encrypted_settings.hpp"
+#include "transports/dot_doh_settings.hpp"
 #include "transports/tcp_settings.hpp"
 #include "upstream/asio_network.hpp"
 #include "upstream/infra.hpp"
@@ -68,7 +68,7 @@ struct Config {
         std::vector<std::string> doh_listen{"127.0.0.1:443", "[::1]:443"};
         std::vector<std::string> doh_http_listen;  // plain HTTP behind a proxy; empty: off
         // Its max_pipelined is server.tcp_max_pipelined.
-        transports::EncryptedSettings encrypted;
+        transports::DotDohSettings dot_doh;
     } tls;
 };
 

@@ -404,7 +404,7 @@ const Setting kSettings[] = {
      "PEM certificate chain for DoT and DoH; empty turns both off. Reloaded on SIGHUP."},
     {"tls", "private_key", AT(tls.private_key), 0, 0,
      "PEM private key of that certificate. Reloaded on SIGHUP."},
-    {"tls", "access_control", AT(tls.encrypted.acl), 0, 0,
+    {"tls", "access_control", AT(tls.dot_doh.acl), 0, 0,
      "Access list of the DoT and DoH listeners, like server.access_control; empty: the same "
      "as server.access_control."},
     {"tls", "dot_listen", AT(tls.dot_listen), 0, 0,
@@ -414,16 +414,16 @@ const Setting kSettings[] = {
      "certificate."},
     {"tls", "doh_http_listen", AT(tls.doh_http_listen), 0, 0,
      "Plain-HTTP DoH addresses, for use behind a reverse proxy; empty: off."},
-    {"tls", "doh_path", AT(tls.encrypted.doh_path), 0, 0,
+    {"tls", "doh_path", AT(tls.dot_doh.doh_path), 0, 0,
      "URL path of DoH queries (GET ?dns= and POST); the JSON API is at /resolve."},
-    {"tls", "trusted_proxies", AT(tls.encrypted.trusted_proxies), 0, 0,
+    {"tls", "trusted_proxies", AT(tls.dot_doh.trusted_proxies), 0, 0,
      "Proxies (IP addresses) whose X-Forwarded-For names the client on the plain-HTTP DoH "
      "listener; the ACL then applies to that client."},
-    {"tls", "idle_timeout_ms", AT(tls.encrypted.idle_timeout), 100, 600'000,
+    {"tls", "idle_timeout_ms", AT(tls.dot_doh.idle_timeout), 100, 600'000,
      "Close an idle DoT or DoH connection after this long."},
-    {"tls", "max_connections", AT(tls.encrypted.max_connections), 1, 1'000'000,
+    {"tls", "max_connections", AT(tls.dot_doh.max_connections), 1, 1'000'000,
      "Open DoT and DoH connections over all workers."},
-    {"tls", "doh_max_streams", AT(tls.encrypted.max_streams), 1, 10'000,
+    {"tls", "doh_max_streams", AT(tls.dot_doh.max_streams), 1, 10'000,
      "Concurrent HTTP/2 streams per DoH connection (SETTINGS_MAX_CONCURRENT_STREAMS)."},
 };
 

@@ -133,7 +133,7 @@ int run(const conf::Config& cfg) {
     if (tls.dot)
         P53_LOG(info, "DoT on " << cfg.tls.dot_listen.size() << " address(es), DoH on "
                                 << cfg.tls.doh_listen.size() << " address(es), path "
-                                << cfg.tls.encrypted.doh_path);
+                                << cfg.tls.dot_doh.doh_path);
     if (!cfg.tls.doh_http_listen.empty())
         P53_LOG(info, "plain-HTTP DoH on " << cfg.tls.doh_http_listen.size() << " address(es)");
     workers.run();

@@ -23,8 +23,8 @@ engine::EngineSettings engine_settings(const conf::Config& c) {
     return e;
 }
 
-transports::EncryptedSettings encrypted_settings(const conf::Config& c) {
-    transports::EncryptedSettings e = c.tls.encrypted;
+transports::DotDohSettings dot_doh_settings(const conf::Config& c) {
+    transports::DotDohSettings e = c.tls.dot_doh;
     e.max_pipelined = c.server.tcp.max_pipelined;
     return e;
 }

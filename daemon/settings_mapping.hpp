@@ -4,7 +4,7 @@
 #pragma once
 #include "conf/config.hpp"
 #include "engine/types.hpp"
-#include "transports/encrypted_settings.hpp"
+#include "transports/dot_doh_settings.hpp"
 
 namespace port53::daemon {
 
@@ -14,6 +14,6 @@ std::size_t worker_count(const conf::Config& c);
 // server's EDNS buffer size.
 engine::EngineSettings engine_settings(const conf::Config& c);
 // The DoT/DoH settings with server.tcp_max_pipelined.
-transports::EncryptedSettings encrypted_settings(const conf::Config& c);
+transports::DotDohSettings dot_doh_settings(const conf::Config& c);
 
 }  // namespace port53::daemon

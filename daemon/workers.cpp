@@ -13,10 +13,10 @@ namespace asio = boost::asio;
 Workers::Workers(const conf::Config& cfg, std::size_t count)
     : cfg_(cfg),
       tcp_settings_(cfg.server.tcp),
-      encrypted_settings_(encrypted_settings(cfg)),
+      dot_doh_settings_(dot_doh_settings(cfg)),
       per_client_(cfg.server.tcp_max_connections_per_client) {
     tcp_settings_.per_client = &per_client_;
-    encrypted_settings_.per_client = &per_client_;
+    dot_doh_settings_.per_client = &per_client_;
     for (const auto& l : conf::listener_access(cfg))
         listener_acls_.emplace_back(l.address, server::Acl::parse(l.rules));
     for (std::size_t i = 0; i < count; ++i)
@@ -44,13 +44,13 @@ void Workers::check_addresses_free(const TlsContexts& tls) const {
 
 void Workers::open_listeners(server::Server& server, const TlsContexts& tls) {
     check_addresses_free(tls);
-    auto encrypted = [&](asio::io_context& io, const std::vector<std::string>& addrs,
-                         transports::Frontend kind, const transports::TlsContext* ctx) {
+    auto dot_doh = [&](asio::io_context& io, const std::vector<std::string>& addrs,
+                       transports::Frontend kind, const transports::TlsContext* ctx) {
         for (const auto& a : addrs) {
             conf::ListenAddress la = conf::parse_listen_address(a);
             asio::ip::tcp::endpoint ep(asio::ip::make_address(la.ip), la.port);
-            encrypted_.push_back(std::make_unique<transports::EncryptedListener>(
-                io, ep, kind, server, ctx, encrypted_settings_, encrypted_connections_));
+            dot_doh_.push_back(std::make_unique<transports::DotDohListener>(
+                io, ep, kind, server, ctx, dot_doh_settings_, dot_doh_connections_));
         }
     };
     for (auto& io : contexts_) {
@@ -67,17 +67,17 @@ void Workers::open_listeners(server::Server& server, const TlsContexts& tls) {
                 acl));
         }
         if (tls.dot) {
-            encrypted(*io, cfg_.tls.dot_listen, transports::Frontend::dot, tls.dot.get());
-            encrypted(*io, cfg_.tls.doh_listen, transports::Frontend::doh, tls.doh.get());
+            dot_doh(*io, cfg_.tls.dot_listen, transports::Frontend::dot, tls.dot.get());
+            dot_doh(*io, cfg_.tls.doh_listen, transports::Frontend::doh, tls.doh.get());
         }
-        encrypted(*io, cfg_.tls.doh_http_listen, transports::Frontend::doh_plain, nullptr);
+        dot_doh(*io, cfg_.tls.doh_http_listen, transports::Frontend::doh_plain, nullptr);
     }
 }
 
 void Workers::start_listeners() {
     for (auto& u : udp_) u->start();
     for (auto& t : tcp_) t->start();
-    for (auto& e : encrypted_) e->start();
+    for (auto& e : dot_doh_) e->start();
 }
 
 void Workers::run() {

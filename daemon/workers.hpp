@@ -10,7 +10,7 @@
 #include "daemon/tls_setup.hpp"
 #include "server/server.hpp"
 #include "transports/client_connections.hpp"
-#include "transports/encrypted_listener.hpp"
+#include "transports/dot_doh_listener.hpp"
 #include "transports/tcp_listener.hpp"
 #include "transports/udp_listener.hpp"
 
@@ -42,13 +42,13 @@ class Workers {
     // (daemon/main.cpp), which outlives the Workers.
     const conf::Config& cfg_;
     transports::TcpSettings tcp_settings_;
-    transports::EncryptedSettings encrypted_settings_;
+    transports::DotDohSettings dot_doh_settings_;
     transports::ClientConnections per_client_;  // one share per client over TCP, DoT, DoH
-    std::atomic<std::size_t> tcp_connections_{0}, encrypted_connections_{0};
+    std::atomic<std::size_t> tcp_connections_{0}, dot_doh_connections_{0};
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
     std::vector<std::unique_ptr<transports::UdpListener>> udp_;
     std::vector<std::unique_ptr<transports::TcpListener>> tcp_;
-    std::vector<std::unique_ptr<transports::EncryptedListener>> encrypted_;
+    std::vector<std::unique_ptr<transports::DotDohListener>> dot_doh_;
     // Access lists of single listen addresses (server.listen_access_control), by address.
     std::vector<std::pair<std::string, server::Acl>> listener_acls_;
 };

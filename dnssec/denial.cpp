@@ -1,5 +1,6 @@
 #include "dnssec/denial.hpp"
 
+#include <ldns/util.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -115,26 +116,18 @@ struct Nsec3 {
     Nsec3View rdata;         // of *rr
 };
 
+// RFC 5155 §3.3: the owner's first label is the hash in base32hex (RFC 4648 §7), unpadded.
+// ldns decodes it; it skips white space, stops at '=' or NUL and reads past a group of
+// fewer than 8 characters, so only whole groups of the alphabet reach it (a SHA-1 hash is
+// 32 characters; anything else is no hash of ours).
 std::optional<std::string> base32hex_decode(std::string_view s) {
-    std::string out;
-    uint32_t buffer = 0;
-    int bits = 0;
-    for (char c : s) {
-        int v;
-        c = static_cast<char>(ascii_lower(static_cast<uint8_t>(c)));
-        if (c >= '0' && c <= '9')
-            v = c - '0';
-        else if (c >= 'a' && c <= 'v')
-            v = c - 'a' + 10;
-        else
-            return std::nullopt;
-        buffer = (buffer << 5) | static_cast<uint32_t>(v);
-        bits += 5;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-        }
-    }
+    constexpr std::string_view kAlphabet = "0123456789abcdefghijklmnopqrstuvABCDEFGHIJKLMNOPQRSTUV";
+    if (s.size() % 8 != 0 || s.find_first_not_of(kAlphabet) != std::string_view::npos)
+        return std::nullopt;
+    std::string out(ldns_b32_pton_calculate_size(s.size()), '\0');
+    int n = ldns_b32_pton_extended_hex(s.data(), s.size(), reinterpret_cast<uint8_t*>(out.data()),
+                                       out.size());
+    if (n != static_cast<int>(out.size())) return std::nullopt;
     return out;
 }
 

@@ -10,8 +10,8 @@
 #include <boost/beast/http.hpp>
 
 #include "base/log.hpp"
-#include "transports/encrypted_query.hpp"
 #include "transports/forwarded_for.hpp"
+#include "transports/stream_query.hpp"
 
 namespace port53::transports {
 namespace asio = boost::asio;
@@ -30,7 +30,7 @@ DohResponse error_response(int status, std::string text) {
 
 template <typename Stream>
 Http1Session<Stream>::Http1Session(std::unique_ptr<Stream> stream, server::FrontDoor& front_door,
-                                   const EncryptedSettings& settings, asio::ip::address peer)
+                                   const DotDohSettings& settings, asio::ip::address peer)
     : stream_(std::move(stream)),
       front_door_(front_door),
       settings_(settings),

@@ -21,7 +21,7 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
     // `peer`: the TCP peer; with trusted proxies configured, X-Forwarded-For may name the
     // real client (used only for debug logging: nothing about clients is logged by default).
     Http1Session(std::unique_ptr<Stream> stream, server::FrontDoor& front_door,
-                 const EncryptedSettings& settings, boost::asio::ip::address peer);
+                 const DotDohSettings& settings, boost::asio::ip::address peer);
     void start();
 
   private:
@@ -33,7 +33,7 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
 
     std::unique_ptr<Stream> stream_;
     server::FrontDoor& front_door_;
-    const EncryptedSettings& settings_;
+    const DotDohSettings& settings_;
     boost::asio::ip::address peer_;
     boost::asio::steady_timer idle_timer_;
     boost::asio::steady_timer wake_;     // signals that `result_` has arrived

@@ -8,7 +8,7 @@
 #include <boost/asio/write.hpp>
 
 #include "base/log.hpp"
-#include "transports/encrypted_query.hpp"
+#include "transports/stream_query.hpp"
 
 namespace port53::transports {
 namespace asio = boost::asio;
@@ -113,7 +113,7 @@ struct Http2Callbacks {
 };
 
 Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, server::FrontDoor& front_door,
-                           const EncryptedSettings& settings, asio::ip::tcp::endpoint peer)
+                           const DotDohSettings& settings, asio::ip::tcp::endpoint peer)
     : stream_(std::move(stream)),
       peer_(peer),
       front_door_(front_door),

@@ -19,7 +19,7 @@ namespace port53::transports {
 class Http2Session : public std::enable_shared_from_this<Http2Session> {
   public:
     Http2Session(std::unique_ptr<TlsStream> stream, server::FrontDoor& front_door,
-                 const EncryptedSettings& settings, boost::asio::ip::tcp::endpoint peer);
+                 const DotDohSettings& settings, boost::asio::ip::tcp::endpoint peer);
     void start();
 
     // One HTTP/2 stream: the request as it arrives, then the response being sent.
@@ -48,7 +48,7 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
     std::unique_ptr<TlsStream> stream_;
     boost::asio::ip::tcp::endpoint peer_;  // for the ACL
     server::FrontDoor& front_door_;
-    const EncryptedSettings& settings_;
+    const DotDohSettings& settings_;
     std::unique_ptr<nghttp2_session, SessionDeleter> session_;
     std::unordered_map<int32_t, Stream> streams_;
     boost::asio::steady_timer idle_timer_;

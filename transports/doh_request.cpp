@@ -1,5 +1,7 @@
 #include "transports/doh_request.hpp"
 
+#include <openssl/evp.h>
+
 #include <array>
 #include <charconv>
 
@@ -133,34 +135,31 @@ DohDecoded decode_doh_request(const HttpRequest& req, std::string_view doh_path)
 
 std::optional<std::vector<uint8_t>> base64url_decode(std::string_view text) {
     while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-    if (text.size() % 4 == 1) return std::nullopt;
-    std::vector<uint8_t> out;
-    out.reserve(text.size() * 3 / 4);
-    uint32_t acc = 0;
-    int bits = 0;
+    if (text.size() % 4 == 1) return std::nullopt;  // one character cannot hold a byte
+    // base64url (RFC 4648 §5) is base64 (§4) with '-' and '_' for '+' and '/'. OpenSSL
+    // decodes §4 in whole padded quads, skips white space at either end and reads '=' as
+    // zero bits: swap the two letters, refuse §4's own and any '=', pad, and check that
+    // nothing was skipped (the length).
+    std::string standard;
+    standard.reserve(text.size() + 3);
     for (char c : text) {
-        int v;
-        if (c >= 'A' && c <= 'Z')
-            v = c - 'A';
-        else if (c >= 'a' && c <= 'z')
-            v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9')
-            v = c - '0' + 52;
-        else if (c == '-')
-            v = 62;
-        else if (c == '_')
-            v = 63;
-        else
-            return std::nullopt;
-        acc = (acc << 6) | static_cast<uint32_t>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<uint8_t>(acc >> bits));
-        }
+        if (c == '+' || c == '/' || c == '=') return std::nullopt;
+        standard.push_back(c == '-' ? '+' : c == '_' ? '/' : c);
     }
-    // Leftover bits must be zero (canonical encoding, RFC 4648 §3.5).
-    if (bits && (acc & ((1u << bits) - 1))) return std::nullopt;
+    std::size_t padding = (4 - standard.size() % 4) % 4;
+    standard.append(padding, '=');
+    std::vector<uint8_t> out(standard.size() / 4 * 3);
+    int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(standard.data()),
+                            static_cast<int>(standard.size()));
+    if (n != static_cast<int>(out.size())) return std::nullopt;
+    out.resize(out.size() - padding);
+    // Leftover bits must be zero (canonical encoding, RFC 4648 §3.5): encoding the bytes
+    // again must give the text back.
+    std::string again(standard.size() + 1, '\0');
+    int m = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(again.data()), out.data(),
+                            static_cast<int>(out.size()));
+    if (std::string_view(again.data(), static_cast<std::size_t>(m)) != standard)
+        return std::nullopt;
     return out;
 }
 

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "base/coro.hpp"
-#include "transports/encrypted_settings.hpp"
+#include "transports/dot_doh_settings.hpp"
 
 namespace port53::transports {
 

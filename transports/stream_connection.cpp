@@ -7,8 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "transports/encrypted_query.hpp"
-#include "transports/socket_options.hpp"
+#include "transports/stream_query.hpp"
 #include "wire/types.hpp"
 
 namespace port53::transports {
@@ -58,7 +57,6 @@ StreamConnection<Stream>::StreamConnection(
 
 template <typename Stream>
 void StreamConnection<Stream>::start() {
-    set_no_delay(stream_.lowest_layer().native_handle());
     asio::co_spawn(
         stream_.get_executor(), [self = this->shared_from_this()] { return self->run(); },
         asio::detached);

@@ -1,5 +1,6 @@
-// DNS over TCP (RFC 7766) on one worker: 2-byte framing, pipelined queries answered as
-// soon as each is ready (out of order), idle timeout, per-connection and global caps.
+// DNS over TCP (RFC 7766) on one worker: connections admitted by a StreamAcceptor (global
+// and per-client caps), each served by a TcpConnection (2-byte framing, pipelined queries
+// answered as soon as each is ready, idle timeout, per-connection cap).
 #pragma once
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -8,6 +9,7 @@
 
 #include "server/front_door.hpp"
 #include "transports/client_connections.hpp"
+#include "transports/stream_acceptor.hpp"
 #include "transports/stream_connection.hpp"
 #include "transports/tcp_settings.hpp"
 
@@ -15,20 +17,22 @@ namespace port53::transports {
 
 class TcpListener {
   public:
+    // `connections` counts TCP connections over all workers; `acl`: this address's own
+    // access list (null: the front door's).
     TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                 server::FrontDoor& front_door, const TcpSettings& settings,
                 std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr);
-    void start();
+    void start() { acceptor_.start(); }
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
   private:
-    void accept();
+    void serve(boost::asio::ip::tcp::socket socket, const boost::asio::ip::tcp::endpoint& peer,
+               std::unique_ptr<ClientSlot> client);
 
-    boost::asio::ip::tcp::acceptor acceptor_;
     server::FrontDoor& front_door_;
-    const TcpSettings& settings_;
     std::atomic<std::size_t>& connections_;
-    StreamLimits limits_;  // with this address's own access list, if it has one
+    StreamLimits limits_;      // with this address's own access list, if it has one
+    StreamAcceptor acceptor_;  // last: it hands connections to serve()
 };
 
 }  // namespace port53::transports

@@ -120,8 +120,7 @@ TEST_CASE("defaults are the modules' own, read into the modules' settings", "[co
     CHECK(shown("resolver.upstream_timeout_ms",
                 std::to_string(upstream::InfraSettings{}.unknown_rtt.count())));
     CHECK(shown("server.max_inflight", std::to_string(server::ServerSettings{}.max_inflight)));
-    CHECK(
-        shown("tls.doh_max_streams", std::to_string(transports::EncryptedSettings{}.max_streams)));
+    CHECK(shown("tls.doh_max_streams", std::to_string(transports::DotDohSettings{}.max_streams)));
     CHECK(shown("cache.max_negative_ttl", std::to_string(cache::TtlLimits{}.max_negative_ttl)));
 
     Config c = parse_config(
@@ -134,10 +133,10 @@ TEST_CASE("defaults are the modules' own, read into the modules' settings", "[co
     CHECK(c.server.front_door.tunnel.refuse_domains[0] == *wire::Name::from_text("t.example"));
     CHECK(c.resolver.infra.unknown_rtt == std::chrono::milliseconds(500));
     CHECK(c.resolver.engine.dnssec_limits.nsec3_max_iterations == 50);
-    REQUIRE(c.tls.encrypted.acl);
-    CHECK(access(*c.tls.encrypted.acl, "10.1.2.3") == server::AclAction::allow);
-    CHECK(access(*c.tls.encrypted.acl, "127.0.0.1") == server::AclAction::refuse);
-    CHECK(c.tls.encrypted.idle_timeout == std::chrono::milliseconds(2000));
+    REQUIRE(c.tls.dot_doh.acl);
+    CHECK(access(*c.tls.dot_doh.acl, "10.1.2.3") == server::AclAction::allow);
+    CHECK(access(*c.tls.dot_doh.acl, "127.0.0.1") == server::AclAction::refuse);
+    CHECK(c.tls.dot_doh.idle_timeout == std::chrono::milliseconds(2000));
 }
 
 TEST_CASE("typed settings are checked with their line", "[config]") {

@@ -54,6 +54,23 @@ TEST_CASE("NSEC3 hashes match RFC 5155 Appendix A", "[dnssec]") {
     CHECK(h("x.w.example.") == "b4um86eghhds6nea196smvmlo4ors995");
 }
 
+TEST_CASE("NSEC3 owner hashes decode from base32hex, anything else is no hash", "[dnssec]") {
+    std::string hash(20, '\0');
+    for (std::size_t i = 0; i < hash.size(); ++i) hash[i] = static_cast<char>(i * 13 + 200);
+    std::string label = base32hex(hash);
+    auto nsec3 = [](std::string_view first_label) {
+        std::string text = std::string(first_label) + ".example.";
+        return Record{N(text.c_str()), type::NSEC3, cls::IN, 60, {}};
+    };
+    CHECK(nsec3_owner_hash(nsec3(label)) == hash);
+    std::string upper = label;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    CHECK(nsec3_owner_hash(nsec3(upper)) == hash);
+    CHECK_FALSE(nsec3_owner_hash(nsec3(label.substr(0, 31))));         // not whole groups
+    CHECK_FALSE(nsec3_owner_hash(nsec3(label.substr(0, 30) + "w0")));  // w: not base32hex
+    CHECK_FALSE(nsec3_owner_hash(nsec3(label.substr(0, 31) + "=")));
+}
+
 TEST_CASE("the hash budget caps NSEC3 work", "[dnssec]") {
     Limits limits;
     limits.max_nsec3_hashes = 2;

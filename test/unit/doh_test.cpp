@@ -62,6 +62,16 @@ TEST_CASE("base64url decodes RFC 4648 §5 and rejects the rest", "[doh]") {
     CHECK_FALSE(base64url_decode("-_9"));  // non-zero leftover bits
     CHECK_FALSE(base64url_decode("ab cd"));
     CHECK(base64url_decode("")->empty());
+    // Every length of input, and what a library decoder might skip or take as zero bits.
+    for (std::size_t n = 0; n < 40; ++n) {
+        std::vector<uint8_t> v(n);
+        for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(i * 37 + 250);
+        CHECK(base64url_decode(base64url(v)) == v);
+    }
+    for (const char* bad : {"QU=JD", "=QUJD", " QUJD", "QUJD ", "QUJD    ", "    QUJD", "QUJD\n",
+                            "QUJ-\n", "QUJD-", "\xc3\xa9AA"})
+        CHECK_FALSE(base64url_decode(bad));
+    CHECK_FALSE(base64url_decode(std::string_view("QU\0D", 4)));
 }
 
 TEST_CASE("query parameters are found and percent-decoded", "[doh]") {
@@ -230,7 +240,7 @@ TEST_CASE("[tls] settings are checked with file:line", "[doh][config]") {
     using port53::conf::parse_config;
     auto def = parse_config("", "t.toml");
     CHECK(def.tls.certificate.empty());  // DoT/DoH off unless a certificate is configured
-    CHECK(def.tls.encrypted.doh_path == "/dns-query");
+    CHECK(def.tls.dot_doh.doh_path == "/dns-query");
     CHECK(def.tls.doh_http_listen.empty());
     auto ok = parse_config(
         "[tls]\ncertificate = \"c.pem\"\nprivate_key = \"k.pem\"\n"
@@ -238,7 +248,7 @@ TEST_CASE("[tls] settings are checked with file:line", "[doh][config]") {
         "trusted_proxies = [\"127.0.0.1\", \"::1\"]\n",
         "t.toml");
     CHECK(ok.tls.dot_listen == std::vector<std::string>{"127.0.0.1:8853"});
-    CHECK(ok.tls.encrypted.trusted_proxies.size() == 2);
+    CHECK(ok.tls.dot_doh.trusted_proxies.size() == 2);
     CHECK_THROWS_WITH(parse_config("[tls]\ncertificate = \"c.pem\"\n", "t.toml"),
                       Catch::Contains("t.toml:2:") && Catch::Contains("private_key"));
     CHECK_THROWS_WITH(parse_config("[tls]\n\ndoh_path = \"dns-query\"\n", "t.toml"),

@@ -27,7 +27,7 @@
 
 #include "helpers.hpp"
 #include "server/front_door.hpp"
-#include "transports/encrypted_listener.hpp"
+#include "transports/dot_doh_listener.hpp"
 #include "transports/tcp_listener.hpp"
 #include "transports/tls_context.hpp"
 #include "transports/udp_listener.hpp"
@@ -200,10 +200,11 @@ class StreamClient {
         if (ssl_) SSL_free(ssl_);
         if (ctx_) SSL_CTX_free(ctx_);
     }
-    void send(const std::vector<uint8_t>& bytes) {
+    // False if the server has closed the connection.
+    bool send(const std::vector<uint8_t>& bytes) {
         int n = ssl_ ? SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size()))
-                     : static_cast<int>(::send(fd_.fd, bytes.data(), bytes.size(), 0));
-        REQUIRE(n == static_cast<int>(bytes.size()));
+                     : static_cast<int>(::send(fd_.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL));
+        return n == static_cast<int>(bytes.size());
     }
     bool read_exact(uint8_t* p, std::size_t n) {
         while (n > 0) {
@@ -283,7 +284,7 @@ void check_stream(Worker& w, uint16_t port, bool tls) {
     for (const auto& m : {framed(test::query("fast.example.", wire::type::A, 11)),
                           framed(test::query("slow.example.", wire::type::A, 12))})
         batch.insert(batch.end(), m.begin(), m.end());
-    c.send(batch);
+    REQUIRE(c.send(batch));
     auto first = c.read_frame();
     REQUIRE(first.size() > wire::kHeaderSize);
     CHECK(id_of(first) == 11);
@@ -291,11 +292,11 @@ void check_stream(Worker& w, uint16_t port, bool tls) {
     CHECK((first[2] & 0x80) != 0);
 
     auto split = framed(test::query("fast.example.", wire::type::AAAA, 13));
-    c.send({split.begin(), split.begin() + 1});
+    REQUIRE(c.send({split.begin(), split.begin() + 1}));
     std::this_thread::sleep_for(20ms);
-    c.send({split.begin() + 1, split.end()});
-    c.send(framed(test::query("drop.example.", wire::type::A, 14)));
-    c.send(framed(test::query("fast.example.", wire::type::A, 15)));
+    REQUIRE(c.send({split.begin() + 1, split.end()}));
+    REQUIRE(c.send(framed(test::query("drop.example.", wire::type::A, 14))));
+    REQUIRE(c.send(framed(test::query("fast.example.", wire::type::A, 15))));
     CHECK(id_of(c.read_frame()) == 13);
     CHECK(id_of(c.read_frame()) == 15);
 
@@ -356,21 +357,21 @@ TEST_CASE("TCP listener: RFC 7766 framing, pipelining, answers in completion ord
 TEST_CASE("DoT listener: the same framing and pipelining over TLS", "[transports]") {
     SelfSignedCert cert;
     transports::TlsContext tls(cert.cert, cert.key, {"dot"});
-    transports::EncryptedSettings settings;
+    transports::DotDohSettings settings;
     Worker w;
-    auto& dot = w.listen<transports::EncryptedListener>(asio::ip::tcp::endpoint(kLoopback, 0),
-                                                        transports::Frontend::dot, w.front_door,
-                                                        &tls, settings, w.connections);
+    auto& dot = w.listen<transports::DotDohListener>(asio::ip::tcp::endpoint(kLoopback, 0),
+                                                     transports::Frontend::dot, w.front_door, &tls,
+                                                     settings, w.connections);
     w.run();
     check_stream(w, dot.local_endpoint().port(), true);
 }
 
 TEST_CASE("Plain-HTTP DoH listener: a POST answered from a slow completion", "[transports]") {
-    transports::EncryptedSettings settings;
+    transports::DotDohSettings settings;
     Worker w;
-    auto& doh = w.listen<transports::EncryptedListener>(
-        asio::ip::tcp::endpoint(kLoopback, 0), transports::Frontend::doh_plain, w.front_door,
-        nullptr, settings, w.connections);
+    auto& doh = w.listen<transports::DotDohListener>(asio::ip::tcp::endpoint(kLoopback, 0),
+                                                     transports::Frontend::doh_plain, w.front_door,
+                                                     nullptr, settings, w.connections);
     w.run();
     StreamClient c(doh.local_endpoint().port(), false);
     auto q = test::query("slow.example.", wire::type::A, 0);
@@ -379,7 +380,7 @@ TEST_CASE("Plain-HTTP DoH listener: a POST answered from a slow completion", "[t
         "Content-Type: application/dns-message\r\nContent-Length: " +
         std::to_string(q.size()) + "\r\n\r\n";
     request.append(q.begin(), q.end());
-    c.send({request.begin(), request.end()});
+    REQUIRE(c.send({request.begin(), request.end()}));
     REQUIRE(w.front_door.wait_pending(1));
     w.front_door.complete_newest_first();
     std::string response = c.read_to_end();
@@ -388,4 +389,50 @@ TEST_CASE("Plain-HTTP DoH listener: a POST answered from a slow completion", "[t
     CHECK(response.size() > a.size());
     CHECK(response.substr(response.size() - a.size()) == std::string(a.begin(), a.end()));
     CHECK(w.front_door.transports() == std::vector{ClientTransport::stream});
+}
+
+TEST_CASE("Stream acceptor: a kind's connection cap, and a client's share over TCP and DoH",
+          "[transports]") {
+    transports::ClientConnections per_client(1);
+    transports::TcpSettings capped, shared;
+    capped.max_connections = 1;
+    shared.per_client = &per_client;
+    transports::DotDohSettings doh_settings;
+    doh_settings.per_client = &per_client;
+    std::atomic<std::size_t> capped_open{0}, doh_open{0};
+    Worker w;
+    auto& tcp_capped = w.listen<transports::TcpListener>(asio::ip::tcp::endpoint(kLoopback, 0),
+                                                         w.front_door, capped, capped_open);
+    auto& tcp_shared = w.listen<transports::TcpListener>(asio::ip::tcp::endpoint(kLoopback, 0),
+                                                         w.front_door, shared, w.connections);
+    auto& doh = w.listen<transports::DotDohListener>(asio::ip::tcp::endpoint(kLoopback, 0),
+                                                     transports::Frontend::doh_plain, w.front_door,
+                                                     nullptr, doh_settings, doh_open);
+    w.run();
+    auto fast = framed(test::query("fast.example.", wire::type::A, 1));
+    auto served = [&](StreamClient& c) { return c.send(fast) && id_of(c.read_frame()) == 1; };
+
+    SECTION("over the cap of its kind, a connection is closed unserved") {
+        StreamClient first(tcp_capped.local_endpoint().port(), false);
+        REQUIRE(served(first));  // accepted and counted before the next one arrives
+        StreamClient second(tcp_capped.local_endpoint().port(), false);
+        CHECK_FALSE(served(second));
+    }
+    SECTION("a client's share counts its TCP and DoH connections together") {
+        auto doh_get = [&] {
+            StreamClient c(doh.local_endpoint().port(), false);
+            std::string get =
+                "GET /dns-query?dns=AAABAAABAAAAAAAABGZhc3QHZXhhbXBsZQAAAQAB "
+                "HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+            return c.send({get.begin(), get.end()}) ? c.read_to_end() : std::string();
+        };
+        auto tcp_client = std::make_unique<StreamClient>(tcp_shared.local_endpoint().port(), false);
+        REQUIRE(served(*tcp_client));
+        CHECK(doh_get().empty());
+        tcp_client.reset();  // its slot comes free once the server sees it close
+        bool admitted = false;
+        for (int i = 0; i < 500 && !admitted; ++i, std::this_thread::sleep_for(10ms))
+            admitted = doh_get().rfind("HTTP/1.1 200 OK\r\n", 0) == 0;
+        CHECK(admitted);
+    }
 }

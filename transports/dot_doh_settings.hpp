@@ -1,5 +1,5 @@
-// Settings shared by the encrypted front-ends (DoT, DoH) and the plain-HTTP DoH listener,
-// and the connection count they share.
+// Settings of the DoT, DoH (TLS) and plain-HTTP DoH listeners (the [tls] section), one set
+// for all of them.
 #pragma once
 #include <atomic>
 #include <boost/asio/ip/address.hpp>
@@ -14,7 +14,7 @@
 
 namespace port53::transports {
 
-struct EncryptedSettings {
+struct DotDohSettings {
     std::chrono::milliseconds idle_timeout{30'000};  // also bounds handshakes and stalled writes
     std::size_t max_connections = 1024;              // over all workers and listeners
     std::size_t max_pipelined = kMaxPipelined;       // DoT queries resolving per connection

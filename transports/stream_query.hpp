@@ -1,4 +1,4 @@
-// The one way stream front-ends (TCP, DoT, DoH) hand a DNS query to the resolver: cache hits
+// The one way stream front-ends (TCP, DoT, DoH) hand a DNS query to the front door: cache hits
 // and bad queries answered at once, the rest when resolved; answers padded (RFC 8467) when
 // the query carried padding and the transport is encrypted (`may_pad`).
 #pragma once

@@ -1,4 +1,4 @@
-#include "transports/encrypted_query.hpp"
+#include "transports/stream_query.hpp"
 
 #include <vector>
 

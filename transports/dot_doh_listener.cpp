@@ -1,12 +1,10 @@
-#include "transports/encrypted_listener.hpp"
+#include "transports/dot_doh_listener.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
-#include "base/log.hpp"
 #include "transports/doh_http1.hpp"
 #include "transports/doh_http2.hpp"
-#include "transports/socket_options.hpp"
 #include "transports/stream_connection.hpp"
 
 namespace port53::transports {
@@ -17,7 +15,7 @@ namespace {
 
 // TLS handshake, then HTTP/2 or HTTP/1.1 as ALPN decided (no ALPN: HTTP/1.1).
 base::awaitable<void> start_doh(std::unique_ptr<TlsStream> s, server::FrontDoor& front_door,
-                                const EncryptedSettings& settings, tcp::endpoint peer) {
+                                const DotDohSettings& settings, tcp::endpoint peer) {
     // (co_await kept out of conditions: g++ 12 miscompiles some of those)
     bool ok = co_await tls_handshake(*s, settings.idle_timeout);
     if (!ok) co_return;
@@ -32,52 +30,23 @@ base::awaitable<void> start_doh(std::unique_ptr<TlsStream> s, server::FrontDoor&
 
 }  // namespace
 
-EncryptedListener::EncryptedListener(asio::io_context& io, const tcp::endpoint& ep, Frontend kind,
-                                     server::FrontDoor& front_door, const TlsContext* tls,
-                                     const EncryptedSettings& settings,
-                                     std::atomic<std::size_t>& connections)
-    : acceptor_(io),
-      kind_(kind),
+DotDohListener::DotDohListener(asio::io_context& io, const tcp::endpoint& ep, Frontend kind,
+                               server::FrontDoor& front_door, const TlsContext* tls,
+                               const DotDohSettings& settings,
+                               std::atomic<std::size_t>& connections)
+    : kind_(kind),
       front_door_(front_door),
       tls_(tls),
       settings_(settings),
       connections_(connections),
-      dot_limits_{settings.idle_timeout, settings.max_pipelined, settings.acl.get()} {
-    acceptor_.open(ep.protocol());
-    prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
-    acceptor_.bind(ep);
-    acceptor_.listen(asio::socket_base::max_listen_connections);
-}
+      dot_limits_{settings.idle_timeout, settings.max_pipelined, settings.acl.get()},
+      acceptor_(io, ep, "DoT/DoH", settings.max_connections, settings.per_client, connections,
+                [this](tcp::socket s, const tcp::endpoint& peer, std::unique_ptr<ClientSlot> c) {
+                    serve(std::move(s), peer, std::move(c));
+                }) {}
 
-void EncryptedListener::start() {
-    accept();
-}
-
-void EncryptedListener::accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-        if (ec == asio::error::operation_aborted) return;
-        if (!ec) serve(std::move(socket));
-        accept();
-    });
-}
-
-void EncryptedListener::serve(tcp::socket socket) {
-    if (connections_.load() >= settings_.max_connections) {
-        P53_LOG(warning, "DoT/DoH connection limit reached; refusing a connection");
-        return;  // the socket closes as it goes out of scope
-    }
-    set_no_delay(socket.native_handle());
-    boost::system::error_code ec;
-    tcp::endpoint peer = socket.remote_endpoint(ec);
-    if (ec) return;  // already gone
-    std::unique_ptr<ClientSlot> client;
-    if (settings_.per_client) {
-        client = std::make_unique<ClientSlot>(*settings_.per_client, peer.data());
-        if (!client->held()) {
-            P53_LOG(info, "per-client connection limit reached for " << peer.address().to_string());
-            return;
-        }
-    }
+void DotDohListener::serve(tcp::socket socket, const tcp::endpoint& peer,
+                           std::unique_ptr<ClientSlot> client) {
     switch (kind_) {
         case Frontend::dot: {
             auto conn = std::make_shared<DotConnection>(std::move(socket), peer, tls_->current(),

@@ -1,0 +1,59 @@
+#include "transports/stream_acceptor.hpp"
+
+#include "base/log.hpp"
+#include "transports/socket_options.hpp"
+
+namespace port53::transports {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+StreamAcceptor::StreamAcceptor(asio::io_context& io, const tcp::endpoint& ep, std::string what,
+                               std::size_t max_connections, ClientConnections* per_client,
+                               const std::atomic<std::size_t>& open, Serve serve)
+    : acceptor_(io),
+      what_(std::move(what)),
+      max_connections_(max_connections),
+      per_client_(per_client),
+      open_(open),
+      serve_(std::move(serve)) {
+    acceptor_.open(ep.protocol());
+    prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
+    acceptor_.bind(ep);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+void StreamAcceptor::start() {
+    accept();
+}
+
+void StreamAcceptor::accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) admit(std::move(socket));
+        accept();
+    });
+}
+
+void StreamAcceptor::admit(tcp::socket socket) {
+    // A refused connection is closed as `socket` goes out of scope.
+    if (open_.load() >= max_connections_) {
+        P53_LOG(warning, what_ << " connection limit reached; refusing a connection");
+        return;
+    }
+    boost::system::error_code ec;
+    tcp::endpoint peer = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone
+    std::unique_ptr<ClientSlot> client;
+    if (per_client_) {
+        client = std::make_unique<ClientSlot>(*per_client_, peer.data());
+        if (!client->held()) {
+            P53_LOG(info, "per-client connection limit reached for " << peer.address().to_string()
+                                                                     << " (" << what_ << ")");
+            return;
+        }
+    }
+    set_no_delay(socket.native_handle());
+    serve_(std::move(socket), peer, std::move(client));
+}
+
+}  // namespace port53::transports

@@ -1,0 +1,47 @@
+// Accepts stream connections (TCP, DoT, DoH, plain-HTTP DoH) on one address for one worker
+// (SO_REUSEPORT: every worker has its own acceptor) and admits each under two caps before
+// handing it on: the connections of its kind open over all workers, and its client's share
+// (ClientConnections: one table over TCP, DoT and DoH). The one copy of that admission.
+#pragma once
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "transports/client_connections.hpp"
+
+namespace port53::transports {
+
+class StreamAcceptor {
+  public:
+    // Gets each admitted connection (TCP_NODELAY set), its peer and its client's slot (null
+    // without a per-client cap), which the connection keeps for as long as it lives.
+    using Serve =
+        std::function<void(boost::asio::ip::tcp::socket, const boost::asio::ip::tcp::endpoint& peer,
+                           std::unique_ptr<ClientSlot> client)>;
+
+    // `what` names the kind in the log ("TCP"); `open` counts that kind's connections over
+    // all workers (each connection's ConnectionSlot), and at `max_connections` new ones are
+    // refused. `per_client` null: no per-client cap.
+    StreamAcceptor(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
+                   std::string what, std::size_t max_connections, ClientConnections* per_client,
+                   const std::atomic<std::size_t>& open, Serve serve);
+    void start();
+    // Where it listens (port 0 asked for: the port the kernel chose).
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+  private:
+    void accept();
+    void admit(boost::asio::ip::tcp::socket socket);
+
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::string what_;
+    std::size_t max_connections_;
+    ClientConnections* per_client_;
+    const std::atomic<std::size_t>& open_;
+    Serve serve_;
+};
+
+}  // namespace port53::transports
