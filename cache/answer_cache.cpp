@@ -19,7 +19,7 @@ struct Head {
     uint32_t stored_at;
     uint16_t n_ttl;
     uint16_t question_end;  // the body is placed at this offset in the reply
-    uint16_t ede;           // Extended DNS Error info-code, 0xFFFF for none
+    uint16_t ede;           // Extended DNS Error info-code, or ede::none
     uint32_t ttl;           // lifetime when stored, for prefetch
 };
 // The blob's bytes are only ever copied in and out (memcpy), never accessed as a Head in
@@ -80,8 +80,8 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
     const uint8_t* body = offsets + h.n_ttl * sizeof(uint16_t);
     std::size_t body_len = blob.size() - (body - blob.data());
     if (h.question_end != q.question_end) return 0;  // keys match, so this means a bug
-    if (stale) h.ede = 3;                            // Stale Answer (RFC 8914 §4.4)
-    bool with_ede = q.edns && h.ede != 0xFFFF;
+    if (stale) h.ede = ede::stale_answer;            // RFC 8914 §4.4
+    bool with_ede = q.edns && h.ede != ede::none;
     std::size_t cookie = q.edns && !limits.cookie.empty() ? 4 + limits.cookie.size() : 0;
     std::size_t opt = q.edns ? kOptSize + (with_ede ? kEdeOptionSize : 0) + cookie : 0;
     std::size_t full = h.question_end + body_len + opt;

@@ -8,6 +8,7 @@
 
 #include "cache/lru.hpp"
 #include "wire/query_view.hpp"
+#include "wire/security.hpp"
 
 namespace port53::cache {
 
@@ -30,7 +31,7 @@ struct StoredAnswer {
 // info-code, or ede::none) goes into the OPT of EDNS clients.
 StoredAnswer make_stored_answer(std::span<const uint8_t> message,
                                 std::span<const uint16_t> ttl_offsets, uint32_t now,
-                                uint16_t ede = 0xFFFF);
+                                uint16_t ede = wire::ede::none);
 
 struct ReplyLimits {
     std::size_t max_size;   // 512 / client's EDNS size capped by ours on UDP, 65535 on TCP

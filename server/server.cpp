@@ -15,7 +15,6 @@ using namespace wire;
 
 namespace {
 
-constexpr std::size_t kStreamMax = 65535;
 thread_local std::optional<asio::any_io_executor> t_worker;
 constexpr uint32_t kAnyTtl = 3600;
 
@@ -39,7 +38,7 @@ std::size_t truncate_to_question(std::span<uint8_t> reply) {
 }
 
 bool is_zone_transfer_or_meta(uint16_t t) {
-    return t == type::AXFR || t == type::IXFR || t == 253 || t == 254;  // MAILB, MAILA
+    return t == type::AXFR || t == type::IXFR || t == type::MAILB || t == type::MAILA;
 }
 
 // RFC 8482 §4.2: answer ANY with one synthesised HINFO record instead of everything.
@@ -70,7 +69,7 @@ cache::StoredAnswer render_outcome(const engine::Outcome& o, const Name& qname, 
         bool dnssec_type = r.type == type::RRSIG || r.type == type::NSEC || r.type == type::NSEC3;
         return bits.dnssec_ok || !dnssec_type || r.type == qtype;
     };
-    MessageBuilder b(kStreamMax);
+    MessageBuilder b(kMaxMessageSize);
     b.header(0, flags);
     b.question(qname, qtype, qclass);
     if (!withheld) {
@@ -98,7 +97,7 @@ Server::Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCac
 
 cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t, const sockaddr* client,
                                   CookieBuf& cookie) const {
-    std::size_t max = t == ClientTransport::stream ? kStreamMax
+    std::size_t max = t == ClientTransport::stream ? kMaxMessageSize
                       : q.edns ? std::min(q.udp_size, settings_.edns_buffer_size)
                                : kMinUdpSize;
     cache::ReplyLimits l{max, settings_.edns_buffer_size};

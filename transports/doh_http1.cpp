@@ -18,8 +18,6 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
 namespace {
-constexpr std::size_t kMaxHeader = std::size_t{96} * 1024;  // room for a 64 KiB query as GET ?dns=
-
 DohResponse error_response(int status, std::string text) {
     DohDecoded d;
     d.status = status;
@@ -64,12 +62,12 @@ base::awaitable<void> Http1Session<Stream>::run() {
     // The buffer's limit must exceed the parser's header and body limits, or a large GET
     // (a 64 KiB query in ?dns=) fails as a buffer overflow (400) before the parser's own
     // limits can answer 431 or 413.
-    boost::beast::flat_buffer buffer(kMaxHeader + kMaxDnsMessage + 4096);
+    boost::beast::flat_buffer buffer(kMaxHttpHeaderBytes + kMaxDnsMessage + 4096);
     boost::system::error_code ec;
     auto redirect = asio::redirect_error(asio::use_awaitable, ec);
     for (;;) {
         http::request_parser<http::string_body> parser;
-        parser.header_limit(kMaxHeader);
+        parser.header_limit(kMaxHttpHeaderBytes);
         parser.body_limit(kMaxDnsMessage);
         arm_idle_timer();
         co_await http::async_read(stream_->stream, buffer, parser, redirect);

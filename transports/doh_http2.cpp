@@ -139,7 +139,7 @@ Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, server::FrontDoor&
     session_.reset(raw);
     std::array<nghttp2_settings_entry, 2> iv{{
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings_.max_streams},
-        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 96 * 1024},  // a 64 KiB query as GET ?dns=
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, kMaxHttpHeaderBytes},
     }};
     nghttp2_submit_settings(session_.get(), NGHTTP2_FLAG_NONE, iv.data(), iv.size());
 }

@@ -10,9 +10,13 @@
 #include <string_view>
 #include <vector>
 
+#include "wire/types.hpp"
+
 namespace port53::transports {
 
-constexpr std::size_t kMaxDnsMessage = 65535;
+constexpr std::size_t kMaxDnsMessage = wire::kMaxMessageSize;
+// The request header block HTTP/1.1 and HTTP/2 accept: room for a 64 KiB query as GET ?dns=.
+constexpr std::size_t kMaxHttpHeaderBytes = std::size_t{96} * 1024;
 constexpr std::string_view kJsonPath = "/resolve";
 constexpr std::string_view kDnsMessageType = "application/dns-message";
 constexpr std::string_view kDnsJsonType = "application/dns-json";

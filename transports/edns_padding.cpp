@@ -1,5 +1,6 @@
 #include "transports/edns_padding.hpp"
 
+#include <limits>
 #include <optional>
 
 #include "wire/opt_view.hpp"
@@ -8,10 +9,8 @@
 namespace port53::transports {
 namespace {
 
-constexpr uint16_t kPaddingOption = 12;
-
 bool options_hold_padding(std::span<const uint8_t> m, const wire::OptLocation& opt) {
-    return wire::find_option(m, opt, kPaddingOption).has_value();
+    return wire::find_option(m, opt, wire::edns_option::PADDING).has_value();
 }
 
 }  // namespace
@@ -28,10 +27,11 @@ bool pad_reply(std::vector<uint8_t>& reply, std::size_t block) {
     std::size_t target = (with_header + block - 1) / block * block;
     std::size_t pad = target - with_header;
     std::size_t rdlen = wire::load16(&reply[opt->rdlen_at]) + 4 + pad;
-    if (target > 65535 || rdlen > 65535) return false;
+    if (target > wire::kMaxMessageSize || rdlen > std::numeric_limits<uint16_t>::max())
+        return false;
     wire::store16(&reply[opt->rdlen_at], static_cast<uint16_t>(rdlen));
     uint8_t header[4];
-    wire::store16(header, kPaddingOption);
+    wire::store16(header, wire::edns_option::PADDING);
     wire::store16(header + 2, static_cast<uint16_t>(pad));
     reply.insert(reply.end(), header, header + 4);
     reply.resize(target, 0);  // RFC 7830 §4: the padding octets SHOULD be zero

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "transports/edns_padding.hpp"
+#include "wire/types.hpp"
 
 namespace port53::transports {
 
@@ -21,7 +22,7 @@ bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
                   const sockaddr* client, const server::Acl* acl,
                   const boost::asio::any_io_executor& ex, server::FrontDoor::Done reply,
                   bool may_pad) {
-    thread_local std::vector<uint8_t> scratch(65535);
+    thread_local std::vector<uint8_t> scratch(wire::kMaxMessageSize);
     bool pad = may_pad && has_padding_option(query);
     std::size_t len = 0;
     switch (

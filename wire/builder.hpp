@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "wire/message.hpp"
+#include "wire/types.hpp"
 
 namespace port53::wire {
 
@@ -15,7 +16,7 @@ enum class Section { answer, authority, additional };
 class MessageBuilder {
   public:
     // `max_size` bounds the message; add() refuses a record that would not fit.
-    explicit MessageBuilder(std::size_t max_size = 65535);
+    explicit MessageBuilder(std::size_t max_size = kMaxMessageSize);
 
     void header(uint16_t id, uint16_t flags);
     void question(const Name& name, uint16_t type, uint16_t cls);

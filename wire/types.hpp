@@ -22,8 +22,9 @@ constexpr uint16_t NOERROR = 0, FORMERR = 1, SERVFAIL = 2, NXDOMAIN = 3, NOTIMP 
 
 // EDNS option codes (IANA "DNS EDNS0 Option Codes").
 namespace edns_option {
-constexpr uint16_t COOKIE = 10;  // RFC 7873
-constexpr uint16_t EDE = 15;     // RFC 8914
+constexpr uint16_t COOKIE = 10;   // RFC 7873
+constexpr uint16_t PADDING = 12;  // RFC 7830
+constexpr uint16_t EDE = 15;      // RFC 8914
 }  // namespace edns_option
 
 namespace opcode {

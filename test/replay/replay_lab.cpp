@@ -237,7 +237,7 @@ ClientReply Lab::ask(const QuerySpec& q) {
 
     std::size_t before = net_.log().size();
     int unwanted_before = net_.unwanted();
-    std::vector<uint8_t> out(65535);
+    std::vector<uint8_t> out(kMaxMessageSize);
     std::size_t len = 0;
     std::vector<uint8_t> reply;
     switch (server_->handle_fast(query, out, len, transport, from)) {
@@ -284,7 +284,8 @@ uint16_t extract_ede(std::span<const uint8_t> m) {
             // RFC 6891 §6.1.2 options: code, length, data; EDE is code 15 (RFC 8914 §2).
             for (std::size_t o = pos; t == type::OPT && o + 4 <= pos + rdlen;) {
                 uint16_t code = load16(&m[o]), olen = load16(&m[o + 2]);
-                if (code == 15 && olen >= 2 && o + 6 <= pos + rdlen) return load16(&m[o + 4]);
+                if (code == edns_option::EDE && olen >= 2 && o + 6 <= pos + rdlen)
+                    return load16(&m[o + 4]);
                 o += 4 + olen;
             }
             pos += rdlen;

@@ -322,7 +322,8 @@ base::awaitable<upstream::ExchangeResult> ReplayNetwork::exchange(
         for (const auto* sec : {&m.answer, &m.authority, &m.additional})
             for (const auto& r : *sec) std::cerr << "       " << record_to_text(r) << "\n";
     }
-    std::size_t limit = tcp ? 65535 : (q.edns ? std::max<uint16_t>(q.edns->udp_size, 512) : 512);
+    std::size_t limit =
+        tcp ? kMaxMessageSize : (q.edns ? std::max<uint16_t>(q.edns->udp_size, 512) : 512);
     bool truncate = !tcp && fault && fault->spec.kind == FaultKind::truncate;
     std::vector<uint8_t> cookie = reply_cookie(addr, q, fault);
     uint16_t flags = static_cast<uint16_t>(flag::QR | (q.flags & flag::RD) | m.flags);
