@@ -137,6 +137,9 @@ int run(const conf::Config& cfg) {
     if (!cfg.tls.doh_http_listen.empty())
         P53_LOG(info, "plain-HTTP DoH on " << cfg.tls.doh_http_listen.size() << " address(es)");
     workers.run();
+    // Past the drain timeout clients may still wait; what their completions hold belongs
+    // to the workers' io_contexts and must go first (found by AddressSanitizer).
+    server.abandon_waiters();
     return 0;
 }
 

@@ -89,6 +89,14 @@ std::vector<Waiter> InflightTable::finish(const std::string& key) {
     return out;
 }
 
+void InflightTable::clear() {
+    decltype(questions_) gone;
+    std::lock_guard lock(mutex_);
+    gone.swap(questions_);
+    per_client_.clear();
+    waiters_ = 0;
+}
+
 std::size_t InflightTable::questions() const {
     std::lock_guard lock(mutex_);
     return questions_.size();

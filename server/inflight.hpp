@@ -51,6 +51,9 @@ class InflightTable {
     bool start(const std::string& key);
     // The resolution of `key` is done: its waiters, now released.
     std::vector<Waiter> finish(const std::string& key);
+    // Forgets every question and waiter (shutting down); their completions are destroyed
+    // here, outside the lock.
+    void clear();
     std::size_t questions() const;
 
   private:

@@ -50,6 +50,10 @@ class Server final : public FrontDoor {
     std::size_t inflight() const;
     // Shutting down: new questions are dropped, those in flight still get answers.
     void begin_drain() { draining_.store(true, std::memory_order_relaxed); }
+    // The workers have stopped: forgets the clients still waiting. Their completions hold
+    // transport objects (sessions, timers) of the workers' io_contexts, so this must run
+    // before those are destroyed.
+    void abandon_waiters() { inflight_.clear(); }
 
     // Each worker thread names its executor once, for background work (prefetch) that
     // starts on the hot path.

@@ -87,3 +87,16 @@ TEST_CASE("bytes after the question or the OPT make a query FORMERR", "[inflight
     edns.insert(edns.end(), 40000, 'x');
     CHECK(wire::parse_query(edns, q) == wire::QueryCheck::formerr);
 }
+
+TEST_CASE("clearing the table releases every waiter's completion and every share", "[inflight]") {
+    InflightTable t({100, 1, 10});
+    auto session = std::make_shared<int>(0);  // what a transport's completion keeps alive
+    Waiter w = from("10.0.0.1");
+    w.done = [session](std::span<const uint8_t>) {};
+    CHECK(t.join("q", std::move(w)) == InflightTable::Join::first);
+    CHECK(session.use_count() == 2);
+    t.clear();
+    CHECK(session.use_count() == 1);
+    CHECK(t.questions() == 0);
+    CHECK(t.join("q", from("10.0.0.1")) == InflightTable::Join::first);  // its share is back
+}
