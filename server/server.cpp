@@ -91,9 +91,9 @@ Server::Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCac
       answers_(answers),
       clock_(clock),
       limiter_(settings_.rate_limit),
-      inflight_({settings_.max_inflight, settings_.max_inflight_per_client}),
       tunnels_(settings_.tunnel),
-      cookie_secret_(settings_.cookie_secret.value_or(upstream::random_cookie_secret())) {}
+      cookie_secret_(settings_.cookie_secret.value_or(upstream::random_cookie_secret())),
+      inflight_({settings_.max_inflight, settings_.max_inflight_per_client}) {}
 
 cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t, const sockaddr* client,
                                   CookieBuf& cookie) const {

@@ -68,8 +68,10 @@ TEST_CASE("base64url decodes RFC 4648 §5 and rejects the rest", "[doh]") {
         for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(i * 37 + 250);
         CHECK(base64url_decode(base64url(v)) == v);
     }
-    for (const char* bad : {"QU=JD", "=QUJD", " QUJD", "QUJD ", "QUJD    ", "    QUJD", "QUJD\n",
-                            "QUJ-\n", "QUJD-", "\xc3\xa9AA"})
+    for (const char* bad :
+         {"QU=JD", "=QUJD", " QUJD", "QUJD ", "QUJD    ", "    QUJD", "QUJD\n", "QUJ-\n", "QUJD-",
+          "\xc3\xa9"
+          "AA"})
         CHECK_FALSE(base64url_decode(bad));
     CHECK_FALSE(base64url_decode(std::string_view("QU\0D", 4)));
 }
