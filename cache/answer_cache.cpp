@@ -49,7 +49,7 @@ StoredAnswer make_stored_answer(std::span<const uint8_t> msg, std::span<const ui
                                 uint32_t now, uint16_t ede) {
     std::size_t pos = kHeaderSize;
     uint8_t name[kMaxNameWire];
-    read_name_lower(msg, pos, name);
+    if (!read_name_lower(msg, pos, name)) return {};  // not stored (a TTL of 0)
     Head h{};
     h.flags = load16(&msg[2]) & (flag::AA | flag::AD | 0xF);
     for (int i = 0; i < 3; ++i) h.counts[i] = load16(&msg[6 + 2 * i]);

@@ -39,19 +39,15 @@ std::vector<uint8_t> encode(Kind kind, const Trust& t, const std::vector<const R
 // Decodes records; false if the blob is damaged (it never is unless memory is).
 bool decode(std::span<const uint8_t> v, uint16_t cls, uint32_t ttl, std::vector<Record>& out) {
     std::size_t count = wire::load16(&v[5]), pos = kHead;
-    try {
-        for (std::size_t i = 0; i < count; ++i) {
-            wire::Name owner = wire::read_name(v, pos);
-            if (pos + 4 > v.size()) return false;
-            uint16_t type = wire::load16(&v[pos]), len = wire::load16(&v[pos + 2]);
-            pos += 4;
-            if (pos + len > v.size()) return false;
-            out.push_back(Record{owner, type, cls, ttl,
-                                 std::string(reinterpret_cast<const char*>(&v[pos]), len)});
-            pos += len;
-        }
-    } catch (const wire::WireError&) {
-        return false;
+    for (std::size_t i = 0; i < count; ++i) {
+        auto owner = wire::read_name(v, pos);
+        if (!owner || pos + 4 > v.size()) return false;
+        uint16_t type = wire::load16(&v[pos]), len = wire::load16(&v[pos + 2]);
+        pos += 4;
+        if (pos + len > v.size()) return false;
+        out.push_back(Record{std::move(*owner), type, cls, ttl,
+                             std::string(reinterpret_cast<const char*>(&v[pos]), len)});
+        pos += len;
     }
     return true;
 }

@@ -58,8 +58,10 @@ Name common_ancestor(const Name& name, const Name& other) {
     return n;
 }
 
+// A closest encloser is a proper ancestor of the name it encloses, so "*.<ce>" is no longer
+// than that name and always a valid one.
 Name wildcard_at(const Name& ce) {
-    return Name::from_wire("\1*" + std::string(ce.wire()));
+    return ce.wildcard().value();
 }
 
 // ---- NSEC ----

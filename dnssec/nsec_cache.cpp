@@ -140,7 +140,7 @@ bool NsecCache::nsec_candidates(const Zone& zone, const Name& zname, const Name&
     used.push_back(at);
     // Candidates for the wildcard denial: the range at or before "*.A" for each ancestor A.
     for (Name a = name.parent(); a.is_subdomain_of(zname); a = a.parent()) {
-        const Entry* w = at_or_before(zone, Name::from_wire("\1*" + std::string(a.wire())), now);
+        const Entry* w = at_or_before(zone, a.wildcard().value(), now);  // a: a proper ancestor
         if (w && std::find(used.begin(), used.end(), w) == used.end()) used.push_back(w);
         if (a == zname) break;
     }
@@ -170,7 +170,7 @@ bool NsecCache::nsec3_candidates(const Zone& zone, const Name& zname, const Name
     for (Name a = name;; a = a.parent()) {
         bool ancestor = !(a == name);
         if (!add(a, ancestor)) return false;
-        if (ancestor && !add(Name::from_wire("\1*" + std::string(a.wire())), false)) return false;
+        if (ancestor && !add(a.wildcard().value(), false)) return false;  // fits: a is shorter
         if (a == zname || a.is_root()) break;
     }
     return true;
@@ -226,7 +226,7 @@ std::optional<NsecCache::Denial> NsecCache::wildcard_answer(const Zone& zone, co
     if (nsec.owner == name || qtype == type::DS) return std::nullopt;
     Name ce = nsec_closest_encloser(nsec, name);
     if (!ce.is_subdomain_of(zname)) return std::nullopt;
-    Name wild = Name::from_wire("\1*" + std::string(ce.wire()));
+    Name wild = ce.wildcard().value();  // ce: a proper ancestor of the covered name
     const Entry* w = at_or_before(zone, wild, now);
     // The wildcard must exist (its own NSEC) and hold the type; then the covering NSEC
     // shows the name itself does not exist (RFC 4035 §5.3.4).

@@ -72,7 +72,7 @@ std::string check_digest(const std::vector<Record>& rrset, const Record& sig, ui
                          const Record& key) {
     Name signed_owner = rrset[0].owner;
     if (signed_labels(signed_owner) > labels)
-        signed_owner = Name::from_wire("\1*" + std::string(signed_owner.suffix(labels).wire()));
+        signed_owner = signed_owner.suffix(labels).wildcard().value();  // fewer labels: fits
     std::vector<std::string_view> rdatas;
     rdatas.reserve(rrset.size());
     for (const auto& r : rrset) rdatas.push_back(r.rdata);

@@ -39,9 +39,9 @@ void remember_ranges(const Step& step, dnssec::NsecCache& ranges, cache::RRsetCa
         // the zone that signed the data and the wildcard it came from.
         auto info = sigs.size() == 1 ? dnssec::parse_rrsig(sigs.front().rdata) : std::nullopt;
         if (!info || info->labels >= dnssec::signed_labels(f.owner)) continue;
-        Name wild = Name::from_wire("\1*" + std::string(f.owner.suffix(info->labels).wire()));
-        if (!wild.parent().is_subdomain_of(info->signer)) continue;
-        cache.put(at_owner(set, wild, UINT32_MAX), at_owner(sigs, wild, UINT32_MAX),
+        auto wild = f.owner.suffix(info->labels).wildcard();
+        if (!wild || !wild->parent().is_subdomain_of(info->signer)) continue;
+        cache.put(at_owner(set, *wild, UINT32_MAX), at_owner(sigs, *wild, UINT32_MAX),
                   cache::Trust{cache::Credibility::auth_answer, Security::secure}, now,
                   step.ttl_cap);
     }

@@ -46,17 +46,13 @@ Name randomise_case(const Name& n) {
             --left;
         }
     }
-    return Name::from_wire(w);
+    return Name::from_wire(w).value();  // only the case of letters changed
 }
 
 // The question name in the reply, byte for byte as we sent it (both start at offset 12).
 bool case_echoed(std::span<const uint8_t> query, std::span<const uint8_t> reply) {
     std::size_t pos = kHeaderSize;
-    try {
-        read_name(query, pos);
-    } catch (const WireError&) {
-        return false;
-    }
+    if (!read_name(query, pos)) return false;
     return reply.size() >= pos && std::ranges::equal(query.first(pos).subspan(kHeaderSize),
                                                      reply.first(pos).subspan(kHeaderSize));
 }
@@ -184,10 +180,10 @@ base::awaitable<Engine::Asked> Engine::ask(upstream::ServerAddr server, Name sna
             caps = false;
             continue;
         }
-        try {
-            out.msg = parse_message(res.response);
-        } catch (const WireError& e) {
-            P53_LOG(info, "malformed response from " << server.to_string() << ": " << e.what());
+        const char* why = nullptr;
+        out.msg = parse_message(res.response, &why);
+        if (!out.msg) {
+            P53_LOG(info, "malformed response from " << server.to_string() << ": " << why);
             co_return out;
         }
         switch (check_cookie(server, *out.msg, cookie)) {

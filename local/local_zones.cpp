@@ -120,8 +120,9 @@ std::optional<engine::Step> LocalZones::lookup(const Question& q) const {
     // RFC 4592 §3.3.1: a wildcard at the closest encloser answers for names that do not exist.
     for (Name n = q.name.parent(); n.is_subdomain_of(z->apex); n = n.parent()) {
         if (!z->names.contains(n.key())) continue;
-        Name wild = Name::from_wire("\1*" + std::string(n.wire()));
-        if (auto w = z->names.find(wild.key()); w != z->names.end())
+        auto wild = n.wildcard();
+        if (!wild) break;
+        if (auto w = z->names.find(wild->key()); w != z->names.end())
             return answer_at(*z, q.name, moved_to(w->second, q.name), q);
         break;
     }

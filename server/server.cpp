@@ -18,19 +18,16 @@ namespace {
 thread_local std::optional<asio::any_io_executor> t_worker;
 constexpr uint32_t kAnyTtl = 3600;
 
-Name lowered_qname(const QueryView& q) {
-    return Name::from_wire(std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len));
+Name lowered_qname(const QueryView& q) {  // parse_query read it: a valid name
+    return Name::from_wire(std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len))
+        .value();
 }
 
 // RRL's "slip": the same reply cut to header and question with TC set, so a real client
 // retries over TCP; returns the new length.
 std::size_t truncate_to_question(std::span<uint8_t> reply) {
     std::size_t pos = kHeaderSize;
-    try {
-        read_name(reply, pos);
-    } catch (const WireError&) {
-        return kHeaderSize;
-    }
+    if (!read_name(reply, pos)) return kHeaderSize;
     store16(&reply[2], load16(&reply[2]) | flag::TC);
     store16(&reply[4], 1);
     for (std::size_t at : {6u, 8u, 10u}) store16(&reply[at], 0);

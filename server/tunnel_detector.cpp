@@ -73,8 +73,9 @@ TunnelDetector::Finding TunnelDetector::inspect(const sockaddr* client, const wi
                                                 uint32_t now) {
     Finding f;
     if (!s_.enabled || !client) return f;
-    wire::Name qname = wire::Name::from_wire(
-        std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len));
+    wire::Name qname =
+        wire::Name::from_wire(std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len))
+            .value();  // parse_query read it
     // "Under one domain": the registrable-looking part, the last two labels.
     std::string base = qname.suffix(2).key();
     std::string who = client_text(client);

@@ -77,8 +77,10 @@ const char* boolean(bool b) {
 
 }  // namespace
 
-std::string dns_json(std::span<const uint8_t> reply) {
-    wire::Message m = wire::parse_message(reply);
+std::optional<std::string> dns_json(std::span<const uint8_t> reply) {
+    auto parsed = wire::parse_message(reply);
+    if (!parsed) return std::nullopt;
+    const wire::Message& m = *parsed;
     std::string out = "{\"Status\":" + std::to_string(m.rcode());
     out +=
         std::string(",\"TC\":") + boolean(m.has(wire::flag::TC)) +
@@ -98,15 +100,12 @@ std::string dns_json(std::span<const uint8_t> reply) {
 }
 
 std::optional<uint32_t> smallest_ttl(std::span<const uint8_t> reply) {
-    try {
-        wire::Message m = wire::parse_message(reply);
-        std::optional<uint32_t> min;
-        for (const auto* section : {&m.answer, &m.authority, &m.additional})
-            for (const auto& r : *section) min = std::min(min.value_or(r.ttl), r.ttl);
-        return min;
-    } catch (const wire::WireError&) {
-        return std::nullopt;
-    }
+    auto m = wire::parse_message(reply);
+    if (!m) return std::nullopt;
+    std::optional<uint32_t> min;
+    for (const auto* section : {&m->answer, &m->authority, &m->additional})
+        for (const auto& r : *section) min = std::min(min.value_or(r.ttl), r.ttl);
+    return min;
 }
 
 }  // namespace port53::transports

@@ -9,8 +9,8 @@
 namespace port53::transports {
 
 // {"Status":0,"TC":false,...,"Question":[...],"Answer":[{"name","type","TTL","data"}]}.
-// Throws wire::WireError if `reply` is not a readable DNS message.
-std::string dns_json(std::span<const uint8_t> reply);
+// nullopt if `reply` is not a readable DNS message.
+std::optional<std::string> dns_json(std::span<const uint8_t> reply);
 
 // The smallest TTL of the records in `reply` (OPT aside), RFC 8484 §5.1; nullopt if it has
 // none or cannot be read.

@@ -1,7 +1,6 @@
 #include "transports/doh_response.hpp"
 
 #include "transports/dns_json.hpp"
-#include "wire/name.hpp"
 
 namespace port53::transports {
 
@@ -14,14 +13,14 @@ DohResponse doh_answer(DohKind kind, std::span<const uint8_t> reply) {
     }
     DohResponse r;
     if (kind == DohKind::json) {
-        try {
-            r.body = dns_json(reply);
-        } catch (const wire::WireError&) {
+        auto json = dns_json(reply);
+        if (!json) {
             r.status = 500;
             r.content_type = "text/plain";
             r.body = "unreadable answer\n";
             return r;
         }
+        r.body = std::move(*json);
         r.content_type = kDnsJsonType;
     } else {
         r.body.assign(reply.begin(), reply.end());

@@ -66,6 +66,29 @@ static bool rdata_compressible(uint16_t t) {
     return t == type::NS || t == type::CNAME || t == type::PTR || t == type::MX || t == type::SOA;
 }
 
+bool MessageBuilder::put_rdata_compressed(const Record& rec) {
+    std::size_t mark = buf_.size(), suffixes_before = suffixes_.size();
+    std::size_t fixed = rec.type == type::MX ? 2 : 0;
+    if (rec.rdata.size() < fixed) return false;
+    auto span = std::span(reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size());
+    const auto head = span.first(fixed);
+    buf_.insert(buf_.end(), head.begin(), head.end());
+    std::size_t pos = fixed;
+    int names = rec.type == type::SOA ? 2 : 1;
+    for (int i = 0; i < names; ++i) {
+        auto name = read_name(span, pos);
+        if (!name) {
+            buf_.resize(mark);
+            suffixes_.resize(suffixes_before);
+            return false;
+        }
+        put_name(*name, true);
+    }
+    const auto rest = span.subspan(pos);
+    buf_.insert(buf_.end(), rest.begin(), rest.end());
+    return true;
+}
+
 bool MessageBuilder::add(Section s, const Record& rec) {
     std::size_t mark = buf_.size();
     std::size_t suffix_mark = suffixes_.size();
@@ -76,30 +99,10 @@ bool MessageBuilder::add(Section s, const Record& rec) {
     put32(rec.ttl);
     std::size_t rdlen_at = buf_.size();
     put16(0);
-    bool compressed = false;
-    if (rdata_compressible(rec.type)) {
-        // Re-encode embedded names so they can point at earlier ones; rdata that does not
-        // hold the names its type promises is written verbatim instead.
-        std::size_t suffixes_before = suffixes_.size();
-        try {
-            std::size_t fixed = rec.type == type::MX ? 2 : 0;
-            if (rec.rdata.size() < fixed) throw WireError("short rdata");
-            auto span =
-                std::span(reinterpret_cast<const uint8_t*>(rec.rdata.data()), rec.rdata.size());
-            const auto head = span.first(fixed);
-            buf_.insert(buf_.end(), head.begin(), head.end());
-            std::size_t pos = fixed;
-            int names = rec.type == type::SOA ? 2 : 1;
-            for (int i = 0; i < names; ++i) put_name(read_name(span, pos), true);
-            const auto rest = span.subspan(pos);
-            buf_.insert(buf_.end(), rest.begin(), rest.end());
-            compressed = true;
-        } catch (const WireError&) {
-            buf_.resize(rdlen_at + 2);
-            suffixes_.resize(suffixes_before);
-        }
-    }
-    if (!compressed) buf_.insert(buf_.end(), rec.rdata.begin(), rec.rdata.end());
+    // Embedded names are re-encoded so they can point at earlier ones; rdata that does not
+    // hold the names its type promises is written verbatim instead.
+    if (!rdata_compressible(rec.type) || !put_rdata_compressed(rec))
+        buf_.insert(buf_.end(), rec.rdata.begin(), rec.rdata.end());
     store16(&buf_[rdlen_at], static_cast<uint16_t>(buf_.size() - rdlen_at - 2));
     if (buf_.size() > max_) {
         buf_.resize(mark);
@@ -131,15 +134,11 @@ std::vector<uint8_t> error_response(std::span<const uint8_t> query, uint16_t rc)
     uint16_t flags = static_cast<uint16_t>(flag::QR | (qflags & 0x7900) | flag::RA | (rc & 0xF));
     MessageBuilder b;
     b.header(load16(query.data()), flags);
-    try {
-        if (load16(&query[4]) == 1) {
-            std::size_t pos = kHeaderSize;
-            Name qn = read_name(query, pos);
-            if (pos + 4 <= query.size())
-                b.question(qn, load16(&query[pos]), load16(&query[pos + 2]));
-        }
-    } catch (const WireError&) {
-        // Header only: the question could not be read.
+    if (load16(&query[4]) == 1) {  // else, or if the question cannot be read: header only
+        std::size_t pos = kHeaderSize;
+        auto qn = read_name(query, pos);
+        if (qn && pos + 4 <= query.size())
+            b.question(*qn, load16(&query[pos]), load16(&query[pos + 2]));
     }
     if (rc > 0xF) b.add_opt(1232, false, static_cast<uint8_t>(rc >> 4));  // BADVERS & co.
     return b.take();

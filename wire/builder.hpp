@@ -38,6 +38,10 @@ class MessageBuilder {
     void put16(uint16_t v);
     void put32(uint32_t v);
     void put_name(const Name& n, bool compress);
+    // Re-encodes the names in the rdata of `rec` (a type rdata_compressible() names) so they
+    // can point at earlier ones; false, with nothing of it added, if the rdata does not hold
+    // the names its type promises.
+    bool put_rdata_compressed(const Record& rec);
     void bump(std::size_t count_offset);
 
     std::size_t max_;

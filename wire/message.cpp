@@ -10,47 +10,55 @@
 namespace port53::wire {
 namespace {
 
+// Reads fields in order. The first thing wrong sticks: later reads return zeros and the
+// caller checks error() once per record.
 class Reader {
   public:
     explicit Reader(std::span<const uint8_t> m) : msg_(m) {}
     uint16_t u16() {
-        need(2);
+        if (!need(2)) return 0;
         uint16_t v = load16(&msg_[pos_]);
         pos_ += 2;
         return v;
     }
     uint32_t u32() {
-        need(4);
+        if (!need(4)) return 0;
         uint32_t v = load32(&msg_[pos_]);
         pos_ += 4;
         return v;
     }
-    Name name() { return read_name(msg_, pos_); }
-    void need(std::size_t n) const {
-        if (pos_ + n > msg_.size()) throw WireError("message truncated");
+    Name name() {
+        if (error_) return Name{};
+        const char* why = nullptr;
+        auto n = read_name(msg_, pos_, &why);
+        if (!n) fail(why);
+        return n.value_or(Name{});
     }
+    bool need(std::size_t n) {
+        if (!error_ && pos_ + n > msg_.size()) fail("message truncated");
+        return !error_;
+    }
+    void fail(const char* why) {
+        if (!error_) error_ = why;
+    }
+    const char* error() const { return error_; }
     std::size_t pos() const { return pos_; }
     void skip(std::size_t n) {
-        need(n);
-        pos_ += n;
+        if (need(n)) pos_ += n;
     }
     std::span<const uint8_t> msg() const { return msg_; }
 
   private:
     std::span<const uint8_t> msg_;
     std::size_t pos_ = 0;
+    const char* error_ = nullptr;
 };
 
-void append_name(std::string& out, const Name& n) {
-    out.append(n.wire());
-}
-
-// Rewrite rdata with every embedded (possibly compressed) name expanded. Layout per type:
-// a sequence of fixed-size fields (F) and names (N).
-std::string expand_rdata(uint16_t type, std::span<const uint8_t> msg, std::size_t start,
-                         std::size_t len) {
-    const char* layout = nullptr;
-    switch (type) {
+// The layout of the rdata of types that embed names (RFC 3597 §4: only these may be
+// compressed): fixed-size fields (a digit: that many bytes; T: SOA's five 32-bit counters)
+// and names (N). Null for the other types.
+const char* rdata_layout(uint16_t t) {
+    switch (t) {
         case type::NS:
         case type::CNAME:
         case type::PTR:
@@ -58,46 +66,56 @@ std::string expand_rdata(uint16_t type, std::span<const uint8_t> msg, std::size_
         case 7:  // MB
         case 8:  // MG
         case 9:  // MR
-            layout = "N";
-            break;
+            return "N";
         case type::SOA:
-            layout = "NNT";
-            break;  // T: the five 32-bit counters
+            return "NNT";
         case type::MX:
         case 18:  // AFSDB
         case 21:  // RT
         case 36:  // KX
-            layout = "2N";
-            break;
+            return "2N";
         case 14:  // MINFO
         case 17:  // RP
-            layout = "NN";
-            break;
+            return "NN";
         case type::SRV:
-            layout = "6N";
-            break;
+            return "6N";
         default:
-            break;
+            return nullptr;
     }
-    auto raw = [&] { return std::string(reinterpret_cast<const char*>(&msg[start]), len); };
-    if (!layout) return raw();
+}
+
+// Rewrite rdata with every embedded (possibly compressed) name expanded; nullopt (and the
+// reason in `why`) if it does not hold what its type promises.
+std::optional<std::string> expand_rdata(uint16_t type, std::span<const uint8_t> msg,
+                                        std::size_t start, std::size_t len, const char*& why) {
+    const char* layout = rdata_layout(type);
+    if (!layout) return std::string(reinterpret_cast<const char*>(&msg[start]), len);
     std::string out;
     std::size_t pos = start, end = start + len;
     auto bounded = msg.first(end);
     for (const char* l = layout; *l; ++l) {
         if (*l == 'N') {
-            append_name(out, read_name(bounded, pos));
+            auto name = read_name(bounded, pos, &why);
+            if (!name) return std::nullopt;
+            out.append(name->wire());
         } else {
             std::size_t n = (*l == 'T') ? 20 : static_cast<std::size_t>(*l - '0');
-            if (pos + n > end) throw WireError("rdata too short");
+            if (pos + n > end) {
+                why = "rdata too short";
+                return std::nullopt;
+            }
             out.append(reinterpret_cast<const char*>(&msg[pos]), n);
             pos += n;
         }
     }
-    if (pos != end) throw WireError("rdata length mismatch");
+    if (pos != end) {
+        why = "rdata length mismatch";
+        return std::nullopt;
+    }
     return out;
 }
 
+// One resource record; check r.error() after.
 Record read_record(Reader& r) {
     Record rec;
     rec.owner = r.name();
@@ -105,45 +123,67 @@ Record read_record(Reader& r) {
     rec.cls = r.u16();
     rec.ttl = r.u32();
     uint16_t rdlen = r.u16();
-    r.need(rdlen);
-    rec.rdata = expand_rdata(rec.type, r.msg(), r.pos(), rdlen);
+    if (!r.need(rdlen)) return rec;
+    const char* why = nullptr;
+    auto rdata = expand_rdata(rec.type, r.msg(), r.pos(), rdlen, why);
+    if (!rdata) {
+        r.fail(why);
+        return rec;
+    }
+    rec.rdata = std::move(*rdata);
     r.skip(rdlen);
     // RFC 2181 §8: a TTL with the top bit set is treated as zero.
     if (rec.ttl & 0x80000000u) rec.ttl = 0;
     return rec;
 }
 
+// The additional section: records, and the OPT pseudo-record lifted into m.edns.
+void read_additional(Reader& r, uint16_t count, Message& m) {
+    for (uint16_t i = 0; i < count && !r.error(); ++i) {
+        Record rec = read_record(r);
+        if (r.error()) return;
+        if (rec.type != type::OPT) {
+            m.additional.push_back(std::move(rec));
+            continue;
+        }
+        if (m.edns || !rec.owner.is_root()) {
+            r.fail("bad or duplicate OPT record");
+            return;
+        }
+        Edns e;
+        e.udp_size = rec.cls;
+        e.extended_rcode = static_cast<uint8_t>(rec.ttl >> 24);
+        e.version = static_cast<uint8_t>(rec.ttl >> 16);
+        e.dnssec_ok = (rec.ttl & kEdnsDoBit) != 0;
+        e.options = std::move(rec.rdata);
+        m.edns = e;
+    }
+}
+
 }  // namespace
 
-Message parse_message(std::span<const uint8_t> wire) {
+std::optional<Message> parse_message(std::span<const uint8_t> wire, const char** why) {
     Reader r(wire);
     Message m;
     m.id = r.u16();
     m.flags = r.u16();
     uint16_t qd = r.u16(), an = r.u16(), ns = r.u16(), ar = r.u16();
-    for (uint16_t i = 0; i < qd; ++i) {
+    for (uint16_t i = 0; i < qd && !r.error(); ++i) {
         Question q;
         q.name = r.name();
         q.type = r.u16();
         q.cls = r.u16();
         m.questions.push_back(std::move(q));
     }
-    for (uint16_t i = 0; i < an; ++i) m.answer.push_back(read_record(r));
-    for (uint16_t i = 0; i < ns; ++i) m.authority.push_back(read_record(r));
-    for (uint16_t i = 0; i < ar; ++i) {
-        Record rec = read_record(r);
-        if (rec.type == type::OPT) {
-            if (m.edns || !rec.owner.is_root()) throw WireError("bad or duplicate OPT record");
-            Edns e;
-            e.udp_size = rec.cls;
-            e.extended_rcode = static_cast<uint8_t>(rec.ttl >> 24);
-            e.version = static_cast<uint8_t>(rec.ttl >> 16);
-            e.dnssec_ok = (rec.ttl & kEdnsDoBit) != 0;
-            e.options = std::move(rec.rdata);
-            m.edns = e;
-        } else {
-            m.additional.push_back(std::move(rec));
+    for (auto [section, count] : {std::pair{&m.answer, an}, std::pair{&m.authority, ns}})
+        for (uint16_t i = 0; i < count && !r.error(); ++i) {
+            Record rec = read_record(r);
+            if (!r.error()) section->push_back(std::move(rec));
         }
+    read_additional(r, ar, m);
+    if (r.error()) {
+        if (why) *why = r.error();
+        return std::nullopt;
     }
     return m;
 }
@@ -186,11 +226,7 @@ std::optional<Name> rdata_target(uint16_t t, std::string_view rdata) {
     else if (t != type::NS && t != type::CNAME && t != type::DNAME && t != type::PTR)
         return std::nullopt;
     if (rdata.size() <= skip) return std::nullopt;
-    try {
-        return Name::from_wire(rdata.substr(skip));
-    } catch (const WireError&) {
-        return std::nullopt;
-    }
+    return Name::from_wire(rdata.substr(skip));
 }
 
 bool response_matches_query(std::span<const uint8_t> query, std::span<const uint8_t> response) {
@@ -200,14 +236,11 @@ bool response_matches_query(std::span<const uint8_t> query, std::span<const uint
     uint16_t qf = load16(&query[2]), rf = load16(&response[2]);
     if (!(rf & flag::QR) || ((qf ^ rf) & 0x7800)) return false;
     if (load16(&response[4]) != 1) return false;
-    try {
-        std::size_t qpos = kHeaderSize, rpos = kHeaderSize;
-        Name qn = read_name(query, qpos), rn = read_name(response, rpos);
-        if (!(qn == rn) || rpos + 4 > response.size() || qpos + 4 > query.size()) return false;
-        return std::memcmp(&query[qpos], &response[rpos], 4) == 0;
-    } catch (const WireError&) {
+    std::size_t qpos = kHeaderSize, rpos = kHeaderSize;
+    auto qn = read_name(query, qpos), rn = read_name(response, rpos);
+    if (!qn || !rn || !(*qn == *rn) || rpos + 4 > response.size() || qpos + 4 > query.size())
         return false;
-    }
+    return std::memcmp(&query[qpos], &response[rpos], 4) == 0;
 }
 
 std::string rdata_to_text(uint16_t t, std::string_view rdata) {

@@ -53,8 +53,9 @@ struct Message {
     bool has(uint16_t f) const { return (flags & f) != 0; }
 };
 
-// Parse a whole message; throws WireError on anything malformed.
-Message parse_message(std::span<const uint8_t> wire);
+// Parse a whole message; nullopt for anything malformed, and then `*why`, if given, says
+// what (a static string).
+std::optional<Message> parse_message(std::span<const uint8_t> wire, const char** why = nullptr);
 
 // The first name inside rdata of the types that carry one (NS, CNAME, DNAME, PTR),
 // or the target of MX/SRV; nullopt for other types or malformed rdata.

@@ -50,7 +50,7 @@ std::optional<Name> Name::from_text(std::string_view text) {
     return Name{std::move(wire)};
 }
 
-Name Name::from_wire(std::string_view wire) {
+std::optional<Name> Name::from_wire(std::string_view wire) {
     std::size_t pos = 0;
     while (pos < wire.size()) {
         auto len = static_cast<uint8_t>(wire[pos]);
@@ -61,7 +61,12 @@ Name Name::from_wire(std::string_view wire) {
         if (len > kMaxLabel) break;
         pos += 1 + len;
     }
-    throw WireError("invalid name in wire form");
+    return std::nullopt;
+}
+
+std::optional<Name> Name::wildcard() const {
+    if (wire_.size() + 2 > kMaxNameWire) return std::nullopt;
+    return Name{"\1*" + wire_};
 }
 
 std::string Name::to_text() const {
@@ -146,28 +151,29 @@ bool operator==(const Name& a, const Name& b) {
     return equal_nocase(a.wire_, b.wire_);
 }
 
-// Shared walker for compressed names: calls `emit(byte)` for each byte of the uncompressed form.
+// Shared walker for compressed names: calls `emit(byte)` for each byte of the uncompressed
+// form and returns nullptr, or what is wrong with the name (then `pos` is unspecified).
 template <typename Emit>
-static std::size_t walk_name(std::span<const uint8_t> msg, std::size_t& pos, Emit&& emit) {
+static const char* walk_name(std::span<const uint8_t> msg, std::size_t& pos, Emit&& emit) {
     std::size_t cur = pos, out_len = 0;
     bool jumped = false;
     int jumps = 0;
     for (;;) {
-        if (cur >= msg.size()) throw WireError("name runs past end of message");
+        if (cur >= msg.size()) return "name runs past end of message";
         uint8_t len = msg[cur];
         if ((len & 0xC0) == 0xC0) {
-            if (cur + 1 >= msg.size()) throw WireError("truncated compression pointer");
+            if (cur + 1 >= msg.size()) return "truncated compression pointer";
             std::size_t target = (std::size_t{len & 0x3Fu} << 8) | msg[cur + 1];
             if (!jumped) pos = cur + 2;
             jumped = true;
             // A pointer must go backwards; this and the jump cap rule out loops.
-            if (target >= cur || ++jumps > 64) throw WireError("bad compression pointer");
+            if (target >= cur || ++jumps > 64) return "bad compression pointer";
             cur = target;
             continue;
         }
-        if (len & 0xC0) throw WireError("unknown label type");
-        if (cur + 1 + len > msg.size()) throw WireError("label runs past end of message");
-        if (out_len + 1 + len > kMaxNameWire) throw WireError("name too long");
+        if (len & 0xC0) return "unknown label type";
+        if (cur + 1 + len > msg.size()) return "label runs past end of message";
+        if (out_len + 1 + len > kMaxNameWire) return "name too long";
         emit(len);
         for (std::size_t i = 1; i <= len; ++i) emit(msg[cur + i]);
         out_len += 1 + len;
@@ -175,20 +181,26 @@ static std::size_t walk_name(std::span<const uint8_t> msg, std::size_t& pos, Emi
         if (len == 0) break;
     }
     if (!jumped) pos = cur;
-    return out_len;
+    return nullptr;
 }
 
-Name read_name(std::span<const uint8_t> msg, std::size_t& pos) {
+std::optional<Name> read_name(std::span<const uint8_t> msg, std::size_t& pos, const char** why) {
     std::string out;
-    walk_name(msg, pos, [&](uint8_t b) { out.push_back(static_cast<char>(b)); });
-    return Name::from_wire(out);
+    const char* error =
+        walk_name(msg, pos, [&](uint8_t b) { out.push_back(static_cast<char>(b)); });
+    if (error) {
+        if (why) *why = error;
+        return std::nullopt;
+    }
+    return Name::from_wire(out);  // the walker let only valid labels through
 }
 
-std::size_t read_name_lower(std::span<const uint8_t> msg, std::size_t& pos, uint8_t (&out)[255]) {
+std::optional<std::size_t> read_name_lower(std::span<const uint8_t> msg, std::size_t& pos,
+                                           uint8_t (&out)[255]) {
     std::size_t n = 0;
     bool at_len = true;
     std::size_t remaining = 0;
-    walk_name(msg, pos, [&](uint8_t b) {
+    const char* error = walk_name(msg, pos, [&](uint8_t b) {
         if (at_len) {
             remaining = b;
             at_len = (b == 0);
@@ -198,6 +210,7 @@ std::size_t read_name_lower(std::span<const uint8_t> msg, std::size_t& pos, uint
             if (--remaining == 0) at_len = true;
         }
     });
+    if (error) return std::nullopt;
     return n;
 }
 

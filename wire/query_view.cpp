@@ -36,11 +36,9 @@ QueryCheck parse_query(std::span<const uint8_t> w, QueryView& q) {
     if (load16(&w[4]) != 1 || load16(&w[6]) != 0 || load16(&w[8]) != 0 || load16(&w[10]) > 1)
         return QueryCheck::formerr;
     std::size_t pos = kHeaderSize;
-    try {
-        q.qname_len = static_cast<uint8_t>(read_name_lower(w, pos, q.qname));
-    } catch (const WireError&) {
-        return QueryCheck::formerr;
-    }
+    auto qname_len = read_name_lower(w, pos, q.qname);
+    if (!qname_len) return QueryCheck::formerr;
+    q.qname_len = static_cast<uint8_t>(*qname_len);
     if (pos + 4 > w.size()) return QueryCheck::formerr;
     q.qtype = load16(&w[pos]);
     q.qclass = load16(&w[pos + 2]);

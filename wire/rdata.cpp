@@ -3,8 +3,8 @@
 namespace port53::wire {
 
 std::optional<std::size_t> uncompressed_name_length(std::string_view data) {
-    // The same rules as Name::from_wire, without throwing: the accessors that build a Name
-    // from these bytes then cannot fail.
+    // The same rules as Name::from_wire, without building the name: the accessors that build
+    // a Name from these bytes then cannot fail.
     for (std::size_t pos = 0; pos < data.size() && pos < kMaxNameWire;) {
         auto len = static_cast<uint8_t>(data[pos]);
         if (len == 0) return pos + 1;

@@ -45,6 +45,8 @@ class RdataView {
     uint8_t u8(std::size_t at) const { return static_cast<uint8_t>(rdata_[at]); }
     uint16_t u16(std::size_t at) const { return load16(bytes() + at); }
     uint32_t u32(std::size_t at) const { return load32(bytes() + at); }
+    // A name in bytes that parse() checked (uncompressed_name_length), so it is one.
+    static Name checked_name(std::string_view wire) { return Name::from_wire(wire).value(); }
 
     std::string_view rdata_;
 
@@ -57,10 +59,8 @@ class SoaView : public RdataView {
   public:
     static std::optional<SoaView> parse(std::string_view rdata);
     static std::optional<SoaView> parse(std::string&&) = delete;  // would dangle
-    Name mname() const { return Name::from_wire(rdata_.substr(0, rname_at_)); }
-    Name rname() const {
-        return Name::from_wire(rdata_.substr(rname_at_, counters_at_ - rname_at_));
-    }
+    Name mname() const { return checked_name(rdata_.substr(0, rname_at_)); }
+    Name rname() const { return checked_name(rdata_.substr(rname_at_, counters_at_ - rname_at_)); }
     uint32_t serial() const { return u32(counters_at_); }
     uint32_t refresh() const { return u32(counters_at_ + 4); }
     uint32_t retry() const { return u32(counters_at_ + 8); }
@@ -104,7 +104,7 @@ class RrsigView : public RdataView {
     uint32_t inception() const { return u32(12); }
     uint16_t key_tag() const { return u16(16); }
     std::string_view signer_wire() const { return rdata_.substr(kSignerAt, signer_len_); }
-    Name signer() const { return Name::from_wire(signer_wire()); }
+    Name signer() const { return checked_name(signer_wire()); }
     std::string_view signature() const { return rdata_.substr(kSignerAt + signer_len_); }
 
   private:
@@ -134,7 +134,7 @@ class NsecView : public RdataView {
     static std::optional<NsecView> parse(std::string_view rdata);
     static std::optional<NsecView> parse(std::string&&) = delete;  // would dangle
     std::string_view next_wire() const { return rdata_.substr(0, next_len_); }
-    Name next() const { return Name::from_wire(next_wire()); }
+    Name next() const { return checked_name(next_wire()); }
     TypeBitmap types() const { return TypeBitmap(rdata_.substr(next_len_)); }
 
   private:

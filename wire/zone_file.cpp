@@ -16,8 +16,10 @@ struct FileCloser {
 Record from_ldns(const ldns_rr* rr) {
     Record rec;
     ldns_rdf* owner = ldns_rr_owner(rr);
-    rec.owner = Name::from_wire(std::string_view(
-        reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner)));
+    rec.owner =
+        Name::from_wire(std::string_view(reinterpret_cast<const char*>(ldns_rdf_data(owner)),
+                                         ldns_rdf_size(owner)))
+            .value();  // ldns made it from a valid owner name
     rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
     rec.cls = static_cast<uint16_t>(ldns_rr_get_class(rr));
     rec.ttl = ldns_rr_ttl(rr);

@@ -25,7 +25,7 @@ std::string lower(std::string_view s) {
 }
 
 Name wildcard_of(const Name& ce) {
-    return Name::from_wire(std::string("\x01*", 2) + std::string(ce.wire()));
+    return Name::from_wire(std::string("\x01*", 2) + std::string(ce.wire())).value();
 }
 
 }  // namespace

@@ -259,7 +259,7 @@ ClientReply Lab::ask(const QuerySpec& q) {
     cr.unwanted = net_.unwanted() - unwanted_before;
     if (!reply.empty()) {
         cr.answered = true;
-        cr.msg = parse_message(reply);
+        cr.msg = parse_message(reply).value();
         cr.ede = extract_ede(reply);
     }
     return cr;
@@ -267,30 +267,26 @@ ClientReply Lab::ask(const QuerySpec& q) {
 
 uint16_t extract_ede(std::span<const uint8_t> m) {
     if (m.size() < kHeaderSize) return ede::none;
-    try {
-        std::size_t pos = kHeaderSize;
-        for (uint16_t i = 0; i < load16(&m[4]); ++i) {
-            read_name(m, pos);
-            pos += 4;
+    std::size_t pos = kHeaderSize;
+    for (uint16_t i = 0; i < load16(&m[4]); ++i) {
+        if (!read_name(m, pos)) return ede::none;
+        pos += 4;
+    }
+    uint32_t records = uint32_t{load16(&m[6])} + load16(&m[8]) + load16(&m[10]);
+    for (uint32_t i = 0; i < records; ++i) {
+        if (!read_name(m, pos) || pos + 10 > m.size()) return ede::none;
+        uint16_t t = load16(&m[pos]);
+        std::size_t rdlen = load16(&m[pos + 8]);
+        pos += 10;
+        if (pos + rdlen > m.size()) return ede::none;
+        // RFC 6891 §6.1.2 options: code, length, data; EDE is code 15 (RFC 8914 §2).
+        for (std::size_t o = pos; t == type::OPT && o + 4 <= pos + rdlen;) {
+            uint16_t code = load16(&m[o]), olen = load16(&m[o + 2]);
+            if (code == edns_option::EDE && olen >= 2 && o + 6 <= pos + rdlen)
+                return load16(&m[o + 4]);
+            o += 4 + olen;
         }
-        uint32_t records = uint32_t{load16(&m[6])} + load16(&m[8]) + load16(&m[10]);
-        for (uint32_t i = 0; i < records; ++i) {
-            read_name(m, pos);
-            if (pos + 10 > m.size()) return ede::none;
-            uint16_t t = load16(&m[pos]);
-            std::size_t rdlen = load16(&m[pos + 8]);
-            pos += 10;
-            if (pos + rdlen > m.size()) return ede::none;
-            // RFC 6891 §6.1.2 options: code, length, data; EDE is code 15 (RFC 8914 §2).
-            for (std::size_t o = pos; t == type::OPT && o + 4 <= pos + rdlen;) {
-                uint16_t code = load16(&m[o]), olen = load16(&m[o + 2]);
-                if (code == edns_option::EDE && olen >= 2 && o + 6 <= pos + rdlen)
-                    return load16(&m[o + 4]);
-                o += 4 + olen;
-            }
-            pos += rdlen;
-        }
-    } catch (const WireError&) {
+        pos += rdlen;
     }
     return ede::none;
 }

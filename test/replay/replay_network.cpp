@@ -297,7 +297,7 @@ base::awaitable<upstream::ExchangeResult> ReplayNetwork::exchange(
     const upstream::ServerAddr& server, std::span<const uint8_t> query, upstream::Proto proto,
     std::chrono::milliseconds) {
     upstream::ExchangeResult res;
-    Message q = parse_message(query);
+    Message q = parse_message(query).value();
     const Question& qq = q.questions.at(0);
     std::string addr = address_only(server);
     bool tcp = proto == upstream::Proto::tcp;

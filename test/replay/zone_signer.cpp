@@ -90,8 +90,10 @@ RrPtr to_ldns(const Record& r) {
 Record from_ldns(const ldns_rr* rr) {
     Record rec;
     const ldns_rdf* owner = ldns_rr_owner(rr);
-    rec.owner = Name::from_wire(std::string_view(
-        reinterpret_cast<const char*>(ldns_rdf_data(owner)), ldns_rdf_size(owner)));
+    rec.owner =
+        Name::from_wire(std::string_view(reinterpret_cast<const char*>(ldns_rdf_data(owner)),
+                                         ldns_rdf_size(owner)))
+            .value();
     rec.type = static_cast<uint16_t>(ldns_rr_get_type(rr));
     rec.cls = static_cast<uint16_t>(ldns_rr_get_class(rr));
     rec.ttl = ldns_rr_ttl(rr);
@@ -132,7 +134,7 @@ std::string nsec3_hash(const Name& name, const Nsec3Params& p) {
 Name nsec3_owner(const std::string& hash, const Name& zone) {
     std::string label = test::base32hex(hash);
     std::string w(1, static_cast<char>(label.size()));
-    return Name::from_wire(w + label + std::string(zone.wire()));
+    return Name::from_wire(w + label + std::string(zone.wire())).value();
 }
 
 std::string type_bitmap(std::vector<uint16_t> types) {

@@ -35,7 +35,7 @@ TEST_CASE("a cache hit echoes ID, RD and question case, with aged TTLs", "[answe
     std::vector<uint8_t> out(1232);
     std::size_t n = c.answer(key, v, q, out, {1232, 1232}, clock.now());
     REQUIRE(n > 0);
-    Message m = parse_message(std::span(out).first(n));
+    Message m = parse_message(std::span(out).first(n)).value();
     CHECK(m.id == 0x4242);
     CHECK(m.has(flag::RD));
     CHECK(m.has(flag::RA));
@@ -59,11 +59,11 @@ TEST_CASE("answers larger than the client's limit are truncated with TC", "[answ
     REQUIRE(parse_query(q, v) == QueryCheck::ok);
     std::vector<uint8_t> out(65535);
     std::size_t n = cache::render_reply(answer.blob, v, q, out, {512, 1232}, clock.now());
-    Message m = parse_message(std::span(out).first(n));
+    Message m = parse_message(std::span(out).first(n)).value();
     CHECK(m.has(flag::TC));
     CHECK(m.answer.empty());
     n = cache::render_reply(answer.blob, v, q, out, {65535, 1232}, clock.now());
-    CHECK(parse_message(std::span(out).first(n)).answer.size() == 10);
+    CHECK(parse_message(std::span(out).first(n)).value().answer.size() == 10);
 }
 
 TEST_CASE("prefetch is signalled once, in the last tenth of an entry's life", "[answer]") {
@@ -108,7 +108,7 @@ TEST_CASE("expired answers can be served stale with EDE 3 and a short TTL", "[an
     CHECK(c.answer(key, v, q, out, {1232, 1232}, clock.now()) == 0);
     std::size_t n = c.answer_stale(key.view(), v, q, out, {1232, 1232}, clock.now(), 3600, {30});
     REQUIRE(n > 0);
-    Message m = parse_message(std::span(out).first(n));
+    Message m = parse_message(std::span(out).first(n)).value();
     CHECK(m.answer.at(0).ttl == 30);
     CHECK(c.answer_stale(key.view(), v, q, out, {1232, 1232}, clock.now(), 300, {30}) == 0);
 }

@@ -55,7 +55,7 @@ struct FakeAuthority {
 };
 
 std::vector<uint8_t> answer_to(const std::vector<uint8_t>& query, std::vector<uint8_t> options) {
-    wire::Message q = wire::parse_message(query);
+    wire::Message q = wire::parse_message(query).value();
     wire::MessageBuilder b;
     b.header(q.id, wire::flag::QR | wire::flag::AA);
     b.question(q.questions[0].name, q.questions[0].type, q.questions[0].cls);
@@ -90,7 +90,7 @@ TEST_CASE("a reflected query (QR=0) does not end an upstream exchange", "[networ
     upstream::AsioNetwork net(std::nullopt, std::nullopt);
     auto res = exchange_with(auth, query, net);
     REQUIRE(res.status == upstream::ExchangeResult::Status::ok);
-    CHECK(wire::parse_message(res.response).answer.size() == 1);
+    CHECK(wire::parse_message(res.response).value().answer.size() == 1);
     CHECK(net.unwanted() == 1);
 }
 
@@ -115,7 +115,7 @@ TEST_CASE("a reply that does not echo our client cookie is skipped for the real 
     upstream::AsioNetwork net(std::nullopt, std::nullopt);
     auto res = exchange_with(auth, query, net);
     REQUIRE(res.status == upstream::ExchangeResult::Status::ok);
-    auto m = wire::parse_message(res.response);
+    auto m = wire::parse_message(res.response).value();
     REQUIRE(m.edns);
     auto c = m.edns->option(wire::edns_option::COOKIE);
     REQUIRE(c);

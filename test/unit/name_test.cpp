@@ -42,13 +42,13 @@ TEST_CASE("compressed names are read and pointer loops rejected", "[name]") {
     CHECK(pos == msg.size());
     std::vector<uint8_t> loop{0xC0, 0};
     pos = 0;
-    CHECK_THROWS_AS(read_name(loop, pos), WireError);
+    CHECK_FALSE(read_name(loop, pos));
     std::vector<uint8_t> forward{0xC0, 2, 0};
     pos = 0;
-    CHECK_THROWS_AS(read_name(forward, pos), WireError);
+    CHECK_FALSE(read_name(forward, pos));
     std::vector<uint8_t> truncated{5, 'a', 'b'};
     pos = 0;
-    CHECK_THROWS_AS(read_name(truncated, pos), WireError);
+    CHECK_FALSE(read_name(truncated, pos));
 }
 
 TEST_CASE("lower-casing reader writes the canonical key", "[name]") {
@@ -57,4 +57,18 @@ TEST_CASE("lower-casing reader writes the canonical key", "[name]") {
     std::size_t pos = 0;
     REQUIRE(read_name_lower(msg, pos, out) == 5);
     CHECK(std::string(reinterpret_cast<char*>(out), 5) == std::string("\3www\0", 5));
+}
+
+TEST_CASE("names from wire form are checked, not thrown", "[name]") {
+    CHECK(Name::from_wire(std::string("\3www\7example\0", 13)) == N("www.example"));
+    CHECK_FALSE(Name::from_wire(std::string("\3www", 4)));  // no root label
+    CHECK_FALSE(Name::from_wire(std::string("\0\0", 2)));   // bytes after the root
+    CHECK_FALSE(Name::from_wire(std::string(1, '\x40') + std::string(64, 'a') + '\0'));
+    CHECK(N("example").wildcard() == N("*.example"));
+    // 253 bytes with the root: "*." makes 255, the most a name may be; one more is too long.
+    std::string label(63, 'a');
+    auto long_name = N((label + "." + label + "." + label + "." + label.substr(0, 59)).c_str());
+    CHECK(long_name.wildcard());
+    auto longest = N((label + "." + label + "." + label + "." + label.substr(0, 60)).c_str());
+    CHECK_FALSE(longest.wildcard());
 }

@@ -32,7 +32,7 @@ class ScriptedNetwork final : public upstream::Network {
                                                                upstream::Proto proto,
                                                                std::chrono::milliseconds) override {
         using namespace wire;
-        Message q = parse_message(query);
+        Message q = parse_message(query).value();
         const Question& qq = q.questions.at(0);
         std::string addr = server.to_string();
         addr = addr.substr(0, addr.rfind(':'));
@@ -52,8 +52,8 @@ class ScriptedNetwork final : public upstream::Network {
         } else {
             bool tc = s.truncate_udp && proto == upstream::Proto::udp;
             b.header(q.id, static_cast<uint16_t>(flag::QR | s.flags | (tc ? flag::TC : 0)));
-            b.question(s.lowercase_question ? Name::from_wire(qq.name.key()) : qq.name, qq.type,
-                       qq.cls);
+            b.question(s.lowercase_question ? Name::from_wire(qq.name.key()).value() : qq.name,
+                       qq.type, qq.cls);
             if (!tc) {
                 for (const auto& r : s.answer) b.add(Section::answer, r);
                 for (const auto& r : s.authority) b.add(Section::authority, r);
