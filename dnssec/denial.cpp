@@ -275,43 +275,43 @@ Proof prove_nxdomain(const Name& qname, const std::vector<Record>& records, cons
     return ce->next_closer_cover->rdata.opt_out() ? Proof::opt_out : Proof::proven;
 }
 
-Proof prove_nodata(const Name& qname, uint16_t qtype, const std::vector<Record>& records,
-                   const Name& zone, const Limits& limits, Work& work) {
+Proof prove_nodata(const Question& q, const std::vector<Record>& records, const Name& zone,
+                   const Limits& limits, Work& work) {
     auto nsecs = nsecs_of(records, zone, type::NSEC);
     if (!nsecs.empty()) {
-        if (const Record* m = nsec_matching(nsecs, qname))
-            return nsec_denies_type(*m, qtype) ? Proof::proven : Proof::failed;
-        // Empty non-terminal: an NSEC whose span holds qname and whose next name is below it.
-        if (const Record* c = usable_cover(nsecs, qname))
-            if (auto next = nsec_next(*c); next && next->is_subdomain_of(qname))
+        if (const Record* m = nsec_matching(nsecs, q.name))
+            return nsec_denies_type(*m, q.type) ? Proof::proven : Proof::failed;
+        // Empty non-terminal: an NSEC whose span holds the name and whose next name is below it.
+        if (const Record* c = usable_cover(nsecs, q.name))
+            if (auto next = nsec_next(*c); next && next->is_subdomain_of(q.name))
                 return Proof::proven;
-        // Wildcard NODATA: qname covered, the wildcard at the closest encloser lacks the type.
-        if (const Record* c = usable_cover(nsecs, qname)) {
-            const Record* w = nsec_matching(nsecs, wildcard_at(nsec_closest_encloser(*c, qname)));
-            if (w && nsec_denies_type(*w, qtype)) return Proof::proven;
+        // Wildcard NODATA: the name covered, the wildcard at the closest encloser lacks the type.
+        if (const Record* c = usable_cover(nsecs, q.name)) {
+            const Record* w = nsec_matching(nsecs, wildcard_at(nsec_closest_encloser(*c, q.name)));
+            if (w && nsec_denies_type(*w, q.type)) return Proof::proven;
         }
         return Proof::failed;
     }
     Nsec3Prover p(nsec3s_of(records, zone), limits, work);
     if (!p.usable()) return Proof::failed;
     if (p.too_expensive()) return Proof::too_expensive;
-    if (const Nsec3* m = p.matching(qname)) {
-        if (nsec_has_type(*m->rr, qtype) || nsec_has_type(*m->rr, type::CNAME))
+    if (const Nsec3* m = p.matching(q.name)) {
+        if (nsec_has_type(*m->rr, q.type) || nsec_has_type(*m->rr, type::CNAME))
             return Proof::failed;
-        if (qtype == type::DS && !qname.is_root() && nsec_has_type(*m->rr, type::SOA))
+        if (q.type == type::DS && !q.name.is_root() && nsec_has_type(*m->rr, type::SOA))
             return Proof::failed;
         // A parent-side NSEC3 at a delegation speaks only for DS (RFC 4035 §5.4, as NSEC).
-        if (qtype != type::DS && nsec_has_type(*m->rr, type::NS) &&
+        if (q.type != type::DS && nsec_has_type(*m->rr, type::NS) &&
             !nsec_has_type(*m->rr, type::SOA))
             return Proof::failed;
         return Proof::proven;
     }
-    auto ce = p.closest_encloser(qname, zone);
+    auto ce = p.closest_encloser(q.name, zone);
     if (!ce) return Proof::failed;
     // RFC 5155 §8.6: no DS at an opt-out delegation.
-    if (qtype == type::DS && ce->next_closer_cover->rdata.opt_out()) return Proof::opt_out;
+    if (q.type == type::DS && ce->next_closer_cover->rdata.opt_out()) return Proof::opt_out;
     if (const Nsec3* w = p.matching(wildcard_at(ce->closest)))  // §8.7 wildcard NODATA
-        if (!nsec_has_type(*w->rr, qtype) && !nsec_has_type(*w->rr, type::CNAME))
+        if (!nsec_has_type(*w->rr, q.type) && !nsec_has_type(*w->rr, type::CNAME))
             return Proof::proven;
     return Proof::failed;
 }

@@ -36,9 +36,9 @@ wire::Name nsec_closest_encloser(const wire::Record& covering, const wire::Name&
 // `records` is the authority section (NSEC/NSEC3 of `zone` are picked out of it).
 Proof prove_nxdomain(const wire::Name& qname, const std::vector<wire::Record>& records,
                      const wire::Name& zone, const Limits& limits, Work& work);
-Proof prove_nodata(const wire::Name& qname, uint16_t qtype,
-                   const std::vector<wire::Record>& records, const wire::Name& zone,
-                   const Limits& limits, Work& work);
+// That `q.name` exists without `q.type` (the class is not looked at).
+Proof prove_nodata(const wire::Question& q, const std::vector<wire::Record>& records,
+                   const wire::Name& zone, const Limits& limits, Work& work);
 // That `child` is an insecure delegation from `parent` (what makes a zone insecure, not a
 // mere absence of DS): the parent's NSEC/NSEC3 for the child shows NS but no DS and no SOA,
 // or (opt_out) an NSEC3 opt-out span covers it. A name that does not exist, or exists

@@ -23,13 +23,12 @@ struct FetchResult {
 class Fetcher {
   public:
     virtual ~Fetcher() = default;
-    // The answer to `name`/`qtype` (class IN), from the cache or resolved, and itself
-    // validated: asking for a DS climbs the chain one zone up.
-    virtual base::awaitable<FetchResult> fetch(const wire::Name& name, uint16_t qtype) = 0;
-    // The records the servers of `name`'s zone give for it, not validated and not from the
+    // The answer to `q` (the validator asks class IN), from the cache or resolved, and
+    // itself validated: asking for a DS climbs the chain one zone up.
+    virtual base::awaitable<FetchResult> fetch(wire::Question q) = 0;
+    // The records the servers of `q.name`'s zone give for it, not validated and not from the
     // cache: the validator checks a DNSKEY RRset against the DS itself.
-    virtual base::awaitable<std::vector<wire::Record>> fetch_unvalidated(const wire::Name& name,
-                                                                         uint16_t qtype) = 0;
+    virtual base::awaitable<std::vector<wire::Record>> fetch_unvalidated(wire::Question q) = 0;
     // The closest zone cut above `zone` known so far: where the DS of `zone` lives.
     virtual wire::Name parent_zone(const wire::Name& zone) = 0;
     // An RRset the validator proved secure (a zone's keys), to answer questions for it

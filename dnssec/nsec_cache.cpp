@@ -176,11 +176,11 @@ bool NsecCache::nsec3_candidates(const Zone& zone, const Name& zname, const Name
     return true;
 }
 
-std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qtype, uint32_t now,
+std::optional<NsecCache::Denial> NsecCache::lookup(const Question& q, uint32_t now,
                                                    const Limits& limits) {
     std::lock_guard lock(mutex_);
     // The deepest cached zone holding the name; DS belongs to the parent's side.
-    Name zname = qtype == type::DS && !name.is_root() ? name.parent() : name;
+    Name zname = q.type == type::DS && !q.name.is_root() ? q.name.parent() : q.name;
     auto z = zones_.end();
     for (;; zname = zname.parent()) {
         z = zones_.find(zname.key());
@@ -190,8 +190,8 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qt
     const Zone& zone = z->second;
     std::vector<const Entry*> used;
     bool nsec = !zone.nsecs.empty();
-    if (nsec ? !nsec_candidates(zone, zname, name, now, used)
-             : !nsec3_candidates(zone, zname, name, now, limits, used))
+    if (nsec ? !nsec_candidates(zone, zname, q.name, now, used)
+             : !nsec3_candidates(zone, zname, q.name, now, limits, used))
         return std::nullopt;
     std::vector<Record> proof;
     // A denial needs the zone's SOA (RFC 8198 §5.1); a wildcard answer does not.
@@ -203,12 +203,12 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qt
     }
     Work work(limits);
     Denial d;
-    if (with_soa && prove_nodata(name, qtype, proof, zname, limits, work) == Proof::proven) {
+    if (with_soa && prove_nodata(q, proof, zname, limits, work) == Proof::proven) {
         d.kind = Denial::Kind::nodata;
-    } else if (with_soa && prove_nxdomain(name, proof, zname, limits, work) == Proof::proven) {
+    } else if (with_soa && prove_nxdomain(q.name, proof, zname, limits, work) == Proof::proven) {
         d.kind = Denial::Kind::nxdomain;
     } else if (nsec) {
-        return wildcard_answer(zone, zname, name, qtype, *used.front(), now, limits);
+        return wildcard_answer(zone, zname, q, *used.front(), now, limits);
     } else {
         return std::nullopt;
     }
@@ -219,22 +219,23 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Name& name, uint16_t qt
 }
 
 std::optional<NsecCache::Denial> NsecCache::wildcard_answer(const Zone& zone, const Name& zname,
-                                                            const Name& name, uint16_t qtype,
-                                                            const Entry& cover, uint32_t now,
+                                                            const Question& q, const Entry& cover,
+                                                            uint32_t now,
                                                             const Limits& limits) const {
     const Record& nsec = cover.records.front();
-    if (nsec.owner == name || qtype == type::DS) return std::nullopt;
-    Name ce = nsec_closest_encloser(nsec, name);
+    if (nsec.owner == q.name || q.type == type::DS) return std::nullopt;
+    Name ce = nsec_closest_encloser(nsec, q.name);
     if (!ce.is_subdomain_of(zname)) return std::nullopt;
     Name wild = ce.wildcard().value();  // ce: a proper ancestor of the covered name
     const Entry* w = at_or_before(zone, wild, now);
     // The wildcard must exist (its own NSEC) and hold the type; then the covering NSEC
     // shows the name itself does not exist (RFC 4035 §5.3.4).
-    if (!w || !(w->records.front().owner == wild) || !nsec_has_type(w->records.front(), qtype))
+    if (!w || !(w->records.front().owner == wild) || !nsec_has_type(w->records.front(), q.type))
         return std::nullopt;
     Work work(limits);
     auto labels = static_cast<uint8_t>(ce.label_count());
-    if (prove_wildcard_expansion(name, labels, cover.records, zname, limits, work) != Proof::proven)
+    if (prove_wildcard_expansion(q.name, labels, cover.records, zname, limits, work) !=
+        Proof::proven)
         return std::nullopt;
     Denial d;
     d.kind = Denial::Kind::wildcard;

@@ -27,16 +27,15 @@ class NsecCache {
 
     struct Denial {
         enum class Kind { nxdomain, nodata, wildcard } kind = Kind::nxdomain;
-        wire::Name wildcard;  // Kind::wildcard: the wildcard whose `qtype` data answers
+        wire::Name wildcard;  // Kind::wildcard: the wildcard whose data of `q.type` answers
         // NXDOMAIN/NODATA: SOA, NSEC/NSEC3 and RRSIGs; wildcard: the NSEC proving the name
         // does not exist, with its RRSIGs. TTLs counted down.
         std::vector<wire::Record> authority;
         uint32_t ttl = 0;  // the least time left of those records
     };
-    // A denial of `name`/`qtype` that the cached records prove, or, for a name they show
-    // does not exist below an existing wildcard that has `qtype`, that wildcard (§5.3).
-    std::optional<Denial> lookup(const wire::Name& name, uint16_t qtype, uint32_t now,
-                                 const Limits& limits);
+    // A denial of `q` that the cached records prove, or, for a name they show does not
+    // exist below an existing wildcard that has `q.type`, that wildcard (§5.3).
+    std::optional<Denial> lookup(const wire::Question& q, uint32_t now, const Limits& limits);
 
     std::size_t entries() const;
     void clear();
@@ -69,8 +68,7 @@ class NsecCache {
                           uint32_t now, const Limits& limits,
                           std::vector<const Entry*>& used) const;
     std::optional<Denial> wildcard_answer(const Zone& zone, const wire::Name& zname,
-                                          const wire::Name& name, uint16_t qtype,
-                                          const Entry& cover, uint32_t now,
+                                          const wire::Question& q, const Entry& cover, uint32_t now,
                                           const Limits& limits) const;
     void drop_expired(uint32_t now);
 

@@ -114,7 +114,7 @@ void keep_verified(std::vector<Record>& records, const std::vector<Record>& veri
     });
 }
 
-Verdict check_claim(Claim& claim, uint16_t qtype, const Signers& signers, uint32_t now,
+Verdict check_claim(Claim& claim, const Question& q, const Signers& signers, uint32_t now,
                     const Limits& limits, SignatureCache& seen) {
     Work work(limits);
     uint32_t cap = UINT32_MAX;
@@ -126,7 +126,7 @@ Verdict check_claim(Claim& claim, uint16_t qtype, const Signers& signers, uint32
     if (auto bad =
             verify_all(claim.authority, signers, now, limits, work, seen, cap, verified, ignored))
         return *bad;
-    if (qtype != type::RRSIG) keep_verified(claim.records, verified);  // RRSIGs are the data
+    if (q.type != type::RRSIG) keep_verified(claim.records, verified);  // RRSIGs are the data
     keep_verified(claim.authority, verified);
     for (const auto& e : expansions) {
         Verdict v = from_proof(
@@ -140,9 +140,12 @@ Verdict check_claim(Claim& claim, uint16_t qtype, const Signers& signers, uint32
     if (claim.kind == Claim::Kind::nxdomain)
         return from_proof(prove_nxdomain(claim.next, claim.authority, zone, limits, work), cap,
                           claim.next.to_text());
-    if (claim.kind == Claim::Kind::nodata)
-        return from_proof(prove_nodata(claim.next, qtype, claim.authority, zone, limits, work), cap,
+    if (claim.kind == Claim::Kind::nodata) {
+        // The type denied at the end of the chain.
+        Question denied{claim.next, q.type, q.cls};
+        return from_proof(prove_nodata(denied, claim.authority, zone, limits, work), cap,
                           claim.next.to_text());
+    }
     return Verdict::secure(cap);
 }
 
@@ -259,11 +262,11 @@ Validator::Validator(std::shared_ptr<const TrustAnchors> anchors, const Limits& 
       limits_(limits),
       clock_(clock) {}
 
-base::awaitable<Verdict> Validator::judge(Claim& claim, const Name& qname, uint16_t qtype,
-                                          const Name& zone, Fetcher& fetcher) {
+base::awaitable<Verdict> Validator::judge(Claim& claim, const Question& q, const Name& zone,
+                                          Fetcher& fetcher) {
     // Nothing claimed, nothing to judge.
     if (claim.kind == Claim::Kind::servfail) co_return Verdict{Security::unchecked, ede::none, ""};
-    if (anchors_->under_negative_anchor(qname) || !anchors_->closest_anchor(zone))
+    if (anchors_->under_negative_anchor(q.name) || !anchors_->closest_anchor(zone))
         co_return Verdict::insecure();
     KeyEntry top = co_await key_entry(zone, fetcher);
     Verdict v = top.verdict;
@@ -286,11 +289,11 @@ base::awaitable<Verdict> Validator::judge(Claim& claim, const Name& qname, uint1
             signers.push_back({s, std::move(e.keys)});
         }
         if (v.is_secure())
-            v = check_claim(claim, qtype, signers, clock_.unix_now(), limits_, verified_);
+            v = check_claim(claim, q, signers, clock_.unix_now(), limits_, verified_);
     }
     if (v.is_secure()) cap_ttls(claim, v.ttl_cap);
     if (v.security == Security::bogus)
-        P53_LOG(info, "bogus: " << qname.to_text() << "/" << qtype << ": " << v.why);
+        P53_LOG(info, "bogus: " << q.name.to_text() << "/" << q.type << ": " << v.why);
     co_return v;
 }
 
@@ -303,7 +306,8 @@ base::awaitable<std::optional<Validator::Judged>> Validator::judge_referral(cons
     if (keys_.get(child, clock_.now())) co_return std::nullopt;
     std::optional<Claim> ds = referral_ds(msg, child, parent);
     if (!ds) co_return std::nullopt;
-    Verdict v = co_await judge(*ds, child, type::DS, parent, fetcher);
+    Question ds_question{child, type::DS, cls::IN};
+    Verdict v = co_await judge(*ds, ds_question, parent, fetcher);
     // A signed "no DS" must also show the delegation (NS bit): the referral could be forged
     // with the parent's genuine NSEC for an ordinary name (RFC 6840 §4.4).
     bool usable = v.security == Security::insecure ||
@@ -324,7 +328,10 @@ base::awaitable<KeyEntry> Validator::key_entry(Name zone, Fetcher& fetcher) {
         // The DS set comes from the parent, validated like any answer: that walks the
         // chain up to the anchor, one zone at a time. A referral usually brought it
         // already (judge_referral), so this is a cache hit.
-        FetchResult o = co_await fetcher.fetch(zone, type::DS);
+        // Named, not a temporary: g++ 12 destroys a temporary argument of an awaited
+        // coroutine twice (double free).
+        Question ds_question{zone, type::DS, cls::IN};
+        FetchResult o = co_await fetcher.fetch(std::move(ds_question));
         entry.verdict = ds_verdict(o, zone, limits_, ds);
         if (entry.verdict.security == Security::unchecked)
             entry.verdict = co_await ds_unobtainable(zone, std::move(entry.verdict), fetcher);
@@ -358,7 +365,8 @@ base::awaitable<KeyEntry> Validator::fetch_keys(Name zone, const std::vector<Rec
     uint32_t now = clock_.now();
     KeyEntry entry;
     uint32_t ttl = kFailureTtl;
-    std::vector<Record> fetched = co_await fetcher.fetch_unvalidated(zone, type::DNSKEY);
+    Question keys_question{zone, type::DNSKEY, cls::IN};  // named: see key_entry
+    std::vector<Record> fetched = co_await fetcher.fetch_unvalidated(std::move(keys_question));
     std::vector<Record> keys = of_type(fetched, zone, type::DNSKEY);
     std::vector<Record> sigs = signatures_for(fetched, zone, type::DNSKEY);
     Work work(limits_);

@@ -36,12 +36,12 @@ class Validator {
     Validator(std::shared_ptr<const TrustAnchors> anchors, const Limits& limits,
               const base::Clock& clock);
 
-    // Judges `claim`, the answer of the servers of `zone` to `qname`/`qtype`: signatures
+    // Judges `claim`, the answer of the servers of `zone` to `q`: signatures
     // by the zone (or zones below it on the same servers), then the denial or wildcard
     // proof. Secure leaves in `claim` only the RRSIGs that verified, and no TTL above the
     // verdict's ttl_cap. A servfail claim is left unchecked. Logs what is bogus.
-    base::awaitable<Verdict> judge(Claim& claim, const wire::Name& qname, uint16_t qtype,
-                                   const wire::Name& zone, Fetcher& fetcher);
+    base::awaitable<Verdict> judge(Claim& claim, const wire::Question& q, const wire::Name& zone,
+                                   Fetcher& fetcher);
 
     // RFC 4035 §3.1.4.1: a signed parent's referral to `child` carries the child's DS RRset
     // or the NSEC/NSEC3 proving there is none. The DS claim it makes, judged, when it can

@@ -43,11 +43,11 @@ bool has_soa(const std::vector<Record>& rrs) {
 
 }  // namespace
 
-Step interpret_answer(const Message& msg, const Name& qname, uint16_t qtype, uint16_t qclass,
-                      const Name& zone, const cache::TtlLimits& limits, int max_chain) {
+Step interpret_answer(const Message& msg, const Question& q, const Name& zone,
+                      const cache::TtlLimits& limits, int max_chain) {
     std::vector<Record> in_zone;
     for (const auto& r : msg.answer)
-        if (r.cls == qclass && r.owner.is_subdomain_of(zone)) in_zone.push_back(r);
+        if (r.cls == q.cls && r.owner.is_subdomain_of(zone)) in_zone.push_back(r);
     auto rrset_at = [&](const Name& owner, uint16_t t) {
         std::vector<Record> set;
         for (const auto& r : in_zone)
@@ -57,10 +57,10 @@ Step interpret_answer(const Message& msg, const Name& qname, uint16_t qtype, uin
     };
 
     Step step;
-    Name name = qname;
+    Name name = q.name;
     bool done = false;
     for (int links = 0; links <= max_chain && !done; ++links) {
-        if (auto data = rrset_at(name, qtype); !data.empty()) {
+        if (auto data = rrset_at(name, q.type); !data.empty()) {
             append(step.records, data);
             step.kind = Step::Kind::answer;
             done = true;
@@ -77,7 +77,7 @@ Step interpret_answer(const Message& msg, const Name& qname, uint16_t qtype, uin
             if (!target) return Step{};  // would exceed 255 octets: YXDOMAIN, we fail it
             append(step.records, rrset_at(dname->owner, type::DNAME));
             step.records.push_back(
-                Record{name, type::CNAME, qclass, dname->ttl, std::string(target->wire())});
+                Record{name, type::CNAME, q.cls, dname->ttl, std::string(target->wire())});
         } else if (auto cname = rrset_at(name, type::CNAME); !cname.empty()) {
             target = rdata_target(type::CNAME, cname.front().rdata);
             if (!target) return Step{};

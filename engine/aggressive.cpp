@@ -47,15 +47,14 @@ void remember_ranges(const Step& step, dnssec::NsecCache& ranges, cache::RRsetCa
     }
 }
 
-std::optional<Step> aggressive_answer(const Name& name, uint16_t qtype, uint16_t qclass,
-                                      uint32_t now, dnssec::NsecCache& ranges,
+std::optional<Step> aggressive_answer(const Question& q, uint32_t now, dnssec::NsecCache& ranges,
                                       cache::RRsetCache& cache, const EngineSettings& settings) {
     // RFC 8198 §5: only with validation on, since only validated ranges are kept.
     if (!settings.validate || !settings.aggressive_nsec) return std::nullopt;
-    auto d = ranges.lookup(name, qtype, now, settings.dnssec_limits);
+    auto d = ranges.lookup(q, now, settings.dnssec_limits);
     if (!d) return std::nullopt;
     Step s;
-    s.next = name;
+    s.next = q.name;
     s.security = Security::secure;
     s.authority = std::move(d->authority);
     using Kind = dnssec::NsecCache::Denial::Kind;
@@ -65,11 +64,11 @@ std::optional<Step> aggressive_answer(const Name& name, uint16_t qtype, uint16_t
     }
     // §5.3: the wildcard's validated RRset, expanded to the name (signatures unchanged:
     // their label count already says they came from a wildcard).
-    auto w = cache.get(d->wildcard, qtype, qclass, now);
+    auto w = cache.get(d->wildcard, q.type, q.cls, now);
     if (!w || w->trust.security != Security::secure || w->records.empty()) return std::nullopt;
     s.kind = Step::Kind::answer;
-    s.records = at_owner(w->records, name, d->ttl);
-    auto sigs = at_owner(w->rrsigs, name, d->ttl);
+    s.records = at_owner(w->records, q.name, d->ttl);
+    auto sigs = at_owner(w->rrsigs, q.name, d->ttl);
     s.records.insert(s.records.end(), sigs.begin(), sigs.end());
     return s;
 }

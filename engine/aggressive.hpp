@@ -16,9 +16,9 @@ namespace port53::engine {
 void remember_ranges(const Step& step, dnssec::NsecCache& ranges, cache::RRsetCache& cache,
                      uint32_t now);
 
-// A denial or wildcard answer for `name` from the validated ranges, or nothing.
-std::optional<Step> aggressive_answer(const wire::Name& name, uint16_t qtype, uint16_t qclass,
-                                      uint32_t now, dnssec::NsecCache& ranges,
-                                      cache::RRsetCache& cache, const EngineSettings& settings);
+// A denial or wildcard answer for `q` from the validated ranges, or nothing.
+std::optional<Step> aggressive_answer(const wire::Question& q, uint32_t now,
+                                      dnssec::NsecCache& ranges, cache::RRsetCache& cache,
+                                      const EngineSettings& settings);
 
 }  // namespace port53::engine

@@ -8,7 +8,7 @@ using namespace wire;
 
 base::awaitable<std::optional<Step>> CacheSource::answer(const SourceQuestion& q, Budget&) {
     if (q.refresh) co_return std::nullopt;  // prefetch: ask the authorities again
-    co_return lookup(q.question.name, q.question.type, q.question.cls);
+    co_return lookup(q.question);
 }
 
 bool CacheSource::usable(const cache::Trust& t) const {
@@ -18,7 +18,7 @@ bool CacheSource::usable(const cache::Trust& t) const {
     return !settings_.validate || t.security != Security::unchecked;
 }
 
-std::optional<Step> CacheSource::lookup(const Name& name, uint16_t qtype, uint16_t qclass) {
+std::optional<Step> CacheSource::lookup(const Question& q) {
     uint32_t now = clock_.now();
     auto from = [](Step::Kind kind, const cache::CachedRRset& c) {
         Step s;
@@ -29,10 +29,10 @@ std::optional<Step> CacheSource::lookup(const Name& name, uint16_t qtype, uint16
         s.ede = c.trust.ede;
         return s;
     };
-    if (auto c = cache_.get(name, qtype, qclass, now); c && usable(c->trust))
+    if (auto c = cache_.get(q.name, q.type, q.cls, now); c && usable(c->trust))
         return from(Step::Kind::answer, *c);
-    if (qtype != type::CNAME) {
-        auto c = cache_.get(name, type::CNAME, qclass, now);
+    if (q.type != type::CNAME) {
+        auto c = cache_.get(q.name, type::CNAME, q.cls, now);
         if (c && usable(c->trust) && !c->records.empty()) {
             if (auto target = rdata_target(type::CNAME, c->records.front().rdata)) {
                 Step s = from(Step::Kind::cname, *c);
@@ -41,20 +41,20 @@ std::optional<Step> CacheSource::lookup(const Name& name, uint16_t qtype, uint16
             }
         }
     }
-    if (auto neg = cache_.get_negative(name, qtype, qclass, now); neg && usable(neg->trust)) {
+    if (auto neg = cache_.get_negative(q.name, q.type, q.cls, now); neg && usable(neg->trust)) {
         Step s;
         s.kind = neg->nxdomain ? Step::Kind::nxdomain : Step::Kind::nodata;
         s.authority = std::move(neg->authority);
-        s.next = name;
+        s.next = q.name;
         s.security = neg->trust.security;
         s.ede = neg->trust.ede;
         return s;
     }
-    if (auto s = aggressive_answer(name, qtype, qclass, now, ranges_, cache_, settings_)) return s;
+    if (auto s = aggressive_answer(q, now, ranges_, cache_, settings_)) return s;
     // RFC 8020: nothing exists below a name that does not exist. Only a validated NXDOMAIN
     // is trusted this far, since some servers say NXDOMAIN for empty non-terminals.
-    for (Name up = name.parent(); !up.is_root(); up = up.parent()) {
-        auto neg = cache_.get_negative(up, 0, qclass, now);  // type 0: the NXDOMAIN entry
+    for (Name up = q.name.parent(); !up.is_root(); up = up.parent()) {
+        auto neg = cache_.get_negative(up, 0, q.cls, now);  // type 0: the NXDOMAIN entry
         if (neg && neg->nxdomain && neg->trust.security == Security::secure) {
             Step s;
             s.kind = Step::Kind::nxdomain;

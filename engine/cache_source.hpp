@@ -19,7 +19,7 @@ class CacheSource final : public AnswerSource {
     base::awaitable<std::optional<Step>> answer(const SourceQuestion& q, Budget&) override;
 
   private:
-    std::optional<Step> lookup(const wire::Name& name, uint16_t qtype, uint16_t qclass);
+    std::optional<Step> lookup(const wire::Question& q);
     bool usable(const cache::Trust& t) const;
 
     cache::RRsetCache& cache_;

@@ -7,10 +7,10 @@ using namespace wire;
 
 namespace {
 
-bool answers_question(const Record& r, const Name& qname, uint16_t qtype, const Name& zone) {
+bool answers_question(const Record& r, const Question& q, const Name& zone) {
     if (!r.owner.is_subdomain_of(zone)) return false;
-    if (r.type == type::DNAME) return qname.is_subdomain_of(r.owner) && !(qname == r.owner);
-    return r.owner == qname && (r.type == qtype || r.type == type::CNAME || qtype == type::ANY);
+    if (r.type == type::DNAME) return q.name.is_subdomain_of(r.owner) && !(q.name == r.owner);
+    return r.owner == q.name && (r.type == q.type || r.type == type::CNAME || q.type == type::ANY);
 }
 
 }  // namespace
@@ -25,23 +25,23 @@ std::optional<Name> referral_zone(const Message& msg, const Name& qname, const N
     return std::nullopt;
 }
 
-ResponseKind classify(const Message& msg, const Name& qname, uint16_t qtype, const Name& zone) {
+ResponseKind classify(const Message& msg, const Question& q, const Name& zone) {
     if (!msg.has(flag::QR)) return ResponseKind::error;
     uint16_t rc = msg.rcode();
     if (rc == rcode::REFUSED) return ResponseKind::lame;
     if (rc != rcode::NOERROR && rc != rcode::NXDOMAIN) return ResponseKind::error;
     bool other_data = false;
     for (const auto& r : msg.answer) {
-        if (answers_question(r, qname, qtype, zone)) return ResponseKind::answer;
+        if (answers_question(r, q, zone)) return ResponseKind::answer;
         other_data |= r.type != type::RRSIG;
     }
     // Records in the answer section that do not answer the question: a broken server.
     if (other_data) return ResponseKind::error;
     if (rc == rcode::NXDOMAIN) return ResponseKind::nxdomain;
-    if (referral_zone(msg, qname, zone)) return ResponseKind::referral;
+    if (referral_zone(msg, q.name, zone)) return ResponseKind::referral;
     bool has_soa = false, has_other_ns = false;
     for (const auto& r : msg.authority) {
-        if (r.type == type::SOA && qname.is_subdomain_of(r.owner) && r.owner.is_subdomain_of(zone))
+        if (r.type == type::SOA && q.name.is_subdomain_of(r.owner) && r.owner.is_subdomain_of(zone))
             has_soa = true;
         if (r.type == type::NS) has_other_ns = true;
     }

@@ -14,8 +14,7 @@ enum class ResponseKind {
 };
 
 // `zone` is the zone cut whose server we asked; only records under it count (bailiwick).
-ResponseKind classify(const wire::Message& msg, const wire::Name& qname, uint16_t qtype,
-                      const wire::Name& zone);
+ResponseKind classify(const wire::Message& msg, const wire::Question& q, const wire::Name& zone);
 
 // The NS owner of a referral in `msg` (valid only when classify() said referral).
 std::optional<wire::Name> referral_zone(const wire::Message& msg, const wire::Name& qname,

@@ -30,18 +30,18 @@ void add_cached_addresses(Delegation& d, uint16_t qclass, cache::RRsetCache& cac
                   [&](const upstream::ServerAddr& a) { return !address_allowed(a, settings); });
 }
 
-Delegation find_delegation(const Name& name, uint16_t qtype, uint16_t qclass,
-                           cache::RRsetCache& cache, const upstream::RootHints& hints, uint32_t now,
+Delegation find_delegation(const Question& q, cache::RRsetCache& cache,
+                           const upstream::RootHints& hints, uint32_t now,
                            const EngineSettings& settings) {
-    Name zone = (qtype == type::DS && !name.is_root()) ? name.parent() : name;
+    Name zone = (q.type == type::DS && !q.name.is_root()) ? q.name.parent() : q.name;
     for (;; zone = zone.parent()) {
-        auto ns = cache.get(zone, type::NS, qclass, now);
+        auto ns = cache.get(zone, type::NS, q.cls, now);
         // The root's NS set is in the cache only once priming has asked the root for it.
         if (ns && (!zone.is_root() || ns->trust.security != Security::bogus)) {
             Delegation d{zone, {}, {}};
             for (const auto& r : ns->records)
                 if (auto n = rdata_target(type::NS, r.rdata)) d.ns_names.push_back(*n);
-            add_cached_addresses(d, qclass, cache, now, settings);
+            add_cached_addresses(d, q.cls, cache, now, settings);
             // A cut whose servers can be neither reached nor looked up is no use:
             // in-zone NS names without addresses need the parent's glue again.
             bool resolvable = !d.addrs.empty() ||

@@ -8,8 +8,8 @@ namespace port53::engine {
 
 // Closest enclosing cut with a cached NS RRset; the root from hints if none.
 // DS lives in the parent, so for DS the search starts one label up.
-Delegation find_delegation(const wire::Name& name, uint16_t qtype, uint16_t qclass,
-                           cache::RRsetCache& cache, const upstream::RootHints& hints, uint32_t now,
+Delegation find_delegation(const wire::Question& q, cache::RRsetCache& cache,
+                           const upstream::RootHints& hints, uint32_t now,
                            const EngineSettings& settings);
 
 // Adds cached addresses of `d`'s NS names that settings allow us to use.

@@ -60,50 +60,48 @@ bool Engine::out_of_budget(const Budget& b) const {
     return b.upstream_queries_left <= 0 || std::chrono::steady_clock::now() >= b.deadline;
 }
 
-base::awaitable<Outcome> Engine::resolve(Name qname, uint16_t qtype, uint16_t qclass,
-                                         bool refresh) {
+base::awaitable<Outcome> Engine::resolve(Question q, bool refresh) {
     Budget budget = fresh_budget();
     if (settings_.prime_root) co_await prime(budget);
-    Outcome out = co_await resolve_chain(qname, qtype, qclass, budget, refresh, true);
-    P53_LOG(debug, "resolved " << qname.to_text() << "/" << qtype << " rcode=" << out.rcode
+    Outcome out = co_await resolve_chain(q, budget, refresh, true);
+    P53_LOG(debug, "resolved " << q.name.to_text() << "/" << q.type << " rcode=" << out.rcode
                                << " answers=" << out.answer.size() << " queries="
                                << settings_.max_upstream_queries - budget.upstream_queries_left);
     co_return out;
 }
 
-bool Engine::known_not_a_cut(const Name& sname, uint16_t qclass) {
+bool Engine::known_not_a_cut(const Question& asked) {
     // A cached NODATA for the name (validated or not) means a minimised query got no
     // referral there. Trusting it only skips a minimisation step: the full question then
     // goes to the same servers, which would refer us anyway.
     // Only NODATA from a zone above the name (an empty non-terminal, say): an answer, or a
     // NODATA from the name's own apex, may well come from a zone cut (RFC 9156 privacy).
-    auto neg = cache_.get_negative(sname, type::A, qclass, clock_.now());
+    auto neg = cache_.get_negative(asked.name, asked.type, asked.cls, clock_.now());
     if (!neg || neg->nxdomain) return false;
     for (const auto& r : neg->authority)
-        if (r.type == type::SOA) return sname.is_subdomain_of(r.owner) && !(r.owner == sname);
+        if (r.type == type::SOA)
+            return asked.name.is_subdomain_of(r.owner) && !(r.owner == asked.name);
     return false;
 }
 
-void Engine::remember_not_a_cut(const Message& msg, const Name& sname, uint16_t qclass,
-                                const Name& zone) {
+void Engine::remember_not_a_cut(const Message& msg, const Question& asked, const Name& zone) {
     // Kept unvalidated: with validation on it never answers a client, it only saves the
     // next name below from repeating this step (each name under a wildcard asked it again).
-    Step s = interpret_answer(msg, sname, type::A, qclass, zone, cache_.limits(),
-                              settings_.max_cname_chain);
+    Step s = interpret_answer(msg, asked, zone, cache_.limits(), settings_.max_cname_chain);
     if (s.kind == Step::Kind::answer || s.kind == Step::Kind::nodata)
-        cache_step(s, type::A, qclass, msg.has(flag::AA), cache_, clock_.now());
+        cache_step(s, asked.type, asked.cls, msg.has(flag::AA), cache_, clock_.now());
 }
 
-base::awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint16_t qclass,
-                                               Budget& budget, bool refresh, bool from_client) {
+base::awaitable<Outcome> Engine::resolve_chain(Question q, Budget& budget, bool refresh,
+                                               bool from_client) {
     Outcome out;
-    Name name = qname;
-    std::vector<Name> seen{qname};
+    std::vector<Name> seen{q.name};
     int links = 0;
+    // q.name: this link of the chain (the client's name first, then each CNAME target).
     for (bool first = true;; first = false) {
-        SourceQuestion q{{name, qtype, qclass}, refresh && first, from_client};
-        std::optional<Step> step = co_await ask_sources(q, budget);
-        if (!step) step = co_await iterate(name, qtype, qclass, budget, true);
+        SourceQuestion sq{q, refresh && first, from_client};
+        std::optional<Step> step = co_await ask_sources(sq, budget);
+        if (!step) step = co_await iterate(q, budget, true);
         for (auto& r : step->records) {
             if (std::find(out.answer.begin(), out.answer.end(), r) != out.answer.end()) continue;
             if (r.type == type::CNAME) ++links;
@@ -130,17 +128,16 @@ base::awaitable<Outcome> Engine::resolve_chain(Name qname, uint16_t qtype, uint1
         // A chain that is too long or comes back to a name already seen is a loop.
         if (links > settings_.max_cname_chain ||
             std::find(seen.begin(), seen.end(), step->next) != seen.end()) {
-            P53_LOG(info, "CNAME chain too long or looping at " << qname.to_text());
+            P53_LOG(info, "CNAME chain too long or looping at " << seen.front().to_text());
             co_return Outcome{rcode::SERVFAIL, {}, {}, Security::unchecked, ede::none};
         }
-        name = step->next;
-        seen.push_back(name);
+        q.name = step->next;
+        seen.push_back(q.name);
     }
 }
 
-base::awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
-                                      bool validate) {
-    Delegation d = find_delegation(name, qtype, qclass, cache_, hints_, clock_.now(), settings_);
+base::awaitable<Step> Engine::iterate(Question q, Budget& budget, bool validate) {
+    Delegation d = find_delegation(q, cache_, hints_, clock_.now(), settings_);
     int referrals = 0;
     bool minimise = settings_.qname_minimisation;
     bool fell_back = false;
@@ -150,16 +147,14 @@ base::awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass
         if (out_of_budget(budget)) co_return Step{};
         // QNAME minimisation (RFC 9156): reveal one more label than the zone cut, asking for A
         // as Unbound does (NS queries trip more broken servers).
-        bool minimised = minimise && labels < name.label_count();
-        Name sname = minimised ? name.suffix(labels) : name;
-        uint16_t stype = minimised ? type::A : qtype;
-        if (minimised && known_not_a_cut(sname, qclass)) {
+        bool minimised = minimise && labels < q.name.label_count();
+        Question asked = minimised ? Question{q.name.suffix(labels), type::A, q.cls} : q;
+        if (minimised && known_not_a_cut(asked)) {
             ++labels;  // asked before: data or NODATA there, no referral
             continue;
         }
         Tried tried;
-        std::optional<Reply> reply =
-            co_await ask_zone(d, sname, stype, qclass, budget, tried, minimised);
+        std::optional<Reply> reply = co_await ask_zone(d, asked, budget, tried, minimised);
         if (!reply && minimised) {
             // RFC 9156 §2.3: servers that fail the minimised question may still answer the
             // whole one.
@@ -172,22 +167,23 @@ base::awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass
             // delegation and glue may still work (RFC 4697 §2.1).
             fell_back = true;
             budget.fallen_back.push_back(d.zone);
-            d = find_delegation(d.zone, type::DS, qclass, cache_, hints_, clock_.now(), settings_);
+            d = find_delegation(Question{d.zone, type::DS, q.cls}, cache_, hints_, clock_.now(),
+                                settings_);
             labels = d.zone.label_count() + 1;
             continue;
         }
         if (!reply) {
             P53_LOG(info, "no usable answer from the servers of " << d.zone.to_text() << " for "
-                                                                  << sname.to_text());
+                                                                  << asked.name.to_text());
             co_return Step{};
         }
         if (reply->kind == ResponseKind::referral) {
             if (++referrals > settings_.max_referrals) co_return Step{};
             Name parent = d.zone;
-            d = absorb_referral(reply->msg, sname, parent, cache_, clock_.now());
+            d = absorb_referral(reply->msg, asked.name, parent, cache_, clock_.now());
             d.from_cache = false;
             if (settings_.validate) co_await validate_referral(reply->msg, d.zone, parent, budget);
-            add_cached_addresses(d, qclass, cache_, clock_.now(), settings_);
+            add_cached_addresses(d, q.cls, cache_, clock_.now(), settings_);
             labels = d.zone.label_count() + 1;
             continue;
         }
@@ -197,51 +193,48 @@ base::awaitable<Step> Engine::iterate(Name name, uint16_t qtype, uint16_t qclass
             if (reply->kind == ResponseKind::nxdomain || ++minimise_steps > kMaxMinimiseSteps)
                 minimise = false;
             else
-                remember_not_a_cut(reply->msg, sname, qclass, d.zone);
+                remember_not_a_cut(reply->msg, asked, d.zone);
             ++labels;
             continue;
         }
-        co_return co_await answer_step(d, std::move(*reply), name, qtype, qclass, budget, validate,
-                                       tried);
+        co_return co_await answer_step(d, std::move(*reply), q, budget, validate, tried);
     }
 }
 
-base::awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, const Name& name,
-                                          uint16_t qtype, uint16_t qclass, Budget& budget,
-                                          bool validate, Tried& tried) {
+base::awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, const Question& q,
+                                          Budget& budget, bool validate, Tried& tried) {
     for (int attempt = 0;; ++attempt) {
-        Step step = interpret_answer(reply.msg, name, qtype, qclass, d.zone, cache_.limits(),
-                                     settings_.max_cname_chain);
-        if (validate && settings_.validate)
-            co_await validate_step(step, name, qtype, d.zone, budget);
+        Step step =
+            interpret_answer(reply.msg, q, d.zone, cache_.limits(), settings_.max_cname_chain);
+        if (validate && settings_.validate) {
+            co_await validate_step(step, q, d.zone, budget);
+        }
         // One broken or spoofing server must not decide the answer: bogus data sends the
         // question to the zone's other servers (a few), as Unbound does.
         if (step.security == Security::bogus && attempt < kBogusRetries) {
-            auto other = co_await query_zone(d, name, qtype, qclass, budget, tried);
+            auto other = co_await query_zone(d, q, budget, tried);
             if (other && other->kind != ResponseKind::referral) {
                 reply = std::move(*other);
                 continue;
             }
         }
-        cache_step(step, qtype, qclass, reply.msg.has(flag::AA), cache_, clock_.now());
+        cache_step(step, q.type, q.cls, reply.msg.has(flag::AA), cache_, clock_.now());
         if (settings_.aggressive_nsec && step.security == Security::secure)
             remember_ranges(step, nsec_ranges_, cache_, clock_.now());
         co_return step;
     }
 }
 
-base::awaitable<std::optional<Engine::Reply>> Engine::ask_zone(Delegation& d, Name sname,
-                                                               uint16_t stype, uint16_t qclass,
+base::awaitable<std::optional<Engine::Reply>> Engine::ask_zone(Delegation& d, const Question& asked,
                                                                Budget& budget, Tried& tried,
                                                                bool minimised) {
     std::optional<Reply> reply;
-    if (!d.addrs.empty())
-        reply = co_await query_zone(d, sname, stype, qclass, budget, tried, minimised);
+    if (!d.addrs.empty()) reply = co_await query_zone(d, asked, budget, tried, minimised);
     // NS names without working addresses: try the other names (RFC 1035 §7.2).
     // No co_await inside && or ||: g++ 12 evaluates it even when the left side is false.
     while (!reply && !out_of_budget(budget)) {
-        if (!co_await find_more_addresses(d, qclass, budget)) break;
-        reply = co_await query_zone(d, sname, stype, qclass, budget, tried, minimised);
+        if (!co_await find_more_addresses(d, asked.cls, budget)) break;
+        reply = co_await query_zone(d, asked, budget, tried, minimised);
     }
     co_return reply;
 }
@@ -262,7 +255,10 @@ base::awaitable<bool> Engine::find_more_addresses(Delegation& d, uint16_t qclass
         for (uint16_t t : {type::A, type::AAAA}) {
             if ((t == type::A && !settings_.use_ipv4) || (t == type::AAAA && !settings_.use_ipv6))
                 continue;
-            Outcome o = co_await resolve_chain(ns, t, qclass, budget);
+            // Named, not a temporary: g++ 12 destroys a temporary argument of an awaited
+            // coroutine twice (double free).
+            Question asked{ns, t, qclass};
+            Outcome o = co_await resolve_chain(std::move(asked), budget);
             for (const auto& r : o.answer) {
                 auto a = upstream::ServerAddr::from_rdata(r.type, r.rdata);
                 if (r.type == t && a && address_allowed(*a, settings_) &&

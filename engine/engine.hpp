@@ -36,8 +36,7 @@ class Engine {
            upstream::Infra& infra, upstream::Network& network, const base::Clock& clock);
 
     // `refresh`: ask the authorities even if the cache still holds the answer (prefetch).
-    base::awaitable<Outcome> resolve(wire::Name qname, uint16_t qtype, uint16_t qclass,
-                                     bool refresh = false);
+    base::awaitable<Outcome> resolve(wire::Question q, bool refresh = false);
     const EngineSettings& settings() const { return settings_; }
     // Root priming (RFC 8109) now, with a question's budget; later ones happen on demand.
     base::awaitable<void> prime_at_start();
@@ -57,30 +56,26 @@ class Engine {
     };
 
     base::awaitable<void> prime(Budget& budget);
-    base::awaitable<Outcome> resolve_chain(wire::Name qname, uint16_t qtype, uint16_t qclass,
-                                           Budget& budget, bool refresh = false,
+    base::awaitable<Outcome> resolve_chain(wire::Question q, Budget& budget, bool refresh = false,
                                            bool from_client = false);
     base::awaitable<std::optional<Step>> ask_sources(const SourceQuestion& q, Budget& budget);
-    base::awaitable<Step> iterate(wire::Name name, uint16_t qtype, uint16_t qclass, Budget& budget,
-                                  bool validate);
+    base::awaitable<Step> iterate(wire::Question q, Budget& budget, bool validate);
     // DNSSEC (fetcher.cpp): the validator judges a step from `zone`, or the DS in a
     // referral, and asks for the keys it needs through a Fetcher spending `budget`.
     class Fetcher;
-    base::awaitable<void> validate_step(Step& step, const wire::Name& qname, uint16_t qtype,
-                                        const wire::Name& zone, Budget& budget);
+    base::awaitable<void> validate_step(Step& step, const wire::Question& q, const wire::Name& zone,
+                                        Budget& budget);
     base::awaitable<void> validate_referral(const wire::Message& msg, const wire::Name& child,
                                             const wire::Name& parent, Budget& budget);
     base::awaitable<bool> find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget);
-    base::awaitable<std::optional<Reply>> ask_zone(Delegation& d, wire::Name sname, uint16_t stype,
-                                                   uint16_t qclass, Budget& budget, Tried& tried,
-                                                   bool minimised);
-    base::awaitable<std::optional<Reply>> query_zone(const Delegation& d, wire::Name sname,
-                                                     uint16_t stype, uint16_t qclass,
-                                                     Budget& budget, Tried& tried,
-                                                     bool minimised = false);
-    base::awaitable<Step> answer_step(const Delegation& d, Reply reply, const wire::Name& name,
-                                      uint16_t qtype, uint16_t qclass, Budget& budget,
-                                      bool validate, Tried& tried);
+    // `asked`: the question sent to the zone's servers (minimised, or the client's).
+    base::awaitable<std::optional<Reply>> ask_zone(Delegation& d, const wire::Question& asked,
+                                                   Budget& budget, Tried& tried, bool minimised);
+    base::awaitable<std::optional<Reply>> query_zone(const Delegation& d,
+                                                     const wire::Question& asked, Budget& budget,
+                                                     Tried& tried, bool minimised = false);
+    base::awaitable<Step> answer_step(const Delegation& d, Reply reply, const wire::Question& q,
+                                      Budget& budget, bool validate, Tried& tried);
     enum class CookieCheck { ok, spoofed, bad_cookie };
     std::vector<uint8_t> cookie_option(const upstream::ServerAddr& server);
     CookieCheck check_cookie(const upstream::ServerAddr& server, const wire::Message& msg,
@@ -88,10 +83,11 @@ class Engine {
     base::awaitable<upstream::ExchangeResult> exchange(const upstream::ServerAddr& server,
                                                        std::span<const uint8_t> query, bool tcp,
                                                        Budget& budget);
-    base::awaitable<Asked> ask(upstream::ServerAddr server, wire::Name sname, uint16_t stype,
-                               uint16_t qclass, Budget& budget);
-    bool known_not_a_cut(const wire::Name& sname, uint16_t qclass);
-    void remember_not_a_cut(const wire::Message& msg, const wire::Name& sname, uint16_t qclass,
+    base::awaitable<Asked> ask(upstream::ServerAddr server, const wire::Question& asked,
+                               Budget& budget);
+    // `asked`: a minimised question (type A) that got no referral.
+    bool known_not_a_cut(const wire::Question& asked);
+    void remember_not_a_cut(const wire::Message& msg, const wire::Question& asked,
                             const wire::Name& zone);
     Budget fresh_budget() const;  // one client question's work limits
     bool out_of_budget(const Budget& b) const;

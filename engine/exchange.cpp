@@ -14,15 +14,14 @@ using namespace wire;
 
 namespace {
 
-std::vector<uint8_t> build_query(const Name& name, uint16_t type, uint16_t cls, bool edns,
-                                 uint16_t edns_size, bool validating,
+std::vector<uint8_t> build_query(const Question& q, bool edns, uint16_t edns_size, bool validating,
                                  std::span<const uint8_t> options) {
     MessageBuilder b(512);
     // RD=0: we iterate. CD=1 when validating: we check signatures ourselves. DO always:
     // even without validation we are security-aware and hand RRSIGs to DO clients
     // (RFC 4035 §3.2).
     b.header(base::random_u16(), validating ? flag::CD : 0);
-    b.question(name, type, cls);
+    b.question(q.name, q.type, q.cls);
     if (edns) b.add_opt(edns_size, true, 0, options);
     return b.take();
 }
@@ -59,8 +58,8 @@ bool case_echoed(std::span<const uint8_t> query, std::span<const uint8_t> reply)
 
 }  // namespace
 
-base::awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d, Name sname,
-                                                                 uint16_t stype, uint16_t qclass,
+base::awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegation& d,
+                                                                 const Question& asked,
                                                                  Budget& budget, Tried& tried,
                                                                  bool minimised) {
     uint32_t now = clock_.now();
@@ -76,10 +75,10 @@ base::awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegatio
         for (const auto& server : ordered) {
             if (out_of_budget(budget)) co_return std::nullopt;
             if (round == 0) tried.push_back(server);
-            Asked asked = co_await ask(server, sname, stype, qclass, budget);
-            any_timeout |= asked.timed_out;
-            if (!asked.msg) continue;
-            ResponseKind kind = classify(*asked.msg, sname, stype, d.zone);
+            Asked got = co_await ask(server, asked, budget);
+            any_timeout |= got.timed_out;
+            if (!got.msg) continue;
+            ResponseKind kind = classify(*got.msg, asked, d.zone);
             if (kind == ResponseKind::lame && !minimised) {
                 // A minimised question may be what it dislikes (RFC 9156 §2.3): only the
                 // full question proves a server lame.
@@ -89,7 +88,7 @@ base::awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegatio
                 continue;
             }
             if (kind == ResponseKind::error || kind == ResponseKind::lame) continue;
-            co_return Reply{std::move(*asked.msg), kind, server};
+            co_return Reply{std::move(*got.msg), kind, server};
         }
         if (!any_timeout) break;
     }
@@ -153,8 +152,8 @@ base::awaitable<upstream::ExchangeResult> Engine::exchange(const upstream::Serve
     co_return res;
 }
 
-base::awaitable<Engine::Asked> Engine::ask(upstream::ServerAddr server, Name sname, uint16_t stype,
-                                           uint16_t qclass, Budget& budget) {
+base::awaitable<Engine::Asked> Engine::ask(upstream::ServerAddr server, const Question& asked,
+                                           Budget& budget) {
     Asked out;
     bool edns = !infra_.edns_broken(server);
     bool caps = settings_.use_0x20 && !infra_.no_0x20(server);
@@ -163,9 +162,10 @@ base::awaitable<Engine::Asked> Engine::ask(upstream::ServerAddr server, Name sna
         --budget.upstream_queries_left;
         std::vector<uint8_t> cookie = edns ? cookie_option(server) : std::vector<uint8_t>{};
         std::vector<uint8_t> query =
-            build_query(caps ? randomise_case(sname) : sname, stype, qclass, edns,
-                        settings_.edns_buffer_size, settings_.validate, cookie);
-        P53_LOG(debug, "ask " << server.to_string() << " " << sname.to_text() << "/" << stype);
+            build_query(caps ? Question{randomise_case(asked.name), asked.type, asked.cls} : asked,
+                        edns, settings_.edns_buffer_size, settings_.validate, cookie);
+        P53_LOG(debug,
+                "ask " << server.to_string() << " " << asked.name.to_text() << "/" << asked.type);
         upstream::ExchangeResult res = co_await exchange(server, query, tcp, budget);
         if (res.status != upstream::ExchangeResult::Status::ok) {
             out.timed_out = res.status == upstream::ExchangeResult::Status::timeout;

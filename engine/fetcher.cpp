@@ -26,18 +26,17 @@ class Engine::Fetcher final : public dnssec::Fetcher {
   public:
     Fetcher(Engine& engine, Budget& budget) : engine_(engine), budget_(budget) {}
 
-    base::awaitable<dnssec::FetchResult> fetch(const Name& name, uint16_t qtype) override {
-        Outcome o = co_await engine_.resolve_chain(name, qtype, cls::IN, budget_);
+    base::awaitable<dnssec::FetchResult> fetch(Question q) override {
+        Outcome o = co_await engine_.resolve_chain(std::move(q), budget_);
         co_return dnssec::FetchResult{o.rcode, std::move(o.answer), std::move(o.authority),
                                       o.security, o.ede};
     }
-    base::awaitable<std::vector<Record>> fetch_unvalidated(const Name& name,
-                                                           uint16_t qtype) override {
-        Step s = co_await engine_.iterate(name, qtype, cls::IN, budget_, false);
+    base::awaitable<std::vector<Record>> fetch_unvalidated(Question q) override {
+        Step s = co_await engine_.iterate(std::move(q), budget_, false);
         co_return std::move(s.records);
     }
     Name parent_zone(const Name& zone) override {
-        return find_delegation(zone, type::DS, cls::IN, engine_.cache_, engine_.hints_,
+        return find_delegation(Question{zone, type::DS, cls::IN}, engine_.cache_, engine_.hints_,
                                engine_.clock_.now(), engine_.settings_)
             .zone;
     }
@@ -53,10 +52,10 @@ class Engine::Fetcher final : public dnssec::Fetcher {
     Budget& budget_;
 };
 
-base::awaitable<void> Engine::validate_step(Step& step, const Name& qname, uint16_t qtype,
-                                            const Name& zone, Budget& budget) {
+base::awaitable<void> Engine::validate_step(Step& step, const Question& q, const Name& zone,
+                                            Budget& budget) {
     Fetcher fetcher(*this, budget);
-    apply_verdict(step, co_await validator_.judge(step, qname, qtype, zone, fetcher));
+    apply_verdict(step, co_await validator_.judge(step, q, zone, fetcher));
 }
 
 base::awaitable<void> Engine::validate_referral(const Message& msg, const Name& child,

@@ -42,14 +42,13 @@ base::awaitable<void> Engine::prime(Budget& budget) {
         co_return;
     // One priming query at a time; questions arriving meanwhile start from the hints.
     if (priming_.exchange(true)) co_return;
-    Delegation hints =
-        find_delegation(Name{}, type::NS, cls::IN, cache_, hints_, clock_.now(), settings_);
+    Question root_ns{Name{}, type::NS, cls::IN};
+    Delegation hints = find_delegation(root_ns, cache_, hints_, clock_.now(), settings_);
     Tried tried;
-    auto reply = co_await ask_zone(hints, Name{}, type::NS, cls::IN, budget, tried, false);
+    auto reply = co_await ask_zone(hints, root_ns, budget, tried, false);
     if (reply && reply->kind == ResponseKind::answer) {
         Message msg = reply->msg;
-        Step s = co_await answer_step(hints, std::move(*reply), Name{}, type::NS, cls::IN, budget,
-                                      true, tried);
+        Step s = co_await answer_step(hints, std::move(*reply), root_ns, budget, true, tried);
         // The addresses are unsigned glue: taken only with an NS set that validated (or
         // with validation off), never from a bogus or spoofed priming reply.
         if (s.kind == Step::Kind::answer && s.security != Security::bogus)

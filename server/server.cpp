@@ -18,9 +18,13 @@ namespace {
 thread_local std::optional<asio::any_io_executor> t_worker;
 constexpr uint32_t kAnyTtl = 3600;
 
-Name lowered_qname(const QueryView& q) {  // parse_query read it: a valid name
-    return Name::from_wire(std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len))
-        .value();
+// The question of a query, its name lower-cased (off the cache-hit path: it allocates).
+// parse_query read the name: it is valid.
+Question question_of(const QueryView& q) {
+    return Question{
+        Name::from_wire(std::string_view(reinterpret_cast<const char*>(q.qname), q.qname_len))
+            .value(),
+        q.qtype, q.qclass};
 }
 
 // RRL's "slip": the same reply cut to header and question with TC set, so a real client
@@ -42,9 +46,10 @@ bool is_zone_transfer_or_meta(uint16_t t) {
 cache::StoredAnswer any_answer(const QueryView& q, uint32_t now) {
     std::string hinfo = "\x07RFC8482";
     hinfo.push_back('\0');
+    Question question = question_of(q);
     engine::Outcome o{
-        rcode::NOERROR, {Record{lowered_qname(q), type::HINFO, q.qclass, kAnyTtl, hinfo}}, {}};
-    return render_outcome(o, lowered_qname(q), q.qtype, q.qclass, ClientBits::of(q), now);
+        rcode::NOERROR, {Record{question.name, type::HINFO, q.qclass, kAnyTtl, hinfo}}, {}};
+    return render_outcome(o, question, ClientBits::of(q), now);
 }
 
 }  // namespace
@@ -53,8 +58,8 @@ ClientBits ClientBits::of(const QueryView& q) {
     return ClientBits{q.dnssec_ok, q.cd(), (q.flags & flag::AD) != 0};
 }
 
-cache::StoredAnswer render_outcome(const engine::Outcome& o, const Name& qname, uint16_t qtype,
-                                   uint16_t qclass, ClientBits bits, uint32_t now) {
+cache::StoredAnswer render_outcome(const engine::Outcome& o, const Question& q, ClientBits bits,
+                                   uint32_t now) {
     // Bogus data is withheld (SERVFAIL + EDE) unless the client disabled checking.
     bool withheld = o.security == Security::bogus && !bits.cd;
     uint16_t rc = withheld ? rcode::SERVFAIL : o.rcode;
@@ -64,11 +69,11 @@ cache::StoredAnswer render_outcome(const engine::Outcome& o, const Name& qname, 
     // DNSSEC records go only to clients that set DO, unless they asked for that very type.
     auto keep = [&](const Record& r) {
         bool dnssec_type = r.type == type::RRSIG || r.type == type::NSEC || r.type == type::NSEC3;
-        return bits.dnssec_ok || !dnssec_type || r.type == qtype;
+        return bits.dnssec_ok || !dnssec_type || r.type == q.type;
     };
     MessageBuilder b(kMaxMessageSize);
     b.header(0, flags);
-    b.question(qname, qtype, qclass);
+    b.question(q.name, q.type, q.cls);
     if (!withheld) {
         for (const auto& r : o.answer)
             if (keep(r)) b.add(Section::answer, r);
@@ -112,8 +117,8 @@ cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t, const s
 std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t> query,
                                      uint16_t rc, std::span<uint8_t> out,
                                      const cache::ReplyLimits& l) {
-    cache::StoredAnswer a = render_outcome(engine::Outcome{rc, {}, {}}, lowered_qname(q), q.qtype,
-                                           q.qclass, ClientBits::of(q), clock_.now());
+    cache::StoredAnswer a = render_outcome(engine::Outcome{rc, {}, {}}, question_of(q),
+                                           ClientBits::of(q), clock_.now());
     return cache::render_reply(a.blob, q, query, out, l, clock_.now());
 }
 
@@ -216,9 +221,7 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         case InflightTable::Join::first:
             break;
     }
-    asio::co_spawn(ex,
-                   resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
-                                     ClientBits::of(q), false),
+    asio::co_spawn(ex, resolve_and_reply(std::move(key), question_of(q), ClientBits::of(q), false),
                    asio::detached);
 }
 
@@ -232,23 +235,22 @@ void Server::start_prefetch(const QueryView& q) {
     // Nobody waits on a prefetch; if clients join, they are answered with it.
     if (!inflight_.start(key)) return;
     asio::co_spawn(*t_worker,
-                   resolve_and_reply(std::move(key), lowered_qname(q), q.qtype, q.qclass,
-                                     ClientBits::of(q), true),
+                   resolve_and_reply(std::move(key), question_of(q), ClientBits::of(q), true),
                    asio::detached);
 }
 
-base::awaitable<void> Server::resolve_and_reply(std::string key, Name qname, uint16_t qtype,
-                                                uint16_t qclass, ClientBits bits, bool refresh) {
+base::awaitable<void> Server::resolve_and_reply(std::string key, Question q, ClientBits bits,
+                                                bool refresh) {
     engine::Outcome outcome;
     try {
-        outcome = co_await engine_.resolve(qname, qtype, qclass, refresh);
+        outcome = co_await engine_.resolve(q, refresh);
     } catch (const std::exception& e) {
-        P53_LOG(error, "resolving " << qname.to_text() << " failed: " << e.what());
+        P53_LOG(error, "resolving " << q.name.to_text() << " failed: " << e.what());
         outcome = engine::Outcome{rcode::SERVFAIL, {}, {}};
     }
     uint32_t now = clock_.now();
-    auto answer = std::make_shared<const cache::StoredAnswer>(
-        render_outcome(outcome, qname, qtype, qclass, bits, now));
+    auto answer =
+        std::make_shared<const cache::StoredAnswer>(render_outcome(outcome, q, bits, now));
     // SERVFAIL is not cached here (the next query retries); bogus data the RRset cache keeps
     // briefly, so repeated queries for it stay cheap.
     if (outcome.rcode != rcode::SERVFAIL && outcome.security != Security::bogus)

@@ -73,8 +73,8 @@ class Server final : public FrontDoor {
     std::size_t reply_with_rcode(const wire::QueryView& q, std::span<const uint8_t> query,
                                  uint16_t rcode, std::span<uint8_t> out,
                                  const cache::ReplyLimits& l);
-    base::awaitable<void> resolve_and_reply(std::string key, wire::Name qname, uint16_t qtype,
-                                            uint16_t qclass, ClientBits bits, bool refresh);
+    base::awaitable<void> resolve_and_reply(std::string key, wire::Question q, ClientBits bits,
+                                            bool refresh);
     void reply_to(const Waiter& w, const cache::StoredAnswer& answer, bool try_stale);
     void start_prefetch(const wire::QueryView& q);
 
@@ -90,7 +90,7 @@ class Server final : public FrontDoor {
 };
 
 // Renders an engine outcome as a stored answer to the lower-cased question.
-cache::StoredAnswer render_outcome(const engine::Outcome& o, const wire::Name& qname,
-                                   uint16_t qtype, uint16_t qclass, ClientBits bits, uint32_t now);
+cache::StoredAnswer render_outcome(const engine::Outcome& o, const wire::Question& q,
+                                   ClientBits bits, uint32_t now);
 
 }  // namespace port53::server

@@ -77,8 +77,8 @@ void check_proofs(uint16_t t, const std::string& rd) {
     dnssec::Work work(limits);
     Name qname = *Name::from_text("b.a.example.");
     (void)dnssec::prove_nxdomain(qname, records, zone, limits, work);
-    (void)dnssec::prove_nodata(qname, type::A, records, zone, limits, work);
-    (void)dnssec::prove_nodata(owner, type::DS, records, zone, limits, work);
+    (void)dnssec::prove_nodata({qname, type::A}, records, zone, limits, work);
+    (void)dnssec::prove_nodata({owner, type::DS}, records, zone, limits, work);
     (void)dnssec::prove_insecure_delegation(owner, records, zone, limits, work);
     (void)dnssec::prove_wildcard_expansion(qname, 1, records, zone, limits, work);
 }

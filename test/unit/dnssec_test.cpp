@@ -101,8 +101,8 @@ TEST_CASE("NSEC proofs for NXDOMAIN and NODATA", "[dnssec]") {
     Name zone = N("example.");
     CHECK(prove_nxdomain(N("b.example."), nsecs, zone, limits, work) == Proof::proven);
     CHECK(prove_nxdomain(N("a.example."), nsecs, zone, limits, work) == Proof::failed);
-    CHECK(prove_nodata(N("a.example."), type::MX, nsecs, zone, limits, work) == Proof::proven);
-    CHECK(prove_nodata(N("a.example."), type::A, nsecs, zone, limits, work) == Proof::failed);
+    CHECK(prove_nodata({N("a.example."), type::MX}, nsecs, zone, limits, work) == Proof::proven);
+    CHECK(prove_nodata({N("a.example."), type::A}, nsecs, zone, limits, work) == Proof::failed);
     CHECK(prove_wildcard_expansion(N("c.example."), 1, nsecs, zone, limits, work) == Proof::proven);
     // Without the record covering the wildcard, NXDOMAIN is not proven.
     std::vector<Record> partial{nsecs[1]};

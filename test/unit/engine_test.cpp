@@ -52,7 +52,7 @@ struct Lab {
         if (setup) setup(engine);
         boost::asio::io_context io;
         Outcome out;
-        boost::asio::co_spawn(io, engine.resolve(N(name), type, cls::IN),
+        boost::asio::co_spawn(io, engine.resolve(wire::Question{N(name), type, cls::IN}),
                               [&](std::exception_ptr e, Outcome o) {
                                   if (e) std::rethrow_exception(e);
                                   out = std::move(o);

@@ -83,16 +83,16 @@ class ScriptedFetcher final : public dnssec::Fetcher {
     std::vector<std::string> asked;
     std::vector<std::vector<Record>> kept;
 
-    base::awaitable<dnssec::FetchResult> fetch(const Name& name, uint16_t qtype) override {
-        asked.push_back("fetch " + key(name, qtype));
+    base::awaitable<dnssec::FetchResult> fetch(Question q) override {
+        asked.push_back("fetch " + key(q.name, q.type));
         dnssec::FetchResult out;
-        auto it = answers.find(key(name, qtype));
+        auto it = answers.find(key(q.name, q.type));
         if (it == answers.end()) {
             out.rcode = rcode::SERVFAIL;
             co_return out;
         }
         Answer a = it->second;
-        Verdict v = co_await validator->judge(a.claim, name, qtype, a.zone, *this);
+        Verdict v = co_await validator->judge(a.claim, q, a.zone, *this);
         out.rcode = a.claim.kind == Claim::Kind::nxdomain ? rcode::NXDOMAIN : rcode::NOERROR;
         out.answer = a.claim.records;
         out.authority = a.claim.authority;
@@ -100,10 +100,9 @@ class ScriptedFetcher final : public dnssec::Fetcher {
         out.ede = v.ede;
         co_return out;
     }
-    base::awaitable<std::vector<Record>> fetch_unvalidated(const Name& name,
-                                                           uint16_t qtype) override {
-        asked.push_back("servers " + key(name, qtype));
-        co_return from_servers[key(name, qtype)];
+    base::awaitable<std::vector<Record>> fetch_unvalidated(Question q) override {
+        asked.push_back("servers " + key(q.name, q.type));
+        co_return from_servers[key(q.name, q.type)];
     }
     Name parent_zone(const Name& zone) override {
         asked.push_back("parent of " + zone.to_text());
@@ -162,7 +161,8 @@ struct Lab {
     }
 
     Verdict judge(Claim& claim, const char* qname, uint16_t qtype, const char* zone) {
-        return run(validator->judge(claim, N(qname), qtype, N(zone), fetcher));
+        Question q{N(qname), qtype, cls::IN};
+        return run(validator->judge(claim, q, N(zone), fetcher));
     }
 };
 
