@@ -39,6 +39,25 @@ void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
              "tls.doh_path must start with '/' and hold no '?', '#' or space");
 }
 
+// One route per zone, each with servers.
+template <typename LineOf>
+void check_routes(const Config& cfg, LineOf line_of, const std::string& where) {
+    const auto& e = cfg.resolver.engine;
+    std::vector<wire::Name> seen;
+    for (auto [routes, section] :
+         {std::pair{&e.forward_zones, "forward"}, std::pair{&e.stub_zones, "stub"}}) {
+        for (const auto& r : *routes) {
+            if (r.servers.empty())
+                fail(where, line_of(section),
+                     std::string(section) + " " + r.zone.to_text() + ": servers is empty");
+            if (std::find(seen.begin(), seen.end(), r.zone) != seen.end())
+                fail(where, line_of(section),
+                     "zone " + r.zone.to_text() + " has more than one [[forward]] or [[stub]]");
+            seen.push_back(r.zone);
+        }
+    }
+}
+
 // Checks that involve meaning rather than type, tied to the line of the offending key.
 void check_semantics(const Config& cfg, const toml::table& root, const std::string& where) {
     auto line_of = [&](const char* path) {
@@ -80,9 +99,33 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     } catch (const local::LocalSettingError& e) {
         fail(where, line_of(("local." + e.key).c_str()), e.what());
     }
+    check_routes(cfg, line_of, where);
     check_ip(cfg.resolver.outgoing_v4, AF_INET, "resolver.outgoing_v4");
     check_ip(cfg.resolver.outgoing_v6, AF_INET6, "resolver.outgoing_v6");
     check_tls(cfg, line_of, where);
+}
+
+const Setting* find_setting(std::string_view section, std::string_view key) {
+    for (const auto& s : settings())
+        if (section == s.section && key == s.key) return &s;
+    return nullptr;
+}
+
+// `element`: the table is one of an array of tables ([[forward]]), its list's last element.
+void read_table(Config& cfg, std::string_view section, const toml::table& tbl, bool element,
+                const std::string& where) {
+    for (const auto& [key, value] : tbl) {
+        const Setting* found = find_setting(section, key.str());
+        std::string name = std::string(section) + "." + std::string(key.str());
+        if (!found) fail(where, value.source(), "unknown setting '" + name + "'");
+        if (!found->add_element != !element)
+            fail(where, value.source(),
+                 element ? "[[" + std::string(section) + "]] takes no " + std::string(key.str())
+                         : name + " belongs in a [[" + std::string(section) +
+                               "]] table (one "
+                               "per zone)");
+        found->read(cfg, value, *found, where);
+    }
 }
 
 }  // namespace
@@ -151,19 +194,22 @@ Config parse_config(const std::string& text, const std::string& where) {
     }
     Config cfg;
     for (const auto& [section, node] : root) {
-        const toml::table* tbl = node.as_table();
-        if (!tbl)
+        if (const toml::table* tbl = node.as_table()) {
+            read_table(cfg, section.str(), *tbl, false, where);
+            continue;
+        }
+        // [[forward]]: one element of the section's list per table.
+        const toml::array* tables = node.as_array();
+        const Setting* first = find_setting(section.str(), "zone");
+        if (!tables || !tables->is_array_of_tables() || !first || !first->add_element)
             fail(where, node.source(),
                  "unknown top-level key '" + std::string(section.str()) + "'");
-        for (const auto& [key, value] : *tbl) {
-            const Setting* found = nullptr;
-            for (const auto& s : settings())
-                if (section.str() == s.section && key.str() == s.key) found = &s;
-            if (!found)
-                fail(where, value.source(),
-                     "unknown setting '" + std::string(section.str()) + "." +
-                         std::string(key.str()) + "'");
-            found->read(cfg, value, *found, where);
+        for (const auto& el : *tables) {
+            first->add_element(cfg);
+            read_table(cfg, section.str(), *el.as_table(), true, where);
+            if (!el.as_table()->contains("zone") || !el.as_table()->contains("servers"))
+                fail(where, el.source(),
+                     "each [[" + std::string(section.str()) + "]] needs zone and servers");
         }
     }
     check_semantics(cfg, root, where);

@@ -203,6 +203,43 @@ struct Kind<std::vector<boost::asio::ip::address>> {
 };
 
 template <>
+struct Kind<wire::Name> {
+    static constexpr const char* type = "string";
+    static wire::Name read(const Reading& r) {
+        auto name = wire::Name::from_text(r.string());
+        if (!name) r.fail(r.setting.name() + ": not a domain name: " + r.string());
+        return *name;
+    }
+    static std::string show(const wire::Name& v) { return quoted(v.to_text()); }
+};
+
+// "IP" or "IP@PORT" (as Unbound writes forward-addr), IPv4 or IPv6.
+template <>
+struct Kind<std::vector<upstream::ServerAddr>> {
+    static constexpr const char* type = "array of strings";
+    static std::vector<upstream::ServerAddr> read(const Reading& r) {
+        std::vector<upstream::ServerAddr> out;
+        for (const auto& text : r.strings()) {
+            auto at = text.find('@');
+            std::string port = at == std::string::npos ? "53" : text.substr(at + 1);
+            bool digits = !port.empty() && port.size() <= 5 &&
+                          port.find_first_not_of("0123456789") == std::string::npos;
+            unsigned long number = digits ? std::stoul(port) : 0;
+            auto addr =
+                number >= 1 && number <= 65535
+                    ? upstream::ServerAddr::parse(text.substr(0, at), static_cast<uint16_t>(number))
+                    : std::nullopt;
+            if (!addr) r.fail(r.setting.name() + ": not IP or IP@PORT: " + text);
+            out.push_back(*addr);
+        }
+        return out;
+    }
+    static std::string show(const std::vector<upstream::ServerAddr>& v) {
+        return list_text(v, [](const upstream::ServerAddr& a) { return a.to_string(); });
+    }
+};
+
+template <>
 struct Kind<std::optional<upstream::CookieSecret>> {  // 32 hex digits; empty: unset
     static constexpr const char* type = "string";
     static std::optional<upstream::CookieSecret> read(const Reading& r) {
@@ -234,6 +271,24 @@ Setting::Setting(const char* section, const char* key, At, int64_t min, int64_t 
         At{}(cfg) = Kind<T>::read(Reading{node, s, where});
     };
     show = [](const Config& cfg) { return Kind<T>::show(At{}(cfg)); };
+}
+
+template <typename ListAt, typename At>
+Setting::Setting(const char* section, const char* key, ListAt, At, int64_t min, int64_t max,
+                 const char* help)
+    : section(section), key(key), min(min), max(max), help(help) {
+    using List = std::remove_cvref_t<decltype(ListAt{}(std::declval<Config&>()))>;
+    using Element = typename List::value_type;
+    using T = std::remove_cvref_t<decltype(At{}(std::declval<Element&>()))>;
+    type = Kind<T>::type;
+    read = [](Config& cfg, const toml::node& node, const Setting& s, const std::string& where) {
+        At{}(ListAt{}(cfg).back()) = Kind<T>::read(Reading{node, s, where});
+    };
+    show = [](const Config&) {
+        const Element fresh{};
+        return Kind<T>::show(At{}(fresh));
+    };
+    add_element = [](Config& cfg) { ListAt{}(cfg).emplace_back(); };
 }
 
 void fail(const std::string& where, const toml::source_region& src, const std::string& what) {
@@ -425,6 +480,27 @@ const Setting kSettings[] = {
      "Open DoT and DoH connections over all workers."},
     {"tls", "doh_max_streams", AT(tls.dot_doh.max_streams), 1, 10'000,
      "Concurrent HTTP/2 streams per DoH connection (SETTINGS_MAX_CONCURRENT_STREAMS)."},
+    // [[forward]] and [[stub]]: TOML arrays of tables, each one zone.
+    {"forward", "zone", AT(resolver.engine.forward_zones), AT(zone), 0, 0,
+     "Each [[forward]] table: a zone (\".\" for all) whose questions go, with RD=1, to "
+     "resolvers of this network or an upstream resolver. Required."},
+    {"forward", "servers", AT(resolver.engine.forward_zones), AT(servers), 0, 0,
+     "Its resolvers, \"IP\" or \"IP@PORT\", chosen by response time, failing over. "
+     "Required; loopback allowed."},
+    {"forward", "first", AT(resolver.engine.forward_zones), AT(first), 0, 0,
+     "When all of them fail, iterate from the root instead; off: SERVFAIL (fail closed)."},
+    {"forward", "insecure", AT(resolver.engine.forward_zones), AT(insecure), 0, 0,
+     "The zone is unsigned under a signed parent (an internal zone): a negative trust anchor "
+     "for it. Answers are validated against the chain of trust otherwise."},
+    {"stub", "zone", AT(resolver.engine.stub_zones), AT(zone), 0, 0,
+     "Each [[stub]] table: a zone iterated from its own authoritative servers (internal zones "
+     "without a public delegation). Required."},
+    {"stub", "servers", AT(resolver.engine.stub_zones), AT(servers), 0, 0,
+     "Its authoritative servers, \"IP\" or \"IP@PORT\". Required; loopback allowed."},
+    {"stub", "first", AT(resolver.engine.stub_zones), AT(first), 0, 0,
+     "When all of them fail, iterate from the root instead."},
+    {"stub", "insecure", AT(resolver.engine.stub_zones), AT(insecure), 0, 0,
+     "As forward.insecure."},
 };
 
 #undef AT

@@ -17,6 +17,11 @@ struct Setting {
     template <typename At>
     Setting(const char* section, const char* key, At at, int64_t min, int64_t max,
             const char* help);
+    // A key of a table that may appear many times ([[forward]]): `list` gives the vector of
+    // a Config that holds one element per table, `at` the element's member.
+    template <typename ListAt, typename At>
+    Setting(const char* section, const char* key, ListAt list, At at, int64_t min, int64_t max,
+            const char* help);
 
     const char* section;
     const char* key;
@@ -25,6 +30,8 @@ struct Setting {
     void (*read)(Config& cfg, const toml::node& node, const Setting& s, const std::string& where);
     // Its value in `cfg` as TOML: the default, given a default-constructed Config.
     std::string (*show)(const Config& cfg);
+    // Keys of an array of tables only: appends the element the table's keys are read into.
+    void (*add_element)(Config& cfg) = nullptr;
     int64_t min, max;  // integers and numbers only
     const char* help;
 

@@ -347,6 +347,30 @@ base::awaitable<KeyEntry> Validator::key_entry(Name zone, Fetcher& fetcher) {
     co_return co_await fetch_keys(std::move(zone), ds, fetcher);
 }
 
+base::awaitable<Name> Validator::deepest_cut(const Name& name, Name top, Fetcher& fetcher) {
+    Name zone = top;
+    if (!anchors_->closest_anchor(top)) co_return zone;  // nothing to walk from
+    for (std::size_t labels = top.label_count() + 1; labels <= name.label_count(); ++labels) {
+        Name c = name.suffix(labels);
+        if (anchors_->under_negative_anchor(c)) co_return c;
+        Question ds_question{c, type::DS, cls::IN};  // named: see key_entry
+        FetchResult o = co_await fetcher.fetch(std::move(ds_question));
+        // Only validated answers move the walk: anything else leaves the answer to be
+        // judged by the last proven cut, which then finds it bogus if it should be signed.
+        if (o.security != Security::secure) co_return zone;
+        if (o.rcode == rcode::NXDOMAIN) co_return zone;  // nothing below exists
+        if (o.rcode != rcode::NOERROR) co_return zone;
+        if (!of_type(o.answer, c, type::DS).empty()) {
+            zone = c;  // a signed cut: its keys are proven by key_entry from this DS
+            continue;
+        }
+        // No DS: a proven unsigned delegation ends the walk (the answer is insecure); a
+        // name that the NSEC shows is no zone cut (no NS bit) is walked through.
+        if (delegation_proven(c, o.authority, limits_)) co_return c;
+    }
+    co_return zone;
+}
+
 base::awaitable<Verdict> Validator::ds_unobtainable(const Name& zone, Verdict failed,
                                                     Fetcher& fetcher) {
     // Below a provably insecure parent nothing needs a DS; below a secure one, a DS we

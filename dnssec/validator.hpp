@@ -56,6 +56,14 @@ class Validator {
                                                           const wire::Name& parent,
                                                           Fetcher& fetcher);
 
+    // For a server that does not say which zone it speaks for (a forwarder, a resolver
+    // itself): the deepest zone cut between `top` and `name` that the chain of trust shows,
+    // found by asking DS one label at a time down from `top` (as Unbound's validator does
+    // for forwarded answers). A proven unsigned delegation ends the walk there, so judging
+    // from the result finds an unsigned answer insecure, or bogus if it should be signed.
+    base::awaitable<wire::Name> deepest_cut(const wire::Name& name, wire::Name top,
+                                            Fetcher& fetcher);
+
     // The validated keys of `zone`, or why there are none (insecure or bogus): from the key
     // cache, else DS from the parent (or an anchor), then the zone's DNSKEY RRset.
     base::awaitable<KeyEntry> key_entry(wire::Name zone, Fetcher& fetcher);

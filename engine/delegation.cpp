@@ -30,11 +30,34 @@ void add_cached_addresses(Delegation& d, uint16_t qclass, cache::RRsetCache& cac
                   [&](const upstream::ServerAddr& a) { return !address_allowed(a, settings); });
 }
 
+namespace {
+
+// The configured servers of a routed zone. Loopback is allowed: the operator named them
+// (allow_loopback_upstream guards against authorities that point us at ourselves).
+Delegation routed(const RouteMatch& m, const EngineSettings& settings) {
+    Delegation d{m.route->zone, {}, {}};
+    for (const auto& a : m.route->servers)
+        if (!a.is_unusable() && (a.v6 ? settings.use_ipv6 : settings.use_ipv4))
+            d.addrs.push_back(a);
+    d.from_cache = false;  // no parent to fall back to: the route is the delegation
+    d.route = m.kind;
+    d.route_first = m.route->first;
+    return d;
+}
+
+}  // namespace
+
 Delegation find_delegation(const Question& q, cache::RRsetCache& cache,
                            const upstream::RootHints& hints, uint32_t now,
-                           const EngineSettings& settings) {
+                           const EngineSettings& settings, bool use_routes) {
     Name zone = (q.type == type::DS && !q.name.is_root()) ? q.name.parent() : q.name;
+    RouteMatch route = use_routes ? closest_route(zone, settings.forward_zones, settings.stub_zones)
+                                  : RouteMatch{};
+    // A forward zone's servers answer everything below it; a stub zone's, down to the cuts
+    // they referred us to (cached below the stub's apex).
+    if (route.kind == RouteKind::forward) return routed(route, settings);
     for (;; zone = zone.parent()) {
+        if (route.route && zone == route.route->zone) return routed(route, settings);
         auto ns = cache.get(zone, type::NS, q.cls, now);
         // The root's NS set is in the cache only once priming has asked the root for it.
         if (ns && (!zone.is_root() || ns->trust.security != Security::bogus)) {

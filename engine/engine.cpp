@@ -21,11 +21,23 @@ constexpr int kBogusRetries = 2;
 bool contains(const std::vector<Name>& names, const Name& n) {
     return std::find(names.begin(), names.end(), n) != names.end();
 }
+
+// A forward or stub zone declared insecure is a negative trust anchor (RFC 7646): its answers
+// are not validated, every other name still is.
+EngineSettings with_insecure_routes(EngineSettings s) {
+    if (!s.anchors) return s;
+    auto anchors = std::make_shared<dnssec::TrustAnchors>(*s.anchors);
+    for (const auto* routes : {&s.forward_zones, &s.stub_zones})
+        for (const auto& r : *routes)
+            if (r.insecure) anchors->add_negative(r.zone);
+    s.anchors = std::move(anchors);
+    return s;
+}
 }  // namespace
 
 Engine::Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetCache& cache,
                upstream::Infra& infra, upstream::Network& network, const base::Clock& clock)
-    : settings_(std::move(settings)),
+    : settings_(with_insecure_routes(std::move(settings))),
       hints_(std::move(hints)),
       cache_(cache),
       infra_(infra),
@@ -34,6 +46,9 @@ Engine::Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetC
       validator_(settings_.anchors, settings_.dnssec_limits, clock) {
     // Validation needs somewhere to start; without anchors there is nothing to validate.
     if (!settings_.anchors) settings_.validate = false;
+    // With everything forwarded the root's servers are never asked: nothing to prime.
+    if (closest_route(Name{}, settings_.forward_zones, {}).kind == RouteKind::forward)
+        settings_.prime_root = false;
     sources_.push_back(std::make_unique<CacheSource>(cache_, nsec_ranges_, settings_, clock_));
 }
 
@@ -136,6 +151,19 @@ base::awaitable<Outcome> Engine::resolve_chain(Question q, Budget& budget, bool 
     }
 }
 
+std::optional<Delegation> Engine::fallback_delegation(const Delegation& d, const Question& q,
+                                                      Budget& budget) {
+    uint32_t now = clock_.now();
+    // Every server of a route with `first` failed: resolve as if it had none.
+    if (d.route_first) return find_delegation(q, cache_, hints_, now, settings_, false);
+    if (!d.from_cache || d.zone.is_root() || contains(budget.fallen_back, d.zone))
+        return std::nullopt;
+    // The cut's own (child-side) servers failed: ask the parent again, whose delegation and
+    // glue may still work (RFC 4697 §2.1).
+    budget.fallen_back.push_back(d.zone);
+    return find_delegation(Question{d.zone, type::DS, q.cls}, cache_, hints_, now, settings_);
+}
+
 base::awaitable<Step> Engine::iterate(Question q, Budget& budget, bool validate) {
     Delegation d = find_delegation(q, cache_, hints_, clock_.now(), settings_);
     int referrals = 0;
@@ -147,7 +175,8 @@ base::awaitable<Step> Engine::iterate(Question q, Budget& budget, bool validate)
         if (out_of_budget(budget)) co_return Step{};
         // QNAME minimisation (RFC 9156): reveal one more label than the zone cut, asking for A
         // as Unbound does (NS queries trip more broken servers).
-        bool minimised = minimise && labels < q.name.label_count();
+        // A forward zone's resolvers get the whole question: they iterate themselves.
+        bool minimised = minimise && d.route != RouteKind::forward && labels < q.name.label_count();
         Question asked = minimised ? Question{q.name.suffix(labels), type::A, q.cls} : q;
         if (minimised && known_not_a_cut(asked)) {
             ++labels;  // asked before: data or NODATA there, no referral
@@ -161,16 +190,13 @@ base::awaitable<Step> Engine::iterate(Question q, Budget& budget, bool validate)
             minimise = false;
             continue;
         }
-        if (!reply && d.from_cache && !d.zone.is_root() && !fell_back &&
-            !contains(budget.fallen_back, d.zone)) {
-            // The cut's own (child-side) servers failed: ask the parent again, whose
-            // delegation and glue may still work (RFC 4697 §2.1).
-            fell_back = true;
-            budget.fallen_back.push_back(d.zone);
-            d = find_delegation(Question{d.zone, type::DS, q.cls}, cache_, hints_, clock_.now(),
-                                settings_);
-            labels = d.zone.label_count() + 1;
-            continue;
+        if (!reply && !fell_back) {
+            if (auto other = fallback_delegation(d, q, budget)) {
+                fell_back = true;
+                d = std::move(*other);
+                labels = d.zone.label_count() + 1;
+                continue;
+            }
         }
         if (!reply) {
             P53_LOG(info, "no usable answer from the servers of " << d.zone.to_text() << " for "
@@ -203,11 +229,12 @@ base::awaitable<Step> Engine::iterate(Question q, Budget& budget, bool validate)
 
 base::awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, const Question& q,
                                           Budget& budget, bool validate, Tried& tried) {
+    Name zone = co_await answer_zone(d, q, validate, budget);
     for (int attempt = 0;; ++attempt) {
         Step step =
-            interpret_answer(reply.msg, q, d.zone, cache_.limits(), settings_.max_cname_chain);
+            interpret_answer(reply.msg, q, zone, cache_.limits(), settings_.max_cname_chain);
         if (validate && settings_.validate) {
-            co_await validate_step(step, q, d.zone, budget);
+            co_await validate_step(step, q, zone, budget);
         }
         // One broken or spoofing server must not decide the answer: bogus data sends the
         // question to the zone's other servers (a few), as Unbound does.

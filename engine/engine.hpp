@@ -65,8 +65,16 @@ class Engine {
     class Fetcher;
     base::awaitable<void> validate_step(Step& step, const wire::Question& q, const wire::Name& zone,
                                         Budget& budget);
+    // The zone whose data an answer from `d`'s servers is (fetcher.cpp): `d`'s, or for a
+    // forwarder the deepest cut the chain of trust shows.
+    base::awaitable<wire::Name> answer_zone(const Delegation& d, const wire::Question& q,
+                                            bool validate, Budget& budget);
     base::awaitable<void> validate_referral(const wire::Message& msg, const wire::Name& child,
                                             const wire::Name& parent, Budget& budget);
+    // Where to turn when every server of `d` failed: the parent's servers for a cached cut,
+    // iteration for a route with `first`; nothing otherwise.
+    std::optional<Delegation> fallback_delegation(const Delegation& d, const wire::Question& q,
+                                                  Budget& budget);
     base::awaitable<bool> find_more_addresses(Delegation& d, uint16_t qclass, Budget& budget);
     // `asked`: the question sent to the zone's servers (minimised, or the client's).
     base::awaitable<std::optional<Reply>> ask_zone(Delegation& d, const wire::Question& asked,
@@ -83,8 +91,9 @@ class Engine {
     base::awaitable<upstream::ExchangeResult> exchange(const upstream::ServerAddr& server,
                                                        std::span<const uint8_t> query, bool tcp,
                                                        Budget& budget);
+    // `recursive`: RD=1, for a forward zone's resolvers.
     base::awaitable<Asked> ask(upstream::ServerAddr server, const wire::Question& asked,
-                               Budget& budget);
+                               Budget& budget, bool recursive = false);
     // `asked`: a minimised question (type A) that got no referral.
     bool known_not_a_cut(const wire::Question& asked);
     void remember_not_a_cut(const wire::Message& msg, const wire::Question& asked,

@@ -15,12 +15,14 @@ using namespace wire;
 namespace {
 
 std::vector<uint8_t> build_query(const Question& q, bool edns, uint16_t edns_size, bool validating,
-                                 std::span<const uint8_t> options) {
+                                 bool recursive, std::span<const uint8_t> options) {
     MessageBuilder b(512);
-    // RD=0: we iterate. CD=1 when validating: we check signatures ourselves. DO always:
-    // even without validation we are security-aware and hand RRSIGs to DO clients
-    // (RFC 4035 §3.2).
-    b.header(base::random_u16(), validating ? flag::CD : 0);
+    // RD=0: we iterate, except towards a forward zone's resolvers. CD=1 when validating: we
+    // check signatures ourselves (a forwarder then hands us bogus data to judge rather than
+    // SERVFAIL). DO always: even without validation we are security-aware and hand RRSIGs
+    // to DO clients (RFC 4035 §3.2).
+    b.header(base::random_u16(),
+             static_cast<uint16_t>((validating ? flag::CD : 0) | (recursive ? flag::RD : 0)));
     b.question(q.name, q.type, q.cls);
     if (edns) b.add_opt(edns_size, true, 0, options);
     return b.take();
@@ -75,7 +77,7 @@ base::awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegatio
         for (const auto& server : ordered) {
             if (out_of_budget(budget)) co_return std::nullopt;
             if (round == 0) tried.push_back(server);
-            Asked got = co_await ask(server, asked, budget);
+            Asked got = co_await ask(server, asked, budget, d.route == RouteKind::forward);
             any_timeout |= got.timed_out;
             if (!got.msg) continue;
             ResponseKind kind = classify(*got.msg, asked, d.zone);
@@ -153,7 +155,7 @@ base::awaitable<upstream::ExchangeResult> Engine::exchange(const upstream::Serve
 }
 
 base::awaitable<Engine::Asked> Engine::ask(upstream::ServerAddr server, const Question& asked,
-                                           Budget& budget) {
+                                           Budget& budget, bool recursive) {
     Asked out;
     bool edns = !infra_.edns_broken(server);
     bool caps = settings_.use_0x20 && !infra_.no_0x20(server);
@@ -163,7 +165,7 @@ base::awaitable<Engine::Asked> Engine::ask(upstream::ServerAddr server, const Qu
         std::vector<uint8_t> cookie = edns ? cookie_option(server) : std::vector<uint8_t>{};
         std::vector<uint8_t> query =
             build_query(caps ? Question{randomise_case(asked.name), asked.type, asked.cls} : asked,
-                        edns, settings_.edns_buffer_size, settings_.validate, cookie);
+                        edns, settings_.edns_buffer_size, settings_.validate, recursive, cookie);
         P53_LOG(debug,
                 "ask " << server.to_string() << " " << asked.name.to_text() << "/" << asked.type);
         upstream::ExchangeResult res = co_await exchange(server, query, tcp, budget);

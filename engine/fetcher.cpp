@@ -58,6 +58,17 @@ base::awaitable<void> Engine::validate_step(Step& step, const Question& q, const
     apply_verdict(step, co_await validator_.judge(step, q, zone, fetcher));
 }
 
+base::awaitable<Name> Engine::answer_zone(const Delegation& d, const Question& q, bool validate,
+                                          Budget& budget) {
+    // The servers of a cut speak for its zone. A forwarder does not say which zone its
+    // answer comes from: the chain of trust shows it, so that the answer is judged (and
+    // its CNAME chain followed) zone by zone.
+    if (d.route != RouteKind::forward || !validate || !settings_.validate) co_return d.zone;
+    Fetcher fetcher(*this, budget);
+    Name name = q.type == type::DS && !q.name.is_root() ? q.name.parent() : q.name;
+    co_return co_await validator_.deepest_cut(name, d.zone, fetcher);
+}
+
 base::awaitable<void> Engine::validate_referral(const Message& msg, const Name& child,
                                                 const Name& parent, Budget& budget) {
     Fetcher fetcher(*this, budget);

@@ -9,6 +9,7 @@
 #include "dnssec/trust_anchors.hpp"
 #include "dnssec/validator.hpp"
 #include "dnssec/verdict.hpp"
+#include "engine/routes.hpp"
 #include "upstream/address.hpp"
 #include "wire/message.hpp"
 #include "wire/security.hpp"
@@ -40,8 +41,10 @@ struct Delegation {
     wire::Name zone;
     std::vector<wire::Name> ns_names;
     std::vector<upstream::ServerAddr> addrs;
-    std::size_t ns_tried = 0;  // NS names looked up for more addresses so far
-    bool from_cache = true;    // false once a referral gave it fresh
+    std::size_t ns_tried = 0;           // NS names looked up for more addresses so far
+    bool from_cache = true;             // false once a referral gave it fresh
+    RouteKind route = RouteKind::none;  // configured servers (a forward or stub zone)
+    bool route_first = false;           // on their failure, iterate as if unrouted
 };
 
 // Work limits for one client question, shared by the sub-resolutions it starts
@@ -73,6 +76,9 @@ struct EngineSettings {
     int max_ns_depth = 6;
     int max_ns_lookups = 6;  // NS names resolved per delegation (NXNS, CVE-2020-12662)
     std::chrono::milliseconds query_timeout{10'000};
+    // [[forward]] and [[stub]] tables: zones reached through configured servers.
+    std::vector<ZoneRoute> forward_zones;
+    std::vector<ZoneRoute> stub_zones;
     // DNSSEC: validation on/off, where chains start, and the KeyTrap-class limits.
     bool validate = true;
     std::shared_ptr<const dnssec::TrustAnchors> anchors;

@@ -88,7 +88,7 @@ void Lab::build_zones(const Scenario& s) {
             ds_by_zone_[z.apex.key()] = {signer->ksk_ds(z.ds_digest)};
         }
         ZoneSpec* parent = nullptr;
-        for (std::size_t j = i + 1; j < zones.size() && !parent; ++j)
+        for (std::size_t j = i + 1; j < zones.size() && !parent && !z.undelegated; ++j)
             if (z.apex.is_subdomain_of(zones[j].apex) && !(z.apex == zones[j].apex))
                 parent = &zones[j];
         if (parent && !has_record(parent->records, z.apex, type::NS))
@@ -182,6 +182,8 @@ void Lab::configure(const Scenario& s) {
             server_settings_.stale_ttl = count(s, c);
         else if (k == "trust_anchor")
             anchor = c.value == "none" ? std::nullopt : std::optional(c.value);
+        else if (k.starts_with("forward") || k.starts_with("stub"))
+            add_route(s, c);
         else if (k == "nta") {
             auto n = Name::from_text(c.value);
             if (!n) fail(s, c.line, "bad name " + c.value);
@@ -201,6 +203,29 @@ void Lab::configure(const Scenario& s) {
         std::make_shared<dnssec::TrustAnchors>(dnssec::TrustAnchors::from_records(it->second));
     for (const auto& n : *nta) anchors->add_negative(n);
     engine_settings_.anchors = anchors;
+}
+
+// `config forward ZONE=ADDR,ADDR` (and forward_first, forward_insecure, stub, stub_first,
+// stub_insecure): a forward or stub zone reached at those servers.
+void Lab::add_route(const Scenario& s, const ConfigItem& c) {
+    auto eq = c.value.find('=');
+    auto zone = Name::from_text(c.value.substr(0, eq));
+    if (eq == std::string::npos || !zone)
+        fail(s, c.line, "config " + c.key + " takes ZONE=ADDRESS,ADDRESS, not '" + c.value + "'");
+    std::string kind = c.key.substr(c.key.find('_') + 1);
+    if (kind != c.key && kind != "first" && kind != "insecure")
+        fail(s, c.line, "unknown config key '" + c.key + "'");
+    engine::ZoneRoute route{*zone, {}, kind == "first", kind == "insecure"};
+    for (std::size_t at = eq + 1; at <= c.value.size();) {
+        std::size_t comma = std::min(c.value.find(',', at), c.value.size());
+        auto addr = upstream::ServerAddr::parse(c.value.substr(at, comma - at));
+        if (!addr) fail(s, c.line, "bad server address in '" + c.value + "'");
+        route.servers.push_back(*addr);
+        at = comma + 1;
+    }
+    auto& routes =
+        c.key.starts_with("forward") ? engine_settings_.forward_zones : engine_settings_.stub_zones;
+    routes.push_back(std::move(route));
 }
 
 void Lab::keep_hints(const Scenario& s, const ConfigItem& c) {

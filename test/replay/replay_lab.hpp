@@ -44,6 +44,7 @@ class Lab {
   private:
     void build_zones(const Scenario& s);
     void configure(const Scenario& s);
+    void add_route(const Scenario& s, const ConfigItem& c);
     void keep_hints(const Scenario& s, const ConfigItem& c);
 
     base::ManualClock clock_;

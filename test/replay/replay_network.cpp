@@ -302,7 +302,7 @@ base::awaitable<upstream::ExchangeResult> ReplayNetwork::exchange(
     std::string addr = address_only(server);
     bool tcp = proto == upstream::Proto::tcp;
     log_.push_back(addr + " " + lower(qq.name.to_text()) + " " + type_to_text(qq.type) +
-                   (tcp ? " tcp" : "") + cookie_suffix(addr, q));
+                   (tcp ? " tcp" : "") + (q.has(flag::RD) ? " rd" : "") + cookie_suffix(addr, q));
     Active* fault = match(addr, qq, tcp);
     bool known = servers_.contains(addr) || (fault && fault->spec.kind == FaultKind::reply);
     if (!known || (fault && fault->spec.kind == FaultKind::timeout)) {

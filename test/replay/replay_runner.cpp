@@ -71,6 +71,8 @@ bool qualified(const std::string& q, const std::vector<std::string>& rest) {
     bool client = has("cookie") || has("cookie+server") || has("cookie+stale-server");
     if (q == "tcp") return has("tcp");
     if (q == "udp") return !has("tcp");
+    if (q == "rd") return has("rd");
+    if (q == "no-rd") return !has("rd");
     if (q == "cookie") return client;
     if (q == "no-cookie") return !client && !has("cookie-malformed");
     if (q == "server-cookie") return has("cookie+server");

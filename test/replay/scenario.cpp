@@ -43,6 +43,8 @@ const std::map<std::string, FaultKind> kFaults = {{"timeout", FaultKind::timeout
 // What an `asked` line may require of the query log line (see replay_network.hpp).
 const std::vector<std::string> kAskedQualifiers = {"tcp",
                                                    "udp",
+                                                   "rd",
+                                                   "no-rd",
                                                    "cookie",
                                                    "no-cookie",
                                                    "server-cookie",
@@ -151,7 +153,8 @@ void Parser::zone(const std::vector<std::string>& w) {
     if (w.size() < 4 || w[2] != "servers") fail("expected: zone NAME servers ADDR... [signed ...]");
     z.apex = name(w[1]);
     std::size_t i = 3;
-    for (; i < w.size() && w[i] != "signed" && w[i] != "unsigned"; ++i) z.servers.push_back(w[i]);
+    for (; i < w.size() && w[i] != "signed" && w[i] != "unsigned" && w[i] != "undelegated"; ++i)
+        z.servers.push_back(w[i]);
     for (; i < w.size(); ++i) {
         const std::string& o = w[i];
         auto arg = [&]() -> const std::string& {
@@ -180,6 +183,8 @@ void Parser::zone(const std::vector<std::string>& w) {
             z.signing.algorithm = static_cast<uint8_t>(number(arg()));
         else if (o == "nods")
             z.ds = ZoneSpec::Ds::none;
+        else if (o == "undelegated")
+            z.undelegated = true;
         else if (o == "ds-mismatch")
             z.ds = ZoneSpec::Ds::mismatch;
         else if (o == "ds-digest")
@@ -364,7 +369,7 @@ Expect Parser::expect(const std::vector<std::string>& w, const std::string& raw)
         for (std::size_t i = 5; i < w.size(); ++i) {
             if (std::find(kAskedQualifiers.begin(), kAskedQualifiers.end(), w[i]) ==
                 kAskedQualifiers.end())
-                fail("unknown qualifier '" + w[i] + "' (tcp, udp, cookie, no-cookie, " +
+                fail("unknown qualifier '" + w[i] + "' (tcp, udp, rd, no-rd, cookie, no-cookie, " +
                      "server-cookie, stale-server-cookie, no-server-cookie)");
             e.qualifiers.push_back(w[i]);
         }

@@ -31,6 +31,7 @@ struct ZoneSpec {
     SigningOptions signing;
     enum class Ds { automatic, none, mismatch } ds = Ds::automatic;
     uint8_t ds_digest = 2;
+    bool undelegated = false;  // its parent holds no NS for it: only a route reaches it
     std::vector<wire::Record> records;
 };
 

@@ -147,3 +147,43 @@ TEST_CASE("typed settings are checked with their line", "[config]") {
     CHECK(error_of("[server]\nlog_level = \"loud\"\n") ==
           "test.toml:2: log_level must be debug, info, warning or error");
 }
+
+TEST_CASE("[[forward]] and [[stub]] tables each give one zone route", "[config]") {
+    Config c = parse_config(
+        "[[forward]]\nzone = \"corp.example\"\nservers = [\"10.0.0.1\", \"10.0.0.2@5353\", "
+        "\"2001:db8::53\"]\ninsecure = true\n"
+        "[[forward]]\nzone = \".\"\nservers = [\"127.0.0.1@5300\"]\nfirst = true\n"
+        "[[stub]]\nzone = \"lab.internal\"\nservers = [\"192.168.1.2\"]\n",
+        "x.toml");
+    const auto& fwd = c.resolver.engine.forward_zones;
+    REQUIRE(fwd.size() == 2);
+    CHECK(fwd[0].zone == *wire::Name::from_text("corp.example."));
+    REQUIRE(fwd[0].servers.size() == 3);
+    CHECK(fwd[0].servers[1].to_string() == "10.0.0.2:5353");
+    CHECK(fwd[0].servers[2].v6);
+    CHECK(fwd[0].insecure);
+    CHECK_FALSE(fwd[0].first);
+    CHECK(fwd[1].zone.is_root());
+    CHECK(fwd[1].first);
+    REQUIRE(c.resolver.engine.stub_zones.size() == 1);
+    CHECK(c.resolver.engine.stub_zones[0].servers[0].port == 53);
+}
+
+TEST_CASE("zone routes are checked with their line", "[config]") {
+    CHECK(error_of("[[forward]]\nzone = \"a.example\"\n") ==
+          "test.toml:1: each [[forward]] needs zone and servers");
+    CHECK(error_of("[[forward]]\nzone = \"a.example\"\nservers = [\"10.0.0.1@99999\"]\n") ==
+          "test.toml:3: forward.servers: not IP or IP@PORT: 10.0.0.1@99999");
+    CHECK(error_of("[[stub]]\nzone = \"a..example\"\nservers = [\"10.0.0.1\"]\n") ==
+          "test.toml:2: stub.zone: not a domain name: a..example");
+    CHECK(error_of("[[forward]]\nzone = \"a.example\"\nservers = [\"10.0.0.1\"]\ntls = 1\n") ==
+          "test.toml:4: unknown setting 'forward.tls'");
+    CHECK(error_of("[forward]\nzone = \"a.example\"\n") ==
+          "test.toml:2: forward.zone belongs in a [[forward]] table (one per zone)");
+    CHECK(error_of("[[server]]\nlisten = []\n") == "test.toml:1: unknown top-level key 'server'");
+    CHECK(error_of("[[forward]]\nzone = \"a.example\"\nservers = []\n")
+              .ends_with("forward a.example.: servers is empty"));
+    CHECK(error_of("[[forward]]\nzone = \"a.example\"\nservers = [\"10.0.0.1\"]\n"
+                   "[[stub]]\nzone = \"A.example.\"\nservers = [\"10.0.0.2\"]\n")
+              .ends_with("has more than one [[forward]] or [[stub]]"));
+}
