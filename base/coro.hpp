@@ -14,6 +14,10 @@
 //   take references to its caller's locals (a Budget, a Delegation, a span of the query).
 // - A lambda passed to co_spawn captures by value (e.g. self = shared_from_this()); the
 //   coroutine it starts is a member of the captured object, which stays alive with it.
+// - g++ 12: never pass a temporary of a class type by value to an awaited coroutine
+//   (`co_await f(Question{...})`); it is destroyed twice (a double free). Name it and move
+//   it in: `Question q{...}; co_await f(std::move(q));`. And no co_await inside &&, || or
+//   ?: (test/check_co_await_in_conditions.py checks that one).
 #pragma once
 // The order of these two includes matters.
 // clang-format off

@@ -151,8 +151,10 @@ bool operator==(const Name& a, const Name& b) {
     return equal_nocase(a.wire_, b.wire_);
 }
 
-// Shared walker for compressed names: calls `emit(byte)` for each byte of the uncompressed
-// form and returns nullptr, or what is wrong with the name (then `pos` is unspecified).
+// Shared walker for compressed names: calls `emit(label)` for each label of the uncompressed
+// form (its length byte first, the root label last) and returns nullptr, or what is wrong
+// with the name (then `pos` is unspecified). A label at a time, not a byte at a time: the
+// question name of every query goes through here on the cache-hit path.
 template <typename Emit>
 static const char* walk_name(std::span<const uint8_t> msg, std::size_t& pos, Emit&& emit) {
     std::size_t cur = pos, out_len = 0;
@@ -174,8 +176,7 @@ static const char* walk_name(std::span<const uint8_t> msg, std::size_t& pos, Emi
         if (len & 0xC0) return "unknown label type";
         if (cur + 1 + len > msg.size()) return "label runs past end of message";
         if (out_len + 1 + len > kMaxNameWire) return "name too long";
-        emit(len);
-        for (std::size_t i = 1; i <= len; ++i) emit(msg[cur + i]);
+        emit(msg.subspan(cur, 1 + len));
         out_len += 1 + len;
         cur += 1 + len;
         if (len == 0) break;
@@ -186,8 +187,9 @@ static const char* walk_name(std::span<const uint8_t> msg, std::size_t& pos, Emi
 
 std::optional<Name> read_name(std::span<const uint8_t> msg, std::size_t& pos, const char** why) {
     std::string out;
-    const char* error =
-        walk_name(msg, pos, [&](uint8_t b) { out.push_back(static_cast<char>(b)); });
+    const char* error = walk_name(msg, pos, [&](std::span<const uint8_t> label) {
+        out.append(reinterpret_cast<const char*>(label.data()), label.size());
+    });
     if (error) {
         if (why) *why = error;
         return std::nullopt;
@@ -198,17 +200,10 @@ std::optional<Name> read_name(std::span<const uint8_t> msg, std::size_t& pos, co
 std::optional<std::size_t> read_name_lower(std::span<const uint8_t> msg, std::size_t& pos,
                                            uint8_t (&out)[255]) {
     std::size_t n = 0;
-    bool at_len = true;
-    std::size_t remaining = 0;
-    const char* error = walk_name(msg, pos, [&](uint8_t b) {
-        if (at_len) {
-            remaining = b;
-            at_len = (b == 0);
-            out[n++] = b;
-        } else {
-            out[n++] = ascii_lower(b);
-            if (--remaining == 0) at_len = true;
-        }
+    const char* error = walk_name(msg, pos, [&](std::span<const uint8_t> label) {
+        out[n] = label[0];
+        for (std::size_t i = 1; i < label.size(); ++i) out[n + i] = ascii_lower(label[i]);
+        n += label.size();
     });
     if (error) return std::nullopt;
     return n;
