@@ -11,7 +11,9 @@
 
 namespace port53::upstream {
 
-enum class Proto { udp, tcp };
+// tls: DNS over TLS (RFC 7858) to a server configured with an authentication name;
+// never answered by a fallback to udp or tcp.
+enum class Proto { udp, tcp, tls };
 
 struct ExchangeResult {
     enum class Status { ok, timeout, error } status = Status::error;
