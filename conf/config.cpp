@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "conf/settings.hpp"
@@ -39,7 +40,26 @@ void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
              "tls.doh_path must start with '/' and hold no '?', '#' or space");
 }
 
-// One route per zone, each with servers.
+// The port and name of each server of a [[forward]] or [[stub]] table, once all its keys are
+// read (`tls` may follow `servers`): without @PORT, 853 for DoT (RFC 7858 §3.1), 53
+// otherwise; with tls every server needs the name to authenticate it by, without tls none
+// may have one (it would be ignored, and plain DNS taken for DoT).
+void settle_route(engine::ZoneRoute& r, const toml::table& t, const std::string& where) {
+    const toml::node* servers = t.get("servers");
+    for (auto& s : r.servers) {
+        if (s.addr.port == 0) s.addr.port = r.tls ? 853 : 53;
+        if (r.tls && s.auth_name.empty())
+            fail(where, servers->source(),
+                 "with tls = true each server needs its certificate's name, IP#NAME or "
+                 "IP@PORT#NAME: " +
+                     s.addr.to_string());
+        if (!r.tls && !s.auth_name.empty())
+            fail(where, servers->source(),
+                 "#" + s.auth_name + " authenticates a DoT server: it needs tls = true");
+    }
+}
+
+// One route per zone, each with servers; one authentication name per DoT server.
 template <typename LineOf>
 void check_routes(const Config& cfg, LineOf line_of, const std::string& where) {
     const auto& e = cfg.resolver.engine;
@@ -56,6 +76,13 @@ void check_routes(const Config& cfg, LineOf line_of, const std::string& where) {
             seen.push_back(r.zone);
         }
     }
+    std::map<upstream::ServerAddr, std::string> names;
+    for (const auto& r : e.forward_zones)
+        for (const auto& s : r.servers)
+            if (r.tls && !names.emplace(s.addr, s.auth_name).second && names[s.addr] != s.auth_name)
+                fail(where, line_of("forward"),
+                     "DoT server " + s.addr.to_string() + " has two names: " + names[s.addr] +
+                         " and " + s.auth_name);
 }
 
 // Checks that involve meaning rather than type, tied to the line of the offending key.
@@ -210,6 +237,9 @@ Config parse_config(const std::string& text, const std::string& where) {
             if (!el.as_table()->contains("zone") || !el.as_table()->contains("servers"))
                 fail(where, el.source(),
                      "each [[" + std::string(section.str()) + "]] needs zone and servers");
+            auto& e = cfg.resolver.engine;
+            settle_route(section.str() == "forward" ? e.forward_zones.back() : e.stub_zones.back(),
+                         *el.as_table(), where);
         }
     }
     check_semantics(cfg, root, where);

@@ -51,6 +51,7 @@ struct Config {
     struct Resolver {
         std::string root_hints;    // empty: built-in IANA hints
         std::string trust_anchor;  // empty: built-in root anchors
+        std::string tls_ca_file;   // CAs for DoT forward servers; empty: the system's store
         std::vector<wire::Name> negative_trust_anchors;
         std::string outgoing_v4;  // source addresses of queries; empty: the kernel's choice
         std::string outgoing_v6;

@@ -213,29 +213,43 @@ struct Kind<wire::Name> {
     static std::string show(const wire::Name& v) { return quoted(v.to_text()); }
 };
 
-// "IP" or "IP@PORT" (as Unbound writes forward-addr), IPv4 or IPv6.
+// "IP", "IP@PORT" or "IP@PORT#NAME" (as Unbound writes forward-addr), IPv4 or IPv6. The
+// port is left 0 when not given: conf/config.cpp settles it once it knows whether the table
+// says tls (853, RFC 7858 §3.1) or not (53), and checks #NAME against tls.
 template <>
-struct Kind<std::vector<upstream::ServerAddr>> {
+struct Kind<std::vector<engine::RouteServer>> {
     static constexpr const char* type = "array of strings";
-    static std::vector<upstream::ServerAddr> read(const Reading& r) {
-        std::vector<upstream::ServerAddr> out;
-        for (const auto& text : r.strings()) {
-            auto at = text.find('@');
-            std::string port = at == std::string::npos ? "53" : text.substr(at + 1);
-            bool digits = !port.empty() && port.size() <= 5 &&
-                          port.find_first_not_of("0123456789") == std::string::npos;
-            unsigned long number = digits ? std::stoul(port) : 0;
-            auto addr =
-                number >= 1 && number <= 65535
-                    ? upstream::ServerAddr::parse(text.substr(0, at), static_cast<uint16_t>(number))
-                    : std::nullopt;
-            if (!addr) r.fail(r.setting.name() + ": not IP or IP@PORT: " + text);
-            out.push_back(*addr);
+    static engine::RouteServer server(const Reading& r, const std::string& text) {
+        auto hash = text.find('#');
+        std::string name = hash == std::string::npos ? "" : text.substr(hash + 1);
+        std::string addr = text.substr(0, hash);
+        auto at = addr.find('@');
+        std::optional<uint16_t> port = 0;  // not given
+        if (at != std::string::npos) {
+            std::string digits = addr.substr(at + 1);
+            bool ok = !digits.empty() && digits.size() <= 5 &&
+                      digits.find_first_not_of("0123456789") == std::string::npos;
+            unsigned long n = ok ? std::stoul(digits) : 0;
+            port = n >= 1 && n <= 65535 ? std::optional(static_cast<uint16_t>(n)) : std::nullopt;
         }
+        auto ip = port ? upstream::ServerAddr::parse(addr.substr(0, at), *port) : std::nullopt;
+        // The name as SNI wants it: no trailing dot (RFC 6066 §3).
+        if (name.ends_with('.')) name.pop_back();
+        auto dns_name = wire::Name::from_text(name);
+        if (!ip || (hash != std::string::npos && (!dns_name || dns_name->is_root())))
+            r.fail(r.setting.name() + ": not IP, IP@PORT or IP@PORT#NAME: " + text);
+        return {*ip, name};
+    }
+    static std::vector<engine::RouteServer> read(const Reading& r) {
+        std::vector<engine::RouteServer> out;
+        for (const auto& text : r.strings()) out.push_back(server(r, text));
         return out;
     }
-    static std::string show(const std::vector<upstream::ServerAddr>& v) {
-        return list_text(v, [](const upstream::ServerAddr& a) { return a.to_string(); });
+    static std::string show(const std::vector<engine::RouteServer>& v) {
+        return list_text(v, [](const engine::RouteServer& s) {
+            std::string out = s.addr.to_string();
+            return s.auth_name.empty() ? out : out + "#" + s.auth_name;
+        });
     }
 };
 
@@ -383,6 +397,9 @@ const Setting kSettings[] = {
      "Root hints file in zone format; empty uses the built-in IANA hints."},
     {"resolver", "trust_anchor", AT(resolver.trust_anchor), 0, 0,
      "Trust anchor file (DS or DNSKEY, zone format); empty uses the built-in root anchors."},
+    {"resolver", "tls_ca_file", AT(resolver.tls_ca_file), 0, 0,
+     "CA certificates (PEM) that DoT forward servers' certificates must chain to; empty uses "
+     "the system's store."},
     {"resolver", "dnssec_validation", AT(resolver.engine.validate), 0, 0,
      "Validate DNSSEC from the trust anchor down; bogus answers become SERVFAIL with an Extended "
      "DNS Error."},
@@ -486,7 +503,12 @@ const Setting kSettings[] = {
      "resolvers of this network or an upstream resolver. Required."},
     {"forward", "servers", AT(resolver.engine.forward_zones), AT(servers), 0, 0,
      "Its resolvers, \"IP\" or \"IP@PORT\", chosen by response time, failing over. "
-     "Required; loopback allowed."},
+     "Required; loopback allowed. With tls: \"IP#NAME\" or \"IP@PORT#NAME\" (port 853 by "
+     "default), NAME being what the server's certificate must hold."},
+    {"forward", "tls", AT(resolver.engine.forward_zones), AT(tls), 0, 0,
+     "Ask its resolvers over DNS over TLS only (RFC 7858), each certificate verified against "
+     "resolver.tls_ca_file and the server's #NAME. Any failure fails the question: never a "
+     "fallback to plain DNS."},
     {"forward", "first", AT(resolver.engine.forward_zones), AT(first), 0, 0,
      "When all of them fail, iterate from the root instead; off: SERVFAIL (fail closed)."},
     {"forward", "insecure", AT(resolver.engine.forward_zones), AT(insecure), 0, 0,

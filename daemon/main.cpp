@@ -105,6 +105,7 @@ int run(const conf::Config& cfg) {
     };
     upstream::AsioNetwork network(source_address(cfg.resolver.outgoing_v4),
                                   source_address(cfg.resolver.outgoing_v6), upstream);
+    if (auto dot = daemon::upstream_tls(cfg)) network.configure_tls(std::move(*dot));
     engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
     // Names answered here come before the cache (engine/answer_source.hpp).
     engine.add_source(std::make_unique<local::LocalSource>(local::build_local_zones(cfg.local)));
@@ -185,6 +186,9 @@ int main(int argc, char** argv) {
         if (!resolver.trust_anchor.empty())
             port53::dnssec::TrustAnchors::load(resolver.trust_anchor);
         port53::daemon::load_tls(cfg);
+        if (auto dot = port53::daemon::upstream_tls(cfg)) {
+            [[maybe_unused]] port53::upstream::TlsUpstream ca_check(*dot);  // throws naming it
+        }
         if (check_only) {
             std::cout << config_path << ": OK\n";
             return 0;

@@ -29,4 +29,14 @@ transports::DotDohSettings dot_doh_settings(const conf::Config& c) {
     return e;
 }
 
+std::optional<upstream::TlsUpstreamSettings> upstream_tls(const conf::Config& c) {
+    upstream::TlsUpstreamSettings out;
+    for (const auto& route : c.resolver.engine.forward_zones)
+        if (route.tls)
+            for (const auto& s : route.servers) out.auth_names[s.addr] = s.auth_name;
+    if (out.auth_names.empty()) return std::nullopt;
+    out.ca_file = c.resolver.tls_ca_file;
+    return out;
+}
+
 }  // namespace port53::daemon

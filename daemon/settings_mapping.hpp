@@ -5,6 +5,7 @@
 #include "conf/config.hpp"
 #include "engine/types.hpp"
 #include "transports/dot_doh_settings.hpp"
+#include "upstream/tls_upstream.hpp"
 
 namespace port53::daemon {
 
@@ -13,6 +14,9 @@ std::size_t worker_count(const conf::Config& c);
 // The resolver's settings with the trust anchors loaded (throws "file:line: ...") and the
 // server's EDNS buffer size.
 engine::EngineSettings engine_settings(const conf::Config& c);
+// The DoT forward servers (tls = true) with their names, and resolver.tls_ca_file; none if
+// no forward zone uses DoT.
+std::optional<upstream::TlsUpstreamSettings> upstream_tls(const conf::Config& c);
 // The DoT/DoH settings with server.tcp_max_pipelined.
 transports::DotDohSettings dot_doh_settings(const conf::Config& c);
 

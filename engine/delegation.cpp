@@ -36,12 +36,13 @@ namespace {
 // (allow_loopback_upstream guards against authorities that point us at ourselves).
 Delegation routed(const RouteMatch& m, const EngineSettings& settings) {
     Delegation d{m.route->zone, {}, {}};
-    for (const auto& a : m.route->servers)
-        if (!a.is_unusable() && (a.v6 ? settings.use_ipv6 : settings.use_ipv4))
-            d.addrs.push_back(a);
+    for (const auto& s : m.route->servers)
+        if (!s.addr.is_unusable() && (s.addr.v6 ? settings.use_ipv6 : settings.use_ipv4))
+            d.addrs.push_back(s.addr);
     d.from_cache = false;  // no parent to fall back to: the route is the delegation
     d.route = m.kind;
     d.route_first = m.route->first;
+    d.tls = m.kind == RouteKind::forward && m.route->tls;
     return d;
 }
 

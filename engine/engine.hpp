@@ -89,11 +89,16 @@ class Engine {
     CookieCheck check_cookie(const upstream::ServerAddr& server, const wire::Message& msg,
                              std::span<const uint8_t> sent);
     base::awaitable<upstream::ExchangeResult> exchange(const upstream::ServerAddr& server,
-                                                       std::span<const uint8_t> query, bool tcp,
-                                                       Budget& budget);
-    // `recursive`: RD=1, for a forward zone's resolvers.
+                                                       std::span<const uint8_t> query,
+                                                       upstream::Proto proto, Budget& budget);
+    // How a zone's servers are asked, as its Delegation says (the engine decides whom, the
+    // delegation how): RD=1 for a forward zone's resolvers; DoT only for a tls forward zone.
+    struct Asking {
+        bool recursive = false;
+        upstream::Proto proto = upstream::Proto::udp;
+    };
     base::awaitable<Asked> ask(upstream::ServerAddr server, const wire::Question& asked,
-                               Budget& budget, bool recursive = false);
+                               Budget& budget, Asking how);
     // `asked`: a minimised question (type A) that got no referral.
     bool known_not_a_cut(const wire::Question& asked);
     void remember_not_a_cut(const wire::Message& msg, const wire::Question& asked,

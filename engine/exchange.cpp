@@ -50,6 +50,18 @@ Name randomise_case(const Name& n) {
     return Name::from_wire(w).value();  // only the case of letters changed
 }
 
+// `options` with an EDNS Padding option (RFC 7830) that brings a query of `size` bytes
+// (options included) to a multiple of 128: RFC 8467 §4.1's block length for queries over
+// an encrypted transport, so their length says little about the name asked.
+std::vector<uint8_t> with_padding(std::span<const uint8_t> options, std::size_t size) {
+    std::size_t pad = (128 - (size + 4) % 128) % 128;
+    std::vector<uint8_t> out(options.begin(), options.end());
+    out.resize(out.size() + 4 + pad, 0);
+    store16(&out[options.size()], edns_option::PADDING);
+    store16(&out[options.size() + 2], static_cast<uint16_t>(pad));
+    return out;
+}
+
 // The question name in the reply, byte for byte as we sent it (both start at offset 12).
 bool case_echoed(std::span<const uint8_t> query, std::span<const uint8_t> reply) {
     std::size_t pos = kHeaderSize;
@@ -71,13 +83,15 @@ base::awaitable<std::optional<Engine::Reply>> Engine::query_zone(const Delegatio
             std::find(tried.begin(), tried.end(), a) == tried.end())
             usable.push_back(a);
     std::vector<upstream::ServerAddr> ordered = infra_.order(usable, now);
+    const Asking how{d.route == RouteKind::forward,
+                     d.tls ? upstream::Proto::tls : upstream::Proto::udp};
     // A second round only helps if some server merely timed out (its timeout doubles).
     for (int round = 0; round < 2; ++round) {
         bool any_timeout = false;
         for (const auto& server : ordered) {
             if (out_of_budget(budget)) co_return std::nullopt;
             if (round == 0) tried.push_back(server);
-            Asked got = co_await ask(server, asked, budget, d.route == RouteKind::forward);
+            Asked got = co_await ask(server, asked, budget, how);
             any_timeout |= got.timed_out;
             if (!got.msg) continue;
             ResponseKind kind = classify(*got.msg, asked, d.zone);
@@ -129,22 +143,25 @@ Engine::CookieCheck Engine::check_cookie(const upstream::ServerAddr& server, con
 }
 
 base::awaitable<upstream::ExchangeResult> Engine::exchange(const upstream::ServerAddr& server,
-                                                           std::span<const uint8_t> query, bool tcp,
-                                                           Budget& budget) {
+                                                           std::span<const uint8_t> query,
+                                                           upstream::Proto proto, Budget& budget) {
     auto timeout = infra_.timeout_for(server);
-    auto tcp_timeout = std::max(timeout * 4, std::chrono::milliseconds(1000));
+    // A stream needs a connection first (and for DoT, a TLS handshake): a longer deadline.
+    auto stream_timeout = std::max(timeout * 4, std::chrono::milliseconds(1000));
+    bool udp = proto == upstream::Proto::udp;
     upstream::ExchangeResult res =
-        co_await network_.exchange(server, query, tcp ? upstream::Proto::tcp : upstream::Proto::udp,
-                                   tcp ? tcp_timeout : timeout);
+        co_await network_.exchange(server, query, proto, udp ? timeout : stream_timeout);
     if (res.status != upstream::ExchangeResult::Status::ok) {
         infra_.on_failure(server, clock_.now());
         co_return res;
     }
-    if (!tcp) infra_.on_response(server, res.rtt);
-    if (!tcp && res.response.size() >= kHeaderSize && (load16(&res.response[2]) & flag::TC)) {
+    // DoT's round trips, once its connection is open, rank its servers as UDP's do.
+    if (proto != upstream::Proto::tcp) infra_.on_response(server, res.rtt);
+    // Only plain UDP falls back to plain TCP: a DoT exchange never leaves TLS (fail closed).
+    if (udp && res.response.size() >= kHeaderSize && (load16(&res.response[2]) & flag::TC)) {
         // Truncated: the same question over TCP (RFC 7766 §5), with a longer deadline.
         --budget.upstream_queries_left;
-        res = co_await network_.exchange(server, query, upstream::Proto::tcp, tcp_timeout);
+        res = co_await network_.exchange(server, query, upstream::Proto::tcp, stream_timeout);
         if (res.status != upstream::ExchangeResult::Status::ok) {
             infra_.on_failure(server, clock_.now());
             res.status =
@@ -155,20 +172,23 @@ base::awaitable<upstream::ExchangeResult> Engine::exchange(const upstream::Serve
 }
 
 base::awaitable<Engine::Asked> Engine::ask(upstream::ServerAddr server, const Question& asked,
-                                           Budget& budget, bool recursive) {
+                                           Budget& budget, Asking how) {
     Asked out;
     bool edns = !infra_.edns_broken(server);
     bool caps = settings_.use_0x20 && !infra_.no_0x20(server);
-    bool tcp = false;
+    upstream::Proto proto = how.proto;
     for (int attempt = 0; attempt < 3; ++attempt) {
         --budget.upstream_queries_left;
         std::vector<uint8_t> cookie = edns ? cookie_option(server) : std::vector<uint8_t>{};
-        std::vector<uint8_t> query =
-            build_query(caps ? Question{randomise_case(asked.name), asked.type, asked.cls} : asked,
-                        edns, settings_.edns_buffer_size, settings_.validate, recursive, cookie);
+        Question sent = caps ? Question{randomise_case(asked.name), asked.type, asked.cls} : asked;
+        std::vector<uint8_t> query = build_query(sent, edns, settings_.edns_buffer_size,
+                                                 settings_.validate, how.recursive, cookie);
+        if (edns && how.proto == upstream::Proto::tls)
+            query = build_query(sent, edns, settings_.edns_buffer_size, settings_.validate,
+                                how.recursive, with_padding(cookie, query.size()));
         P53_LOG(debug,
                 "ask " << server.to_string() << " " << asked.name.to_text() << "/" << asked.type);
-        upstream::ExchangeResult res = co_await exchange(server, query, tcp, budget);
+        upstream::ExchangeResult res = co_await exchange(server, query, proto, budget);
         if (res.status != upstream::ExchangeResult::Status::ok) {
             out.timed_out = res.status == upstream::ExchangeResult::Status::timeout;
             co_return out;
@@ -197,7 +217,7 @@ base::awaitable<Engine::Asked> Engine::ask(upstream::ServerAddr server, const Qu
                 co_return out;
             case CookieCheck::bad_cookie:
                 // RFC 7873 §5.3: once more with the server cookie it just gave us, then TCP.
-                tcp = attempt > 0;
+                if (attempt > 0 && proto == upstream::Proto::udp) proto = upstream::Proto::tcp;
                 out.msg.reset();
                 continue;
         }

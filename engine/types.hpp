@@ -45,6 +45,7 @@ struct Delegation {
     bool from_cache = true;             // false once a referral gave it fresh
     RouteKind route = RouteKind::none;  // configured servers (a forward or stub zone)
     bool route_first = false;           // on their failure, iterate as if unrouted
+    bool tls = false;                   // its servers are asked over DoT only (a tls forward zone)
 };
 
 // Work limits for one client question, shared by the sub-resolutions it starts

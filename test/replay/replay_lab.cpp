@@ -205,22 +205,23 @@ void Lab::configure(const Scenario& s) {
     engine_settings_.anchors = anchors;
 }
 
-// `config forward ZONE=ADDR,ADDR` (and forward_first, forward_insecure, stub, stub_first,
-// stub_insecure): a forward or stub zone reached at those servers.
+// `config forward ZONE=ADDR,ADDR` (and forward_first, forward_insecure, forward_tls, stub,
+// stub_first, stub_insecure): a forward or stub zone reached at those servers.
 void Lab::add_route(const Scenario& s, const ConfigItem& c) {
     auto eq = c.value.find('=');
     auto zone = Name::from_text(c.value.substr(0, eq));
     if (eq == std::string::npos || !zone)
         fail(s, c.line, "config " + c.key + " takes ZONE=ADDRESS,ADDRESS, not '" + c.value + "'");
     std::string kind = c.key.substr(c.key.find('_') + 1);
-    if (kind != c.key && kind != "first" && kind != "insecure")
+    if (kind != c.key && kind != "first" && kind != "insecure" &&
+        (kind != "tls" || !c.key.starts_with("forward")))
         fail(s, c.line, "unknown config key '" + c.key + "'");
-    engine::ZoneRoute route{*zone, {}, kind == "first", kind == "insecure"};
+    engine::ZoneRoute route{*zone, {}, kind == "first", kind == "insecure", kind == "tls"};
     for (std::size_t at = eq + 1; at <= c.value.size();) {
         std::size_t comma = std::min(c.value.find(',', at), c.value.size());
         auto addr = upstream::ServerAddr::parse(c.value.substr(at, comma - at));
         if (!addr) fail(s, c.line, "bad server address in '" + c.value + "'");
-        route.servers.push_back(*addr);
+        route.servers.push_back({*addr, {}});
         at = comma + 1;
     }
     auto& routes =

@@ -293,6 +293,15 @@ std::optional<std::vector<uint8_t>> ReplayNetwork::special_reply(const std::stri
     return std::nullopt;
 }
 
+namespace {
+
+// An EDNS Padding option that brings the query to a multiple of 128 bytes (RFC 8467 §4.1).
+bool padded(const Message& q, std::size_t size) {
+    return q.edns && q.edns->option(edns_option::PADDING) && size % 128 == 0;
+}
+
+}  // namespace
+
 base::awaitable<upstream::ExchangeResult> ReplayNetwork::exchange(
     const upstream::ServerAddr& server, std::span<const uint8_t> query, upstream::Proto proto,
     std::chrono::milliseconds) {
@@ -301,8 +310,10 @@ base::awaitable<upstream::ExchangeResult> ReplayNetwork::exchange(
     const Question& qq = q.questions.at(0);
     std::string addr = address_only(server);
     bool tcp = proto == upstream::Proto::tcp;
+    bool tls = proto == upstream::Proto::tls;  // a stream too, but logged apart
     log_.push_back(addr + " " + lower(qq.name.to_text()) + " " + type_to_text(qq.type) +
-                   (tcp ? " tcp" : "") + (q.has(flag::RD) ? " rd" : "") + cookie_suffix(addr, q));
+                   (tcp ? " tcp" : "") + (tls ? " tls" : "") + (q.has(flag::RD) ? " rd" : "") +
+                   (padded(q, query.size()) ? " padded" : "") + cookie_suffix(addr, q));
     Active* fault = match(addr, qq, tcp);
     bool known = servers_.contains(addr) || (fault && fault->spec.kind == FaultKind::reply);
     if (!known || (fault && fault->spec.kind == FaultKind::timeout)) {
@@ -323,7 +334,7 @@ base::awaitable<upstream::ExchangeResult> ReplayNetwork::exchange(
             for (const auto& r : *sec) std::cerr << "       " << record_to_text(r) << "\n";
     }
     std::size_t limit =
-        tcp ? kMaxMessageSize : (q.edns ? std::max<uint16_t>(q.edns->udp_size, 512) : 512);
+        tcp || tls ? kMaxMessageSize : (q.edns ? std::max<uint16_t>(q.edns->udp_size, 512) : 512);
     bool truncate = !tcp && fault && fault->spec.kind == FaultKind::truncate;
     std::vector<uint8_t> cookie = reply_cookie(addr, q, fault);
     uint16_t flags = static_cast<uint16_t>(flag::QR | (q.flags & flag::RD) | m.flags);

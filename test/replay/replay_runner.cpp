@@ -70,7 +70,9 @@ bool qualified(const std::string& q, const std::vector<std::string>& rest) {
     auto has = [&](const char* w) { return std::find(rest.begin(), rest.end(), w) != rest.end(); };
     bool client = has("cookie") || has("cookie+server") || has("cookie+stale-server");
     if (q == "tcp") return has("tcp");
-    if (q == "udp") return !has("tcp");
+    if (q == "udp") return !has("tcp") && !has("tls");
+    if (q == "tls") return has("tls");
+    if (q == "padded") return has("padded");
     if (q == "rd") return has("rd");
     if (q == "no-rd") return !has("rd");
     if (q == "cookie") return client;

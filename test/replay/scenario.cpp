@@ -43,6 +43,8 @@ const std::map<std::string, FaultKind> kFaults = {{"timeout", FaultKind::timeout
 // What an `asked` line may require of the query log line (see replay_network.hpp).
 const std::vector<std::string> kAskedQualifiers = {"tcp",
                                                    "udp",
+                                                   "tls",
+                                                   "padded",
                                                    "rd",
                                                    "no-rd",
                                                    "cookie",
@@ -369,7 +371,8 @@ Expect Parser::expect(const std::vector<std::string>& w, const std::string& raw)
         for (std::size_t i = 5; i < w.size(); ++i) {
             if (std::find(kAskedQualifiers.begin(), kAskedQualifiers.end(), w[i]) ==
                 kAskedQualifiers.end())
-                fail("unknown qualifier '" + w[i] + "' (tcp, udp, rd, no-rd, cookie, no-cookie, " +
+                fail("unknown qualifier '" + w[i] +
+                     "' (tcp, udp, tls, padded, rd, no-rd, cookie, no-cookie, " +
                      "server-cookie, stale-server-cookie, no-server-cookie)");
             e.qualifiers.push_back(w[i]);
         }

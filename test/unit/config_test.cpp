@@ -159,25 +159,65 @@ TEST_CASE("[[forward]] and [[stub]] tables each give one zone route", "[config]"
     REQUIRE(fwd.size() == 2);
     CHECK(fwd[0].zone == *wire::Name::from_text("corp.example."));
     REQUIRE(fwd[0].servers.size() == 3);
-    CHECK(fwd[0].servers[1].to_string() == "10.0.0.2:5353");
-    CHECK(fwd[0].servers[2].v6);
+    CHECK(fwd[0].servers[1].addr.to_string() == "10.0.0.2:5353");
+    CHECK(fwd[0].servers[2].addr.v6);
     CHECK(fwd[0].insecure);
     CHECK_FALSE(fwd[0].first);
     CHECK(fwd[1].zone.is_root());
     CHECK(fwd[1].first);
     REQUIRE(c.resolver.engine.stub_zones.size() == 1);
-    CHECK(c.resolver.engine.stub_zones[0].servers[0].port == 53);
+    CHECK(c.resolver.engine.stub_zones[0].servers[0].addr.port == 53);
+}
+
+TEST_CASE("[[forward]] with tls: IP@PORT#NAME, port 853 by default", "[config]") {
+    Config c = parse_config(
+        "[resolver]\ntls_ca_file = \"/etc/p53/ca.pem\"\n"
+        "[[forward]]\nzone = \".\"\nservers = [\"192.0.2.1#dns.example.net.\", "
+        "\"2001:db8::1@8853#dns2.example.net\"]\ntls = true\n"
+        "[[forward]]\nzone = \"corp.example\"\nservers = [\"10.0.0.1\"]\n",
+        "x.toml");
+    const auto& fwd = c.resolver.engine.forward_zones;
+    REQUIRE(fwd.size() == 2);
+    CHECK(fwd[0].tls);
+    CHECK(fwd[0].servers[0].addr.to_string() == "192.0.2.1:853");
+    CHECK(fwd[0].servers[0].auth_name == "dns.example.net");  // as SNI wants it: no dot
+    CHECK(fwd[0].servers[1].addr.to_string() == "[2001:db8::1]:8853");
+    CHECK(fwd[0].servers[1].auth_name == "dns2.example.net");
+    CHECK_FALSE(fwd[1].tls);
+    CHECK(fwd[1].servers[0].addr.port == 53);
+    CHECK(fwd[1].servers[0].auth_name.empty());
+    CHECK(c.resolver.tls_ca_file == "/etc/p53/ca.pem");
+}
+
+TEST_CASE("DoT forward servers are checked with their line", "[config]") {
+    CHECK(error_of("[[forward]]\nzone = \".\"\ntls = true\nservers = [\"192.0.2.1\"]\n") ==
+          "test.toml:4: with tls = true each server needs its certificate's name, IP#NAME or "
+          "IP@PORT#NAME: 192.0.2.1:853");
+    CHECK(error_of("[[forward]]\nzone = \".\"\nservers = [\"192.0.2.1#dns.example\"]\n") ==
+          "test.toml:3: #dns.example authenticates a DoT server: it needs tls = true");
+    CHECK(error_of("[[forward]]\nzone = \".\"\ntls = true\nservers = [\"192.0.2.1#a..b\"]\n") ==
+          "test.toml:4: forward.servers: not IP, IP@PORT or IP@PORT#NAME: 192.0.2.1#a..b");
+    CHECK(error_of("[[forward]]\nzone = \".\"\ntls = true\nservers = [\"192.0.2.1#\"]\n") ==
+          "test.toml:4: forward.servers: not IP, IP@PORT or IP@PORT#NAME: 192.0.2.1#");
+    CHECK(error_of("[[stub]]\nzone = \"lab\"\nservers = [\"192.0.2.1\"]\ntls = true\n") ==
+          "test.toml:4: unknown setting 'stub.tls'");
+    CHECK(
+        error_of("[[forward]]\nzone = \"a\"\ntls = \"yes\"\nservers = [\"192.0.2.1#x.example\"]\n")
+            .starts_with("test.toml:3:"));
+    CHECK(error_of("[[forward]]\nzone = \"a\"\ntls = true\nservers = [\"192.0.2.1#x.example\"]\n"
+                   "[[forward]]\nzone = \"b\"\ntls = true\nservers = [\"192.0.2.1#y.example\"]\n")
+              .ends_with("DoT server 192.0.2.1:853 has two names: x.example and y.example"));
 }
 
 TEST_CASE("zone routes are checked with their line", "[config]") {
     CHECK(error_of("[[forward]]\nzone = \"a.example\"\n") ==
           "test.toml:1: each [[forward]] needs zone and servers");
     CHECK(error_of("[[forward]]\nzone = \"a.example\"\nservers = [\"10.0.0.1@99999\"]\n") ==
-          "test.toml:3: forward.servers: not IP or IP@PORT: 10.0.0.1@99999");
+          "test.toml:3: forward.servers: not IP, IP@PORT or IP@PORT#NAME: 10.0.0.1@99999");
     CHECK(error_of("[[stub]]\nzone = \"a..example\"\nservers = [\"10.0.0.1\"]\n") ==
           "test.toml:2: stub.zone: not a domain name: a..example");
-    CHECK(error_of("[[forward]]\nzone = \"a.example\"\nservers = [\"10.0.0.1\"]\ntls = 1\n") ==
-          "test.toml:4: unknown setting 'forward.tls'");
+    CHECK(error_of("[[forward]]\nzone = \"a.example\"\nservers = [\"10.0.0.1\"]\nweight = 1\n") ==
+          "test.toml:4: unknown setting 'forward.weight'");
     CHECK(error_of("[forward]\nzone = \"a.example\"\n") ==
           "test.toml:2: forward.zone belongs in a [[forward]] table (one per zone)");
     CHECK(error_of("[[server]]\nlisten = []\n") == "test.toml:1: unknown top-level key 'server'");
