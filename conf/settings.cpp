@@ -463,6 +463,11 @@ const Setting kSettings[] = {
      "\"@@||ok.example^\" to allow), read at start."},
     {"blocklist", "allow_files", AT(blocklist.allow_files), 0, 0,
      "Lists in the same formats whose names are never blocked (they and the names below them)."},
+    {"blocklist", "rpz_files", AT(blocklist.rpz_files), 0, 0,
+     "Response Policy Zones (zone files): QNAME triggers (\"name\", \"*.name\" for the names "
+     "below it) with CNAME . (NXDOMAIN), CNAME *. (NODATA), CNAME rpz-drop. (NXDOMAIN), CNAME "
+     "rpz-passthru. (allow, over every list) or local data; answered with EDE 17 (Filtered), "
+     "the first zone that lists a name deciding. Other triggers are skipped."},
     {"blocklist", "block", AT(blocklist.block), 0, 0,
      "Names blocked with everything below them, besides the files."},
     {"blocklist", "allow", AT(blocklist.allow), 0, 0,

@@ -12,6 +12,7 @@ namespace port53::filter {
 struct BlockSettings {
     std::vector<std::string> files;        // hosts, domain-list or adblock files
     std::vector<std::string> allow_files;  // every entry an exception
+    std::vector<std::string> rpz_files;    // Response Policy Zones, QNAME triggers
     std::vector<std::string> block;        // names blocked with everything below them
     std::vector<std::string> allow;        // names never blocked, with everything below them
     std::string answer = "nxdomain";       // BlockAnswer::parse

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include "base/log.hpp"
 #include "local/local_zones.hpp"
 #include "wire/types.hpp"
 
@@ -51,26 +52,90 @@ base::awaitable<std::optional<engine::Step>> BlockSource::answer(const engine::S
     co_return lookup(q);
 }
 
+BlockSource::BlockSource(std::shared_ptr<const Blocklist> list, BlockAnswer answer, uint32_t ttl,
+                         std::vector<RpzZone> rpz)
+    : list_(std::move(list)),
+      answer_(std::move(answer)),
+      ttl_(ttl),
+      rpz_(std::move(rpz)),
+      counts_(std::make_unique<std::atomic<uint64_t>[]>(1 + rpz_.size())) {}
+
 std::optional<engine::Step> BlockSource::lookup(const engine::SourceQuestion& q) const {
     // The engine's own lookups (an NS name's address) are not a client's wish to go there.
-    if (!q.from_client || !list_->blocks(q.question.name)) return std::nullopt;
+    if (!q.from_client) return std::nullopt;
+    const Name& name = q.question.name;
+    for (std::size_t i = 0; i < rpz_.size(); ++i) {
+        auto hit = rpz_[i].match(name);
+        if (!hit) continue;
+        if (list_->allowed(name)) return std::nullopt;
+        count(1 + i, q.question);
+        return rpz_step(q.question, *hit);
+    }
+    auto step = blocked(q.question);
+    if (step) count(0, q.question);
+    return step;
+}
+
+std::optional<engine::Step> BlockSource::blocked(const Question& q) const {
+    if (!list_->blocks(q.name)) return std::nullopt;
     engine::Step s;
     s.ede = ede::blocked;
-    s.next = q.question.name;
+    s.next = q.name;
     const std::string* rdata = nullptr;
-    if (answer_.kind == BlockAnswer::Kind::addresses && q.question.type == type::A)
-        rdata = &answer_.v4;
-    if (answer_.kind == BlockAnswer::Kind::addresses && q.question.type == type::AAAA)
-        rdata = &answer_.v6;
+    if (answer_.kind == BlockAnswer::Kind::addresses && q.type == type::A) rdata = &answer_.v4;
+    if (answer_.kind == BlockAnswer::Kind::addresses && q.type == type::AAAA) rdata = &answer_.v6;
     if (rdata && !rdata->empty()) {
         s.kind = engine::Step::Kind::answer;
-        s.records.push_back(Record{q.question.name, q.question.type, q.question.cls, ttl_, *rdata});
+        s.records.push_back(Record{q.name, q.type, q.cls, ttl_, *rdata});
         return s;
     }
     s.kind = answer_.kind == BlockAnswer::Kind::nxdomain ? engine::Step::Kind::nxdomain
                                                          : engine::Step::Kind::nodata;
-    s.authority.push_back(local::made_up_soa(q.question.name, ttl_));
+    s.authority.push_back(local::made_up_soa(q.name, ttl_));
     return s;
+}
+
+engine::Step BlockSource::rpz_step(const Question& q, const RpzZone::Hit& hit) const {
+    engine::Step s;
+    s.ede = ede::filtered;
+    s.next = q.name;
+    s.kind = hit.action == RpzAction::nodata ? engine::Step::Kind::nodata
+                                             : engine::Step::Kind::nxdomain;  // drop too
+    if (hit.action == RpzAction::local) {
+        // The trigger's records of the type asked; else its CNAME, followed as usual; else
+        // NODATA (RPZ local data replaces all of the name's data).
+        s.kind = engine::Step::Kind::nodata;
+        for (const auto& d : *hit.data)
+            if (d.type == q.type)
+                s.records.push_back(Record{q.name, d.type, q.cls, d.ttl, d.rdata});
+        if (!s.records.empty()) {
+            s.kind = engine::Step::Kind::answer;
+            return s;
+        }
+        for (const auto& d : *hit.data) {
+            auto target = d.type == type::CNAME ? rdata_target(d.type, d.rdata) : std::nullopt;
+            if (!target) continue;
+            s.kind = engine::Step::Kind::cname;
+            s.next = *target;
+            s.records.push_back(Record{q.name, d.type, q.cls, d.ttl, d.rdata});
+            return s;
+        }
+    }
+    s.authority.push_back(local::made_up_soa(q.name, ttl_));
+    return s;
+}
+
+void BlockSource::count(std::size_t list, const Question& q) const {
+    uint64_t n = counts_[list].fetch_add(1, std::memory_order_relaxed) + 1;
+    P53_LOG(debug, (list == 0 ? std::string("blocklists") : rpz_[list - 1].label())
+                       << ": " << q.name.to_text() << " filtered (" << n << " answers)");
+}
+
+std::vector<ListCount> BlockSource::counts() const {
+    std::vector<ListCount> out{{"blocklists", counts_[0].load(std::memory_order_relaxed)}};
+    for (std::size_t i = 0; i < rpz_.size(); ++i)
+        out.push_back({rpz_[i].label(), counts_[1 + i].load(std::memory_order_relaxed)});
+    return out;
 }
 
 }  // namespace port53::filter

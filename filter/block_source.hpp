@@ -1,7 +1,11 @@
 // Blocklists as the engine's answer source, asked after local data and before the cache:
 // a client's question for a listed name (or a CNAME on its way to one) is answered here,
-// with Extended DNS Error 15 (Blocked, RFC 8914 §4.16) so clients can tell.
+// with Extended DNS Error 15 (Blocked, RFC 8914 §4.16) so clients can tell; one an RPZ zone
+// acts on with its action and EDE 17 (Filtered). Allow rules (allowlists, @@ rules, RPZ
+// PASSTHRU) win over both; among RPZ zones the first that lists a name decides, and RPZ
+// zones before the other lists, since their rules say more than "block".
 #pragma once
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +13,7 @@
 
 #include "engine/answer_source.hpp"
 #include "filter/blocklist.hpp"
+#include "filter/rpz.hpp"
 
 namespace port53::filter {
 
@@ -20,20 +25,36 @@ struct BlockAnswer {
     static std::optional<BlockAnswer> parse(std::string_view text);
 };
 
+// Answers given because of one list, for the statistics.
+struct ListCount {
+    std::string list;  // "blocklists" (files and names, counted together) or an RPZ file
+    uint64_t answers;
+};
+
 class BlockSource final : public engine::AnswerSource {
   public:
-    BlockSource(std::shared_ptr<const Blocklist> list, BlockAnswer answer, uint32_t ttl)
-        : list_(std::move(list)), answer_(std::move(answer)), ttl_(ttl) {}
+    BlockSource(std::shared_ptr<const Blocklist> list, BlockAnswer answer, uint32_t ttl,
+                std::vector<RpzZone> rpz = {});
     std::string_view name() const override { return "blocklist"; }
     base::awaitable<std::optional<engine::Step>> answer(const engine::SourceQuestion& q,
                                                         engine::Budget&) override;
     // The answer without a coroutine frame.
     std::optional<engine::Step> lookup(const engine::SourceQuestion& q) const;
+    // Per list, in order; the metrics endpoint (issue 12) is to export them.
+    std::vector<ListCount> counts() const;
 
   private:
+    std::optional<engine::Step> blocked(const wire::Question& q) const;
+    engine::Step rpz_step(const wire::Question& q, const RpzZone::Hit& hit) const;
+    void count(std::size_t list, const wire::Question& q) const;
+
     std::shared_ptr<const Blocklist> list_;
     BlockAnswer answer_;
     uint32_t ttl_;
+    std::vector<RpzZone> rpz_;
+    // [0] the lists, [1 + i] rpz_[i]. Relaxed atomics: only answers from here count them,
+    // never a cache hit, so workers contend on them rarely.
+    std::unique_ptr<std::atomic<uint64_t>[]> counts_;
 };
 
 }  // namespace port53::filter

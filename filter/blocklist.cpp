@@ -8,12 +8,10 @@
 
 namespace port53::filter {
 
-namespace {
-
 // FNV-1a over the lower-cased wire form of a name's suffix, then a final mix (the splitmix64
 // finaliser) so neighbouring names spread. With a million names the chance that two of 2^64
 // values meet is about 3e-8.
-uint64_t hash_wire(std::string_view wire) {
+uint64_t name_hash(std::string_view wire) {
     uint64_t h = 14695981039346656037ull;
     for (char c : wire) {
         auto b = static_cast<uint8_t>(c);
@@ -26,6 +24,8 @@ uint64_t hash_wire(std::string_view wire) {
     h *= 0x94d049bb133111ebull;
     return h ^ (h >> 31);
 }
+
+namespace {
 
 bool contains(const std::vector<uint64_t>& sorted, uint64_t h) {
     return std::binary_search(sorted.begin(), sorted.end(), h);
@@ -76,11 +76,15 @@ std::string_view adblock_domain(std::string_view rule) {
 }  // namespace
 
 void DomainSet::add(const wire::Name& name, bool subtree) {
-    (subtree ? subtree_ : exact_).push_back(hash_wire(name.wire()));
+    (subtree ? subtree_ : exact_).push_back(name_hash(name.wire()));
+}
+
+void DomainSet::add_below(const wire::Name& name) {
+    below_.push_back(name_hash(name.wire()));
 }
 
 void DomainSet::seal() {
-    for (auto* v : {&exact_, &subtree_}) {
+    for (auto* v : {&exact_, &subtree_, &below_}) {
         std::sort(v->begin(), v->end());
         v->erase(std::unique(v->begin(), v->end()), v->end());
         v->shrink_to_fit();
@@ -89,12 +93,14 @@ void DomainSet::seal() {
 
 bool DomainSet::matches(const wire::Name& name) const {
     std::string_view wire = name.wire();
-    if (contains(exact_, hash_wire(wire))) return true;
-    if (subtree_.empty()) return false;
+    if (contains(exact_, name_hash(wire))) return true;
+    if (subtree_.empty() && below_.empty()) return false;
     // The name, then each parent: the suffixes of the wire form that start at a label.
     for (std::size_t pos = 0; pos < wire.size() && wire[pos] != 0;
-         pos += 1 + static_cast<uint8_t>(wire[pos]))
-        if (contains(subtree_, hash_wire(wire.substr(pos)))) return true;
+         pos += 1 + static_cast<uint8_t>(wire[pos])) {
+        uint64_t h = name_hash(wire.substr(pos));
+        if (contains(subtree_, h) || (pos > 0 && contains(below_, h))) return true;
+    }
     return false;
 }
 

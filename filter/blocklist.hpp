@@ -13,6 +13,9 @@
 
 namespace port53::filter {
 
+// The hash a list keeps for a name: of its lower-cased wire form (or a suffix of it).
+uint64_t name_hash(std::string_view wire);
+
 // What one list file held.
 struct ListStats {
     std::size_t blocked = 0;      // entries added to the blocklist
@@ -24,14 +27,18 @@ class DomainSet {
   public:
     // `subtree`: the name and every name below it; otherwise the name alone (hosts files).
     void add(const wire::Name& name, bool subtree);
+    // Every name below `name`, not `name` itself (RPZ's "*.name").
+    void add_below(const wire::Name& name);
     // Sorts and removes duplicates; call once after the last add, before matching.
     void seal();
     bool matches(const wire::Name& name) const;
-    std::size_t size() const { return exact_.size() + subtree_.size(); }
-    std::size_t bytes() const { return (exact_.capacity() + subtree_.capacity()) * 8; }
+    std::size_t size() const { return exact_.size() + subtree_.size() + below_.size(); }
+    std::size_t bytes() const {
+        return (exact_.capacity() + subtree_.capacity() + below_.capacity()) * 8;
+    }
 
   private:
-    std::vector<uint64_t> exact_, subtree_;
+    std::vector<uint64_t> exact_, subtree_, below_;
 };
 
 class Blocklist {
@@ -43,12 +50,15 @@ class Blocklist {
     ListStats add_text(std::string_view text, bool allow_list);
     void block(const wire::Name& name) { blocked_.add(name, true); }
     void allow(const wire::Name& name) { allowed_.add(name, true); }
+    // RPZ PASSTHRU rules: the name alone, or the names below it.
+    void allow_exact(const wire::Name& name) { allowed_.add(name, false); }
+    void allow_below(const wire::Name& name) { allowed_.add_below(name); }
     void seal();
 
     // Blocked: listed (itself or a parent), and neither it nor a parent is allowed.
-    bool blocks(const wire::Name& name) const {
-        return blocked_.matches(name) && !allowed_.matches(name);
-    }
+    bool blocks(const wire::Name& name) const { return listed(name) && !allowed(name); }
+    bool listed(const wire::Name& name) const { return blocked_.matches(name); }
+    bool allowed(const wire::Name& name) const { return allowed_.matches(name); }
     std::size_t entries() const { return blocked_.size(); }
     std::size_t bytes() const { return blocked_.bytes() + allowed_.bytes(); }
 

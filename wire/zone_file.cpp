@@ -32,48 +32,74 @@ Record from_ldns(const ldns_rr* rr) {
     return rec;
 }
 
-std::vector<Record> read_records(FILE* f, const std::string& where) {
-    std::vector<Record> out;
-    uint32_t default_ttl = 3600;
+// The origin and previous owner ldns carries from one record to the next, freed however the
+// reading ends (a syntax error, or a sink that throws).
+struct ReaderState {
     ldns_rdf* origin = ldns_dname_new_frm_str(".");
     ldns_rdf* prev = nullptr;
+    ReaderState() = default;
+    ReaderState(const ReaderState&) = delete;
+    ReaderState& operator=(const ReaderState&) = delete;
+    ~ReaderState() {
+        if (origin) ldns_rdf_deep_free(origin);
+        if (prev) ldns_rdf_deep_free(prev);
+    }
+};
+
+void read_records(FILE* f, const std::string& where, const RecordSink& sink) {
+    std::size_t count = 0;
+    uint32_t default_ttl = 3600;
+    ReaderState state;
     int line = 1;
     for (;;) {
         ldns_rr* rr = nullptr;
-        ldns_status st = ldns_rr_new_frm_fp_l(&rr, f, &default_ttl, &origin, &prev, &line);
+        // ldns counts the newlines it has read, so after a record `line` is past it.
+        int started = line;
+        ldns_status st =
+            ldns_rr_new_frm_fp_l(&rr, f, &default_ttl, &state.origin, &state.prev, &line);
         if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
             st == LDNS_STATUS_SYNTAX_ORIGIN || st == LDNS_STATUS_SYNTAX_INCLUDE) {
             if (std::feof(f)) break;
             continue;
         }
         if (st != LDNS_STATUS_OK) {
-            ldns_rdf_deep_free(origin);
-            if (prev) ldns_rdf_deep_free(prev);
-            if (std::feof(f) && st == LDNS_STATUS_SYNTAX_ERR && out.size() > 0) break;
-            throw std::runtime_error(where + ":" + std::to_string(line) + ": " +
+            if (std::feof(f) && st == LDNS_STATUS_SYNTAX_ERR && count > 0) break;
+            throw std::runtime_error(where + ":" + std::to_string(started) + ": " +
                                      ldns_get_errorstr_by_id(st));
         }
-        out.push_back(from_ldns(rr));
+        Record rec = from_ldns(rr);
         ldns_rr_free(rr);
+        ++count;
+        sink(std::move(rec), started);
         if (std::feof(f)) break;
     }
-    ldns_rdf_deep_free(origin);
-    if (prev) ldns_rdf_deep_free(prev);
-    return out;
 }
 
 }  // namespace
 
-std::vector<Record> load_zone_records(const std::string& path) {
+void for_each_zone_record(const std::string& path, const RecordSink& sink) {
     std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "r"));
     if (!f) throw std::runtime_error(path + ":0: cannot open file");
-    return read_records(f.get(), path);
+    read_records(f.get(), path, sink);
+}
+
+void for_each_zone_text_record(const std::string& text, const std::string& where,
+                               const RecordSink& sink) {
+    std::unique_ptr<FILE, FileCloser> f(fmemopen(const_cast<char*>(text.data()), text.size(), "r"));
+    if (!f) throw std::runtime_error(where + ": cannot read built-in data");
+    read_records(f.get(), where, sink);
+}
+
+std::vector<Record> load_zone_records(const std::string& path) {
+    std::vector<Record> out;
+    for_each_zone_record(path, [&](Record&& r, int) { out.push_back(std::move(r)); });
+    return out;
 }
 
 std::vector<Record> parse_zone_text(const std::string& text, const std::string& where) {
-    std::unique_ptr<FILE, FileCloser> f(fmemopen(const_cast<char*>(text.data()), text.size(), "r"));
-    if (!f) throw std::runtime_error(where + ": cannot read built-in data");
-    return read_records(f.get(), where);
+    std::vector<Record> out;
+    for_each_zone_text_record(text, where, [&](Record&& r, int) { out.push_back(std::move(r)); });
+    return out;
 }
 
 }  // namespace port53::wire

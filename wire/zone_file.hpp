@@ -1,5 +1,6 @@
 // Records from zone-format text (root hints, trust anchors), parsed with ldns.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,5 +11,12 @@ namespace port53::wire {
 // Throws std::runtime_error("file:line: what") on a syntax error or an unreadable file.
 std::vector<Record> load_zone_records(const std::string& path);
 std::vector<Record> parse_zone_text(const std::string& text, const std::string& source_name);
+
+// The same, one record at a time with the line it starts on, for files too big to hold as
+// records (an RPZ zone of a million triggers). The sink may throw; the error passes through.
+using RecordSink = std::function<void(Record&&, int line)>;
+void for_each_zone_record(const std::string& path, const RecordSink& sink);
+void for_each_zone_text_record(const std::string& text, const std::string& source_name,
+                               const RecordSink& sink);
 
 }  // namespace port53::wire
