@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstring>
 
 #include "wire/types.hpp"
 
@@ -197,12 +198,48 @@ std::optional<Name> read_name(std::span<const uint8_t> msg, std::size_t& pos, co
     return Name::from_wire(out);  // the walker let only valid labels through
 }
 
+namespace {
+
+// Lower-cases `n` bytes 8 at a time (SWAR): for each byte below 0x80, bit 7 of b + 0x3F says
+// b >= 'A' and of b + 0x25 says b > 'Z' (the 7-bit sums cannot carry into the next byte);
+// their difference is an upper-case letter, which gets 0x20. Bytes of 0x80 and up stay.
+void lower_copy(const uint8_t* in, uint8_t* out, std::size_t n) {
+    constexpr uint64_t k7f = 0x7F7F7F7F7F7F7F7FULL, k80 = 0x8080808080808080ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        std::memcpy(&x, in + i, 8);
+        uint64_t low7 = x & k7f;
+        uint64_t upper =
+            ((low7 + 0x3F3F3F3F3F3F3F3FULL) ^ (low7 + 0x2525252525252525ULL)) & ~x & k80;
+        x |= upper >> 2;
+        std::memcpy(out + i, &x, 8);
+    }
+    for (; i < n; ++i) out[i] = ascii_lower(in[i]);
+}
+
+}  // namespace
+
 std::optional<std::size_t> read_name_lower(std::span<const uint8_t> msg, std::size_t& pos,
                                            uint8_t (&out)[255]) {
+    // A query's question name is uncompressed: check its labels, then lower-case it whole
+    // (length bytes are below 64, so lower-casing leaves them as they are). A compression
+    // pointer or anything wrong goes the general way.
+    for (std::size_t cur = pos; cur < msg.size() && cur - pos < kMaxNameWire;) {
+        uint8_t len = msg[cur];
+        if (len & 0xC0) break;
+        cur += 1 + std::size_t{len};
+        if (cur > msg.size() || cur - pos > kMaxNameWire) break;
+        if (len == 0) {
+            std::size_t n = cur - pos;
+            lower_copy(msg.data() + pos, out, n);
+            pos = cur;
+            return n;
+        }
+    }
     std::size_t n = 0;
     const char* error = walk_name(msg, pos, [&](std::span<const uint8_t> label) {
-        out[n] = label[0];
-        for (std::size_t i = 1; i < label.size(); ++i) out[n + i] = ascii_lower(label[i]);
+        lower_copy(label.data(), out + n, label.size());
         n += label.size();
     });
     if (error) return std::nullopt;

@@ -1,5 +1,6 @@
 // DNS protocol constants shared by every module (RFC 1035, 6891, 3597, 4034, 5155).
 #pragma once
+#include <array>
 #include <cstdint>
 
 namespace port53::wire {
@@ -92,8 +93,15 @@ inline void store32(uint8_t* p, uint32_t v) {
     p[3] = static_cast<uint8_t>(v);
 }
 
+// A table, not a comparison: every byte of every query's name goes through here on the
+// cache-hit path, and a load is cheaper than two compares and a branch per byte.
+inline constexpr std::array<uint8_t, 256> kAsciiLower = [] {
+    std::array<uint8_t, 256> t{};
+    for (int c = 0; c < 256; ++c) t[c] = static_cast<uint8_t>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    return t;
+}();
 inline uint8_t ascii_lower(uint8_t c) {
-    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    return kAsciiLower[c];
 }
 
 }  // namespace port53::wire

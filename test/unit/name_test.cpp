@@ -59,6 +59,40 @@ TEST_CASE("lower-casing reader writes the canonical key", "[name]") {
     CHECK(std::string(reinterpret_cast<char*>(out), 5) == std::string("\3www\0", 5));
 }
 
+TEST_CASE("lower-casing reader: every byte value, long labels, compression", "[name]") {
+    // Labels of 63, 63, 63 and 61 bytes (a 255-byte name) holding nearly every byte value:
+    // only A-Z change.
+    std::vector<uint8_t> msg;
+    for (int label = 0; label < 4; ++label) {
+        int len = label < 3 ? 63 : 61;
+        msg.push_back(static_cast<uint8_t>(len));
+        for (int i = 0; i < len; ++i) msg.push_back(static_cast<uint8_t>(label * 64 + i + 1));
+    }
+    msg.push_back(0);
+    uint8_t out[255];
+    std::size_t pos = 0;
+    REQUIRE(read_name_lower(msg, pos, out) == 255);
+    CHECK(pos == 255);
+    for (std::size_t i = 0; i < 255; ++i) {
+        uint8_t b = msg[i];
+        CHECK(out[i] == (b >= 'A' && b <= 'Z' ? b + 32 : b));
+    }
+    // A name through a compression pointer: "\3WwW" then a pointer to "\3COM\0".
+    std::vector<uint8_t> packed{3, 'C', 'O', 'M', 0, 3, 'W', 'w', 'W', 0xC0, 0};
+    pos = 5;
+    REQUIRE(read_name_lower(packed, pos, out) == 9);
+    CHECK(pos == 11);
+    CHECK(std::string(reinterpret_cast<char*>(out), 9) == std::string("\3www\3com\0", 9));
+    // Too long (256 bytes) and cut short are refused either way.
+    std::vector<uint8_t> too_long = msg;
+    too_long.insert(too_long.end() - 1, {2, 'a', 'b'});
+    pos = 0;
+    CHECK_FALSE(read_name_lower(too_long, pos, out));
+    std::vector<uint8_t> cut{3, 'a', 'b'};
+    pos = 0;
+    CHECK_FALSE(read_name_lower(cut, pos, out));
+}
+
 TEST_CASE("names from wire form are checked, not thrown", "[name]") {
     CHECK(Name::from_wire(std::string("\3www\7example\0", 13)) == N("www.example"));
     CHECK_FALSE(Name::from_wire(std::string("\3www", 4)));  // no root label
