@@ -5,19 +5,13 @@
 
 #include <fstream>
 
+#include "base/openssl_error.hpp"
+
 namespace port53::transports {
 namespace ssl = boost::asio::ssl;
+using base::openssl_error;
 
 namespace {
-
-std::string openssl_error() {
-    unsigned long e = ERR_get_error();
-    ERR_clear_error();
-    if (!e) return "unknown OpenSSL error";
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    return buf;
-}
 
 void check_readable(const std::string& path, const char* what) {
     if (path.empty()) throw TlsError(std::string("no ") + what + " file configured");

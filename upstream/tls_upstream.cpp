@@ -22,11 +22,13 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "base/openssl_error.hpp"
 #include "upstream/asio_address.hpp"
 #include "wire/message.hpp"
 #include "wire/types.hpp"
 
 namespace port53::upstream {
+using base::openssl_error;
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
@@ -39,15 +41,6 @@ struct TlsUpstream::Connection {
 };
 
 namespace {
-
-std::string openssl_error() {
-    unsigned long e = ERR_get_error();
-    ERR_clear_error();
-    if (!e) return "unknown OpenSSL error";
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    return buf;
-}
 
 // The client context every DoT connection is made from: TLS 1.2 or later (RFC 8310 §9,
 // RFC 7525), the peer's chain verified (the handshake fails otherwise), ALPN "dot" offered
