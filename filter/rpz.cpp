@@ -19,7 +19,8 @@ namespace {
 bool other_trigger(const Name& relative) {
     static constexpr std::array<std::string_view, 4> kKinds = {"rpz-ip", "rpz-nsdname",
                                                                "rpz-client-ip", "rpz-nsip"};
-    std::string_view top = relative.suffix(1).first_label();
+    const Name last = relative.suffix(1);  // kept: first_label() is a view into it
+    std::string_view top = last.first_label();
     return std::any_of(kKinds.begin(), kKinds.end(), [&](std::string_view k) {
         return top.size() == k.size() &&
                std::equal(top.begin(), top.end(), k.begin(),
