@@ -171,4 +171,12 @@ std::size_t AnswerCache::answer_stale(std::string_view key, const QueryView& q,
     return n;
 }
 
+std::size_t AnswerCache::forget_names(
+    const std::function<bool(std::string_view name_wire)>& doomed) {
+    // A key is the name's wire form and 5 bytes (type, class, bits): see AnswerKey.
+    return lru_.erase_if([&](std::string_view key) {
+        return key.size() > 5 && doomed(key.substr(0, key.size() - 5));
+    });
+}
+
 }  // namespace port53::cache

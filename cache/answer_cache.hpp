@@ -3,6 +3,7 @@
 // case come from the client's query.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string_view>
 
@@ -73,6 +74,9 @@ class AnswerCache {
     std::size_t bytes() const { return lru_.bytes(); }
     std::size_t entries() const { return lru_.entries(); }
     void clear() { lru_.clear(); }
+    // Forgets the answers to every name `doomed` says so (given its lower-cased wire form),
+    // whatever the type and bits; returns how many went.
+    std::size_t forget_names(const std::function<bool(std::string_view name_wire)>& doomed);
 
   private:
     ShardedLru lru_;

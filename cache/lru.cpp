@@ -68,6 +68,22 @@ void ShardedLru::erase(std::string_view key) {
     }
 }
 
+std::size_t ShardedLru::erase_if(const std::function<bool(std::string_view key)>& doomed) {
+    std::size_t erased = 0;
+    for (auto& s : shards_) {
+        std::vector<std::string> keys;
+        {
+            std::shared_lock lock(s->mutex);
+            keys.reserve(s->index.size());
+            for (const auto& e : s->order) keys.push_back(e.key);
+        }
+        std::erase_if(keys, [&](const std::string& k) { return !doomed(k); });
+        for (const auto& k : keys) erase(k);
+        erased += keys.size();
+    }
+    return erased;
+}
+
 void ShardedLru::clear() {
     for (auto& s : shards_) {
         std::unique_lock lock(s->mutex);

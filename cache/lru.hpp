@@ -53,6 +53,10 @@ class ShardedLru {
     void insert(std::string_view key, std::span<const uint8_t> value, uint32_t expires_at,
                 const ReplacePolicy& replace_if = nullptr);
     void erase(std::string_view key);
+    // Erases every entry whose key `doomed` says so, one shard at a time; `doomed` is asked
+    // outside the shard's lock (about a copy of its keys), so readers are held up only for
+    // the copy and the erasures. Returns how many went.
+    std::size_t erase_if(const std::function<bool(std::string_view key)>& doomed);
     void clear();
 
     std::size_t bytes() const;

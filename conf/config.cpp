@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "conf/settings.hpp"
+#include "filter/download.hpp"
 #include "local/local_config.hpp"
 #include "server/acl.hpp"
 
@@ -57,6 +58,22 @@ void settle_route(engine::ZoneRoute& r, const toml::table& t, const std::string&
             fail(where, servers->source(),
                  "#" + s.auth_name + " authenticates a DoT server: it needs tls = true");
     }
+}
+
+template <typename LineOf>
+void check_blocklist(const filter::BlockSettings& block, LineOf line_of, const std::string& where) {
+    if (!filter::BlockAnswer::parse(block.answer))
+        fail(where, line_of("blocklist.answer"),
+             "blocklist.answer must be nxdomain, nodata, null or addresses: " + block.answer);
+    for (auto [names, path] :
+         {std::pair{&block.block, "blocklist.block"}, std::pair{&block.allow, "blocklist.allow"}})
+        for (const auto& n : *names)
+            if (!wire::Name::from_text(n)) fail(where, line_of(path), "not a domain name: " + n);
+    for (auto [urls, path] : {std::pair{&block.urls, "blocklist.urls"},
+                              std::pair{&block.allow_urls, "blocklist.allow_urls"}})
+        for (const auto& u : *urls)
+            if (auto why = filter::check_download_url(u); !why.empty())
+                fail(where, line_of(path), u + ": " + why);
 }
 
 // One route per zone, each with servers; one authentication name per DoT server.
@@ -113,14 +130,7 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     } catch (const std::invalid_argument& e) {
         fail(where, line_of("server.listen_access_control"), e.what());
     }
-    const filter::BlockSettings& block = cfg.blocklist;
-    if (!filter::BlockAnswer::parse(block.answer))
-        fail(where, line_of("blocklist.answer"),
-             "blocklist.answer must be nxdomain, nodata, null or addresses: " + block.answer);
-    for (auto [names, path] :
-         {std::pair{&block.block, "blocklist.block"}, std::pair{&block.allow, "blocklist.allow"}})
-        for (const auto& n : *names)
-            if (!wire::Name::from_text(n)) fail(where, line_of(path), "not a domain name: " + n);
+    check_blocklist(cfg.blocklist, line_of, where);
     try {
         local::build_local_zones(cfg.local);
     } catch (const local::LocalSettingError& e) {

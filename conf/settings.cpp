@@ -460,7 +460,7 @@ const Setting kSettings[] = {
     {"blocklist", "files", AT(blocklist.files), 0, 0,
      "Blocklists: hosts files (\"0.0.0.0 ads.example\": that name), domain lists "
      "(\"ads.example\": it and the names below it) or adblock rules (\"||ads.example^\", "
-     "\"@@||ok.example^\" to allow), read at start."},
+     "\"@@||ok.example^\" to allow), reloaded when they change (watch_interval)."},
     {"blocklist", "allow_files", AT(blocklist.allow_files), 0, 0,
      "Lists in the same formats whose names are never blocked (they and the names below them)."},
     {"blocklist", "rpz_files", AT(blocklist.rpz_files), 0, 0,
@@ -477,6 +477,22 @@ const Setting kSettings[] = {
      "(0.0.0.0 and ::) or addresses (\"192.0.2.1\", \"2001:db8::1\" or both, comma-separated)."},
     {"blocklist", "ttl", AT(blocklist.ttl), 0, 86'400,
      "TTL of blocked answers, seconds; short, so a name unblocked works again soon."},
+    {"blocklist", "urls", AT(blocklist.urls), 0, 0,
+     "Lists in the same formats downloaded over HTTPS (\"https://host/path\"; the host resolved "
+     "by port53d itself, the certificate verified), every url_refresh seconds; the last good "
+     "copy is kept in download_dir and used at start."},
+    {"blocklist", "allow_urls", AT(blocklist.allow_urls), 0, 0,
+     "Allowlists downloaded the same way."},
+    {"blocklist", "url_refresh", AT(blocklist.url_refresh), 1, 30 * 86'400,
+     "Seconds between downloads of each URL's list; a failed one is tried again within 5 "
+     "minutes."},
+    {"blocklist", "download_dir", AT(blocklist.download_dir), 0, 0,
+     "Where downloaded lists are kept (created if missing; writable by server.user)."},
+    {"blocklist", "ca_file", AT(blocklist.ca_file), 0, 0,
+     "PEM CA certificates the download servers are verified against; empty: the system's."},
+    {"blocklist", "watch_interval", AT(blocklist.watch_interval), 0, 86'400,
+     "Seconds between looks at the list and RPZ files: one that changed reloads the lists "
+     "without dropping the cache. 0: read them at start only."},
     {"tls", "certificate", AT(tls.certificate), 0, 0,
      "PEM certificate chain for DoT and DoH; empty turns both off. Reloaded on SIGHUP."},
     {"tls", "private_key", AT(tls.private_key), 0, 0,

@@ -15,6 +15,7 @@
 #include "cache/answer_cache.hpp"
 #include "cache/rrset_cache.hpp"
 #include "conf/config.hpp"
+#include "daemon/list_updates.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "daemon/tls_setup.hpp"
@@ -109,8 +110,11 @@ int run(const conf::Config& cfg) {
     engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
     // Names answered here come before the cache (engine/answer_source.hpp).
     engine.add_source(std::make_unique<local::LocalSource>(local::build_local_zones(cfg.local)));
-    if (auto blocklist = filter::make_block_source(cfg.blocklist))
-        engine.add_source(std::move(blocklist));
+    filter::BlockSource* blocklist = nullptr;  // kept current by a ListUpdater below
+    if (auto source = filter::make_block_source(cfg.blocklist)) {
+        blocklist = source.get();
+        engine.add_source(std::move(source));
+    }
     server::Server server(cfg.server.front_door, engine, answers, clock);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
@@ -124,6 +128,11 @@ int run(const conf::Config& cfg) {
     workers.start_listeners();
     // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
     asio::co_spawn(workers.front(), engine.prime_at_start(), asio::detached);
+    // Declared after the workers so it stops first: its lookups run on them.
+    std::unique_ptr<filter::ListUpdater> list_updates;
+    if (blocklist)
+        list_updates = daemon::start_list_updates(*blocklist, cfg.blocklist, engine, answers,
+                                                  workers.front().get_executor());
 
     asio::signal_set hup(workers.front(), SIGHUP);
     daemon::reload_tls_on_sighup(hup, tls);

@@ -52,32 +52,34 @@ base::awaitable<std::optional<engine::Step>> BlockSource::answer(const engine::S
     co_return lookup(q);
 }
 
-BlockSource::BlockSource(std::shared_ptr<const Blocklist> list, BlockAnswer answer, uint32_t ttl,
-                         std::vector<RpzZone> rpz)
-    : list_(std::move(list)),
-      answer_(std::move(answer)),
+BlockSource::BlockSource(std::shared_ptr<const Policies> policies, BlockAnswer answer,
+                         uint32_t ttl)
+    : answer_(std::move(answer)),
       ttl_(ttl),
-      rpz_(std::move(rpz)),
-      counts_(std::make_unique<std::atomic<uint64_t>[]>(1 + rpz_.size())) {}
+      lists_(policies->labels.size()),
+      counts_(std::make_unique<std::atomic<uint64_t>[]>(lists_ + policies->rpz.size())) {
+    policies_.store(std::move(policies));
+}
 
 std::optional<engine::Step> BlockSource::lookup(const engine::SourceQuestion& q) const {
     // The engine's own lookups (an NS name's address) are not a client's wish to go there.
     if (!q.from_client) return std::nullopt;
+    std::shared_ptr<const Policies> p = policies_.load();  // one version for the question
     const Name& name = q.question.name;
-    for (std::size_t i = 0; i < rpz_.size(); ++i) {
-        auto hit = rpz_[i].match(name);
+    for (std::size_t i = 0; i < p->rpz.size(); ++i) {
+        auto hit = p->rpz[i].match(name);
         if (!hit) continue;
-        if (list_->allowed(name)) return std::nullopt;
-        count(1 + i, q.question);
+        if (p->lists.allowed(name)) return std::nullopt;
+        count(*p, lists_ + i, q.question);
         return rpz_step(q.question, *hit);
     }
-    auto step = blocked(q.question);
-    if (step) count(0, q.question);
-    return step;
+    return blocked(*p, q.question);
 }
 
-std::optional<engine::Step> BlockSource::blocked(const Question& q) const {
-    if (!list_->blocks(q.name)) return std::nullopt;
+std::optional<engine::Step> BlockSource::blocked(const Policies& p, const Question& q) const {
+    auto list = p.lists.blocked_by(q.name.wire());
+    if (!list) return std::nullopt;
+    count(p, *list, q);
     engine::Step s;
     s.ede = ede::blocked;
     s.next = q.name;
@@ -125,16 +127,19 @@ engine::Step BlockSource::rpz_step(const Question& q, const RpzZone::Hit& hit) c
     return s;
 }
 
-void BlockSource::count(std::size_t list, const Question& q) const {
+void BlockSource::count(const Policies& p, std::size_t list, const Question& q) const {
     uint64_t n = counts_[list].fetch_add(1, std::memory_order_relaxed) + 1;
-    P53_LOG(debug, (list == 0 ? std::string("blocklists") : rpz_[list - 1].label())
+    P53_LOG(debug, (list < lists_ ? p.labels[list] : p.rpz[list - lists_].label())
                        << ": " << q.name.to_text() << " filtered (" << n << " answers)");
 }
 
 std::vector<ListCount> BlockSource::counts() const {
-    std::vector<ListCount> out{{"blocklists", counts_[0].load(std::memory_order_relaxed)}};
-    for (std::size_t i = 0; i < rpz_.size(); ++i)
-        out.push_back({rpz_[i].label(), counts_[1 + i].load(std::memory_order_relaxed)});
+    std::shared_ptr<const Policies> p = policies_.load();
+    std::vector<ListCount> out;
+    for (std::size_t i = 0; i < lists_; ++i)
+        out.push_back({p->labels[i], counts_[i].load(std::memory_order_relaxed)});
+    for (std::size_t i = 0; i < p->rpz.size(); ++i)
+        out.push_back({p->rpz[i].label(), counts_[lists_ + i].load(std::memory_order_relaxed)});
     return out;
 }
 

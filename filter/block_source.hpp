@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "engine/answer_source.hpp"
-#include "filter/blocklist.hpp"
-#include "filter/rpz.hpp"
+#include "filter/policies.hpp"
 
 namespace port53::filter {
 
@@ -27,14 +26,13 @@ struct BlockAnswer {
 
 // Answers given because of one list, for the statistics.
 struct ListCount {
-    std::string list;  // "blocklists" (files and names, counted together) or an RPZ file
+    std::string list;  // "config" (the names in the config), a file, a URL or an RPZ file
     uint64_t answers;
 };
 
 class BlockSource final : public engine::AnswerSource {
   public:
-    BlockSource(std::shared_ptr<const Blocklist> list, BlockAnswer answer, uint32_t ttl,
-                std::vector<RpzZone> rpz = {});
+    BlockSource(std::shared_ptr<const Policies> policies, BlockAnswer answer, uint32_t ttl);
     std::string_view name() const override { return "blocklist"; }
     base::awaitable<std::optional<engine::Step>> answer(const engine::SourceQuestion& q,
                                                         engine::Budget&) override;
@@ -43,17 +41,21 @@ class BlockSource final : public engine::AnswerSource {
     // Per list, in order; the metrics endpoint (issue 12) is to export them.
     std::vector<ListCount> counts() const;
 
-  private:
-    std::optional<engine::Step> blocked(const wire::Question& q) const;
-    engine::Step rpz_step(const wire::Question& q, const RpzZone::Hit& hit) const;
-    void count(std::size_t list, const wire::Question& q) const;
+    // The lists now, and their replacement (the same lists, newer contents: counts go on).
+    std::shared_ptr<const Policies> policies() const { return policies_.load(); }
+    void replace(std::shared_ptr<const Policies> p) { policies_.store(std::move(p)); }
 
-    std::shared_ptr<const Blocklist> list_;
+  private:
+    std::optional<engine::Step> blocked(const Policies& p, const wire::Question& q) const;
+    engine::Step rpz_step(const wire::Question& q, const RpzZone::Hit& hit) const;
+    void count(const Policies& p, std::size_t list, const wire::Question& q) const;
+
+    std::atomic<std::shared_ptr<const Policies>> policies_;
     BlockAnswer answer_;
     uint32_t ttl_;
-    std::vector<RpzZone> rpz_;
-    // [0] the lists, [1 + i] rpz_[i]. Relaxed atomics: only answers from here count them,
-    // never a cache hit, so workers contend on them rarely.
+    // [i] the block list labels[i], then [labels.size() + i] rpz[i]. Relaxed atomics: only
+    // answers from here count them, never a cache hit, so workers contend on them rarely.
+    std::size_t lists_ = 0;
     std::unique_ptr<std::atomic<uint64_t>[]> counts_;
 };
 

@@ -27,10 +27,6 @@ uint64_t name_hash(std::string_view wire) {
 
 namespace {
 
-bool contains(const std::vector<uint64_t>& sorted, uint64_t h) {
-    return std::binary_search(sorted.begin(), sorted.end(), h);
-}
-
 std::string_view trim(std::string_view s) {
     auto b = s.find_first_not_of(" \t\r");
     if (b == std::string_view::npos) return {};
@@ -75,33 +71,70 @@ std::string_view adblock_domain(std::string_view rule) {
 
 }  // namespace
 
-void DomainSet::add(const wire::Name& name, bool subtree) {
-    (subtree ? subtree_ : exact_).push_back(name_hash(name.wire()));
+void DomainSet::add(const wire::Name& name, bool subtree, uint16_t list) {
+    (subtree ? subtree_ : exact_).pending.emplace_back(name_hash(name.wire()), list);
 }
 
-void DomainSet::add_below(const wire::Name& name) {
-    below_.push_back(name_hash(name.wire()));
+void DomainSet::add_below(const wire::Name& name, uint16_t list) {
+    below_.pending.emplace_back(name_hash(name.wire()), list);
+}
+
+void DomainSet::Keys::seal() {
+    // Sorted by hash, then list: unique() keeps the first list that holds a name.
+    std::sort(pending.begin(), pending.end());
+    pending.erase(std::unique(pending.begin(), pending.end(),
+                              [](const auto& a, const auto& b) { return a.first == b.first; }),
+                  pending.end());
+    // Merged with what an earlier seal() kept (rarely: names added after a seal).
+    for (std::size_t i = 0; i < hashes.size(); ++i)
+        pending.emplace_back(hashes[i], lists.empty() ? 0 : lists[i]);
+    if (!hashes.empty()) {
+        std::sort(pending.begin(), pending.end());
+        pending.erase(std::unique(pending.begin(), pending.end(),
+                                  [](const auto& a, const auto& b) { return a.first == b.first; }),
+                      pending.end());
+    }
+    bool one_list = std::all_of(pending.begin(), pending.end(),
+                                [](const auto& p) { return p.second == 0; });
+    hashes.clear();
+    lists.clear();
+    hashes.reserve(pending.size());
+    if (!one_list) lists.reserve(pending.size());
+    for (const auto& [h, list] : pending) {
+        hashes.push_back(h);
+        if (!one_list) lists.push_back(list);
+    }
+    hashes.shrink_to_fit();
+    lists.shrink_to_fit();
+    pending.clear();
+    pending.shrink_to_fit();
+}
+
+std::optional<uint16_t> DomainSet::Keys::find(uint64_t h) const {
+    auto it = std::lower_bound(hashes.begin(), hashes.end(), h);
+    if (it == hashes.end() || *it != h) return std::nullopt;
+    return lists.empty() ? 0 : lists[static_cast<std::size_t>(it - hashes.begin())];
 }
 
 void DomainSet::seal() {
-    for (auto* v : {&exact_, &subtree_, &below_}) {
-        std::sort(v->begin(), v->end());
-        v->erase(std::unique(v->begin(), v->end()), v->end());
-        v->shrink_to_fit();
-    }
+    for (Keys* k : {&exact_, &subtree_, &below_}) k->seal();
 }
 
-bool DomainSet::matches(const wire::Name& name) const {
-    std::string_view wire = name.wire();
-    if (contains(exact_, name_hash(wire))) return true;
-    if (subtree_.empty() && below_.empty()) return false;
+std::optional<uint16_t> DomainSet::match(std::string_view wire) const {
+    // The first list (lowest number) that holds the name or a parent, for the statistics.
+    std::optional<uint16_t> first = exact_.find(name_hash(wire));
+    auto keep = [&first](std::optional<uint16_t> list) {
+        if (list && (!first || *list < *first)) first = list;
+    };
+    if (subtree_.size() == 0 && below_.size() == 0) return first;
     // The name, then each parent: the suffixes of the wire form that start at a label.
     for (std::size_t pos = 0; pos < wire.size() && wire[pos] != 0;
          pos += 1 + static_cast<uint8_t>(wire[pos])) {
         uint64_t h = name_hash(wire.substr(pos));
-        if (contains(subtree_, h) || (pos > 0 && contains(below_, h))) return true;
+        keep(subtree_.find(h));
+        if (pos > 0) keep(below_.find(h));
     }
-    return false;
+    return first;
 }
 
 void Blocklist::add_line(std::string_view line, bool allow_list, ListStats& stats) {
@@ -124,7 +157,10 @@ void Blocklist::add_line(std::string_view line, bool allow_list, ListStats& stat
             ++stats.unsupported;
             return;
         }
-        (exception ? allowed_ : blocked_).add(*name, subtree || exception);
+        if (exception)
+            allowed_.add(*name, true);
+        else
+            blocked_.add(*name, subtree, current_);
         ++(exception ? stats.allowed : stats.blocked);
     };
     if (line.starts_with("||")) {

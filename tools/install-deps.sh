@@ -6,7 +6,7 @@ set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 BUILD="build-essential cmake ninja-build ccache pkg-config libboost-dev libssl-dev libldns-dev
-       libtomlplusplus-dev libnghttp2-dev"
+       libtomlplusplus-dev libnghttp2-dev libcurl4-openssl-dev"
 TEST="catch2 clang clang-format clang-tidy cppcheck libclang-rt-14-dev nsd ldnsutils knot-dnsutils dnsutils dnsperf unbound python3-dnspython
       python3-pytest iproute2 nftables util-linux openssl curl chromium libnss3-tools nghttp2-client valgrind"
 PKGS="$BUILD"

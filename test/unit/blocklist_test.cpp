@@ -25,6 +25,16 @@ engine::SourceQuestion client_asks(const char* name, uint16_t t) {
     return engine::SourceQuestion{Question{N(name), t, cls::IN}, false, true};
 }
 
+// What a BlockSource answers from: `lists` as list 0 ("config"), and RPZ zones.
+std::shared_ptr<const filter::Policies> with_lists(filter::Blocklist lists,
+                                                   std::vector<filter::RpzZone> rpz = {}) {
+    auto p = std::make_shared<filter::Policies>();
+    p->lists = std::move(lists);
+    p->labels = {"config"};
+    p->rpz = std::move(rpz);
+    return p;
+}
+
 }  // namespace
 
 TEST_CASE("hosts files block the names they list and nothing below them", "[blocklist]") {
@@ -69,7 +79,7 @@ TEST_CASE("allowlists and @@ exceptions win over blocks", "[blocklist]") {
 }
 
 TEST_CASE("a blocked name gets NXDOMAIN with an SOA and EDE 15; others pass on", "[blocklist]") {
-    auto list = std::make_shared<filter::Blocklist>(sealed("ads.example\n"));
+    auto list = with_lists(sealed("ads.example\n"));
     filter::BlockSource src(list, *filter::BlockAnswer::parse("nxdomain"), 60);
     auto s = src.lookup(client_asks("x.ads.example.", type::A));
     REQUIRE(s);
@@ -86,7 +96,7 @@ TEST_CASE("a blocked name gets NXDOMAIN with an SOA and EDE 15; others pass on",
 }
 
 TEST_CASE("null and address answers give A and AAAA, NODATA for other types", "[blocklist]") {
-    auto list = std::make_shared<filter::Blocklist>(sealed("ads.example\n"));
+    auto list = with_lists(sealed("ads.example\n"));
     filter::BlockSource null(list, *filter::BlockAnswer::parse("null"), 60);
     auto a4 = null.lookup(client_asks("ads.example.", type::A));
     REQUIRE(a4);
@@ -150,8 +160,8 @@ struct Rpz {
         stats = zones.back().load_text(kRpz, *list);
         zones.back().seal();
         list->seal();
-        src = std::make_unique<filter::BlockSource>(list, *filter::BlockAnswer::parse("nxdomain"),
-                                                    60, std::move(zones));
+        src = std::make_unique<filter::BlockSource>(with_lists(*list, std::move(zones)),
+                                                    *filter::BlockAnswer::parse("nxdomain"), 60);
     }
     std::optional<engine::Step> ask(const char* name, uint16_t t = type::A) const {
         return src->lookup(client_asks(name, t));
@@ -230,7 +240,7 @@ TEST_CASE("RPZ PASSTHRU wins over a block from another list", "[blocklist][rpz]"
     CHECK(r.ask("www.ok.ads.example."));  // passthru is exact, like its trigger
     auto counts = r.src->counts();
     REQUIRE(counts.size() == 2);
-    CHECK(counts[0].list == "blocklists");
+    CHECK(counts[0].list == "config");
     CHECK(counts[0].answers == 2);
     CHECK(counts[1].list == "test.rpz");
     CHECK(counts[1].answers == 0);
