@@ -21,7 +21,8 @@ base::awaitable<void> lookup(engine::Engine& engine, wire::Name name,
                              std::shared_ptr<std::promise<Addresses>> done) {
     Addresses out;
     for (uint16_t type : {wire::type::A, wire::type::AAAA}) {
-        engine::Outcome o = co_await engine.resolve(wire::Question{name, type, wire::cls::IN});
+        wire::Question q{name, type, wire::cls::IN};  // named: see base/coro.hpp (g++ 12)
+        engine::Outcome o = co_await engine.resolve(std::move(q));
         for (const auto& r : o.answer) {
             char text[INET6_ADDRSTRLEN];
             int af = r.type == wire::type::A ? AF_INET : AF_INET6;

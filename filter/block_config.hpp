@@ -22,7 +22,7 @@ struct BlockSettings {
     uint32_t url_refresh = 86'400;         // seconds between downloads of a URL's list
     uint32_t watch_interval = 10;          // seconds between looks at the files; 0: never
     std::string download_dir = "/var/lib/port53/lists";  // last good copy of each URL's list
-    std::string ca_file;                   // CAs for the downloads; empty: the system's
+    std::string ca_file;  // CAs for the downloads; empty: the system's
 
     bool empty() const {
         return files.empty() && block.empty() && rpz_files.empty() && urls.empty();

@@ -52,8 +52,7 @@ base::awaitable<std::optional<engine::Step>> BlockSource::answer(const engine::S
     co_return lookup(q);
 }
 
-BlockSource::BlockSource(std::shared_ptr<const Policies> policies, BlockAnswer answer,
-                         uint32_t ttl)
+BlockSource::BlockSource(std::shared_ptr<const Policies> policies, BlockAnswer answer, uint32_t ttl)
     : answer_(std::move(answer)),
       ttl_(ttl),
       lists_(policies->labels.size()),

@@ -94,8 +94,8 @@ void DomainSet::Keys::seal() {
                                   [](const auto& a, const auto& b) { return a.first == b.first; }),
                       pending.end());
     }
-    bool one_list = std::all_of(pending.begin(), pending.end(),
-                                [](const auto& p) { return p.second == 0; });
+    bool one_list =
+        std::all_of(pending.begin(), pending.end(), [](const auto& p) { return p.second == 0; });
     hashes.clear();
     lists.clear();
     hashes.reserve(pending.size());

@@ -124,8 +124,7 @@ Download get_once(const std::string& url, const DownloadOptions& o, std::string&
         curl_easy_getinfo(c.get(), CURLINFO_REDIRECT_URL, &next);
         if (next) location = next;
     }
-    if (status != 200)
-        return {false, {}, "HTTP status " + std::to_string(status)};
+    if (status != 200) return {false, {}, "HTTP status " + std::to_string(status)};
     d.ok = true;
     d.body = std::move(sink.body);
     return d;

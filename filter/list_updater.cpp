@@ -77,7 +77,8 @@ bool ListUpdater::keep(const std::string& url, const std::string& body) {
     Blocklist scratch;
     ListStats st = scratch.add_text(body, false);
     if (st.blocked + st.allowed == 0) {
-        P53_LOG(warning, "blocklist " << url << ": the download holds no names; kept the last copy");
+        P53_LOG(warning,
+                "blocklist " << url << ": the download holds no names; kept the last copy");
         return false;
     }
     std::error_code ec;
@@ -93,7 +94,8 @@ bool ListUpdater::keep(const std::string& url, const std::string& body) {
         }
     }
     std::filesystem::rename(tmp, path, ec);  // atomic: a crash leaves the old copy or the new
-    if (ec) P53_LOG(error, "blocklist " << url << ": cannot write " << path << ": " << ec.message());
+    if (ec)
+        P53_LOG(error, "blocklist " << url << ": cannot write " << path << ": " << ec.message());
     return !ec;
 }
 
@@ -110,7 +112,8 @@ bool ListUpdater::download_due(Clock::time_point now) {
         auto refresh = std::chrono::seconds(settings_.url_refresh);
         u.next = now + (kept ? refresh : std::min<std::chrono::seconds>(refresh, kRetry));
         if (!d.ok) P53_LOG(warning, "blocklist " << u.url << ": download failed: " << d.error);
-        if (kept) P53_LOG(info, "blocklist " << u.url << ": downloaded " << d.body.size() << " bytes");
+        if (kept)
+            P53_LOG(info, "blocklist " << u.url << ": downloaded " << d.body.size() << " bytes");
         changed |= kept;
     }
     return changed;
@@ -156,9 +159,8 @@ void ListUpdater::start() {
 
 void ListUpdater::run() {
     // Files are looked at every watch_interval; downloads are checked at least every minute.
-    auto tick = std::chrono::seconds(settings_.watch_interval > 0
-                                         ? std::min<uint32_t>(settings_.watch_interval, 60)
-                                         : 60);
+    auto tick = std::chrono::seconds(
+        settings_.watch_interval > 0 ? std::min<uint32_t>(settings_.watch_interval, 60) : 60);
     std::unique_lock lock(mutex_);
     while (!stop_) {
         lock.unlock();

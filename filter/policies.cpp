@@ -30,8 +30,7 @@ void add_config_names(const BlockSettings& s, Blocklist& list) {
 
 void log_list(const std::string& label, const ListStats& st) {
     P53_LOG(info, "blocklist " << label << ": " << st.blocked << " blocked, " << st.allowed
-                               << " allowed, " << st.unsupported
-                               << " rules not applicable to DNS");
+                               << " allowed, " << st.unsupported << " rules not applicable to DNS");
 }
 
 // A downloaded list's copy; none yet (never downloaded) is an empty list.
@@ -51,8 +50,8 @@ void load_rpz(const BlockSettings& s, Policies& p) {
         RpzStats st = p.rpz.emplace_back(path).load_file(path, p.lists);
         p.rpz.back().seal();
         P53_LOG(info, "rpz " << path << ": " << st.triggers << " triggers, " << st.passthru
-                             << " passthru, " << p.rpz.back().bytes() / 1024
-                             << " KiB, loaded in " << ms_since(started) << " ms");
+                             << " passthru, " << p.rpz.back().bytes() / 1024 << " KiB, loaded in "
+                             << ms_since(started) << " ms");
         if (st.unsupported > 0)
             P53_LOG(info, "rpz " << path << ": " << st.unsupported
                                  << " rules skipped (only QNAME triggers are applied; no "

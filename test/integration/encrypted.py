@@ -44,6 +44,24 @@ def make_pki(d, ip=ENC_ADDR):
             "cert2": p("server2.pem"), "key2": p("server2.key")}
 
 
+def make_name_pki(d, name):
+    """A test CA, a second CA that signed nothing, and a server certificate naming `name`
+    (a DNS SAN, as RFC 8310 authentication and HTTPS clients want)."""
+    os.makedirs(d, exist_ok=True)
+    for ca in ("ca", "other"):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                "-nodes", "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2",
+                "-subj", "/CN=port53 test " + ca, cwd=d)
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=" + name, cwd=d)
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n" % name)
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-out", "server.pem", "-extfile", "ext.cnf", cwd=d)
+    return {k: os.path.join(d, k + ".pem") for k in ("ca", "other", "server")} | {
+        "key": os.path.join(d, "server.key")}
+
+
 def install_cert(pki, n):
     """Copies certificate/key `n` to the paths the daemon is configured with."""
     for src, dst in ((pki["cert%s" % n], pki["cert"]), (pki["key%s" % n], pki["key"])):

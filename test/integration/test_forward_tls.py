@@ -15,7 +15,7 @@ import pytest
 
 from conftest import OwnPort53d, port53d_only
 from dnsclient import answer_set, ask, rcode_text
-from encrypted import openssl
+from encrypted import make_name_pki
 
 FORWARDER = "127.53.0.23"   # port53d forwarding everything over DoT, the right name
 UPSTREAM = "127.53.0.24"    # Unbound, DoT only, resolving the lab
@@ -24,24 +24,6 @@ WRONG_CA = "127.53.0.26"    # port53d trusting another CA
 AUTH_NAME = "dot.lab.test"
 
 CASES = ["a", "nxdomain-nsec", "wildcard-nsec3", "cname-chain", "insecure", "forged"]
-
-
-def make_dns_pki(d):
-    """A test CA, a second CA that signed nothing, and a server certificate naming
-    AUTH_NAME (a DNS SAN, as RFC 8310 authentication wants)."""
-    os.makedirs(d, exist_ok=True)
-    for ca in ("ca", "other"):
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                "-nodes", "-keyout", ca + ".key", "-out", ca + ".pem", "-days", "2",
-                "-subj", "/CN=port53 test " + ca, cwd=d)
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=" + AUTH_NAME, cwd=d)
-    with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n" % AUTH_NAME)
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "2", "-out", "server.pem", "-extfile", "ext.cnf", cwd=d)
-    return {k: os.path.join(d, k + ".pem") for k in ("ca", "other", "server")} | {
-        "key": os.path.join(d, "server.key")}
 
 
 class PlainCatcher:
@@ -77,7 +59,7 @@ class PlainCatcher:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
-    return make_dns_pki(str(tmp_path_factory.mktemp("dot-pki")))
+    return make_name_pki(str(tmp_path_factory.mktemp("dot-pki")), AUTH_NAME)
 
 
 @pytest.fixture(scope="module")

@@ -100,8 +100,10 @@ TEST_CASE("an edited list file is reloaded, counts go on, a broken one keeps the
     CHECK(up.stats().reload_failures == 1);
 }
 
-TEST_CASE("a downloaded list is kept on disk, refreshed on schedule, and a bad download "
-          "leaves the last copy", "[blocklist][lists]") {
+TEST_CASE(
+    "a downloaded list is kept on disk, refreshed on schedule, and a bad download "
+    "leaves the last copy",
+    "[blocklist][lists]") {
     Dir d;
     filter::BlockSettings s;
     s.urls = {"https://lists.example/ads.txt"};
