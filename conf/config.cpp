@@ -73,7 +73,7 @@ void check_blocklist(const filter::BlockSettings& block, LineOf line_of, const s
                               std::pair{&block.allow_urls, "blocklist.allow_urls"}})
         for (const auto& u : *urls)
             if (auto why = filter::check_download_url(u); !why.empty())
-                fail(where, line_of(path), u + ": " + why);
+                fail(where, line_of(path), std::string(u).append(": ").append(why));
 }
 
 // One route per zone, each with servers; one authentication name per DoT server.

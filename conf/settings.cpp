@@ -483,7 +483,7 @@ const Setting kSettings[] = {
      "copy is kept in download_dir and used at start."},
     {"blocklist", "allow_urls", AT(blocklist.allow_urls), 0, 0,
      "Allowlists downloaded the same way."},
-    {"blocklist", "url_refresh", AT(blocklist.url_refresh), 1, 30 * 86'400,
+    {"blocklist", "url_refresh", AT(blocklist.url_refresh), 1, 2'592'000,
      "Seconds between downloads of each URL's list; a failed one is tried again within 5 "
      "minutes."},
     {"blocklist", "download_dir", AT(blocklist.download_dir), 0, 0,

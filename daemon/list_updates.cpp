@@ -35,8 +35,8 @@ base::awaitable<void> lookup(engine::Engine& engine, wire::Name name,
 }
 
 // The host's addresses as port53d itself resolves them (never the system resolver).
-Addresses resolve_host(engine::Engine& engine, asio::any_io_executor ex, const std::string& host,
-                       const std::function<bool()>& cancelled) {
+Addresses resolve_host(engine::Engine& engine, const asio::any_io_executor& ex,
+                       const std::string& host, const std::function<bool()>& cancelled) {
     auto name = wire::Name::from_text(host);
     if (!name) return {};
     auto done = std::make_shared<std::promise<Addresses>>();
@@ -57,7 +57,7 @@ std::unique_ptr<filter::ListUpdater> start_list_updates(filter::BlockSource& sou
                                                         const filter::BlockSettings& settings,
                                                         engine::Engine& engine,
                                                         cache::AnswerCache& answers,
-                                                        asio::any_io_executor ex) {
+                                                        const asio::any_io_executor& ex) {
     std::string ca_file = settings.ca_file;
     auto fetch = [&engine, ex, ca_file](const std::string& url,
                                         const std::function<bool()>& cancelled) {

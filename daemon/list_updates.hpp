@@ -17,6 +17,6 @@ std::unique_ptr<filter::ListUpdater> start_list_updates(filter::BlockSource& sou
                                                         const filter::BlockSettings& settings,
                                                         engine::Engine& engine,
                                                         cache::AnswerCache& answers,
-                                                        boost::asio::any_io_executor ex);
+                                                        const boost::asio::any_io_executor& ex);
 
 }  // namespace port53::daemon
