@@ -11,6 +11,7 @@
 #include "conf/settings.hpp"
 #include "filter/download.hpp"
 #include "local/local_config.hpp"
+#include "secondary/secondary_config.hpp"
 #include "server/acl.hpp"
 
 namespace port53::conf {
@@ -137,6 +138,13 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
         fail(where, line_of(("local." + e.key).c_str()), e.what());
     }
     check_routes(cfg, line_of, where);
+    try {
+        secondary::build_tsig_keys(cfg.tsig_keys);
+        secondary::check_secondaries(cfg.secondaries, cfg.tsig_keys);
+    } catch (const secondary::SecondarySettingError& e) {
+        auto dot = e.key.find('.');
+        fail(where, line_of(e.key.substr(0, dot).c_str()), e.what());
+    }
     check_ip(cfg.resolver.outgoing_v4, AF_INET, "resolver.outgoing_v4");
     check_ip(cfg.resolver.outgoing_v6, AF_INET6, "resolver.outgoing_v6");
     check_tls(cfg, line_of, where);
@@ -162,6 +170,36 @@ void read_table(Config& cfg, std::string_view section, const toml::table& tbl, b
                                "]] table (one "
                                "per zone)");
         found->read(cfg, value, *found, where);
+    }
+}
+
+// The first key of an array of tables ([[forward]]): the one that adds an element.
+const Setting* element_setting(std::string_view section) {
+    for (const auto& s : settings())
+        if (section == s.section && s.add_element) return &s;
+    return nullptr;
+}
+
+// What each kind of table must hold, and what is settled once all its keys are read.
+void read_element(Config& cfg, std::string_view section, const toml::table& t,
+                  const std::string& where) {
+    auto require = [&](std::initializer_list<const char*> keys) {
+        std::string list;
+        bool missing = false;
+        for (const char* k : keys) {
+            list += (list.empty() ? "" : " and ") + std::string(k);
+            missing = missing || !t.contains(k);
+        }
+        if (missing) fail(where, t.source(), "each [[" + std::string(section) + "]] needs " + list);
+    };
+    auto& e = cfg.resolver.engine;
+    if (section == "forward" || section == "stub") {
+        require({"zone", "servers"});
+        settle_route(section == "forward" ? e.forward_zones.back() : e.stub_zones.back(), t, where);
+    } else if (section == "secondary") {
+        require({"zone", "primaries", "file"});
+    } else if (section == "tsig_key") {
+        require({"name"});
     }
 }
 
@@ -237,19 +275,14 @@ Config parse_config(const std::string& text, const std::string& where) {
         }
         // [[forward]]: one element of the section's list per table.
         const toml::array* tables = node.as_array();
-        const Setting* first = find_setting(section.str(), "zone");
-        if (!tables || !tables->is_array_of_tables() || !first || !first->add_element)
+        const Setting* first = element_setting(section.str());
+        if (!tables || !tables->is_array_of_tables() || !first)
             fail(where, node.source(),
                  "unknown top-level key '" + std::string(section.str()) + "'");
         for (const auto& el : *tables) {
             first->add_element(cfg);
             read_table(cfg, section.str(), *el.as_table(), true, where);
-            if (!el.as_table()->contains("zone") || !el.as_table()->contains("servers"))
-                fail(where, el.source(),
-                     "each [[" + std::string(section.str()) + "]] needs zone and servers");
-            auto& e = cfg.resolver.engine;
-            settle_route(section.str() == "forward" ? e.forward_zones.back() : e.stub_zones.back(),
-                         *el.as_table(), where);
+            read_element(cfg, section.str(), *el.as_table(), where);
         }
     }
     check_semantics(cfg, root, where);

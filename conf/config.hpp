@@ -17,6 +17,7 @@
 #include "engine/types.hpp"
 #include "filter/block_config.hpp"
 #include "local/local_config.hpp"
+#include "secondary/secondary_config.hpp"
 #include "server/settings.hpp"
 #include "transports/dot_doh_settings.hpp"
 #include "transports/tcp_settings.hpp"
@@ -48,6 +49,9 @@ struct Config {
     } cache;
     local::LocalSettings local;
     filter::BlockSettings blocklist;
+    // [[secondary]] and [[tsig_key]]: zones held as copies of their primaries'.
+    std::vector<secondary::SecondarySettings> secondaries;
+    std::vector<secondary::TsigKeySettings> tsig_keys;
     struct Resolver {
         std::string root_hints;    // empty: built-in IANA hints
         std::string trust_anchor;  // empty: built-in root anchors

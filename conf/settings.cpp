@@ -544,6 +544,33 @@ const Setting kSettings[] = {
      "When all of them fail, iterate from the root instead."},
     {"stub", "insecure", AT(resolver.engine.stub_zones), AT(insecure), 0, 0,
      "As forward.insecure."},
+    // [[secondary]] and [[tsig_key]]: zone transfers (RFC 5936, RFC 1995) signed with TSIG.
+    {"secondary", "zone", AT(secondaries), AT(zone), 0, 0,
+     "Each [[secondary]] table: a zone held as a copy of its primaries' (AXFR, then IXFR), "
+     "answered authoritatively (AA), refreshed by its SOA timers and on NOTIFY, and answered "
+     "SERVFAIL once its SOA expire passes without a refresh. Required."},
+    {"secondary", "primaries", AT(secondaries), AT(primaries), 0, 0,
+     "Its primaries, \"IP\" or \"IP@PORT\", tried in order; NOTIFY is accepted only from "
+     "these addresses. Required."},
+    {"secondary", "tsig_key", AT(secondaries), AT(tsig_key), 0, 0,
+     "Name of the [[tsig_key]] that signs its transfers and NOTIFYs; unsigned or wrongly "
+     "signed ones are then refused. Empty: unsigned."},
+    {"secondary", "file", AT(secondaries), AT(file), 0, 0,
+     "Where the copy is kept (zone-file form, replaced atomically after each transfer); read "
+     "at start so the zone is answered at once. Required."},
+    {"secondary", "min_refresh", AT(secondaries), AT(min_refresh), 1, 604'800,
+     "Lower bound on the SOA refresh and retry intervals, seconds."},
+    {"secondary", "max_refresh", AT(secondaries), AT(max_refresh), 1, 604'800,
+     "Upper bound on the SOA refresh and retry intervals, seconds."},
+    {"secondary", "transfer_timeout", AT(secondaries), AT(transfer_timeout), 1, 3600,
+     "Time allowed for one SOA query or one transfer, seconds."},
+    {"tsig_key", "name", AT(tsig_keys), AT(name), 0, 0,
+     "Each [[tsig_key]] table: a TSIG key (RFC 8945) by its name, as the primary knows it. "
+     "Required."},
+    {"tsig_key", "algorithm", AT(tsig_keys), AT(algorithm), 0, 0, "hmac-sha256 or hmac-sha512."},
+    {"tsig_key", "secret", AT(tsig_keys), AT(secret), 0, 0, "The key, base64."},
+    {"tsig_key", "secret_file", AT(tsig_keys), AT(secret_file), 0, 0,
+     "A file holding the base64 key instead of secret (keep it out of the config)."},
 };
 
 #undef AT

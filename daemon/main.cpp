@@ -24,6 +24,7 @@
 #include "engine/engine.hpp"
 #include "filter/block_config.hpp"
 #include "local/local_source.hpp"
+#include "secondary/secondaries.hpp"
 #include "server/server.hpp"
 #include "upstream/asio_network.hpp"
 #include "upstream/infra.hpp"
@@ -110,12 +111,25 @@ int run(const conf::Config& cfg) {
     engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
     // Names answered here come before the cache (engine/answer_source.hpp).
     engine.add_source(std::make_unique<local::LocalSource>(local::build_local_zones(cfg.local)));
+    // Secondary zones: loaded from their files now, so they are answered from the start.
+    secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
+                                       clock);
+    secondaries.load_copies();
+    if (!cfg.secondaries.empty()) engine.add_source(secondaries.make_source());
     filter::BlockSource* blocklist = nullptr;  // kept current by a ListUpdater below
     if (auto source = filter::make_block_source(cfg.blocklist)) {
         blocklist = source.get();
         engine.add_source(std::move(source));
     }
     server::Server server(cfg.server.front_door, engine, answers, clock);
+    if (!cfg.secondaries.empty()) {
+        // A transfer changed a zone: answers cached from its old copy must go.
+        secondaries.on_change([&answers] { answers.clear(); });
+        server.set_notify_handler(
+            [&secondaries](std::span<const uint8_t> q, const sockaddr* c, std::span<uint8_t> out) {
+                return secondaries.notify(q, c, out);
+            });
+    }
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
     // Declared last: the workers' io_contexts (and the detached coroutines still in them)
@@ -126,6 +140,7 @@ int run(const conf::Config& cfg) {
     daemon::drop_privileges(cfg.server.user,
                             cfg.server.group);  // every socket is bound: root is done
     workers.start_listeners();
+    secondaries.start(workers.front().get_executor());
     // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
     asio::co_spawn(workers.front(), engine.prime_at_start(), asio::detached);
     // Declared after the workers so it stops first: its lookups run on them.

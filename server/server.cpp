@@ -38,6 +38,11 @@ std::size_t truncate_to_question(std::span<uint8_t> reply) {
     return std::min(pos + 4, reply.size());
 }
 
+// RFC 1996 §3.1: opcode NOTIFY (4), a request (QR clear).
+bool is_notify(std::span<const uint8_t> query) {
+    return query.size() >= kHeaderSize && (load16(&query[2]) & (flag::QR | 0x7800)) == 4 << 11;
+}
+
 bool is_zone_transfer_or_meta(uint16_t t) {
     return t == type::AXFR || t == type::IXFR || t == type::MAILB || t == type::MAILA;
 }
@@ -65,7 +70,7 @@ cache::StoredAnswer render_outcome(const engine::Outcome& o, const Question& q, 
     uint16_t rc = withheld ? rcode::SERVFAIL : o.rcode;
     uint16_t flags = static_cast<uint16_t>(flag::QR | flag::RA | (rc & 0xF));
     if (o.security == Security::secure && (bits.dnssec_ok || bits.ad)) flags |= flag::AD;
-    if (o.authoritative && !withheld) flags |= flag::AA;
+    if (o.authoritative && !withheld && rc != rcode::SERVFAIL) flags |= flag::AA;
     // DNSSEC records go only to clients that set DO, unless they asked for that very type.
     auto keep = [&](const Record& r) {
         bool dnssec_type = r.type == type::RRSIG || r.type == type::NSEC || r.type == type::NSEC3;
@@ -138,6 +143,10 @@ Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8
 Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
                                  std::size_t& out_len, ClientTransport t, AclAction access,
                                  const sockaddr* client) {
+    if (notify_ && access == AclAction::allow && is_notify(query)) {
+        out_len = notify_(query, client, out);
+        return out_len ? Fast::answered : Fast::drop;
+    }
     QueryView q;
     QueryCheck check = parse_query(query, q);
     if (check == QueryCheck::drop) return Fast::drop;
@@ -257,8 +266,9 @@ base::awaitable<void> Server::resolve_and_reply(std::string key, Question q, Cli
         answers_.store(key, *answer, now);
     std::vector<Waiter> waiters = inflight_.finish(key);
     // When the authorities failed us, an expired answer beats SERVFAIL (RFC 8767).
+    // Not for a zone served here (an expired secondary zone): it is ours to refuse.
     bool try_stale = settings_.serve_stale && outcome.rcode == rcode::SERVFAIL &&
-                     outcome.security != Security::bogus;
+                     outcome.security != Security::bogus && !outcome.authoritative;
     for (auto& w : waiters) {
         auto ex = w.ex;
         asio::post(

@@ -59,6 +59,13 @@ class Server final : public FrontDoor {
     // starts on the hot path.
     static void bind_worker_thread(boost::asio::any_io_executor ex);
 
+    // NOTIFY (RFC 1996) goes to whoever holds secondary zones (the daemon wires it): given
+    // the message and its sender, it writes the reply into `out` and returns its length (0:
+    // drop). Set before the listeners start.
+    using NotifyHandler = std::function<std::size_t(
+        std::span<const uint8_t> query, const sockaddr* client, std::span<uint8_t> out)>;
+    void set_notify_handler(NotifyHandler h) { notify_ = std::move(h); }
+
   private:
     // RRL for an answer about to go out over UDP; may cut it to a TC slip. False: drop it.
     bool rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
@@ -87,6 +94,7 @@ class Server final : public FrontDoor {
     TunnelDetector tunnels_;
     upstream::CookieSecret cookie_secret_;
     InflightTable inflight_;
+    NotifyHandler notify_;
 };
 
 // Renders an engine outcome as a stored answer to the lower-cased question.

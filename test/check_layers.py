@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Fails if a source file includes a project header from a layer above its own. The layers,
 lowest first (README, Architecture): wire and base; cache, dnssec and upstream; engine;
-local (names answered here), filter (blocklists); server (the front door); transports; conf
+local (names answered here), filter (blocklists), secondary (zone transfers); server (the front door); transports; conf
 (reads the configuration into every module's settings); daemon. Each folder may include itself
 and the folders listed for it here; from some folders, only the headers ONLY_HEADERS names:
 transports see the front door's narrow header (server/front_door.hpp), not the engine behind it."""
@@ -18,11 +18,12 @@ ALLOWED = {
     "engine": {"engine", "upstream", "cache", "dnssec", "wire", "base"},
     "local": {"local", "engine", "upstream", "cache", "dnssec", "wire", "base"},
     "filter": {"filter", "local", "engine", "upstream", "cache", "dnssec", "wire", "base"},
+    "secondary": {"secondary", "local", "engine", "upstream", "cache", "dnssec", "wire", "base"},
     "server": {"server", "engine", "upstream", "cache", "dnssec", "wire", "base"},
     "transports": {"transports", "server", "wire", "base"},
-    "conf": {"conf", "transports", "filter", "local", "server", "engine", "upstream", "cache",
+    "conf": {"conf", "transports", "filter", "secondary", "local", "server", "engine", "upstream", "cache",
              "dnssec", "wire", "base"},
-    "daemon": {"daemon", "transports", "conf", "filter", "local", "server", "engine", "upstream", "cache", "dnssec",
+    "daemon": {"daemon", "transports", "conf", "filter", "secondary", "local", "server", "engine", "upstream", "cache", "dnssec",
                "wire", "base"},
 }
 

@@ -44,6 +44,7 @@ constexpr uint16_t no_zone_key_bit = 11;
 constexpr uint16_t nsec_missing = 12;
 constexpr uint16_t blocked = 15;   // by the operator's blocklist
 constexpr uint16_t filtered = 17;  // by a filter the client asked for
+constexpr uint16_t no_reachable_authority = 22;
 constexpr uint16_t unsupported_nsec3_iterations = 27;
 }  // namespace ede
 

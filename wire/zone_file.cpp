@@ -3,6 +3,7 @@
 #include <ldns/ldns.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
@@ -99,6 +100,25 @@ std::vector<Record> load_zone_records(const std::string& path) {
 std::vector<Record> parse_zone_text(const std::string& text, const std::string& where) {
     std::vector<Record> out;
     for_each_zone_text_record(text, where, [&](Record&& r, int) { out.push_back(std::move(r)); });
+    return out;
+}
+
+std::string record_to_text(const Record& r) {
+    std::string wire(r.owner.wire());
+    for (uint32_t v : {uint32_t{r.type} << 16 | r.cls, r.ttl})
+        for (int shift = 24; shift >= 0; shift -= 8) wire.push_back(static_cast<char>(v >> shift));
+    wire.push_back(static_cast<char>(r.rdata.size() >> 8));
+    wire.push_back(static_cast<char>(r.rdata.size()));
+    wire += r.rdata;
+    ldns_rr* rr = nullptr;
+    size_t pos = 0;
+    if (ldns_wire2rr(&rr, reinterpret_cast<const uint8_t*>(wire.data()), wire.size(), &pos,
+                     LDNS_SECTION_ANSWER) != LDNS_STATUS_OK)
+        return {};
+    char* text = ldns_rr2str(rr);
+    ldns_rr_free(rr);
+    std::string out = text ? text : "";
+    free(text);  // NOLINT(cppcoreguidelines-no-malloc): ldns allocates with malloc
     return out;
 }
 

@@ -19,4 +19,8 @@ void for_each_zone_record(const std::string& path, const RecordSink& sink);
 void for_each_zone_text_record(const std::string& text, const std::string& source_name,
                                const RecordSink& sink);
 
+// One record in zone-file form ("www.example. 300 IN A 192.0.2.1\n"), as ldns writes it;
+// empty if ldns cannot read its rdata.
+std::string record_to_text(const Record& r);
+
 }  // namespace port53::wire
