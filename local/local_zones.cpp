@@ -96,6 +96,8 @@ void LocalZones::add_zone_records(const std::vector<Record>& records, const std:
                                      soa->owner.to_text());
         add_record(r);
     }
+    Zone& z = zones_.at(soa->owner.key());
+    z.denial.build(z.names);
 }
 
 const LocalZones::Zone* LocalZones::zone_for(const Name& name) const {
@@ -118,44 +120,48 @@ std::optional<engine::Step> LocalZones::lookup(const Question& q) const {
     if (auto it = z->names.find(q.name.key()); it != z->names.end())
         return answer_at(*z, q.name, it->second, q);
     // RFC 4592 §3.3.1: a wildcard at the closest encloser answers for names that do not exist.
-    for (Name n = q.name.parent(); n.is_subdomain_of(z->apex); n = n.parent()) {
-        if (!z->names.contains(n.key())) continue;
-        auto wild = n.wildcard();
-        if (!wild) break;
+    Name ce = q.name.parent();
+    while (!z->names.contains(ce.key()) && !(ce == z->apex)) ce = ce.parent();
+    if (auto wild = ce.wildcard()) {
         if (auto w = z->names.find(wild->key()); w != z->names.end())
-            return answer_at(*z, q.name, moved_to(w->second, q.name), q);
-        break;
+            return answer_at(*z, q.name, moved_to(w->second, q.name), q, &ce);
     }
     if (z->kind == ZoneKind::transparent) return std::nullopt;
     engine::Step s = local_step(engine::Step::Kind::nxdomain);
     s.next = q.name;
     s.authority = rrset_of(z->names.at(z->apex.key()), type::SOA);
+    for (auto& r : z->denial.nxdomain(q.name, ce)) s.authority.push_back(std::move(r));
     return s;
 }
 
 std::optional<engine::Step> LocalZones::answer_at(const Zone& z, const Name& qname,
-                                                  const std::vector<Record>& at,
-                                                  const Question& q) const {
+                                                  const std::vector<Record>& at, const Question& q,
+                                                  const Name* wildcard_ce) const {
+    std::optional<engine::Step> s;
     if (auto rrset = rrset_of(at, q.type); !rrset.empty()) {
-        engine::Step s = local_step(engine::Step::Kind::answer);
-        s.records = std::move(rrset);
-        return s;
-    }
-    if (auto cname = rrset_of(at, type::CNAME); !cname.empty()) {
-        engine::Step s = local_step(engine::Step::Kind::cname);
+        s = local_step(engine::Step::Kind::answer);
+        s->records = std::move(rrset);
+    } else if (auto cname = rrset_of(at, type::CNAME); !cname.empty()) {
         auto target = rdata_target(type::CNAME, cname.front().rdata);
         if (!target) return std::nullopt;
-        s.next = *target;
-        s.records = std::move(cname);
-        return s;
+        s = local_step(engine::Step::Kind::cname);
+        s->next = *target;
+        s->records = std::move(cname);
+    } else {
+        return no_data_here(z, qname, wildcard_ce);
     }
-    return no_data_here(z, qname);
+    // RFC 4035 §3.1.3.3: a wildcard answer shows that the name asked does not exist.
+    if (wildcard_ce) s->authority = z.denial.wildcard_answer(qname, *wildcard_ce);
+    return s;
 }
 
-engine::Step LocalZones::no_data_here(const Zone& z, const Name& qname) {
+engine::Step LocalZones::no_data_here(const Zone& z, const Name& qname, const Name* wildcard_ce) {
     engine::Step s = local_step(engine::Step::Kind::nodata);
     s.next = qname;
     s.authority = rrset_of(z.names.at(z.apex.key()), type::SOA);
+    auto proof =
+        wildcard_ce ? z.denial.wildcard_nodata(qname, *wildcard_ce) : z.denial.nodata(qname);
+    for (auto& r : proof) s.authority.push_back(std::move(r));
     return s;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/types.hpp"
+#include "local/denial_chain.hpp"
 #include "wire/message.hpp"
 
 namespace port53::local {
@@ -50,12 +51,16 @@ class LocalZones {
         wire::Record soa;
         // Records by lower-cased owner; empty non-terminals are present with no records.
         std::map<std::string, std::vector<wire::Record>> names;
+        DenialChain denial;  // a signed zone's NSEC/NSEC3 chain, for the proofs
     };
     const Zone* zone_for(const wire::Name& name) const;
+    // `wildcard_ce`: the closest encloser whose wildcard answers for `qname`, if one does.
     std::optional<engine::Step> answer_at(const Zone& z, const wire::Name& qname,
                                           const std::vector<wire::Record>& at,
-                                          const wire::Question& q) const;
-    static engine::Step no_data_here(const Zone& z, const wire::Name& qname);
+                                          const wire::Question& q,
+                                          const wire::Name* wildcard_ce = nullptr) const;
+    static engine::Step no_data_here(const Zone& z, const wire::Name& qname,
+                                     const wire::Name* wildcard_ce = nullptr);
 
     std::map<std::string, Zone> zones_;  // by lower-cased apex
 };

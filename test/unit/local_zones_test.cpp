@@ -2,8 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "base/clock.hpp"
+#include "dnssec/denial.hpp"
 #include "helpers.hpp"
 #include "local/special_use.hpp"
+#include "test/replay/zone_signer.hpp"
 #include "wire/types.hpp"
 #include "wire/zone_file.hpp"
 
@@ -172,4 +175,95 @@ TEST_CASE("a PTR is made for an address record", "[local]") {
     CHECK(v6->owner ==
           N("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."));
     CHECK_FALSE(local::reverse_ptr(name_rr("x.lan.", type::CNAME, "y.lan.")));
+}
+
+namespace {
+
+// A signed zone served here: its answers carry the proofs port53's validator accepts.
+struct SignedLocal {
+    base::ManualClock clock;
+    replay::ZoneSigner signer;
+    local::LocalZones zones;
+    explicit SignedLocal(replay::SigningOptions o)
+        : signer(N("home.example."), o, clock.unix_now()) {
+        zones.add_zone_records(
+            signer.sign_zone({test::soa("home.example."),
+                              test::name_rr("home.example.", type::NS, "ns.home.example."),
+                              test::a("ns.home.example.", "192.0.2.53"),
+                              test::a("nas.home.example.", "192.0.2.10"),
+                              test::a("*.dev.home.example.", "192.0.2.30"),
+                              test::a("x.deep.sub.home.example.", "192.0.2.40")}),
+            "home.example.zone");
+    }
+    dnssec::Proof proof(const engine::Step& s, const Question& question) const {
+        dnssec::Limits limits;
+        dnssec::Work work(limits);
+        auto apex = N("home.example.");
+        if (s.kind == Kind::nxdomain)
+            return dnssec::prove_nxdomain(question.name, s.authority, apex, limits, work);
+        if (s.kind == Kind::nodata)
+            return dnssec::prove_nodata(question, s.authority, apex, limits, work);
+        uint8_t labels = 0;  // of the answer's RRSIG: fewer than the owner's for a wildcard
+        for (const auto& r : s.records)
+            if (r.type == type::RRSIG) labels = static_cast<uint8_t>(r.rdata.at(3));
+        return dnssec::prove_wildcard_expansion(question.name, labels, s.authority, apex, limits,
+                                                work);
+    }
+};
+
+bool has_signed(const std::vector<Record>& records, uint16_t t) {
+    bool rrset = false, rrsig = false;
+    for (const auto& r : records) {
+        rrset |= r.type == t;
+        rrsig |= r.type == type::RRSIG && r.rdata.size() >= 2 &&
+                 (static_cast<uint8_t>(r.rdata[0]) << 8 | static_cast<uint8_t>(r.rdata[1])) == t;
+    }
+    return rrset && rrsig;
+}
+
+}  // namespace
+
+TEST_CASE("a signed local zone proves its negative and wildcard answers, NSEC and NSEC3",
+          "[local][dnssec]") {
+    replay::SigningOptions nsec3;
+    nsec3.denial = replay::Denial::nsec3;
+    nsec3.nsec3.salt = "\x01\x02";
+    nsec3.nsec3.iterations = 1;
+    for (auto options : {replay::SigningOptions{}, nsec3}) {
+        SignedLocal z(options);
+        uint16_t chain = options.denial == replay::Denial::nsec ? type::NSEC : type::NSEC3;
+        struct Case {
+            const char* name;
+            uint16_t type;
+            Kind kind;
+        };
+        for (auto c : {Case{"nothing.home.example.", type::A, Kind::nxdomain},
+                       Case{"a.b.nothing.home.example.", type::A, Kind::nxdomain},
+                       Case{"nas.home.example.", type::MX, Kind::nodata},
+                       Case{"sub.home.example.", type::A, Kind::nodata},  // empty non-terminal
+                       Case{"app.dev.home.example.", type::A, Kind::answer},
+                       Case{"app.dev.home.example.", type::MX, Kind::nodata},
+                       Case{"a.b.dev.home.example.", type::A, Kind::answer}}) {
+            INFO(c.name << " type " << c.type << (chain == type::NSEC ? " NSEC" : " NSEC3"));
+            Question question = q(c.name, c.type);
+            auto s = z.zones.lookup(question);
+            REQUIRE(s);
+            CHECK(s->kind == c.kind);
+            CHECK(has_signed(s->authority, chain));
+            CHECK(z.proof(*s, question) == dnssec::Proof::proven);
+        }
+        // A name that exists answers with its data and signatures, and proves nothing more.
+        auto nas = z.zones.lookup(q("nas.home.example.", type::A));
+        REQUIRE(nas);
+        CHECK(has_signed(nas->records, type::A));
+        CHECK(nas->authority.empty());
+    }
+}
+
+TEST_CASE("an unsigned local zone adds no proofs", "[local][dnssec]") {
+    local::LocalZones z;
+    z.add_zone_records({test::soa("lan."), test::a("nas.lan.", "192.0.2.10")}, "lan.zone");
+    auto s = z.lookup(q("nothing.lan.", type::A));
+    REQUIRE(s);
+    CHECK(s->authority.size() == 1);
 }
