@@ -95,7 +95,7 @@ std::size_t Secondaries::notify(std::span<const uint8_t> query, const sockaddr* 
         // The zone's state belongs to its refresh loop's executor: wake it there.
         boost::asio::post(*ex_, [z] {
             z->notified.store(true);
-            z->timer->cancel();
+            if (z->timer) z->timer->cancel();
         });
     }
     return notify_reply(query, *m, z, wire::rcode::NOERROR, mac, out);

@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <filesystem>
 #include <fstream>
@@ -35,14 +36,14 @@ class SecondarySource final : public engine::AnswerSource {
   private:
     std::optional<engine::Step> lookup(const wire::Question& q) const {
         auto served = zones_.served();
-        const std::pair<wire::Name, uint32_t>* best = nullptr;
-        for (const auto& e : served->expires)
-            if (q.name.is_subdomain_of(e.first) &&
-                (!best || e.first.label_count() > best->first.label_count()))
-                best = &e;
+        const ServedZone* best = nullptr;
+        for (const auto& z : *served)
+            if (q.name.is_subdomain_of(z.apex) &&
+                (!best || z.apex.label_count() > best->apex.label_count()))
+                best = &z;
         if (!best) return std::nullopt;
         uint32_t now = clock_.unix_now();
-        if (now >= best->second) {
+        if (!best->copy || now >= best->expires_at) {
             // Authoritative: the zone is ours, and no stale copy may stand in (RFC 8767 is
             // for a resolver's cache, not for an authority past its SOA expire).
             engine::Step s;
@@ -51,11 +52,11 @@ class SecondarySource final : public engine::AnswerSource {
             s.ede = wire::ede::no_reachable_authority;
             return s;
         }
-        auto step = served->zones.lookup(q);
+        auto step = best->copy->lookup(q);
         // No answer outlives the copy: caches (ours too) drop it when the zone expires.
         if (step) {
             for (auto* rs : {&step->records, &step->authority})
-                for (auto& r : *rs) r.ttl = std::min(r.ttl, best->second - now);
+                for (auto& r : *rs) r.ttl = std::min(r.ttl, best->expires_at - now);
         }
         return step;
     }
@@ -114,8 +115,9 @@ void Secondaries::load_copies() {
             const Record* soa = zone_soa(records);
             if (!soa || !(soa->owner == z->settings.zone))
                 throw std::runtime_error("no SOA of " + z->settings.zone.to_text());
-            local::LocalZones check;
-            check.add_zone_records(records, path);
+            auto copy = std::make_shared<local::LocalZones>();
+            copy->add_zone_records(records, path);
+            z->copy = std::move(copy);
             // The copy was good when the file was last written or confirmed (its mtime).
             z->expires_at = file_mtime(path) + soa_fields(*soa)->expire;
             P53_LOG(info, "secondary " << z->settings.zone.to_text() << ": serial "
@@ -131,18 +133,14 @@ void Secondaries::load_copies() {
 
 void Secondaries::start(const asio::any_io_executor& ex) {
     ex_ = ex;
-    for (auto& z : zones_) {
-        z->timer = std::make_unique<asio::steady_timer>(ex);
-        asio::co_spawn(ex, refresh_loop(*z), asio::detached);
-    }
+    for (auto& z : zones_) asio::co_spawn(ex, refresh_loop(*z), asio::detached);
 }
 
+// A new snapshot: the copies are shared, not rebuilt, so a refresh that only confirms the
+// serial costs a few pointers.
 void Secondaries::publish() {
     auto next = std::make_shared<ServedZones>();
-    for (const auto& z : zones_) {
-        if (!z->records.empty()) next->zones.add_zone_records(z->records, z->settings.file);
-        next->expires.emplace_back(z->settings.zone, z->records.empty() ? 0 : z->expires_at);
-    }
+    for (const auto& z : zones_) next->push_back({z->settings.zone, z->copy, z->expires_at});
     served_.store(std::move(next));
 }
 
@@ -171,13 +169,15 @@ uint32_t Secondaries::next_wait(const Zone& z, bool ok) const {
 }
 
 base::awaitable<void> Secondaries::refresh_loop(Zone& z) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    z.timer = &timer;
     for (;;) {
         z.notified.store(false);
         bool ok = co_await refresh(z);
         if (z.notified.load()) continue;  // a NOTIFY came during the refresh
-        z.timer->expires_after(std::chrono::seconds(next_wait(z, ok)));
+        timer.expires_after(std::chrono::seconds(next_wait(z, ok)));
         boost::system::error_code ec;
-        co_await z.timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     }
 }
 
@@ -248,11 +248,11 @@ base::awaitable<bool> Secondaries::refresh_from(Zone& z, const upstream::ServerA
 
 bool Secondaries::install(Zone& z, std::vector<Record> records, const std::string& how) {
     const Record* soa = zone_soa(records);
+    auto copy = std::make_shared<local::LocalZones>();
     try {
         if (!soa || !(soa->owner == z.settings.zone))
             throw std::runtime_error("no SOA at the apex");
-        local::LocalZones check;  // throws for data outside the zone
-        check.add_zone_records(records, how);
+        copy->add_zone_records(records, how);  // throws for data outside the zone
         write_zone_file(z.settings.file, z.settings.zone, how, records);
     } catch (const std::exception& e) {
         P53_LOG(warning, "secondary " << z.settings.zone.to_text() << ": " << e.what());
@@ -262,6 +262,7 @@ bool Secondaries::install(Zone& z, std::vector<Record> records, const std::strin
     z.expires_at = clock_.unix_now() + soa_fields(*soa)->expire;
     std::size_t count = records.size();
     z.records = std::move(records);
+    z.copy = std::move(copy);
     publish();
     z.counters.transfers_ok.fetch_add(1);
     P53_LOG(info, "secondary " << z.settings.zone.to_text() << ": serial " << serial << " by "

@@ -29,11 +29,14 @@ struct ZoneCounters {
         notify_accepted{0}, notify_refused{0};
 };
 
-// What is answered: the zones' records and until when each may be (Unix seconds).
-struct ServedZones {
-    local::LocalZones zones;
-    std::vector<std::pair<wire::Name, uint32_t>> expires;  // 0: no copy yet
+// What is answered: each zone's copy (built once per transfer, shared by the snapshots
+// that follow) and until when it may be answered (Unix seconds; 0: no copy yet).
+struct ServedZone {
+    wire::Name apex;
+    std::shared_ptr<const local::LocalZones> copy;  // null: no copy yet
+    uint32_t expires_at = 0;
 };
+using ServedZones = std::vector<ServedZone>;
 
 class Secondaries {
   public:
@@ -64,9 +67,12 @@ class Secondaries {
         SecondarySettings settings;
         const TsigKey* key = nullptr;
         std::vector<wire::Record> records;  // empty: no copy
-        uint32_t expires_at = 0;            // Unix seconds
+        std::shared_ptr<const local::LocalZones> copy;
+        uint32_t expires_at = 0;  // Unix seconds
         ZoneCounters counters;
-        std::unique_ptr<boost::asio::steady_timer> timer;
+        // The refresh loop's timer, in its coroutine frame (destroyed with the io_context,
+        // before this object); touched only on that executor.
+        boost::asio::steady_timer* timer = nullptr;
         std::atomic<bool> notified{false};
     };
     base::awaitable<void> refresh_loop(Zone& z);

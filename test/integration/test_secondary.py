@@ -357,21 +357,23 @@ def test_transfer_with_a_wrong_key_is_refused_and_counted(setup):
     assert not (tmp / "copies" / "bad.internal.zone").exists()
 
 
-def notify(zone, keyring=None, keyname=None, algorithm=None, source=NSD_ADDR):
+def notify(zone, keyring=None, keyname=None, algorithm=None, source=NSD_ADDR, transport="udp"):
     m = dns.message.make_query(zone, "SOA")
     m.set_opcode(dns.opcode.NOTIFY)
     m.flags |= dns.flags.AA
     if keyring:
         m.use_tsig(keyring, keyname=keyname, algorithm=algorithm)
     # dnspython checks the TSIG of the reply against the same key.
-    return dns.query.udp(m, ADDR, timeout=5, source=source)
+    send = dns.query.tcp if transport == "tcp" else dns.query.udp
+    return send(m, ADDR, timeout=5, source=source)
 
 
 @port53d_only
-def test_signed_notify_from_the_primary_is_answered_signed(setup):
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_signed_notify_from_the_primary_is_answered_signed(setup, transport):
     own, _, _ = setup
     ring = dns.tsigkeyring.from_text({"nsd-key.": ("hmac-sha256", NSD_SECRET)})
-    r = notify("corp.internal.", ring, "nsd-key.", dns.tsig.HMAC_SHA256)
+    r = notify("corp.internal.", ring, "nsd-key.", dns.tsig.HMAC_SHA256, transport=transport)
     assert r.rcode() == dns.rcode.NOERROR, r
     assert r.opcode() == dns.opcode.NOTIFY and r.flags & dns.flags.AA, r
     assert r.had_tsig, "the reply to a signed NOTIFY must be signed"
