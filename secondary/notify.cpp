@@ -67,8 +67,9 @@ std::size_t Secondaries::notify(std::span<const uint8_t> query, const sockaddr* 
     auto from = address_of(client);
     std::string who = from ? from->to_string() : "?";
     bool from_primary = false;
-    for (const auto& p : z ? z->settings.primaries : std::vector<engine::RouteServer>{})
-        from_primary = from_primary || (from && same_ip(p.addr, *from));
+    if (z && from)
+        for (const auto& p : z->settings.primaries)
+            from_primary = from_primary || same_ip(p.addr, *from);
     if (!z || !from_primary) {
         if (z) z->counters.notify_refused.fetch_add(1);
         P53_LOG(info, "NOTIFY for " << q.name.to_text() << " from " << who

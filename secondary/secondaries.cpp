@@ -35,6 +35,9 @@ class SecondarySource final : public engine::AnswerSource {
 
   private:
     std::optional<engine::Step> lookup(const wire::Question& q) const {
+        // Every cache miss passes here: names outside the zones leave before the snapshot
+        // (an atomic shared_ptr load) is taken.
+        if (!zones_.covers(q.name)) return std::nullopt;
         auto served = zones_.served();
         const ServedZone* best = nullptr;
         for (const auto& z : *served)
@@ -142,6 +145,12 @@ void Secondaries::publish() {
     auto next = std::make_shared<ServedZones>();
     for (const auto& z : zones_) next->push_back({z->settings.zone, z->copy, z->expires_at});
     served_.store(std::move(next));
+}
+
+bool Secondaries::covers(const wire::Name& name) const {
+    for (const auto& z : zones_)
+        if (name.is_subdomain_of(z->settings.zone)) return true;
+    return false;
 }
 
 const ZoneCounters* Secondaries::counters(const wire::Name& zone) const {

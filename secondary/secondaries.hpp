@@ -59,6 +59,8 @@ class Secondaries {
                        std::span<uint8_t> out);
 
     std::shared_ptr<const ServedZones> served() const { return served_.load(); }
+    // `name` is in one of the zones (the set of zones is fixed: any thread).
+    bool covers(const wire::Name& name) const;
     const ZoneCounters* counters(const wire::Name& zone) const;
     std::unique_ptr<engine::AnswerSource> make_source() const;
 

@@ -74,6 +74,7 @@ class Exchange {
             return std::nullopt;
         }
         if (verifier_) {
+            verifier_->set_now(unix_now());
             TsigCheck c = verifier_->next(buf);
             if (c != TsigCheck::ok) {
                 result = failed(std::string("TSIG: ") + tsig_check_text(c), true);

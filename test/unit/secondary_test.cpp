@@ -1,9 +1,19 @@
 // Secondary zones: TSIG (RFC 8945) against messages signed by another implementation
 // (dnspython), serial arithmetic (RFC 1982), IXFR reading and application (RFC 1995), and the
-// [[secondary]] / [[tsig_key]] configuration.
-#include <catch2/catch.hpp>
+// [[secondary]] / [[tsig_key]] configuration; the copy answered from disk until its expire,
+// and NOTIFY accepted or refused.
+#include <arpa/inet.h>
+#include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "base/clock.hpp"
 #include "conf/config.hpp"
+#include "secondary/secondaries.hpp"
 #include "secondary/tsig.hpp"
 #include "secondary/zone_copy.hpp"
 #include "wire/builder.hpp"
@@ -248,4 +258,105 @@ min_refresh = 1
     CHECK_THROWS_WITH(
         conf::parse_config("[[secondary]]\nzone = \"a.\"\nprimaries = [\"127.0.0.1\"]\n", "t.toml"),
         Catch::Contains("needs zone and primaries and file"));
+}
+
+namespace {
+
+// The source's answer to `name`/`type`, run to completion.
+std::optional<engine::Step> ask_source(engine::AnswerSource& src, const char* name, uint16_t type) {
+    boost::asio::io_context io;
+    std::optional<engine::Step> out;
+    engine::Budget budget;
+    engine::SourceQuestion q{wire::Question{*wire::Name::from_text(name), type, wire::cls::IN}};
+    boost::asio::co_spawn(io, src.answer(q, budget),
+                          [&](std::exception_ptr, std::optional<engine::Step> s) { out = s; });
+    io.run();
+    return out;
+}
+
+struct CopyOnDisk {
+    std::string path = "/tmp/p53-secondary-test-" + std::to_string(::getpid()) + ".zone";
+    CopyOnDisk() {
+        std::ofstream(path) << "corp.example. 300 IN SOA ns.corp.example. h.corp.example. 9 60 60 "
+                               "100 60\nwww.corp.example. 300 IN A 192.0.2.80\n";
+    }
+    ~CopyOnDisk() { std::remove(path.c_str()); }
+};
+
+SecondarySettings corp(const std::string& file) {
+    SecondarySettings s;
+    s.zone = *wire::Name::from_text("corp.example.");
+    s.primaries = {engine::RouteServer{*upstream::ServerAddr::parse("127.53.0.51", 53), ""}};
+    s.tsig_key = "xfr-key.";
+    s.file = file;
+    return s;
+}
+
+std::vector<uint8_t> notify_query(uint16_t id) {
+    wire::MessageBuilder b;
+    b.header(id, 4 << 11);  // opcode NOTIFY
+    b.question(*wire::Name::from_text("corp.example."), wire::type::SOA, wire::cls::IN);
+    return b.take();
+}
+
+sockaddr_in from(const char* ip) {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    inet_pton(AF_INET, ip, &sa.sin_addr);
+    return sa;
+}
+
+}  // namespace
+
+TEST_CASE("a copy on disk is answered at once, authoritatively, until its SOA expire") {
+    CopyOnDisk file;
+    base::ManualClock clock;
+    Secondaries zones({corp(file.path)}, {key("xfr-key.", TsigAlgorithm::hmac_sha256)}, clock);
+    auto source = zones.make_source();
+    CHECK(ask_source(*source, "www.corp.example.", wire::type::A)->kind ==
+          engine::Step::Kind::servfail);  // no copy loaded yet: nothing to answer from
+    zones.load_copies();
+    auto www = ask_source(*source, "www.corp.example.", wire::type::A);
+    REQUIRE(www);
+    CHECK(www->kind == engine::Step::Kind::answer);
+    CHECK(www->authoritative);
+    CHECK(www->records.at(0).ttl <= 100);  // no longer than the copy may be served
+    CHECK(ask_source(*source, "nope.corp.example.", wire::type::A)->kind ==
+          engine::Step::Kind::nxdomain);
+    CHECK_FALSE(ask_source(*source, "www.example.", wire::type::A));  // not ours
+    clock.advance(101);  // past the file's mtime + EXPIRE (100)
+    CHECK(ask_source(*source, "www.corp.example.", wire::type::A)->kind ==
+          engine::Step::Kind::servfail);
+}
+
+TEST_CASE("NOTIFY is accepted from a primary with the zone's key, and answered signed") {
+    CopyOnDisk file;
+    base::ManualClock clock;
+    TsigKey k = key("xfr-key.", TsigAlgorithm::hmac_sha256);
+    Secondaries zones({corp(file.path)}, {k}, clock);
+    std::vector<uint8_t> out(512);
+    auto primary = from("127.53.0.51");
+    auto* sa = reinterpret_cast<const sockaddr*>(&primary);
+
+    auto signed_query = notify_query(1);
+    std::string mac = tsig_sign(signed_query, k, clock.unix_now());
+    std::size_t n = zones.notify(signed_query, sa, out);
+    REQUIRE(n > 0);
+    std::span<const uint8_t> reply(out.data(), n);
+    CHECK((wire::load16(&reply[2]) & 0xF) == wire::rcode::NOERROR);
+    CHECK(wire::load16(&reply[2]) & wire::flag::AA);
+    CHECK(TsigVerifier(k, mac, clock.unix_now()).next(reply) == TsigCheck::ok);
+    CHECK(zones.counters(*wire::Name::from_text("corp.example."))->notify_accepted == 1);
+
+    auto rcode_of = [&](std::span<const uint8_t> q, const sockaddr* who) {
+        std::size_t len = zones.notify(q, who, out);
+        REQUIRE(len > 0);
+        return wire::load16(&out[2]) & 0xF;
+    };
+    CHECK(rcode_of(notify_query(2), sa) == 9);  // unsigned: NOTAUTH
+    auto stranger = from("127.53.0.59");
+    CHECK(rcode_of(signed_query, reinterpret_cast<const sockaddr*>(&stranger)) ==
+          wire::rcode::REFUSED);
+    CHECK(zones.counters(*wire::Name::from_text("corp.example."))->notify_refused == 2);
+    CHECK(zones.counters(*wire::Name::from_text("corp.example."))->tsig_failures == 1);
 }
