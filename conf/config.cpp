@@ -22,7 +22,8 @@ void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
     const std::pair<const std::vector<std::string>*, const char*> lists[] = {
         {&cfg.tls.dot_listen, "tls.dot_listen"},
         {&cfg.tls.doh_listen, "tls.doh_listen"},
-        {&cfg.tls.doh_http_listen, "tls.doh_http_listen"}};
+        {&cfg.tls.doh_http_listen, "tls.doh_http_listen"},
+        {&cfg.metrics.listen, "metrics.listen"}};
     for (const auto& [list, path] : lists) {
         for (const auto& l : *list) {
             try {
@@ -130,6 +131,11 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
         for (const auto& l : listener_access(cfg)) server::Acl::parse(l.rules);
     } catch (const std::invalid_argument& e) {
         fail(where, line_of("server.listen_access_control"), e.what());
+    }
+    try {
+        server::Acl::parse(cfg.metrics.acl);
+    } catch (const std::invalid_argument& e) {
+        fail(where, line_of("metrics.access_control"), e.what());
     }
     check_blocklist(cfg.blocklist, line_of, where);
     try {

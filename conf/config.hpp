@@ -20,6 +20,7 @@
 #include "secondary/secondary_config.hpp"
 #include "server/settings.hpp"
 #include "transports/dot_doh_settings.hpp"
+#include "transports/metrics_settings.hpp"
 #include "transports/tcp_settings.hpp"
 #include "upstream/asio_network.hpp"
 #include "upstream/infra.hpp"
@@ -75,6 +76,7 @@ struct Config {
         // Its max_pipelined is server.tcp_max_pipelined.
         transports::DotDohSettings dot_doh;
     } tls;
+    transports::MetricsSettings metrics;  // [metrics]: the Prometheus endpoint
 };
 
 // "file:line: what is wrong" (line 0 when the problem is not tied to a line).

@@ -518,6 +518,11 @@ const Setting kSettings[] = {
      "Open DoT and DoH connections over all workers."},
     {"tls", "doh_max_streams", AT(tls.dot_doh.max_streams), 1, 10'000,
      "Concurrent HTTP/2 streams per DoH connection (SETTINGS_MAX_CONCURRENT_STREAMS)."},
+    {"metrics", "listen", AT(metrics.listen), 0, 0,
+     "Addresses (\"ip:port\") of the Prometheus endpoint, GET /metrics in the text exposition "
+     "format; empty: off."},
+    {"metrics", "access_control", AT(metrics.acl), 0, 0,
+     "Who may scrape it, as server.access_control; others are disconnected unanswered."},
     // [[forward]] and [[stub]]: TOML arrays of tables, each one zone.
     {"forward", "zone", AT(resolver.engine.forward_zones), AT(zone), 0, 0,
      "Each [[forward]] table: a zone (\".\" for all) whose questions go, with RD=1, to "

@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <iostream>
 
@@ -16,6 +17,7 @@
 #include "cache/rrset_cache.hpp"
 #include "conf/config.hpp"
 #include "daemon/list_updates.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "daemon/tls_setup.hpp"
@@ -86,6 +88,43 @@ class Drain {
     std::chrono::steady_clock::time_point deadline_;
 };
 
+// Names answered here come before the cache (engine/answer_source.hpp), in this order. Returns
+// the blocklists' source (kept current by a ListUpdater), if there are lists.
+filter::BlockSource* add_sources(engine::Engine& engine, const conf::Config& cfg,
+                                 const secondary::Secondaries& secondaries) {
+    engine.add_source(std::make_unique<local::LocalSource>(local::build_local_zones(cfg.local)));
+    if (!cfg.secondaries.empty()) engine.add_source(secondaries.make_source());
+    auto source = filter::make_block_source(cfg.blocklist);
+    filter::BlockSource* blocklist = source.get();
+    if (source) engine.add_source(std::move(source));
+    return blocklist;
+}
+
+void connect_secondaries(secondary::Secondaries& secondaries, server::Server& server,
+                         cache::AnswerCache& answers) {
+    // A transfer changed a zone: answers cached from its old copy must go.
+    secondaries.on_change([&answers] { answers.clear(); });
+    server.set_notify_handler(
+        [&secondaries](std::span<const uint8_t> q, const sockaddr* c, std::span<uint8_t> out) {
+            return secondaries.notify(q, c, out);
+        });
+}
+
+void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::TlsContexts& tls) {
+    const std::string& hints_file = cfg.resolver.root_hints;
+    P53_LOG(info, "listening on " << cfg.server.listen.size() << " address(es) with " << threads
+                                  << " worker(s); root hints: "
+                                  << (hints_file.empty() ? "built-in" : hints_file));
+    if (tls.dot)
+        P53_LOG(info, "DoT on " << cfg.tls.dot_listen.size() << " address(es), DoH on "
+                                << cfg.tls.doh_listen.size() << " address(es), path "
+                                << cfg.tls.dot_doh.doh_path);
+    if (!cfg.tls.doh_http_listen.empty())
+        P53_LOG(info, "plain-HTTP DoH on " << cfg.tls.doh_http_listen.size() << " address(es)");
+    if (!cfg.metrics.listen.empty())
+        P53_LOG(info, "metrics on " << cfg.metrics.listen.size() << " address(es), GET /metrics");
+}
+
 int run(const conf::Config& cfg) {
     base::set_log_level(cfg.server.log_level);
     const std::string& hints_file = cfg.resolver.root_hints;
@@ -109,27 +148,13 @@ int run(const conf::Config& cfg) {
                                   source_address(cfg.resolver.outgoing_v6), upstream);
     if (auto dot = daemon::upstream_tls(cfg)) network.configure_tls(std::move(*dot));
     engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
-    // Names answered here come before the cache (engine/answer_source.hpp).
-    engine.add_source(std::make_unique<local::LocalSource>(local::build_local_zones(cfg.local)));
     // Secondary zones: loaded from their files now, so they are answered from the start.
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
     secondaries.load_copies();
-    if (!cfg.secondaries.empty()) engine.add_source(secondaries.make_source());
-    filter::BlockSource* blocklist = nullptr;  // kept current by a ListUpdater below
-    if (auto source = filter::make_block_source(cfg.blocklist)) {
-        blocklist = source.get();
-        engine.add_source(std::move(source));
-    }
+    filter::BlockSource* blocklist = add_sources(engine, cfg, secondaries);
     server::Server server(cfg.server.front_door, engine, answers, clock);
-    if (!cfg.secondaries.empty()) {
-        // A transfer changed a zone: answers cached from its old copy must go.
-        secondaries.on_change([&answers] { answers.clear(); });
-        server.set_notify_handler(
-            [&secondaries](std::span<const uint8_t> q, const sockaddr* c, std::span<uint8_t> out) {
-                return secondaries.notify(q, c, out);
-            });
-    }
+    if (!cfg.secondaries.empty()) connect_secondaries(secondaries, server, answers);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
     // Declared last: the workers' io_contexts (and the detached coroutines still in them)
@@ -137,6 +162,15 @@ int run(const conf::Config& cfg) {
     // exists (base/coro.hpp).
     daemon::Workers workers(cfg, threads);
     workers.open_listeners(server, tls);
+    daemon::MetricsSources figures{&server,
+                                   &answers,
+                                   &rrsets,
+                                   blocklist,
+                                   nullptr,
+                                   &secondaries,
+                                   daemon::zone_names(cfg.secondaries),
+                                   std::time(nullptr)};
+    auto metrics = daemon::open_metrics(cfg.metrics, workers.front(), figures);
     daemon::drop_privileges(cfg.server.user,
                             cfg.server.group);  // every socket is bound: root is done
     workers.start_listeners();
@@ -148,19 +182,12 @@ int run(const conf::Config& cfg) {
     if (blocklist)
         list_updates = daemon::start_list_updates(*blocklist, cfg.blocklist, engine, answers,
                                                   workers.front().get_executor());
+    figures.list_updates = list_updates.get();
 
     asio::signal_set hup(workers.front(), SIGHUP);
     daemon::reload_tls_on_sighup(hup, tls);
     Drain drain(workers.front(), server, workers, cfg.server.drain_timeout);
-    P53_LOG(info, "listening on " << cfg.server.listen.size() << " address(es) with " << threads
-                                  << " worker(s); root hints: "
-                                  << (hints_file.empty() ? "built-in" : hints_file));
-    if (tls.dot)
-        P53_LOG(info, "DoT on " << cfg.tls.dot_listen.size() << " address(es), DoH on "
-                                << cfg.tls.doh_listen.size() << " address(es), path "
-                                << cfg.tls.dot_doh.doh_path);
-    if (!cfg.tls.doh_http_listen.empty())
-        P53_LOG(info, "plain-HTTP DoH on " << cfg.tls.doh_http_listen.size() << " address(es)");
+    log_listening(cfg, threads, tls);
     workers.run();
     // Past the drain timeout clients may still wait; what their completions hold belongs
     // to the workers' io_contexts and must go first (found by AddressSanitizer).

@@ -48,6 +48,13 @@ class Server final : public FrontDoor {
                      const sockaddr* client = nullptr) override;
 
     std::size_t inflight() const;
+    // What the front door counted, for the statistics (issue 12).
+    struct Counts {
+        uint64_t rate_limited = 0;     // answers dropped or slipped by RRL
+        uint64_t tunnel_suspects = 0;  // queries that looked like tunnelling
+        uint64_t tunnel_refused = 0;   // of those, refused under a guarded domain
+    };
+    Counts counts() const { return {limiter_.limited(), tunnels_.flagged(), tunnels_.refused()}; }
     // Shutting down: new questions are dropped, those in flight still get answers.
     void begin_drain() { draining_.store(true, std::memory_order_relaxed); }
     // The workers have stopped: forgets the clients still waiting. Their completions hold
