@@ -35,7 +35,7 @@ constexpr std::size_t kEdeOptionSize = 6;  // code 15, length 2, info-code
 
 }  // namespace
 
-AnswerKey::AnswerKey(const QueryView& q) {
+AnswerKey::AnswerKey(const QueryView& q, uint8_t view) {
     std::memcpy(buf, q.qname, q.qname_len);
     len = q.qname_len;
     store16(buf + len, q.qtype);
@@ -43,6 +43,7 @@ AnswerKey::AnswerKey(const QueryView& q) {
     buf[len + 4] = static_cast<uint8_t>((q.dnssec_ok ? 1 : 0) | (q.cd() ? 2 : 0) |
                                         ((q.flags & flag::AD) ? 4 : 0));
     len += 5;
+    if (view != 0) buf[len++] = view;
 }
 
 StoredAnswer make_stored_answer(std::span<const uint8_t> msg, std::span<const uint16_t> ttl_offsets,
@@ -173,9 +174,12 @@ std::size_t AnswerCache::answer_stale(std::string_view key, const QueryView& q,
 
 std::size_t AnswerCache::forget_names(
     const std::function<bool(std::string_view name_wire)>& doomed) {
-    // A key is the name's wire form and 5 bytes (type, class, bits): see AnswerKey.
+    // A key is the name's wire form, then 5 bytes (type, class, bits) and for a view its
+    // number: see AnswerKey. The name ends at its root label.
     return lru_.erase_if([&](std::string_view key) {
-        return key.size() > 5 && doomed(key.substr(0, key.size() - 5));
+        std::size_t end = 0;
+        while (end < key.size() && key[end] != 0) end += 1 + static_cast<uint8_t>(key[end]);
+        return end < key.size() && doomed(key.substr(0, end + 1));
     });
 }
 

@@ -13,11 +13,14 @@
 
 namespace port53::cache {
 
-// Key = lower-cased qname wire + qtype + qclass + DO/CD/AD bits, built on the stack.
+// Key = lower-cased qname wire + qtype + qclass + DO/CD/AD bits, built on the stack, and
+// for a view other than the default one (server/views.hpp) its number: every answer a
+// view's clients get is kept apart, since only its own sources know which names it answers
+// differently (a shared entry would reach its clients whenever its own one is missing).
 struct AnswerKey {
-    uint8_t buf[wire::kMaxNameWire + 5];
+    uint8_t buf[wire::kMaxNameWire + 6];
     std::size_t len = 0;
-    explicit AnswerKey(const wire::QueryView& q);
+    explicit AnswerKey(const wire::QueryView& q, uint8_t view = 0);
     std::string_view view() const { return {reinterpret_cast<const char*>(buf), len}; }
 };
 

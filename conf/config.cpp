@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -43,6 +44,8 @@ void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
              "tls.doh_path must start with '/' and hold no '?', '#' or space");
 }
 
+}  // namespace
+
 // The port and name of each server of a [[forward]] or [[stub]] table, once all its keys are
 // read (`tls` may follow `servers`): without @PORT, 853 for DoT (RFC 7858 §3.1), 53
 // otherwise; with tls every server needs the name to authenticate it by, without tls none
@@ -78,13 +81,12 @@ void check_blocklist(const filter::BlockSettings& block, LineOf line_of, const s
                 fail(where, line_of(path), std::string(u).append(": ").append(why));
 }
 
-// One route per zone, each with servers; one authentication name per DoT server.
-template <typename LineOf>
-void check_routes(const Config& cfg, LineOf line_of, const std::string& where) {
-    const auto& e = cfg.resolver.engine;
+void check_routes(const std::vector<engine::ZoneRoute>& forward,
+                  const std::vector<engine::ZoneRoute>& stub,
+                  const std::function<toml::source_region(const char*)>& line_of,
+                  const std::string& where, std::map<upstream::ServerAddr, std::string>& names) {
     std::vector<wire::Name> seen;
-    for (auto [routes, section] :
-         {std::pair{&e.forward_zones, "forward"}, std::pair{&e.stub_zones, "stub"}}) {
+    for (auto [routes, section] : {std::pair{&forward, "forward"}, std::pair{&stub, "stub"}}) {
         for (const auto& r : *routes) {
             if (r.servers.empty())
                 fail(where, line_of(section),
@@ -95,14 +97,15 @@ void check_routes(const Config& cfg, LineOf line_of, const std::string& where) {
             seen.push_back(r.zone);
         }
     }
-    std::map<upstream::ServerAddr, std::string> names;
-    for (const auto& r : e.forward_zones)
+    for (const auto& r : forward)
         for (const auto& s : r.servers)
             if (r.tls && !names.emplace(s.addr, s.auth_name).second && names[s.addr] != s.auth_name)
                 fail(where, line_of("forward"),
                      "DoT server " + s.addr.to_string() + " has two names: " + names[s.addr] +
                          " and " + s.auth_name);
 }
+
+namespace {
 
 // Checks that involve meaning rather than type, tied to the line of the offending key.
 void check_semantics(const Config& cfg, const toml::table& root, const std::string& where) {
@@ -143,7 +146,10 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     } catch (const local::LocalSettingError& e) {
         fail(where, line_of(("local." + e.key).c_str()), e.what());
     }
-    check_routes(cfg, line_of, where);
+    std::map<upstream::ServerAddr, std::string> dot_names;
+    check_routes(cfg.resolver.engine.forward_zones, cfg.resolver.engine.stub_zones, line_of, where,
+                 dot_names);
+    check_views(cfg, line_of("view"), where, dot_names);
     try {
         secondary::build_tsig_keys(cfg.tsig_keys);
         secondary::check_secondaries(cfg.secondaries, cfg.tsig_keys);
@@ -156,13 +162,14 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     check_tls(cfg, line_of, where);
 }
 
+}  // namespace
+
 const Setting* find_setting(std::string_view section, std::string_view key) {
     for (const auto& s : settings())
         if (section == s.section && key == s.key) return &s;
     return nullptr;
 }
 
-// `element`: the table is one of an array of tables ([[forward]]), its list's last element.
 void read_table(Config& cfg, std::string_view section, const toml::table& tbl, bool element,
                 const std::string& where) {
     for (const auto& [key, value] : tbl) {
@@ -178,6 +185,8 @@ void read_table(Config& cfg, std::string_view section, const toml::table& tbl, b
         found->read(cfg, value, *found, where);
     }
 }
+
+namespace {
 
 // The first key of an array of tables ([[forward]]): the one that adds an element.
 const Setting* element_setting(std::string_view section) {
@@ -210,6 +219,16 @@ void read_element(Config& cfg, std::string_view section, const toml::table& t,
 }
 
 }  // namespace
+
+void read_elements(Config& cfg, std::string_view section, const toml::array& tables,
+                   const std::string& where) {
+    const Setting* first = element_setting(section);
+    for (const auto& el : tables) {
+        first->add_element(cfg);
+        read_table(cfg, section, *el.as_table(), true, where);
+        read_element(cfg, section, *el.as_table(), where);
+    }
+}
 
 ListenAddress parse_listen_address(const std::string& text) {
     std::string ip = text, port = "53";
@@ -275,6 +294,7 @@ Config parse_config(const std::string& text, const std::string& where) {
     }
     Config cfg;
     for (const auto& [section, node] : root) {
+        if (section.str() == "view") continue;  // once the top level is read: it may inherit
         if (const toml::table* tbl = node.as_table()) {
             read_table(cfg, section.str(), *tbl, false, where);
             continue;
@@ -285,12 +305,9 @@ Config parse_config(const std::string& text, const std::string& where) {
         if (!tables || !tables->is_array_of_tables() || !first)
             fail(where, node.source(),
                  "unknown top-level key '" + std::string(section.str()) + "'");
-        for (const auto& el : *tables) {
-            first->add_element(cfg);
-            read_table(cfg, section.str(), *el.as_table(), true, where);
-            read_element(cfg, section.str(), *el.as_table(), where);
-        }
+        read_elements(cfg, section.str(), *tables, where);
     }
+    if (const toml::node* views = root.get("view")) read_views(cfg, *views, where);
     check_semantics(cfg, root, where);
     return cfg;
 }

@@ -77,6 +77,22 @@ struct Config {
         transports::DotDohSettings dot_doh;
     } tls;
     transports::MetricsSettings metrics;  // [metrics]: the Prometheus endpoint
+    // [[view]] tables: split horizon (server/views.hpp). `local`, `blocklist` and the routes
+    // are what the view's engine gets, settled once the whole file is read: with `inherit`,
+    // blocklist and routes are the top level's merged with the view's own, and the top
+    // level's local data is asked after the view's (daemon/views.cpp).
+    struct View {
+        std::string name;
+        std::vector<std::string> clients;    // "NET/LEN": most specific network of all wins
+        std::vector<std::string> listeners;  // as written in server.listen or tls.*_listen
+        std::vector<std::string> doh_paths;  // "/dns-query/kids"
+        bool inherit = true;
+        local::LocalSettings local;
+        filter::BlockSettings blocklist;
+        std::vector<engine::ZoneRoute> forward_zones;
+        std::vector<engine::ZoneRoute> stub_zones;
+    };
+    std::vector<View> views;
 };
 
 // "file:line: what is wrong" (line 0 when the problem is not tied to a line).

@@ -576,6 +576,25 @@ const Setting kSettings[] = {
     {"tsig_key", "secret", AT(tsig_keys), AT(secret), 0, 0, "The key, base64."},
     {"tsig_key", "secret_file", AT(tsig_keys), AT(secret_file), 0, 0,
      "A file holding the base64 key instead of secret (keep it out of the config)."},
+    // [[view]]: split horizon (server/views.hpp); [view.local], [view.blocklist],
+    // [[view.forward]] and [[view.stub]] take the keys of the top-level tables.
+    {"view", "name", AT(views), AT(name), 0, 0,
+     "Each [[view]] table: a group of clients with its own [view.local], [view.blocklist], "
+     "[[view.forward]] and [[view.stub]] tables (the top-level keys). Required, unique."},
+    {"view", "clients", AT(views), AT(clients), 0, 0,
+     "Client networks (\"NET/LEN\" or an address) of the view; of all views' networks the "
+     "most specific wins."},
+    {"view", "listeners", AT(views), AT(listeners), 0, 0,
+     "Listen addresses (of server.listen or tls.*_listen, as written there) whose queries get "
+     "the view; before clients."},
+    {"view", "doh_paths", AT(views), AT(doh_paths), 0, 0,
+     "DoH paths (\"/dns-query/kids\") that take queries for the view, besides tls.doh_path; "
+     "before listeners. Clients matching no view get the top-level configuration."},
+    {"view", "inherit", AT(views), AT(inherit), 0, 0,
+     "The view adds to the top-level configuration: its local data is asked first, then the "
+     "top level's; its blocklists and allowlists join the top level's; its forward and stub "
+     "zones join the top level's, replacing one for the same zone. Off: only its own (the "
+     "special-use names stay served)."},
 };
 
 #undef AT

@@ -5,8 +5,11 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "conf/config.hpp"
 
@@ -43,5 +46,26 @@ std::span<const Setting> settings();
 // Throws ConfigError "where:line: what".
 [[noreturn]] void fail(const std::string& where, const toml::source_region& src,
                        const std::string& what);
+
+// The parser's pieces (conf/config.cpp), shared with the [[view]] tables (conf/views.cpp).
+const Setting* find_setting(std::string_view section, std::string_view key);
+// `element`: the table is one of an array of tables ([[forward]]), its list's last element.
+void read_table(Config& cfg, std::string_view section, const toml::table& tbl, bool element,
+                const std::string& where);
+// An array of tables ([[forward]], [[stub]], ...): one element of its list per table.
+void read_elements(Config& cfg, std::string_view section, const toml::array& tables,
+                   const std::string& where);
+// One route per zone, each with servers; one authentication name per DoT server over all
+// of them (`names`, shared by every call).
+void check_routes(const std::vector<engine::ZoneRoute>& forward,
+                  const std::vector<engine::ZoneRoute>& stub,
+                  const std::function<toml::source_region(const char*)>& line_of,
+                  const std::string& where, std::map<upstream::ServerAddr, std::string>& names);
+
+// The [[view]] tables, read after every other table (a view may inherit them).
+void read_views(Config& cfg, const toml::node& views, const std::string& where);
+// The views' routes, once the top level's are checked: one name per DoT server over all.
+void check_views(const Config& cfg, const toml::source_region& line, const std::string& where,
+                 std::map<upstream::ServerAddr, std::string>& dot_names);
 
 }  // namespace port53::conf

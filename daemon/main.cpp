@@ -21,6 +21,7 @@
 #include "daemon/privileges.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "daemon/tls_setup.hpp"
+#include "daemon/views.hpp"
 #include "daemon/workers.hpp"
 #include "dnssec/trust_anchors.hpp"
 #include "engine/engine.hpp"
@@ -91,13 +92,26 @@ class Drain {
 // Names answered here come before the cache (engine/answer_source.hpp), in this order. Returns
 // the blocklists' source (kept current by a ListUpdater), if there are lists.
 filter::BlockSource* add_sources(engine::Engine& engine, const conf::Config& cfg,
-                                 const secondary::Secondaries& secondaries) {
-    engine.add_source(std::make_unique<local::LocalSource>(local::build_local_zones(cfg.local)));
+                                 const secondary::Secondaries& secondaries,
+                                 std::shared_ptr<const local::LocalZones> local_zones) {
+    engine.add_source(std::make_unique<local::LocalSource>(std::move(local_zones)));
     if (!cfg.secondaries.empty()) engine.add_source(secondaries.make_source());
     auto source = filter::make_block_source(cfg.blocklist);
     filter::BlockSource* blocklist = source.get();
     if (source) engine.add_source(std::move(source));
     return blocklist;
+}
+
+// Split horizon: the views' engines (daemon/views.hpp), handed to the server; none without
+// views.
+std::unique_ptr<daemon::ViewEngines> start_views(const conf::Config& cfg,
+                                                 const daemon::SharedResolver& shared,
+                                                 std::size_t rrset_bytes, std::size_t shards,
+                                                 server::Server& server) {
+    if (cfg.views.empty()) return nullptr;
+    auto views = std::make_unique<daemon::ViewEngines>(cfg, shared, rrset_bytes, shards);
+    server.set_views(views->selector(), views->engines());
+    return views;
 }
 
 void connect_secondaries(secondary::Secondaries& secondaries, server::Server& server,
@@ -135,14 +149,18 @@ int run(const conf::Config& cfg) {
     std::size_t shards = std::bit_ceil(threads * 4);
     std::size_t cache_bytes = cfg.cache.size_mb << 20;
     base::SteadyClock clock;
-    // Half the budget for whole answers (the hot path), half for RRsets the engine learns.
+    // Half the budget for whole answers (the hot path), half for RRsets the engine learns,
+    // split evenly between the default view's RRset cache and views' own (daemon/views.hpp).
     cache::AnswerCache answers(cache_bytes / 2, shards);
-    cache::RRsetCache rrsets(cache_bytes / 2, shards, cfg.cache.ttl);
+    std::size_t rrset_bytes = cache_bytes / 2 / (1 + daemon::own_rrset_caches(cfg));
+    cache::RRsetCache rrsets(rrset_bytes, shards, cfg.cache.ttl);
     upstream::Infra infra(cfg.resolver.infra);
     upstream::UpstreamLimits upstream = cfg.resolver.upstream;
+    std::unique_ptr<daemon::ViewEngines> views;
     upstream.on_unwanted_threshold = [&] {  // the caches may be poisoned: start afresh
         answers.clear();
         rrsets.clear();
+        if (views) views->clear_caches();
     };
     upstream::AsioNetwork network(source_address(cfg.resolver.outgoing_v4),
                                   source_address(cfg.resolver.outgoing_v6), upstream);
@@ -152,8 +170,12 @@ int run(const conf::Config& cfg) {
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
     secondaries.load_copies();
-    filter::BlockSource* blocklist = add_sources(engine, cfg, secondaries);
+    auto local_zones = local::build_local_zones(cfg.local);
+    filter::BlockSource* blocklist = add_sources(engine, cfg, secondaries, local_zones);
     server::Server server(cfg.server.front_door, engine, answers, clock);
+    views = start_views(cfg,
+                        {hints, rrsets, local_zones, blocklist, secondaries, infra, network, clock},
+                        rrset_bytes, shards, server);
     if (!cfg.secondaries.empty()) connect_secondaries(secondaries, server, answers);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
@@ -183,6 +205,8 @@ int run(const conf::Config& cfg) {
         list_updates = daemon::start_list_updates(*blocklist, cfg.blocklist, engine, answers,
                                                   workers.front().get_executor());
     figures.list_updates = list_updates.get();
+    auto view_list_updates =
+        daemon::start_views(views.get(), workers.front().get_executor(), answers);
 
     asio::signal_set hup(workers.front(), SIGHUP);
     daemon::reload_tls_on_sighup(hup, tls);

@@ -26,14 +26,21 @@ engine::EngineSettings engine_settings(const conf::Config& c) {
 transports::DotDohSettings dot_doh_settings(const conf::Config& c) {
     transports::DotDohSettings e = c.tls.dot_doh;
     e.max_pipelined = c.server.tcp.max_pipelined;
+    for (std::size_t i = 0; i < c.views.size(); ++i)
+        for (const auto& path : c.views[i].doh_paths)
+            e.view_paths.push_back({path, static_cast<uint8_t>(i + 1)});
     return e;
 }
 
 std::optional<upstream::TlsUpstreamSettings> upstream_tls(const conf::Config& c) {
     upstream::TlsUpstreamSettings out;
-    for (const auto& route : c.resolver.engine.forward_zones)
-        if (route.tls)
-            for (const auto& s : route.servers) out.auth_names[s.addr] = s.auth_name;
+    auto add = [&](const std::vector<engine::ZoneRoute>& routes) {
+        for (const auto& route : routes)
+            if (route.tls)
+                for (const auto& s : route.servers) out.auth_names[s.addr] = s.auth_name;
+    };
+    add(c.resolver.engine.forward_zones);
+    for (const auto& v : c.views) add(v.forward_zones);
     if (out.auth_names.empty()) return std::nullopt;
     out.ca_file = c.resolver.tls_ca_file;
     return out;

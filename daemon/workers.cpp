@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "daemon/settings_mapping.hpp"
+#include "daemon/views.hpp"
 #include "transports/socket_options.hpp"
 
 namespace port53::daemon {
@@ -50,7 +51,8 @@ void Workers::open_listeners(server::Server& server, const TlsContexts& tls) {
             conf::ListenAddress la = conf::parse_listen_address(a);
             asio::ip::tcp::endpoint ep(asio::ip::make_address(la.ip), la.port);
             dot_doh_.push_back(std::make_unique<transports::DotDohListener>(
-                io, ep, kind, server, ctx, dot_doh_settings_, dot_doh_connections_));
+                io, ep, kind, server, ctx, dot_doh_settings_, dot_doh_connections_,
+                listener_view(cfg_, a)));
         }
     };
     for (auto& io : contexts_) {
@@ -60,11 +62,12 @@ void Workers::open_listeners(server::Server& server, const TlsContexts& tls) {
             const server::Acl* acl = nullptr;  // this address's own list, if it has one
             for (const auto& [address, list] : listener_acls_)
                 if (address == l) acl = &list;
+            server::ViewId view = listener_view(cfg_, l);
             udp_.push_back(std::make_unique<transports::UdpListener>(
-                *io, asio::ip::udp::endpoint(ip, la.port), server, acl));
+                *io, asio::ip::udp::endpoint(ip, la.port), server, acl, view));
             tcp_.push_back(std::make_unique<transports::TcpListener>(
                 *io, asio::ip::tcp::endpoint(ip, la.port), server, tcp_settings_, tcp_connections_,
-                acl));
+                acl, view));
         }
         if (tls.dot) {
             dot_doh(*io, cfg_.tls.dot_listen, transports::Frontend::dot, tls.dot.get());

@@ -32,6 +32,7 @@ struct ZoneRoute {
     // Ask the servers over DNS over TLS only (RFC 7858), each authenticated by its name:
     // never over UDP or plain TCP, whatever fails (fail closed, unlike unbound#676).
     bool tls = false;
+    bool operator==(const ZoneRoute&) const = default;
 };
 
 enum class RouteKind { none, stub, forward };

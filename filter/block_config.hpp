@@ -27,6 +27,7 @@ struct BlockSettings {
     bool empty() const {
         return files.empty() && block.empty() && rpz_files.empty() && urls.empty();
     }
+    bool operator==(const BlockSettings&) const = default;
 };
 
 // nullptr when nothing is listed. Throws std::runtime_error for an unreadable file, a bad

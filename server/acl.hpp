@@ -6,11 +6,27 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace port53::server {
+
+// One client network, "NET/LEN" or a single address; shared by the access list and the
+// views' client networks (server/views.hpp).
+struct Network {
+    std::array<uint8_t, 16> net{};
+    uint8_t bits = 0;
+    bool v6 = false;
+    static std::optional<Network> parse(std::string_view text);
+    bool contains(const uint8_t* addr, bool addr_v6) const noexcept;
+};
+
+// The address bytes of a client (an IPv4-mapped IPv6 address as the IPv4 address it
+// maps, the client on a dual-stack socket), setting `v6`; null for other families.
+const uint8_t* client_address(const sockaddr* sa, bool& v6) noexcept;
 
 enum class AclAction : uint8_t {
     allow,
@@ -29,10 +45,7 @@ class Acl {
     const std::vector<std::string>& text() const { return text_; }
 
   private:
-    struct Rule {
-        std::array<uint8_t, 16> net{};
-        uint8_t bits = 0;
-        bool v6 = false;
+    struct Rule : Network {
         AclAction action = AclAction::allow;
     };
     std::vector<Rule> rules_;  // most specific first

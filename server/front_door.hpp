@@ -17,6 +17,12 @@ enum class ClientTransport { udp, stream };  // stream: TCP, DoT and DoH
 
 class Acl;  // a listener's own access list (server/acl.hpp), passed through unopened
 
+// A view (split horizon): the answer sources, routes and cache partition one group of
+// clients gets (server/views.hpp). Transports pass a hint: the view of the listener the
+// query came in on or of the DoH path it was sent to; 0 means none, and the server then
+// chooses by the client's network, or the default view (0).
+using ViewId = uint8_t;
+
 class FrontDoor {
   public:
     enum class Fast { answered, drop, resolve };
@@ -27,15 +33,15 @@ class FrontDoor {
     // bad queries, without allocating. `out` must hold at least 65535 bytes for stream
     // transports and the server's EDNS buffer size for UDP. `client` (null: trusted, e.g.
     // a proxy already checked) is matched against `acl`, or the server's own when null.
-    // `resolve`: call handle_slow() with the same query.
+    // `resolve`: call handle_slow() with the same query (and the same `view`).
     virtual Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
                              std::size_t& out_len, ClientTransport t, const sockaddr* client,
-                             const Acl* acl) = 0;
+                             const Acl* acl, ViewId view) = 0;
     // Resolves a query that handle_fast() returned `resolve` for; calls `done` exactly once,
     // on `ex`. Identical questions in flight share one resolution.
     virtual void handle_slow(std::span<const uint8_t> query, ClientTransport t,
-                             boost::asio::any_io_executor ex, Done done,
-                             const sockaddr* client) = 0;
+                             boost::asio::any_io_executor ex, Done done, const sockaddr* client,
+                             ViewId view) = 0;
 
   protected:
     ~FrontDoor() = default;

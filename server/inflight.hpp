@@ -33,6 +33,7 @@ struct Waiter {
     boost::asio::any_io_executor ex;
     std::function<void(std::span<const uint8_t>)> done;  // the reply; empty: send nothing
     sockaddr_storage client{};                           // AF_UNSPEC when unknown
+    ViewId view = 0;                                     // the view answering it
 };
 
 // What a waiter keeps of a query (a query may be 64 KiB, a waiter lives as long as the

@@ -127,22 +127,28 @@ std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t
     return cache::render_reply(a.blob, q, query, out, l, clock_.now());
 }
 
+void Server::set_views(ViewSelector selector, std::vector<engine::Engine*> engines) {
+    view_selector_ = std::move(selector);
+    views_ = std::move(engines);
+}
+
 Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
                                  std::size_t& out_len, ClientTransport t, const sockaddr* client,
-                                 const Acl* acl) {
+                                 const Acl* acl, ViewId view) {
     AclAction access = (acl ? *acl : settings_.acl).check(client);
     if (access == AclAction::deny || draining_.load(std::memory_order_relaxed)) return Fast::drop;
     bool limited = t == ClientTransport::udp && limiter_.enabled();
     uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
     if (limited && !limiter_.query_allowed(client, now_ms)) return Fast::drop;
-    Fast result = answer_fast(query, out, out_len, t, access, client);
+    Fast result =
+        answer_fast(query, out, out_len, t, access, client, view_selector_.select(view, client));
     if (result == Fast::answered && !rate_limit_reply(t, client, out, out_len)) return Fast::drop;
     return result;
 }
 
 Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
                                  std::size_t& out_len, ClientTransport t, AclAction access,
-                                 const sockaddr* client) {
+                                 const sockaddr* client, ViewId view) {
     if (notify_ && access == AclAction::allow && is_notify(query)) {
         out_len = notify_(query, client, out);
         return out_len ? Fast::answered : Fast::drop;
@@ -169,11 +175,11 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
         return Fast::answered;
     }
     uint32_t now = clock_.now();
-    cache::AnswerKey key(q);
+    cache::AnswerKey key(q, view);
     bool refresh = false;
     out_len = answers_.answer(key, q, query, out, l, now, settings_.prefetch ? &refresh : nullptr);
     if (out_len) {
-        if (refresh) start_prefetch(q);
+        if (refresh) start_prefetch(q, view);
         return Fast::answered;
     }
 
@@ -194,7 +200,7 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
 }
 
 void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
-                         asio::any_io_executor ex, Done done, const sockaddr* client) {
+                         asio::any_io_executor ex, Done done, const sockaddr* client, ViewId view) {
     QueryView q;
     if (parse_query(query, q) != QueryCheck::ok) {
         done({});
@@ -209,8 +215,9 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         done(std::span<const uint8_t>(reply.data(), n));
         return;
     }
-    std::string key(cache::AnswerKey(q).view());
-    Waiter w{compact_query(query, q), t, ex, done};
+    view = view_selector_.select(view, client);
+    std::string key(cache::AnswerKey(q, view).view());
+    Waiter w{compact_query(query, q), t, ex, done, {}, view};
     if (client)
         std::memcpy(&w.client, client,
                     client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
@@ -230,29 +237,30 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         case InflightTable::Join::first:
             break;
     }
-    asio::co_spawn(ex, resolve_and_reply(std::move(key), question_of(q), ClientBits::of(q), false),
-                   asio::detached);
+    asio::co_spawn(
+        ex, resolve_and_reply(std::move(key), question_of(q), ClientBits::of(q), false, view),
+        asio::detached);
 }
 
 void Server::bind_worker_thread(asio::any_io_executor ex) {
     t_worker = std::move(ex);
 }
 
-void Server::start_prefetch(const QueryView& q) {
+void Server::start_prefetch(const QueryView& q, ViewId view) {
     if (!t_worker) return;
-    std::string key(cache::AnswerKey(q).view());
+    std::string key(cache::AnswerKey(q, view).view());
     // Nobody waits on a prefetch; if clients join, they are answered with it.
     if (!inflight_.start(key)) return;
     asio::co_spawn(*t_worker,
-                   resolve_and_reply(std::move(key), question_of(q), ClientBits::of(q), true),
+                   resolve_and_reply(std::move(key), question_of(q), ClientBits::of(q), true, view),
                    asio::detached);
 }
 
 base::awaitable<void> Server::resolve_and_reply(std::string key, Question q, ClientBits bits,
-                                                bool refresh) {
+                                                bool refresh, ViewId view) {
     engine::Outcome outcome;
     try {
-        outcome = co_await engine_.resolve(q, refresh);
+        outcome = co_await engine_of(view).resolve(q, refresh);
     } catch (const std::exception& e) {
         P53_LOG(error, "resolving " << q.name.to_text() << " failed: " << e.what());
         outcome = engine::Outcome{rcode::SERVFAIL, {}, {}};
@@ -286,8 +294,9 @@ void Server::reply_to(const Waiter& w, const cache::StoredAnswer& answer, bool t
     std::vector<uint8_t> out(l.max_size);
     std::size_t n = 0;
     if (try_stale)
-        n = answers_.answer_stale(cache::AnswerKey(q).view(), q, w.query, out, l, clock_.now(),
-                                  settings_.max_stale, cache::StaleReply{settings_.stale_ttl});
+        n = answers_.answer_stale(cache::AnswerKey(q, w.view).view(), q, w.query, out, l,
+                                  clock_.now(), settings_.max_stale,
+                                  cache::StaleReply{settings_.stale_ttl});
     if (n == 0) n = cache::render_reply(answer.blob, q, w.query, out, l, clock_.now());
     if (!rate_limit_reply(w.transport, client, out, n)) n = 0;
     w.done(std::span<const uint8_t>(out.data(), n));

@@ -20,6 +20,7 @@
 #include "server/rate_limiter.hpp"
 #include "server/settings.hpp"
 #include "server/tunnel_detector.hpp"
+#include "server/views.hpp"
 #include "upstream/cookies.hpp"
 
 namespace port53::server {
@@ -41,11 +42,15 @@ class Server final : public FrontDoor {
 
     // See FrontDoor; `acl` null: the server's own access list.
     Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t, const sockaddr* client = nullptr,
-                     const Acl* acl = nullptr) override;
+                     ClientTransport t, const sockaddr* client = nullptr, const Acl* acl = nullptr,
+                     ViewId view = 0) override;
     void handle_slow(std::span<const uint8_t> query, ClientTransport t,
-                     boost::asio::any_io_executor ex, Done done,
-                     const sockaddr* client = nullptr) override;
+                     boost::asio::any_io_executor ex, Done done, const sockaddr* client = nullptr,
+                     ViewId view = 0) override;
+
+    // Split horizon (server/views.hpp): `engines[i]` resolves for view i + 1 (the engine
+    // given to the constructor is view 0's). Called before any query arrives.
+    void set_views(ViewSelector selector, std::vector<engine::Engine*> engines);
 
     std::size_t inflight() const;
     // What the front door counted, for the statistics (issue 12).
@@ -78,7 +83,7 @@ class Server final : public FrontDoor {
     bool rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
                           std::size_t& len);
     Fast answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t, AclAction access, const sockaddr* client);
+                     ClientTransport t, AclAction access, const sockaddr* client, ViewId view);
     using CookieBuf =
         std::array<uint8_t, upstream::kClientCookieSize + upstream::kServerCookieSize>;
     // What limits a reply to `q`, and the COOKIE it carries (made in `cookie`).
@@ -88,12 +93,18 @@ class Server final : public FrontDoor {
                                  uint16_t rcode, std::span<uint8_t> out,
                                  const cache::ReplyLimits& l);
     base::awaitable<void> resolve_and_reply(std::string key, wire::Question q, ClientBits bits,
-                                            bool refresh);
+                                            bool refresh, ViewId view);
     void reply_to(const Waiter& w, const cache::StoredAnswer& answer, bool try_stale);
-    void start_prefetch(const wire::QueryView& q);
+    void start_prefetch(const wire::QueryView& q, ViewId view);
+    // The engine of `view`; the default view's for one not configured.
+    engine::Engine& engine_of(ViewId view) {
+        return view == 0 || view > views_.size() ? engine_ : *views_[view - 1];
+    }
 
     ServerSettings settings_;
     engine::Engine& engine_;
+    ViewSelector view_selector_;
+    std::vector<engine::Engine*> views_;  // view i + 1's engine
     cache::AnswerCache& answers_;
     const base::Clock& clock_;
     std::atomic<bool> draining_{false};

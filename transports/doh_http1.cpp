@@ -28,11 +28,13 @@ DohResponse error_response(int status, std::string text) {
 
 template <typename Stream>
 Http1Session<Stream>::Http1Session(std::unique_ptr<Stream> stream, server::FrontDoor& front_door,
-                                   const DotDohSettings& settings, asio::ip::address peer)
+                                   const DotDohSettings& settings, asio::ip::address peer,
+                                   server::ViewId view)
     : stream_(std::move(stream)),
       front_door_(front_door),
       settings_(settings),
       peer_(peer),
+      view_(view),
       idle_timer_(stream_->stream.get_executor()),
       wake_(stream_->stream.get_executor()) {}
 
@@ -129,14 +131,14 @@ base::awaitable<void> Http1Session<Stream>::discard_unread_body() {
 template <typename Stream>
 base::awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req,
                                                           const ProxyHeaders& proxy) {
-    DohDecoded d = decode_doh_request(req, settings_.doh_path);
+    DohDecoded d = decode_doh_request(req, settings_.doh_path, settings_.view_paths);
     if (d.status != 200) co_return doh_error(d);
     auto who = forwarded_client(peer_, proxy, settings_.trusted_proxies);
     if (!who) co_return error_response(400, "unusable X-Forwarded-For or Forwarded header");
     asio::ip::tcp::endpoint client(*who, 0);
     P53_LOG(debug, "DoH/1.1 query from " << client.address().to_string());
     result_.reset();
-    answer_query(front_door_, d.query, client.data(), settings_.acl.get(),
+    answer_query(front_door_, d.query, client.data(), settings_.acl.get(), d.view ? d.view : view_,
                  stream_->stream.get_executor(),
                  [self = this->shared_from_this(), kind = d.kind](std::span<const uint8_t> reply) {
                      self->result_ = doh_answer(kind, reply);

@@ -20,8 +20,10 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
   public:
     // `peer`: the TCP peer; with trusted proxies configured, X-Forwarded-For may name the
     // real client (used only for debug logging: nothing about clients is logged by default).
+    // `view`: the listener's view (0: none); a view's own DoH path wins over it.
     Http1Session(std::unique_ptr<Stream> stream, server::FrontDoor& front_door,
-                 const DotDohSettings& settings, boost::asio::ip::address peer);
+                 const DotDohSettings& settings, boost::asio::ip::address peer,
+                 server::ViewId view = 0);
     void start();
 
   private:
@@ -35,6 +37,7 @@ class Http1Session : public std::enable_shared_from_this<Http1Session<Stream>> {
     server::FrontDoor& front_door_;
     const DotDohSettings& settings_;
     boost::asio::ip::address peer_;
+    server::ViewId view_;
     boost::asio::steady_timer idle_timer_;
     boost::asio::steady_timer wake_;     // signals that `result_` has arrived
     std::optional<DohResponse> result_;  // the answer to the request being served

@@ -113,11 +113,13 @@ struct Http2Callbacks {
 };
 
 Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, server::FrontDoor& front_door,
-                           const DotDohSettings& settings, asio::ip::tcp::endpoint peer)
+                           const DotDohSettings& settings, asio::ip::tcp::endpoint peer,
+                           server::ViewId view)
     : stream_(std::move(stream)),
       peer_(peer),
       front_door_(front_door),
       settings_(settings),
+      view_(view),
       idle_timer_(stream_->stream.get_executor()) {
     nghttp2_session_callbacks* cb = nullptr;
     nghttp2_session_callbacks_new(&cb);
@@ -256,12 +258,12 @@ void Http2Session::handle_request(int32_t id) {
                     std::span(reinterpret_cast<const uint8_t*>(s.body.data()), s.body.size())};
     control_frames_ = 0;
     arm_idle_timer();
-    DohDecoded d = decode_doh_request(req, settings_.doh_path);
+    DohDecoded d = decode_doh_request(req, settings_.doh_path, settings_.view_paths);
     s.body.clear();
     s.body.shrink_to_fit();
     if (d.status != 200) return respond(id, doh_error(d));
     ++resolving_;
-    answer_query(front_door_, d.query, peer_.data(), settings_.acl.get(),
+    answer_query(front_door_, d.query, peer_.data(), settings_.acl.get(), d.view ? d.view : view_,
                  stream_->stream.get_executor(),
                  [self = shared_from_this(), id, kind = d.kind](std::span<const uint8_t> reply) {
                      --self->resolving_;

@@ -18,8 +18,10 @@ namespace port53::transports {
 
 class Http2Session : public std::enable_shared_from_this<Http2Session> {
   public:
+    // `view`: the listener's view (0: none); a view's own DoH path wins over it.
     Http2Session(std::unique_ptr<TlsStream> stream, server::FrontDoor& front_door,
-                 const DotDohSettings& settings, boost::asio::ip::tcp::endpoint peer);
+                 const DotDohSettings& settings, boost::asio::ip::tcp::endpoint peer,
+                 server::ViewId view = 0);
     void start();
 
     // One HTTP/2 stream: the request as it arrives, then the response being sent.
@@ -49,6 +51,7 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
     boost::asio::ip::tcp::endpoint peer_;  // for the ACL
     server::FrontDoor& front_door_;
     const DotDohSettings& settings_;
+    server::ViewId view_;
     std::unique_ptr<nghttp2_session, SessionDeleter> session_;
     std::unordered_map<int32_t, Stream> streams_;
     boost::asio::steady_timer idle_timer_;

@@ -122,7 +122,8 @@ DohDecoded decode_json(const HttpRequest& req, std::string_view query_string) {
 
 }  // namespace
 
-DohDecoded decode_doh_request(const HttpRequest& req, std::string_view doh_path) {
+DohDecoded decode_doh_request(const HttpRequest& req, std::string_view doh_path,
+                              std::span<const DohViewPath> view_paths) {
     std::string_view target = req.target;
     target = target.substr(0, target.find('#'));
     std::size_t q = target.find('?');
@@ -130,6 +131,12 @@ DohDecoded decode_doh_request(const HttpRequest& req, std::string_view doh_path)
     std::string_view query_string = q == std::string_view::npos ? "" : target.substr(q + 1);
     if (path == doh_path) return decode_dns_message(req, query_string);
     if (path == kJsonPath) return decode_json(req, query_string);
+    for (const auto& v : view_paths) {
+        if (path != v.path) continue;
+        DohDecoded d = decode_dns_message(req, query_string);
+        d.view = v.view;
+        return d;
+    }
     return error(404, "no such path; DoH is at " + std::string(doh_path));
 }
 

@@ -36,9 +36,18 @@ struct DohDecoded {
     std::string allow;  // for 405: the methods the path accepts
     DohKind kind = DohKind::dns_message;
     std::vector<uint8_t> query;  // the DNS query, when status is 200
+    uint8_t view = 0;            // the view of the path it came to (view.doh_paths); 0: none
 };
 
-DohDecoded decode_doh_request(const HttpRequest& req, std::string_view doh_path);
+// A view's own DoH path ("/dns-query/kids"), as server/views.hpp orders it: first.
+struct DohViewPath {
+    std::string path;
+    uint8_t view = 0;
+};
+
+// `view_paths`: paths taking DoH queries besides `doh_path`, each for a view.
+DohDecoded decode_doh_request(const HttpRequest& req, std::string_view doh_path,
+                              std::span<const DohViewPath> view_paths = {});
 
 // RFC 4648 §5 base64url; the padding RFC 8484 forbids is tolerated, anything else fails.
 std::optional<std::vector<uint8_t>> base64url_decode(std::string_view text);

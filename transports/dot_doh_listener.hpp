@@ -19,9 +19,11 @@ enum class Frontend { dot, doh, doh_plain };
 class DotDohListener {
   public:
     // `tls` is null for doh_plain. `connections` counts over all DoT and DoH listeners.
+    // `view`: the view this address serves (0: none).
     DotDohListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                    Frontend kind, server::FrontDoor& front_door, const TlsContext* tls,
-                   const DotDohSettings& settings, std::atomic<std::size_t>& connections);
+                   const DotDohSettings& settings, std::atomic<std::size_t>& connections,
+                   server::ViewId view = 0);
     void start() { acceptor_.start(); }
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 

@@ -10,6 +10,7 @@
 
 #include "server/front_door.hpp"
 #include "transports/client_connections.hpp"
+#include "transports/doh_request.hpp"
 #include "transports/tcp_settings.hpp"
 
 namespace port53::transports {
@@ -20,6 +21,7 @@ struct DotDohSettings {
     std::size_t max_pipelined = kMaxPipelined;       // DoT queries resolving per connection
     uint32_t max_streams = 100;                      // HTTP/2 concurrent streams per connection
     std::string doh_path = "/dns-query";
+    std::vector<DohViewPath> view_paths;  // views' own DoH paths (server/views.hpp)
     std::vector<boost::asio::ip::address> trusted_proxies;  // may set X-Forwarded-For
     ClientConnections* per_client = nullptr;  // shared with TCP: connections per client address
     std::shared_ptr<const server::Acl> acl;   // this listener's own access list; null: the server's

@@ -140,7 +140,7 @@ void StreamConnection<Stream>::dispatch(std::span<const uint8_t> query) {
     ++pending_;
     // Padding (RFC 8467) only where the transport is encrypted.
     answer_query(
-        front_door_, query, peer_.data(), limits_.acl, stream_.get_executor(),
+        front_door_, query, peer_.data(), limits_.acl, limits_.view, stream_.get_executor(),
         [self = this->shared_from_this()](std::span<const uint8_t> reply) {
             --self->pending_;
             self->slot_timer_.cancel();

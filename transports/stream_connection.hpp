@@ -22,6 +22,7 @@ struct StreamLimits {
     std::chrono::milliseconds idle_timeout{10'000};  // also bounds handshakes, stalled writes
     std::size_t max_pipelined = 128;                 // queries resolving per connection
     const server::Acl* acl = nullptr;                // the listener's own; null: the server's
+    server::ViewId view = 0;                         // the listener's view; 0: none
 };
 
 using TcpStream = boost::asio::ip::tcp::socket;

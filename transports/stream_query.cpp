@@ -19,14 +19,14 @@ void deliver(bool pad, std::span<const uint8_t> answer, const server::FrontDoor:
 }  // namespace
 
 bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
-                  const sockaddr* client, const server::Acl* acl,
+                  const sockaddr* client, const server::Acl* acl, server::ViewId view,
                   const boost::asio::any_io_executor& ex, server::FrontDoor::Done reply,
                   bool may_pad) {
     thread_local std::vector<uint8_t> scratch(wire::kMaxMessageSize);
     bool pad = may_pad && has_padding_option(query);
     std::size_t len = 0;
-    switch (
-        front_door.handle_fast(query, scratch, len, server::ClientTransport::stream, client, acl)) {
+    switch (front_door.handle_fast(query, scratch, len, server::ClientTransport::stream, client,
+                                   acl, view)) {
         case server::FrontDoor::Fast::answered:
             deliver(pad, std::span(scratch.data(), len), reply);
             return true;
@@ -41,7 +41,7 @@ bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
         [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
             deliver(pad, answer, reply);
         },
-        client);
+        client, view);
     return false;
 }
 

@@ -14,9 +14,10 @@ namespace port53::transports {
 // Calls `reply` exactly once: before returning (returns true) or later on `ex` (returns
 // false). An empty span means "send nothing" (the query was a response, or unreadable).
 // `client` is checked against the server's ACL (for plain-HTTP DoH: the address that
-// X-Forwarded-For named, when the connection came from a trusted proxy).
+// X-Forwarded-For named, when the connection came from a trusted proxy); `view` is the
+// listener's or DoH path's view (0: none).
 bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
-                  const sockaddr* client, const server::Acl* acl,
+                  const sockaddr* client, const server::Acl* acl, server::ViewId view,
                   const boost::asio::any_io_executor& ex, server::FrontDoor::Done reply,
                   bool may_pad = true);
 

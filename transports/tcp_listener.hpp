@@ -18,10 +18,11 @@ namespace port53::transports {
 class TcpListener {
   public:
     // `connections` counts TCP connections over all workers; `acl`: this address's own
-    // access list (null: the front door's).
+    // access list (null: the front door's); `view`: the view it serves (0: none).
     TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                 server::FrontDoor& front_door, const TcpSettings& settings,
-                std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr);
+                std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr,
+                server::ViewId view = 0);
     void start() { acceptor_.start(); }
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 

@@ -10,8 +10,8 @@ namespace asio = boost::asio;
 using asio::ip::udp;
 
 UdpListener::UdpListener(asio::io_context& io, const udp::endpoint& ep,
-                         server::FrontDoor& front_door, const server::Acl* acl)
-    : socket_(io), front_door_(front_door), acl_(acl) {
+                         server::FrontDoor& front_door, const server::Acl* acl, server::ViewId view)
+    : socket_(io), front_door_(front_door), acl_(acl), view_(view) {
     socket_.open(ep.protocol());
     prepare_listening_socket(socket_.native_handle(), ep.address().is_v6());
     set_buffer_sizes(socket_.native_handle(), 4 << 20);
@@ -53,9 +53,9 @@ void UdpListener::on_readable() {
         for (int i = 0; i < n; ++i) {
             std::span<const uint8_t> query(in_buf_[i].data(), in_msg_[i].msg_len);
             std::size_t len = 0;
-            auto r =
-                front_door_.handle_fast(query, out_buf_[replies], len, server::ClientTransport::udp,
-                                        reinterpret_cast<const sockaddr*>(&in_peer_[i]), acl_);
+            auto r = front_door_.handle_fast(
+                query, out_buf_[replies], len, server::ClientTransport::udp,
+                reinterpret_cast<const sockaddr*>(&in_peer_[i]), acl_, view_);
             if (r == server::FrontDoor::Fast::answered) {
                 out_peer_[replies] = in_peer_[i];
                 out_msg_[replies].msg_hdr.msg_namelen = in_msg_[i].msg_hdr.msg_namelen;
@@ -69,7 +69,7 @@ void UdpListener::on_readable() {
                     [this, peer, peer_len](std::span<const uint8_t> reply) {
                         send_late_reply(peer, peer_len, reply);
                     },
-                    reinterpret_cast<const sockaddr*>(&peer));
+                    reinterpret_cast<const sockaddr*>(&peer), view_);
             }
         }
         for (int sent = 0; sent < replies;) {

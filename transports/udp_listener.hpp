@@ -13,9 +13,11 @@ namespace port53::transports {
 
 class UdpListener {
   public:
-    // `acl`: this address's own access list (null: the server's).
+    // `acl`: this address's own access list (null: the server's); `view`: the view it
+    // serves (0: none).
     UdpListener(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& ep,
-                server::FrontDoor& front_door, const server::Acl* acl = nullptr);
+                server::FrontDoor& front_door, const server::Acl* acl = nullptr,
+                server::ViewId view = 0);
     void start();
     // Where it listens (port 0 asked for: the port the kernel chose).
     boost::asio::ip::udp::endpoint local_endpoint() const { return socket_.local_endpoint(); }
@@ -32,6 +34,7 @@ class UdpListener {
     boost::asio::ip::udp::socket socket_;
     server::FrontDoor& front_door_;
     const server::Acl* acl_;
+    server::ViewId view_;
     // Receive and send batches, reused for every wake-up: no allocation per datagram.
     std::array<std::array<uint8_t, kMaxDatagram>, kBatch> in_buf_, out_buf_;
     std::array<sockaddr_storage, kBatch> in_peer_, out_peer_;

@@ -23,24 +23,25 @@ def make(qname, qtype, edns=True, payload=1232, do=False, ad=True):
     return q
 
 
-def udp(addr, q, timeout=TIMEOUT):
-    return dns.query.udp(q, addr, timeout=timeout, ignore_trailing=True)
+def udp(addr, q, timeout=TIMEOUT, source=None):
+    return dns.query.udp(q, addr, timeout=timeout, ignore_trailing=True, source=source)
 
 
-def tcp(addr, q, timeout=TIMEOUT):
-    return dns.query.tcp(q, addr, timeout=timeout)
+def tcp(addr, q, timeout=TIMEOUT, source=None):
+    return dns.query.tcp(q, addr, timeout=timeout, source=source)
 
 
-def ask(addr, qname, qtype, transport="udp", **kw):
+def ask(addr, qname, qtype, transport="udp", source=None, **kw):
     """Returns (first response, final response): over UDP a truncated answer
-    is retried over TCP, as any stub resolver would."""
+    is retried over TCP, as any stub resolver would. `source`: the client's own
+    address (a 127.x literal), for tests of per-client policy."""
     q = make(qname, qtype, **kw)
     if transport == "tcp":
-        r = tcp(addr, q)
+        r = tcp(addr, q, source=source)
         return r, r
-    first = udp(addr, q)
+    first = udp(addr, q, source=source)
     if first.flags & dns.flags.TC:
-        return first, tcp(addr, q)
+        return first, tcp(addr, q, source=source)
     return first, first
 
 

@@ -158,12 +158,14 @@ TEST_CASE("the answer cache forgets the names it is told, whatever their type an
         answers.store(key, a, 0);
         key.back() = 1;  // the DO bit
         answers.store(key, a, 0);
+        key += '\3';  // the same answer kept for view 3 (server/views.hpp)
+        answers.store(key, a, 0);
     }
     auto ads = N("ads.example.");
     std::size_t n = answers.forget_names([&](std::string_view name) {
         auto parsed = Name::from_wire(name);
         return parsed && parsed->is_subdomain_of(ads);
     });
-    CHECK(n == 4);
-    CHECK(answers.entries() == 2);
+    CHECK(n == 6);
+    CHECK(answers.entries() == 3);
 }

@@ -57,9 +57,11 @@ std::vector<uint8_t> answer(std::span<const uint8_t> q, uint8_t rcode) {
 class FakeFrontDoor final : public FrontDoor {
   public:
     Fast handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t, const sockaddr* client, const server::Acl*) override {
+                     ClientTransport t, const sockaddr* client, const server::Acl*,
+                     server::ViewId view) override {
         std::lock_guard lock(mutex_);
         transports_.push_back(t);
+        views_.push_back(view);
         if (client && client->sa_family == AF_INET)
             last_client_ = reinterpret_cast<const sockaddr_in*>(client)->sin_addr.s_addr;
         if (first_label_is(query, "drop")) return Fast::drop;
@@ -71,8 +73,9 @@ class FakeFrontDoor final : public FrontDoor {
         return Fast::answered;
     }
     void handle_slow(std::span<const uint8_t> query, ClientTransport t, asio::any_io_executor ex,
-                     Done done, const sockaddr*) override {
+                     Done done, const sockaddr*, server::ViewId view) override {
         std::lock_guard lock(mutex_);
+        views_.push_back(view);
         pending_.push_back({answer(query, kSlowRcode), std::move(ex), std::move(done)});
     }
 
@@ -107,6 +110,11 @@ class FakeFrontDoor final : public FrontDoor {
         std::lock_guard lock(mutex_);
         return last_client_;
     }
+    // The view hints handle_fast and handle_slow were given, in order.
+    std::vector<server::ViewId> views() {
+        std::lock_guard lock(mutex_);
+        return views_;
+    }
 
   private:
     struct Pending {
@@ -117,6 +125,7 @@ class FakeFrontDoor final : public FrontDoor {
     std::mutex mutex_;
     std::vector<Pending> pending_;
     std::vector<ClientTransport> transports_;
+    std::vector<server::ViewId> views_;
     in_addr_t last_client_ = 0;
 };
 
@@ -435,4 +444,38 @@ TEST_CASE("Stream acceptor: a kind's connection cap, and a client's share over T
             admitted = doh_get().rfind("HTTP/1.1 200 OK\r\n", 0) == 0;
         CHECK(admitted);
     }
+}
+
+TEST_CASE("Views: a listener's view and a DoH path's view reach the front door", "[transports]") {
+    transports::DotDohSettings settings;
+    settings.view_paths = {{"/dns-query/kids", 3}};
+    transports::TcpSettings tcp_settings;
+    Worker w;
+    auto& udp = w.listen<transports::UdpListener>(asio::ip::udp::endpoint(kLoopback, 0),
+                                                  w.front_door, nullptr, server::ViewId{2});
+    auto& doh = w.listen<transports::DotDohListener>(
+        asio::ip::tcp::endpoint(kLoopback, 0), transports::Frontend::doh_plain, w.front_door,
+        nullptr, settings, w.connections, server::ViewId{5});
+    w.run();
+    Fd u{client_socket(SOCK_DGRAM, udp.local_endpoint().port())};
+    auto q = test::query("fast.example.", wire::type::A, 1);
+    send(u.fd, q.data(), q.size(), 0);
+    CHECK(udp_receive(u.fd) == answer(q, kFastRcode));
+    CHECK(w.front_door.views() == std::vector<server::ViewId>{2});
+
+    // The view's path wins over the listener's view; the usual path gets the listener's.
+    for (const char* path : {"/dns-query/kids", "/dns-query", "/dns-query/other"}) {
+        StreamClient c(doh.local_endpoint().port(), false);
+        std::string request = std::string("POST ") + path +
+                              " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+                              "Content-Type: application/dns-message\r\nContent-Length: " +
+                              std::to_string(q.size()) + "\r\n\r\n";
+        request.append(q.begin(), q.end());
+        REQUIRE(c.send({request.begin(), request.end()}));
+        std::string response = c.read_to_end();
+        CHECK(response.rfind(
+                  path == std::string("/dns-query/other") ? "HTTP/1.1 404" : "HTTP/1.1 200", 0) ==
+              0);
+    }
+    CHECK(w.front_door.views() == std::vector<server::ViewId>{2, 3, 5});
 }
