@@ -11,6 +11,20 @@ std::mutex g_mutex;
 constexpr const char* kNames[] = {"debug", "info", "warning", "error"};
 }  // namespace
 
+std::optional<LogLevel> log_level_from_text(std::string_view text) {
+    for (int i = 0; i < 4; ++i)
+        if (text == kNames[i]) return static_cast<LogLevel>(i);
+    return std::nullopt;
+}
+
+std::string_view log_level_text(LogLevel l) {
+    return kNames[static_cast<int>(l)];
+}
+
+LogLevel current_log_level() {
+    return static_cast<LogLevel>(g_level.load(std::memory_order_relaxed));
+}
+
 void set_log_level(LogLevel l) {
     g_level = static_cast<int>(l);
 }

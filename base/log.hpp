@@ -1,5 +1,6 @@
 // Minimal levelled logging to stderr (journald adds timestamps under systemd).
 #pragma once
+#include <optional>
 #include <sstream>
 #include <string_view>
 
@@ -8,6 +9,10 @@ namespace port53::base {
 enum class LogLevel { debug = 0, info = 1, warning = 2, error = 3 };
 
 void set_log_level(LogLevel l);
+// "debug", "info", "warning" or "error"; nullopt for anything else.
+std::optional<LogLevel> log_level_from_text(std::string_view text);
+std::string_view log_level_text(LogLevel l);
+LogLevel current_log_level();
 bool log_enabled(LogLevel l);
 void write_log(LogLevel l, std::string_view message);
 

@@ -69,6 +69,14 @@ class RRsetCache {
     std::size_t entries() const { return lru_.entries(); }
     const TtlLimits& limits() const { return limits_; }
     void clear() { lru_.clear(); }
+    // Forgets every RRset and negative entry of the names `doomed` says so (given their
+    // lower-cased wire form); returns how many went.
+    std::size_t forget_names(const std::function<bool(std::string_view name_wire)>& doomed) {
+        // A key is the owner's wire form and 4 bytes (type, class): see rrset_key.
+        return lru_.erase_if([&](std::string_view key) {
+            return key.size() > 4 && doomed(key.substr(0, key.size() - 4));
+        });
+    }
 
   private:
     uint32_t clamp_ttl(uint32_t ttl) const;

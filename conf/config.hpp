@@ -93,6 +93,11 @@ struct Config {
         std::vector<engine::ZoneRoute> stub_zones;
     };
     std::vector<View> views;
+    // [control]: port53-ctl's Unix socket (daemon/control_socket.hpp).
+    struct Control {
+        std::string socket;  // path; empty: no control socket
+        std::string group;   // owner group of the socket (mode 0660); empty: the daemon's
+    } control;
 };
 
 // "file:line: what is wrong" (line 0 when the problem is not tied to a line).

@@ -122,21 +122,12 @@ struct Kind<std::vector<std::string>> {
 template <>
 struct Kind<base::LogLevel> {
     static constexpr const char* type = "string";
-    static constexpr std::pair<const char*, base::LogLevel> kNames[] = {
-        {"debug", base::LogLevel::debug},
-        {"info", base::LogLevel::info},
-        {"warning", base::LogLevel::warning},
-        {"error", base::LogLevel::error}};
     static base::LogLevel read(const Reading& r) {
-        std::string text = r.string();
-        for (const auto& [name, level] : kNames)
-            if (text == name) return level;
+        if (auto level = base::log_level_from_text(r.string())) return *level;
         r.fail("log_level must be debug, info, warning or error");
     }
     static std::string show(base::LogLevel v) {
-        for (const auto& [name, level] : kNames)
-            if (v == level) return quoted(name);
-        return quoted("");
+        return quoted(std::string(base::log_level_text(v)));
     }
 };
 
@@ -523,6 +514,11 @@ const Setting kSettings[] = {
      "format; empty: off."},
     {"metrics", "access_control", AT(metrics.acl), 0, 0,
      "Who may scrape it, as server.access_control; others are disconnected unanswered."},
+    {"control", "socket", AT(control.socket), 0, 0,
+     "Unix socket port53-ctl talks to (e.g. \"/run/port53/control.sock\"), mode 0660; empty: "
+     "off. Its directory must exist."},
+    {"control", "group", AT(control.group), 0, 0,
+     "Group that owns the control socket: its members may run port53-ctl; empty: the daemon's."},
     // [[forward]] and [[stub]]: TOML arrays of tables, each one zone.
     {"forward", "zone", AT(resolver.engine.forward_zones), AT(zone), 0, 0,
      "Each [[forward]] table: a zone (\".\" for all) whose questions go, with RD=1, to "

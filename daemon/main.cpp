@@ -16,6 +16,8 @@
 #include "cache/answer_cache.hpp"
 #include "cache/rrset_cache.hpp"
 #include "conf/config.hpp"
+#include "daemon/control_commands.hpp"
+#include "daemon/control_socket.hpp"
 #include "daemon/list_updates.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/privileges.hpp"
@@ -124,6 +126,17 @@ void connect_secondaries(secondary::Secondaries& secondaries, server::Server& se
         });
 }
 
+std::unique_ptr<daemon::ControlSocket> open_control(const conf::Config& cfg, asio::io_context& io,
+                                                    daemon::ControlTargets& targets) {
+    if (cfg.control.socket.empty()) return nullptr;
+    auto control = std::make_unique<daemon::ControlSocket>(
+        io, cfg.control,
+        [&targets](const std::string& line) { return daemon::control_command(line, targets); });
+    control->start();
+    P53_LOG(info, "control socket " << cfg.control.socket);
+    return control;
+}
+
 void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::TlsContexts& tls) {
     const std::string& hints_file = cfg.resolver.root_hints;
     P53_LOG(info, "listening on " << cfg.server.listen.size() << " address(es) with " << threads
@@ -193,6 +206,8 @@ int run(const conf::Config& cfg) {
                                    daemon::zone_names(cfg.secondaries),
                                    std::time(nullptr)};
     auto metrics = daemon::open_metrics(cfg.metrics, workers.front(), figures);
+    daemon::ControlTargets control_targets{figures, answers, rrsets, threads};
+    auto control = open_control(cfg, workers.front(), control_targets);
     daemon::drop_privileges(cfg.server.user,
                             cfg.server.group);  // every socket is bound: root is done
     workers.start_listeners();

@@ -131,17 +131,17 @@ std::string render_metrics(const MetricsSources& s) {
     return p.text();
 }
 
-std::vector<std::unique_ptr<transports::MetricsListener>> open_metrics(
+std::vector<std::unique_ptr<MetricsListener>> open_metrics(
     const transports::MetricsSettings& settings, boost::asio::io_context& io,
     const MetricsSources& sources) {
-    std::vector<std::unique_ptr<transports::MetricsListener>> out;
+    std::vector<std::unique_ptr<MetricsListener>> out;
     for (const auto& text : settings.listen) {
         conf::ListenAddress la = conf::parse_listen_address(text);
         boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address(la.ip), la.port);
         try {
-            out.push_back(std::make_unique<transports::MetricsListener>(
-                io, ep, server::Acl::parse(settings.acl),
-                [&sources] { return render_metrics(sources); }));
+            out.push_back(
+                std::make_unique<MetricsListener>(io, ep, server::Acl::parse(settings.acl),
+                                                  [&sources] { return render_metrics(sources); }));
         } catch (const boost::system::system_error& e) {
             throw std::runtime_error("metrics.listen " + text + ": " + e.code().message());
         }

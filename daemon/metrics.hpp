@@ -9,11 +9,11 @@
 
 #include "cache/answer_cache.hpp"
 #include "cache/rrset_cache.hpp"
+#include "daemon/metrics_listener.hpp"
 #include "filter/block_source.hpp"
 #include "filter/list_updater.hpp"
 #include "secondary/secondaries.hpp"
 #include "server/server.hpp"
-#include "transports/metrics_listener.hpp"
 
 namespace port53::daemon {
 
@@ -33,7 +33,7 @@ std::string render_metrics(const MetricsSources& s);
 
 // The endpoint on each of settings.listen, serving `sources` (read at each scrape, so members
 // set later count), on `io`. Throws std::runtime_error naming an address that is taken.
-std::vector<std::unique_ptr<transports::MetricsListener>> open_metrics(
+std::vector<std::unique_ptr<MetricsListener>> open_metrics(
     const transports::MetricsSettings& settings, boost::asio::io_context& io,
     const MetricsSources& sources);
 

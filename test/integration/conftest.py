@@ -181,3 +181,11 @@ class OwnPort53d:
 
     def log_text(self):
         return open(self.log).read()
+
+    def asked_upstream(self, name, qtype=None):
+        """The upstream queries it logged for `name` (debug lines "ask SERVER NAME/TYPE"),
+        of any type or of `qtype` (a number: 1 for A)."""
+        import re
+        kind = r"\d+" if qtype is None else str(qtype)
+        pattern = re.compile(r" ask \S+ %s/%s\b" % (re.escape(name), kind), re.IGNORECASE)
+        return [l for l in self.log_text().splitlines() if pattern.search(l)]

@@ -38,11 +38,6 @@ def own(lab, tmp_path_factory):
         yield p
 
 
-def asked_upstream(own, name):
-    """The upstream queries port53d logged for `name` (each `ask SERVER NAME/TYPE`)."""
-    return [l for l in own.log_text().splitlines()
-            if re.search(r" ask \S+ %s/" % re.escape(name), l, re.IGNORECASE)]
-
 
 @port53d_only
 @pytest.mark.parametrize("qname,qtype,rcode,want", [
@@ -70,7 +65,7 @@ def test_answered_here_without_asking_anyone(own, qname, qtype, rcode, want):
     assert not r.flags & dns.flags.AD, r
     if rcode == "NXDOMAIN":
         assert [rr.rdtype for rr in r.authority] == [dns.rdatatype.SOA], r
-    assert asked_upstream(own, qname) == [], "asked upstream for a local name"
+    assert own.asked_upstream(qname) == [], "asked upstream for a local name"
 
 
 @port53d_only
@@ -97,4 +92,4 @@ def test_names_beside_local_data_still_resolve(own):
     _, r = ask(ADDR, "www.sec.lab.", "A")
     assert answer_set(r) == ["www.sec.lab. A 192.0.2.1"], r
     assert not r.flags & dns.flags.AA
-    assert asked_upstream(own, "www.sec.lab."), "the upstream-query check sees nothing"
+    assert own.asked_upstream("www.sec.lab."), "the upstream-query check sees nothing"

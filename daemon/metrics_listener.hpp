@@ -1,4 +1,5 @@
-// The Prometheus scrape endpoint: GET /metrics answered with the text exposition format
+// The Prometheus scrape endpoint (in daemon/: it checks its own access list, which the
+// transports layer does not see): GET /metrics answered with the text exposition format
 // (version 0.0.4) on an address of its own, over HTTP/1.1 with Boost.Beast. Off unless
 // [metrics] listen names an address; its own access list (loopback only by default), since
 // the figures say much about the network behind the resolver. What the page holds is the
@@ -14,7 +15,7 @@
 #include "server/acl.hpp"
 #include "transports/metrics_settings.hpp"
 
-namespace port53::transports {
+namespace port53::daemon {
 
 class MetricsListener {
   public:
@@ -34,4 +35,4 @@ class MetricsListener {
     int open_ = 0;  // connections being served (one io_context: no lock)
 };
 
-}  // namespace port53::transports
+}  // namespace port53::daemon

@@ -1,4 +1,4 @@
-#include "transports/metrics_listener.hpp"
+#include "daemon/metrics_listener.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,7 +10,7 @@
 
 #include "base/log.hpp"
 
-namespace port53::transports {
+namespace port53::daemon {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
@@ -86,4 +86,4 @@ base::awaitable<void> MetricsListener::serve(asio::ip::tcp::socket socket) {
     --open_;
 }
 
-}  // namespace port53::transports
+}  // namespace port53::daemon

@@ -1,0 +1,85 @@
+#include "daemon/control_commands.hpp"
+
+#include <ctime>
+#include <sstream>
+#include <vector>
+
+#include "base/log.hpp"
+
+namespace port53::daemon {
+
+namespace {
+
+constexpr const char* kHelp =
+    "status              version, uptime, workers, questions in flight\n"
+    "stats               every figure of /metrics, one per line\n"
+    "flush NAME          forget what the caches hold for NAME\n"
+    "flush-zone ZONE     forget ZONE and every name below it\n"
+    "flush-all           empty the caches\n"
+    "log-level LEVEL     debug, info, warning or error, until restart\n";
+
+std::vector<std::string> words(const std::string& line) {
+    std::istringstream in(line);
+    std::vector<std::string> out;
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+}
+
+std::string status(const ControlTargets& t) {
+    std::ostringstream out;
+    out << "ok\nversion " << PORT53_VERSION << "\nuptime "
+        << std::time(nullptr) - t.figures.start_time << " s\nworkers " << t.workers;
+    if (t.figures.server) out << "\ninflight " << t.figures.server->inflight();
+    out << "\nlog-level " << base::log_level_text(base::current_log_level()) << '\n';
+    return out.str();
+}
+
+// The /metrics page without its HELP and TYPE lines.
+std::string stats(const ControlTargets& t) {
+    std::istringstream page(render_metrics(t.figures));
+    std::string out = "ok\n";
+    for (std::string line; std::getline(page, line);)
+        if (!line.starts_with('#')) out += line + '\n';
+    return out;
+}
+
+// `below`: the name and every name under it.
+std::string flush(const std::string& text, bool below, ControlTargets& t) {
+    auto name = wire::Name::from_text(text);
+    if (!name) return "error: not a domain name: " + text + "\n";
+    auto doomed = [&](std::string_view wire) {
+        auto n = wire::Name::from_wire(wire);
+        return n && (below ? n->is_subdomain_of(*name) : *n == *name);
+    };
+    std::size_t n = t.answers.forget_names(doomed) + t.rrsets.forget_names(doomed);
+    P53_LOG(info, "control: flushed " << name->to_text() << (below ? " and below" : "") << ", " << n
+                                      << " cache entries");
+    return "ok\n" + std::to_string(n) + " cache entries forgotten\n";
+}
+
+}  // namespace
+
+std::string control_command(const std::string& line, ControlTargets& t) {
+    std::vector<std::string> w = words(line);
+    if (w.empty() || w[0] == "help") return std::string("ok\n") + kHelp;
+    const std::string& cmd = w[0];
+    if (cmd == "status" && w.size() == 1) return status(t);
+    if (cmd == "stats" && w.size() == 1) return stats(t);
+    if (cmd == "flush" && w.size() == 2) return flush(w[1], false, t);
+    if (cmd == "flush-zone" && w.size() == 2) return flush(w[1], true, t);
+    if (cmd == "flush-all" && w.size() == 1) {
+        t.answers.clear();
+        t.rrsets.clear();
+        P53_LOG(info, "control: caches emptied");
+        return "ok\n";
+    }
+    if (cmd == "log-level" && w.size() == 2) {
+        auto level = base::log_level_from_text(w[1]);
+        if (!level) return "error: log levels are debug, info, warning and error\n";
+        base::set_log_level(*level);
+        return "ok\n";
+    }
+    return "error: not a command (or not its arguments): " + line + "\nusage:\n" + kHelp;
+}
+
+}  // namespace port53::daemon

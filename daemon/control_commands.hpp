@@ -1,0 +1,21 @@
+// What port53-ctl can ask of a running port53d (the control socket carries the lines): each
+// command answers "ok" and its output, or "error: why". Commands run on the worker that owns
+// the control socket; the caches they touch take their own shard locks.
+#pragma once
+#include <string>
+
+#include "daemon/metrics.hpp"
+
+namespace port53::daemon {
+
+struct ControlTargets {
+    const MetricsSources& figures;
+    cache::AnswerCache& answers;
+    cache::RRsetCache& rrsets;
+    std::size_t workers;
+};
+
+// status | stats | flush NAME | flush-zone ZONE | flush-all | log-level LEVEL | help
+std::string control_command(const std::string& line, ControlTargets& t);
+
+}  // namespace port53::daemon
