@@ -269,11 +269,6 @@ def setup(lab, tmp_path_factory):
         primaries.stop()
 
 
-def asked_upstream(own, name):
-    return [line for line in own.log_text().splitlines()
-            if re.search(r" ask \S+ %s/" % re.escape(name), line, re.IGNORECASE)]
-
-
 def nsd_queries(primaries, name):
     """NSD at verbosity 2 logs each transfer, not each query: count AXFR/SOA in its log."""
     return (primaries.nsd_dir / "nsd.log").read_text().count(name)
@@ -297,7 +292,7 @@ def test_answered_from_the_copy(setup, qname, qtype, rcode, want):
     assert r.flags & dns.flags.AA, "no AA on an answer from a secondary zone:\n%s" % r
     if not want:
         assert [rr.rdtype for rr in r.authority] == [dns.rdatatype.SOA], r
-    assert asked_upstream(own, qname) == [], "asked upstream for a name of a secondary zone"
+    assert own.asked_upstream(qname) == [], "asked upstream for a name of a secondary zone"
     assert nsd_queries(primaries, "corp.internal") == before, "the primary was asked"
 
 
