@@ -52,6 +52,7 @@ std::string flush(const std::string& text, bool below, ControlTargets& t) {
         return n && (below ? n->is_subdomain_of(*name) : *n == *name);
     };
     std::size_t n = t.answers.forget_names(doomed) + t.rrsets.forget_names(doomed);
+    for (auto* c : t.view_rrsets) n += c->forget_names(doomed);
     P53_LOG(info, "control: flushed " << name->to_text() << (below ? " and below" : "") << ", " << n
                                       << " cache entries");
     return "ok\n" + std::to_string(n) + " cache entries forgotten\n";
@@ -70,6 +71,7 @@ std::string control_command(const std::string& line, ControlTargets& t) {
     if (cmd == "flush-all" && w.size() == 1) {
         t.answers.clear();
         t.rrsets.clear();
+        for (auto* c : t.view_rrsets) c->clear();
         P53_LOG(info, "control: caches emptied");
         return "ok\n";
     }

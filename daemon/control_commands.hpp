@@ -3,6 +3,7 @@
 // the control socket; the caches they touch take their own shard locks.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "daemon/metrics.hpp"
 
@@ -13,6 +14,7 @@ struct ControlTargets {
     cache::AnswerCache& answers;
     cache::RRsetCache& rrsets;
     std::size_t workers;
+    std::vector<cache::RRsetCache*> view_rrsets = {};  // the views' own (daemon/views.hpp)
 };
 
 // status | stats | flush NAME | flush-zone ZONE | flush-all | log-level LEVEL | help

@@ -126,15 +126,31 @@ void connect_secondaries(secondary::Secondaries& secondaries, server::Server& se
         });
 }
 
-std::unique_ptr<daemon::ControlSocket> open_control(const conf::Config& cfg, asio::io_context& io,
-                                                    daemon::ControlTargets& targets) {
-    if (cfg.control.socket.empty()) return nullptr;
-    auto control = std::make_unique<daemon::ControlSocket>(
+// The operator's ways in (/metrics, the control socket) and the figures they read. Its
+// members refer to each other: it stays where it was made.
+struct Operations {
+    Operations(daemon::MetricsSources f, cache::AnswerCache& answers, cache::RRsetCache& rrsets,
+               std::size_t threads, std::vector<cache::RRsetCache*> view_rrsets)
+        : figures(std::move(f)),
+          targets{figures, answers, rrsets, threads, std::move(view_rrsets)} {}
+    Operations(const Operations&) = delete;
+    Operations& operator=(const Operations&) = delete;
+    daemon::MetricsSources figures;
+    daemon::ControlTargets targets;
+    std::vector<std::unique_ptr<daemon::MetricsListener>> metrics;
+    std::unique_ptr<daemon::ControlSocket> control;
+};
+
+std::unique_ptr<Operations> open_operations(const conf::Config& cfg, asio::io_context& io,
+                                            std::unique_ptr<Operations> ops) {
+    ops->metrics = daemon::open_metrics(cfg.metrics, io, ops->figures);
+    if (cfg.control.socket.empty()) return ops;
+    ops->control = std::make_unique<daemon::ControlSocket>(
         io, cfg.control,
-        [&targets](const std::string& line) { return daemon::control_command(line, targets); });
-    control->start();
+        [t = &ops->targets](const std::string& line) { return daemon::control_command(line, *t); });
+    ops->control->start();
     P53_LOG(info, "control socket " << cfg.control.socket);
-    return control;
+    return ops;
 }
 
 void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::TlsContexts& tls) {
@@ -197,17 +213,13 @@ int run(const conf::Config& cfg) {
     // exists (base/coro.hpp).
     daemon::Workers workers(cfg, threads);
     workers.open_listeners(server, tls);
-    daemon::MetricsSources figures{&server,
-                                   &answers,
-                                   &rrsets,
-                                   blocklist,
-                                   nullptr,
-                                   &secondaries,
-                                   daemon::zone_names(cfg.secondaries),
-                                   std::time(nullptr)};
-    auto metrics = daemon::open_metrics(cfg.metrics, workers.front(), figures);
-    daemon::ControlTargets control_targets{figures, answers, rrsets, threads};
-    auto control = open_control(cfg, workers.front(), control_targets);
+    auto ops = open_operations(
+        cfg, workers.front(),
+        std::make_unique<Operations>(
+            daemon::MetricsSources{&server, &answers, &rrsets, blocklist, nullptr, &secondaries,
+                                   daemon::zone_names(cfg.secondaries), std::time(nullptr)},
+            answers, rrsets, threads,
+            views ? views->own_caches() : std::vector<cache::RRsetCache*>{}));
     daemon::drop_privileges(cfg.server.user,
                             cfg.server.group);  // every socket is bound: root is done
     workers.start_listeners();
@@ -219,7 +231,7 @@ int run(const conf::Config& cfg) {
     if (blocklist)
         list_updates = daemon::start_list_updates(*blocklist, cfg.blocklist, engine, answers,
                                                   workers.front().get_executor());
-    figures.list_updates = list_updates.get();
+    ops->figures.list_updates = list_updates.get();
     auto view_list_updates =
         daemon::start_views(views.get(), workers.front().get_executor(), answers);
 

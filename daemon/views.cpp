@@ -93,6 +93,13 @@ void ViewEngines::clear_caches() {
     for (auto& c : caches_) c->clear();
 }
 
+std::vector<cache::RRsetCache*> ViewEngines::own_caches() const {
+    std::vector<cache::RRsetCache*> out;
+    out.reserve(caches_.size());
+    for (const auto& c : caches_) out.push_back(c.get());
+    return out;
+}
+
 std::vector<std::unique_ptr<filter::ListUpdater>> ViewEngines::start(
     const boost::asio::any_io_executor& ex, cache::AnswerCache& answers) {
     for (auto& e : engines_) boost::asio::co_spawn(ex, e->prime_at_start(), boost::asio::detached);

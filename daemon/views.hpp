@@ -53,6 +53,8 @@ class ViewEngines {
     std::vector<engine::Engine*> engines() const;
     // The unwanted-reply threshold was crossed: their caches may be poisoned too.
     void clear_caches();
+    // The views' own RRset caches (port53-ctl flush reaches them too).
+    std::vector<cache::RRsetCache*> own_caches() const;
     // RFC 8109 §3: each engine primes the root at start (a view with its own RRset cache
     // needs its own priming; the others find the root's NS set cached). Returns what keeps
     // the views' own blocklists current (daemon/list_updates.hpp).
