@@ -152,8 +152,7 @@ TEST_CASE("the answer cache forgets the names it is told, whatever their type an
     cache::AnswerCache answers(1 << 20, 4);
     cache::StoredAnswer a{{1, 2, 3}, 60};
     for (const char* n : {"ads.example.", "www.example.", "x.ads.example."}) {
-        auto wire = N(n).wire();
-        std::string key(wire);
+        std::string key(N(n).wire());  // copied: wire() views into the temporary Name
         key += std::string("\0\1\0\1\0", 5);
         answers.store(key, a, 0);
         key.back() = 1;  // the DO bit
