@@ -18,6 +18,20 @@
 namespace port53::conf {
 namespace {
 
+// The TLS control listener fails closed: without a client CA anyone could connect.
+template <typename LineOf>
+void check_control(const Config::Control& c, LineOf line_of, const std::string& where) {
+    if (c.tls_listen.empty()) return;
+    try {
+        parse_listen_address(c.tls_listen);
+    } catch (const std::invalid_argument& e) {
+        fail(where, line_of("control.tls_listen"), std::string("control.tls_listen: ") + e.what());
+    }
+    if (c.server_cert.empty() || c.server_key.empty() || c.client_ca.empty())
+        fail(where, line_of("control.tls_listen"),
+             "control.tls_listen needs control.server_cert, server_key and client_ca");
+}
+
 template <typename LineOf>
 void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
     const std::pair<const std::vector<std::string>*, const char*> lists[] = {
@@ -160,6 +174,7 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     check_ip(cfg.resolver.outgoing_v4, AF_INET, "resolver.outgoing_v4");
     check_ip(cfg.resolver.outgoing_v6, AF_INET6, "resolver.outgoing_v6");
     check_tls(cfg, line_of, where);
+    check_control(cfg.control, line_of, where);
 }
 
 }  // namespace

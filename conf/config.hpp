@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/log.hpp"
@@ -93,10 +94,14 @@ struct Config {
         std::vector<engine::ZoneRoute> stub_zones;
     };
     std::vector<View> views;
-    // [control]: port53-ctl's Unix socket (daemon/control_socket.hpp).
+    // [control]: port53-ctl's Unix socket (daemon/control_socket.hpp) and its TLS
+    // listener with client certificates (daemon/control_tls.hpp).
     struct Control {
-        std::string socket;  // path; empty: no control socket
-        std::string group;   // owner group of the socket (mode 0660); empty: the daemon's
+        std::string socket;      // path; empty: no control socket
+        std::string group;       // owner group of the socket (mode 0660); empty: the daemon's
+        std::string tls_listen;  // "ip:port"; empty: no TLS listener
+        std::string server_cert, server_key;  // PEM: its certificate (chain) and key
+        std::string client_ca;                // PEM: CAs whose client certificates are let in
     } control;
 };
 
@@ -110,6 +115,8 @@ Config parse_config(const std::string& text, const std::string& source_name);
 
 // Markdown table of every setting: key, type, default, meaning.
 std::string config_reference();
+// The same table as the manual page port53d.toml(5) (roff), for the Debian package.
+std::string config_manpage(std::string_view version);
 
 struct ListenAddress {
     std::string ip;

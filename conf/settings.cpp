@@ -519,6 +519,16 @@ const Setting kSettings[] = {
      "off. Its directory must exist."},
     {"control", "group", AT(control.group), 0, 0,
      "Group that owns the control socket: its members may run port53-ctl; empty: the daemon's."},
+    {"control", "tls_listen", AT(control.tls_listen), 0, 0,
+     "Address (\"ip:port\", e.g. \"127.0.0.1:8953\") where port53-ctl may also connect over "
+     "TLS with a client certificate, as unbound-control does; empty: off. Needs server_cert, "
+     "server_key and client_ca."},
+    {"control", "server_cert", AT(control.server_cert), 0, 0,
+     "Certificate (PEM, chain) the TLS control listener presents."},
+    {"control", "server_key", AT(control.server_key), 0, 0, "Its private key (PEM)."},
+    {"control", "client_ca", AT(control.client_ca), 0, 0,
+     "CA certificates (PEM): only clients with a certificate they signed may connect; "
+     "others fail the handshake and send no command."},
     // [[forward]] and [[stub]]: TOML arrays of tables, each one zone.
     {"forward", "zone", AT(resolver.engine.forward_zones), AT(zone), 0, 0,
      "Each [[forward]] table: a zone (\".\" for all) whose questions go, with RD=1, to "

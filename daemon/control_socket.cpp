@@ -6,16 +6,13 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/read_until.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <istream>
 #include <stdexcept>
 
 #include "base/log.hpp"
+#include "daemon/control_line.hpp"
 
 namespace port53::daemon {
 namespace asio = boost::asio;
@@ -23,7 +20,6 @@ using Local = asio::local::stream_protocol;
 
 namespace {
 
-constexpr std::size_t kMaxLine = 4096;
 constexpr auto kTimeout = std::chrono::seconds(10);
 
 // A socket a previous run left behind is replaced; any other file is the operator's.
@@ -80,20 +76,7 @@ base::awaitable<void> ControlSocket::serve(Local::socket s) {
     deadline.async_wait([&s](boost::system::error_code ec) {
         if (!ec) s.close(ec);
     });
-    boost::system::error_code ec;
-    auto redirect = asio::redirect_error(asio::use_awaitable, ec);
-    asio::streambuf in(kMaxLine);
-    co_await asio::async_read_until(s, in, '\n', redirect);
-    std::string reply;
-    if (ec && ec != asio::error::eof) {
-        reply = "error: a command is one line of at most 4096 bytes\n";
-    } else {
-        std::istream lines(&in);
-        std::string line;
-        std::getline(lines, line);
-        reply = handler_(line);
-    }
-    co_await asio::async_write(s, asio::buffer(reply), redirect);
+    co_await answer_one_line(s, handler_);
     deadline.cancel();
 }
 

@@ -1,5 +1,6 @@
 // port53-ctl: sends one command to a running port53d over its control socket
-// ([control] socket) and prints the answer. Exit status: 0 ok, 1 the daemon refused the
+// ([control] socket), or over TLS with a client certificate ([control] tls_listen,
+// daemon/ctl_tls.hpp), and prints the answer. Exit status: 0 ok, 1 the daemon refused the
 // command, 2 usage or no daemon to talk to.
 #include <getopt.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include <string>
 
 #include "conf/config.hpp"
+#include "daemon/ctl_tls.hpp"
 
 namespace {
 
@@ -20,8 +22,11 @@ constexpr const char* kDefaultConfig = "/etc/port53/port53d.toml";
 void usage() {
     std::fputs(
         "usage: port53-ctl [-c CONFIG | -s SOCKET] COMMAND [ARG]\n"
+        "       port53-ctl -s IP@PORT --cert CERT --key KEY --ca CA COMMAND [ARG]\n"
         "  -c CONFIG  read [control] socket from CONFIG (default /etc/port53/port53d.toml)\n"
         "  -s SOCKET  talk to this socket\n"
+        "  -s IP@PORT talk TLS to [control] tls_listen, with this client certificate and key,\n"
+        "             the server's certificate signed by CA and naming IP\n"
         "commands: status, stats, flush NAME, flush-zone ZONE, flush-all, log-level LEVEL, help\n",
         stderr);
 }
@@ -48,36 +53,76 @@ std::string exchange(const std::string& path, const std::string& line, bool& rea
     return reached ? reply : "port53-ctl: " + path + ": no answer";
 }
 
-}  // namespace
+// The line to send and how: over TLS when -s is IP@PORT (all three of --cert, --key and
+// --ca then needed), else over the Unix socket.
+struct Way {
+    std::string socket;
+    port53::ctl::TlsTarget tls;
+    bool use_tls = false;
+};
 
-int main(int argc, char** argv) {
-    std::string config = kDefaultConfig, socket;
-    for (int opt; (opt = getopt(argc, argv, "+c:s:h")) != -1;) {
+std::string send(const Way& way, const std::string& line, bool& reached) {
+    return way.use_tls ? port53::ctl::tls_exchange(way.tls, line, reached)
+                       : exchange(way.socket, line, reached);
+}
+
+// 0: go on; otherwise the exit status (usage printed).
+int parse_options(int argc, char** argv, std::string& config, Way& way) {
+    static option opts[] = {{"cert", required_argument, nullptr, 'C'},
+                            {"key", required_argument, nullptr, 'K'},
+                            {"ca", required_argument, nullptr, 'A'},
+                            {"help", no_argument, nullptr, 'h'},
+                            {nullptr, 0, nullptr, 0}};
+    port53::ctl::TlsTarget files;
+    for (int opt; (opt = getopt_long(argc, argv, "+c:s:h", opts, nullptr)) != -1;) {
         if (opt == 'c') config = optarg;
-        if (opt == 's') socket = optarg;
+        if (opt == 's') way.socket = optarg;
+        if (opt == 'C') files.cert = optarg;
+        if (opt == 'K') files.key = optarg;
+        if (opt == 'A') files.ca = optarg;
         if (opt == 'h' || opt == '?') {
             usage();
-            return opt == 'h' ? 0 : 2;
+            return opt == 'h' ? -1 : 2;
         }
+    }
+    bool any_file = !files.cert.empty() || !files.key.empty() || !files.ca.empty();
+    if (auto target = port53::ctl::parse_tls_target(way.socket); target || any_file) {
+        if (!target || files.cert.empty() || files.key.empty() || files.ca.empty()) {
+            std::fputs("port53-ctl: TLS needs -s IP@PORT, --cert, --key and --ca\n", stderr);
+            return 2;
+        }
+        files.ip = target->ip;
+        files.port = target->port;
+        way.use_tls = true;
+        way.tls = files;
     }
     if (optind >= argc) {
         usage();
         return 2;
     }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config = kDefaultConfig;
+    Way way;
+    if (int status = parse_options(argc, argv, config, way)) return status < 0 ? 0 : status;
     try {
-        if (socket.empty()) socket = port53::conf::load_config(config).control.socket;
+        if (way.socket.empty()) way.socket = port53::conf::load_config(config).control.socket;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "port53-ctl: %s\n", e.what());
         return 2;
     }
-    if (socket.empty()) {
+    if (way.socket.empty()) {
         std::fprintf(stderr, "port53-ctl: %s has no [control] socket\n", config.c_str());
         return 2;
     }
     std::string line;
     for (int i = optind; i < argc; ++i) line += (i > optind ? " " : "") + std::string(argv[i]);
     bool reached = false;
-    std::string reply = exchange(socket, line, reached);
+    std::string reply = send(way, line, reached);
     if (!reached) {
         std::fprintf(stderr, "%s\n", reply.c_str());
         return 2;

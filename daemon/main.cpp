@@ -18,6 +18,7 @@
 #include "conf/config.hpp"
 #include "daemon/control_commands.hpp"
 #include "daemon/control_socket.hpp"
+#include "daemon/control_tls.hpp"
 #include "daemon/list_updates.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/privileges.hpp"
@@ -44,7 +45,8 @@ void usage() {
     std::fprintf(stderr,
                  "usage: port53d -c FILE      run with the configuration in FILE\n"
                  "       port53d --check -c FILE   check FILE and exit\n"
-                 "       port53d --config-reference   print the settings table (Markdown)\n");
+                 "       port53d --config-reference   print the settings table (Markdown)\n"
+                 "       port53d --config-manpage     the same as port53d.toml(5) (roff)\n");
 }
 
 std::optional<upstream::ServerAddr> source_address(const std::string& ip) {
@@ -139,11 +141,13 @@ struct Operations {
     daemon::ControlTargets targets;
     std::vector<std::unique_ptr<daemon::MetricsListener>> metrics;
     std::unique_ptr<daemon::ControlSocket> control;
+    std::unique_ptr<daemon::ControlTls> control_tls;
 };
 
 std::unique_ptr<Operations> open_operations(const conf::Config& cfg, asio::io_context& io,
                                             std::unique_ptr<Operations> ops) {
     ops->metrics = daemon::open_metrics(cfg.metrics, io, ops->figures);
+    ops->control_tls = daemon::open_control_tls(cfg.control, io, ops->targets);
     if (cfg.control.socket.empty()) return ops;
     ops->control = std::make_unique<daemon::ControlSocket>(
         io, cfg.control,
@@ -254,6 +258,7 @@ int main(int argc, char** argv) {
     static option long_opts[] = {{"config", required_argument, nullptr, 'c'},
                                  {"check", no_argument, nullptr, 'k'},
                                  {"config-reference", no_argument, nullptr, 'r'},
+                                 {"config-manpage", no_argument, nullptr, 'm'},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
     int opt;
@@ -267,6 +272,9 @@ int main(int argc, char** argv) {
                 break;
             case 'r':
                 std::cout << port53::conf::config_reference();
+                return 0;
+            case 'm':
+                std::cout << port53::conf::config_manpage(PORT53_VERSION);
                 return 0;
             case 'h':
                 usage();
@@ -288,6 +296,7 @@ int main(int argc, char** argv) {
         if (!resolver.trust_anchor.empty())
             port53::dnssec::TrustAnchors::load(resolver.trust_anchor);
         port53::daemon::load_tls(cfg);
+        if (!cfg.control.tls_listen.empty()) port53::daemon::control_tls_context(cfg.control);
         if (auto dot = port53::daemon::upstream_tls(cfg)) {
             [[maybe_unused]] port53::upstream::TlsUpstream ca_check(*dot);  // throws naming it
         }

@@ -142,7 +142,7 @@ class OwnPort53d:
     edited), so the shared resolver keeps running and timing is the test's alone."""
 
     def __init__(self, lab, tmp_path, addr, server="", resolver="", cache="", extra="",
-                 log_level=None, name="own"):
+                 log_level=None, name="own", binary=None):
         text = open(lab.port53_toml).read().replace('listen = ["127.53.0.1:53"]',
                                                     'listen = ["%s:53"]' % addr)
         for section, lines in (("server", server), ("resolver", resolver), ("cache", cache)):
@@ -153,6 +153,7 @@ class OwnPort53d:
         self.conf.write_text(text + extra)
         self.log = tmp_path / ("%s.log" % name)
         self.addr = addr
+        self.binary = binary or PORT53D  # e.g. the one a test unpacked from the .deb
         self.proc = None
 
     def __enter__(self):
@@ -162,7 +163,8 @@ class OwnPort53d:
         import dns.message
         import dns.query
         with open(self.log, "w") as out:
-            self.proc = subprocess.Popen([PORT53D, "-c", str(self.conf)], stdout=out, stderr=out)
+            self.proc = subprocess.Popen([self.binary, "-c", str(self.conf)], stdout=out,
+                                         stderr=out)
         for _ in range(100):
             try:
                 dns.query.udp(dns.message.make_query("lab.", "SOA"), self.addr, timeout=0.2)
