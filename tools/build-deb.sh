@@ -8,7 +8,8 @@ src="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(realpath "${1:-$src/build}")"
 out="$(realpath -m "${2:-$build/deb}")"
 mkdir -p "$out"
-cmake -S "$src/packaging" -B "$out/tree" -DPORT53_BUILD="$build" >"$out/cmake.log"
-cmake --build "$out/tree" >>"$out/cmake.log"
-(cd "$out/tree" && cpack -B "$out" >>"$out/cmake.log") || { cat "$out/cmake.log" >&2; exit 1; }
+trap '[ $? = 0 ] || cat "$out/cmake.log" >&2' EXIT
+cmake -S "$src/packaging" -B "$out/tree" -DPORT53_BUILD="$build" >"$out/cmake.log" 2>&1
+cmake --build "$out/tree" >>"$out/cmake.log" 2>&1
+(cd "$out/tree" && cpack -B "$out" >>"$out/cmake.log" 2>&1)
 ls "$out"/port53_*.deb
