@@ -70,13 +70,29 @@ def check_unpacked(root):
     expect(os.access(os.path.join(root, "usr/sbin/port53d"), os.X_OK), "and the package has it")
     for line in HARDENING:
         expect(re.search("^%s$" % re.escape(line), unit, re.M) is not None, "unit: " + line)
+    check_exposure(root)
     daemon = os.path.join(root, "usr/sbin/port53d")
     expect("not stripped" not in run("file", daemon), "port53d is stripped")
-    check = subprocess.run([daemon, "--check", "-c", os.path.join(root, "etc/port53/port53d.toml")],
+    config = os.path.join(root, "etc/port53/port53d.toml")
+    expect(re.search(r'^\[control\].*\nsocket = "/run/port53/control.sock"$', open(config).read(),
+                     re.M) is not None, "the packaged config has the control socket on")
+    check = subprocess.run([daemon, "--check", "-c", config],
                            capture_output=True, text=True)
     expect(check.returncode == 0, "the packaged port53d accepts the packaged config: "
            + (check.stdout + check.stderr).strip())
     check_manpages(root, daemon)
+
+
+def check_exposure(root):
+    """systemd's own rating of the sandbox (0 best, 10 worst); 'OK' is below 4."""
+    if not shutil.which("systemd-analyze"):
+        print("      systemd-analyze is not installed: exposure not rated")
+        return
+    r = subprocess.run(["systemd-analyze", "security", "--offline=true", "--root=" + root,
+                        "port53d.service"], capture_output=True, text=True)
+    level = re.search(r"Overall exposure level for port53d.service: ([\d.]+)", r.stdout)
+    expect(level is not None and float(level.group(1)) <= 2.0,
+           "systemd-analyze security: exposure %s (at most 2.0)" % (level and level.group(1)))
 
 
 def check_manpages(root, daemon):
