@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "base/counters.hpp"
 #include "wire/name.hpp"
 
 namespace port53::cache {
@@ -82,6 +83,7 @@ std::size_t render_reply(std::span<const uint8_t> blob, const QueryView& q,
     std::size_t body_len = blob.size() - (body - blob.data());
     if (h.question_end != q.question_end) return 0;  // keys match, so this means a bug
     if (stale) h.ede = ede::stale_answer;            // RFC 8914 §4.4
+    if (h.ede != ede::none) base::counters().extended_error(h.ede);
     bool with_ede = q.edns && h.ede != ede::none;
     std::size_t cookie = q.edns && !limits.cookie.empty() ? 4 + limits.cookie.size() : 0;
     std::size_t opt = q.edns ? kOptSize + (with_ede ? kEdeOptionSize : 0) + cookie : 0;

@@ -76,6 +76,7 @@ class AnswerCache {
 
     std::size_t bytes() const { return lru_.bytes(); }
     std::size_t entries() const { return lru_.entries(); }
+    uint64_t evictions() const { return lru_.evictions(); }
     void clear() { lru_.clear(); }
     // Forgets the answers to every name `doomed` says so (given its lower-cased wire form),
     // whatever the type and bits; returns how many went.

@@ -31,7 +31,15 @@ void ShardedLru::evict_to_fit(Shard& s) {
         s.bytes -= victim.charge();
         s.index.erase(victim.key);
         s.order.pop_back();
+        s.evictions.store(s.evictions.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_relaxed);
     }
+}
+
+uint64_t ShardedLru::evictions() const {
+    uint64_t n = 0;
+    for (const auto& s : shards_) n += s->evictions.load(std::memory_order_relaxed);
+    return n;
 }
 
 void ShardedLru::insert(std::string_view key, std::span<const uint8_t> value, uint32_t expires_at,

@@ -61,6 +61,8 @@ class ShardedLru {
 
     std::size_t bytes() const;
     std::size_t entries() const;
+    // Entries dropped to make room (not those expired, replaced or erased), all shards.
+    uint64_t evictions() const;
     std::size_t max_bytes() const { return max_bytes_; }
 
     // Bookkeeping charged per entry on top of key and value: list node, hash node, bucket.
@@ -82,6 +84,8 @@ class ShardedLru {
         std::list<Entry> order;  // newest or second-chanced first; eviction from the back
         std::unordered_map<std::string_view, std::list<Entry>::iterator> index;
         std::size_t bytes = 0;
+        // Written under the shard's exclusive lock only, read by scrapes without it.
+        std::atomic<uint64_t> evictions{0};
     };
     Shard& shard_for(std::string_view key);
     void evict_to_fit(Shard& s);

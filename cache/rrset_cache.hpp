@@ -67,6 +67,7 @@ class RRsetCache {
 
     std::size_t bytes() const { return lru_.bytes(); }
     std::size_t entries() const { return lru_.entries(); }
+    uint64_t evictions() const { return lru_.evictions(); }
     const TtlLimits& limits() const { return limits_; }
     void clear() { lru_.clear(); }
     // Forgets every RRset and negative entry of the names `doomed` says so (given their

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "daemon/control_figures.hpp"
 
 namespace port53::daemon {
 
@@ -12,7 +13,9 @@ namespace {
 
 constexpr const char* kHelp =
     "status              version, uptime, workers, questions in flight\n"
-    "stats               every figure of /metrics, one per line\n"
+    "stats [--json]      every figure of /metrics, one per line (or as JSON)\n"
+    "infra               the RTT table: server, smoothed RTT, variance, timeouts, state\n"
+    "list-inflight       the questions being resolved now: name, type, age\n"
     "flush NAME          forget what the caches hold for NAME\n"
     "flush-zone ZONE     forget ZONE and every name below it\n"
     "flush-all           empty the caches\n"
@@ -66,6 +69,10 @@ std::string control_command(const std::string& line, ControlTargets& t) {
     const std::string& cmd = w[0];
     if (cmd == "status" && w.size() == 1) return status(t);
     if (cmd == "stats" && w.size() == 1) return stats(t);
+    if (cmd == "stats" && w.size() == 2 && w[1] == "--json")
+        return "ok\n" + metrics_json(render_metrics(t.figures));
+    if (cmd == "infra" && w.size() == 1) return infra_table(t.figures);
+    if (cmd == "list-inflight" && w.size() == 1) return inflight_list(t.figures);
     if (cmd == "flush" && w.size() == 2) return flush(w[1], false, t);
     if (cmd == "flush-zone" && w.size() == 2) return flush(w[1], true, t);
     if (cmd == "flush-all" && w.size() == 1) {

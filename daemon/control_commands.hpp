@@ -17,7 +17,8 @@ struct ControlTargets {
     std::vector<cache::RRsetCache*> view_rrsets = {};  // the views' own (daemon/views.hpp)
 };
 
-// status | stats | flush NAME | flush-zone ZONE | flush-all | log-level LEVEL | help
+// status | stats [--json] | infra | list-inflight | flush NAME | flush-zone ZONE | flush-all |
+// log-level LEVEL | help
 std::string control_command(const std::string& line, ControlTargets& t);
 
 }  // namespace port53::daemon

@@ -27,7 +27,8 @@ void usage() {
         "  -s SOCKET  talk to this socket\n"
         "  -s IP@PORT talk TLS to [control] tls_listen, with this client certificate and key,\n"
         "             the server's certificate signed by CA and naming IP\n"
-        "commands: status, stats, flush NAME, flush-zone ZONE, flush-all, log-level LEVEL, help\n",
+        "commands: status, stats [--json], infra, list-inflight, flush NAME, flush-zone ZONE,\n"
+        "  flush-all, log-level LEVEL, help\n",
         stderr);
 }
 

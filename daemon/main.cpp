@@ -221,7 +221,8 @@ int run(const conf::Config& cfg) {
         cfg, workers.front(),
         std::make_unique<Operations>(
             daemon::MetricsSources{&server, &answers, &rrsets, blocklist, nullptr, &secondaries,
-                                   daemon::zone_names(cfg.secondaries), std::time(nullptr)},
+                                   daemon::zone_names(cfg.secondaries), std::time(nullptr), &infra,
+                                   &clock},
             answers, rrsets, threads,
             views ? views->own_caches() : std::vector<cache::RRsetCache*>{}));
     daemon::drop_privileges(cfg.server.user,

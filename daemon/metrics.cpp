@@ -1,34 +1,19 @@
 #include "daemon/metrics.hpp"
 
 #include <boost/asio/ip/address.hpp>
-#include <sstream>
 #include <stdexcept>
 
 #include "conf/config.hpp"
+#include "daemon/metrics_page.hpp"
 
 namespace port53::daemon {
 
 namespace {
 
-// One metric family: its HELP and TYPE lines, then its samples.
-class Page {
-  public:
-    void family(const char* name, const char* type, const char* help) {
-        out_ << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
-    }
-    void sample(const char* name, uint64_t value, const std::string& labels = {}) {
-        out_ << name;
-        if (!labels.empty()) out_ << '{' << labels << '}';
-        out_ << ' ' << value << '\n';
-    }
-    std::string text() const { return out_.str(); }
-
-  private:
-    std::ostringstream out_;
-};
+using Page = MetricsPage;
 
 std::string label(const char* key, std::string_view value) {
-    return std::string(key) + "=\"" + metric_label(value) + "\"";
+    return metric_label_pair(key, value);
 }
 
 void front_door(Page& p, const server::Server& s) {
@@ -54,6 +39,12 @@ void caches(Page& p, const MetricsSources& s) {
              "Bytes held by each cache (keys, values, bookkeeping).");
     if (s.answers) p.sample("port53_cache_bytes", s.answers->bytes(), label("cache", "answers"));
     if (s.rrsets) p.sample("port53_cache_bytes", s.rrsets->bytes(), label("cache", "rrsets"));
+    p.family("port53_cache_evictions_total", "counter",
+             "Entries each cache dropped to stay within its size bound.");
+    if (s.answers)
+        p.sample("port53_cache_evictions_total", s.answers->evictions(), label("cache", "answers"));
+    if (s.rrsets)
+        p.sample("port53_cache_evictions_total", s.rrsets->evictions(), label("cache", "rrsets"));
 }
 
 void blocklists(Page& p, const MetricsSources& s) {
@@ -105,19 +96,6 @@ void secondaries(Page& p, const MetricsSources& s) {
 
 }  // namespace
 
-std::string metric_label(std::string_view value) {
-    std::string out;
-    for (char c : value) {
-        if (c == '\\' || c == '"') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
-}
-
 std::string render_metrics(const MetricsSources& s) {
     Page p;
     p.family("port53_build_info", "gauge", "The running build (always 1).");
@@ -125,6 +103,7 @@ std::string render_metrics(const MetricsSources& s) {
     p.family("port53_start_time_seconds", "gauge", "When port53d started, Unix seconds.");
     p.sample("port53_start_time_seconds", static_cast<uint64_t>(s.start_time));
     if (s.server) front_door(p, *s.server);
+    if (s.counters) render_counters(p, *s.counters);
     caches(p, s);
     blocklists(p, s);
     secondaries(p, s);

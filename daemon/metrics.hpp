@@ -1,12 +1,14 @@
-// What the Prometheus endpoint (transports/metrics_listener.hpp) shows: the figures the
-// modules keep, read when scraped and written in the text exposition format. Only what is
-// counted today; per-worker query counters by transport, type and rcode are to come.
+// What the Prometheus endpoint (daemon/metrics_listener.hpp) shows: the figures the modules
+// keep and the per-worker counters (base/counters.hpp), read when scraped and written in the
+// text exposition format.
 #pragma once
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"
+#include "base/counters.hpp"
 #include "cache/answer_cache.hpp"
 #include "cache/rrset_cache.hpp"
 #include "daemon/metrics_listener.hpp"
@@ -14,6 +16,7 @@
 #include "filter/list_updater.hpp"
 #include "secondary/secondaries.hpp"
 #include "server/server.hpp"
+#include "upstream/infra.hpp"
 
 namespace port53::daemon {
 
@@ -26,7 +29,10 @@ struct MetricsSources {
     const filter::ListUpdater* list_updates = nullptr;
     const secondary::Secondaries* secondaries = nullptr;
     std::vector<wire::Name> secondary_zones;
-    int64_t start_time = 0;  // Unix seconds
+    int64_t start_time = 0;                  // Unix seconds
+    const upstream::Infra* infra = nullptr;  // the RTT table (port53-ctl infra)
+    const base::Clock* clock = nullptr;      // the resolver's, for the infra table's times
+    const base::CounterRegistry* counters = &base::counter_registry();
 };
 
 std::string render_metrics(const MetricsSources& s);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "base/counters.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "daemon/views.hpp"
 #include "transports/socket_options.hpp"
@@ -88,9 +89,11 @@ void Workers::run() {
     for (std::size_t i = 1; i < contexts_.size(); ++i)
         threads.emplace_back([this, i] {
             server::Server::bind_worker_thread(contexts_[i]->get_executor());
+            base::bind_worker_counters(static_cast<int>(i));
             contexts_[i]->run();
         });
     server::Server::bind_worker_thread(contexts_.front()->get_executor());
+    base::bind_worker_counters(0);
     contexts_.front()->run();
     stop();
     for (auto& t : threads) t.join();

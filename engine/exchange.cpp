@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/counters.hpp"
 #include "base/log.hpp"
 #include "base/random.hpp"
 #include "engine/engine.hpp"
@@ -149,20 +150,31 @@ base::awaitable<upstream::ExchangeResult> Engine::exchange(const upstream::Serve
     // A stream needs a connection first (and for DoT, a TLS handshake): a longer deadline.
     auto stream_timeout = std::max(timeout * 4, std::chrono::milliseconds(1000));
     bool udp = proto == upstream::Proto::udp;
+    base::counters().upstream_queries.add();
     upstream::ExchangeResult res =
         co_await network_.exchange(server, query, proto, udp ? timeout : stream_timeout);
+    // (counters() again after each co_await: the coroutine may resume on another thread)
     if (res.status != upstream::ExchangeResult::Status::ok) {
+        if (res.status == upstream::ExchangeResult::Status::timeout)
+            base::counters().upstream_timeouts.add();
         infra_.on_failure(server, clock_.now());
         co_return res;
     }
     // DoT's round trips, once its connection is open, rank its servers as UDP's do.
-    if (proto != upstream::Proto::tcp) infra_.on_response(server, res.rtt);
+    if (proto != upstream::Proto::tcp) {
+        infra_.on_response(server, res.rtt);
+        base::counters().upstream_rtt(static_cast<uint64_t>(res.rtt.count()));
+    }
     // Only plain UDP falls back to plain TCP: a DoT exchange never leaves TLS (fail closed).
     if (udp && res.response.size() >= kHeaderSize && (load16(&res.response[2]) & flag::TC)) {
         // Truncated: the same question over TCP (RFC 7766 §5), with a longer deadline.
         --budget.upstream_queries_left;
+        base::counters().upstream_tcp_fallbacks.add();
+        base::counters().upstream_queries.add();
         res = co_await network_.exchange(server, query, upstream::Proto::tcp, stream_timeout);
         if (res.status != upstream::ExchangeResult::Status::ok) {
+            if (res.status == upstream::ExchangeResult::Status::timeout)
+                base::counters().upstream_timeouts.add();
             infra_.on_failure(server, clock_.now());
             res.status =
                 upstream::ExchangeResult::Status::error;  // not a timeout: the server spoke

@@ -60,7 +60,10 @@ InflightTable::Join InflightTable::join(const std::string& key, Waiter w) {
     ++mine;
     ++waiters_;
     bool first = it == questions_.end();
-    if (first) it = questions_.try_emplace(key).first;
+    if (first) {
+        it = questions_.try_emplace(key).first;
+        started_[key] = std::chrono::steady_clock::now();
+    }
     it->second.push_back(std::move(w));
     return first ? Join::first : Join::joined;
 }
@@ -68,7 +71,9 @@ InflightTable::Join InflightTable::join(const std::string& key, Waiter w) {
 bool InflightTable::start(const std::string& key) {
     std::lock_guard lock(mutex_);
     if (questions_.size() >= limits_.max_waiters) return false;
-    return questions_.try_emplace(key).second;
+    if (!questions_.try_emplace(key).second) return false;
+    started_[key] = std::chrono::steady_clock::now();
+    return true;
 }
 
 void InflightTable::release(const Waiter& w) {
@@ -85,6 +90,7 @@ std::vector<Waiter> InflightTable::finish(const std::string& key) {
     if (it == questions_.end()) return out;
     out = std::move(it->second);
     questions_.erase(it);
+    started_.erase(key);
     for (const auto& w : out) release(w);
     return out;
 }
@@ -93,6 +99,7 @@ void InflightTable::clear() {
     decltype(questions_) gone;
     std::lock_guard lock(mutex_);
     gone.swap(questions_);
+    started_.clear();
     per_client_.clear();
     waiters_ = 0;
 }
@@ -100,6 +107,18 @@ void InflightTable::clear() {
 std::size_t InflightTable::questions() const {
     std::lock_guard lock(mutex_);
     return questions_.size();
+}
+
+std::vector<InflightTable::Listed> InflightTable::list() const {
+    std::vector<Listed> out;
+    std::lock_guard lock(mutex_);
+    out.reserve(questions_.size());
+    for (const auto& [key, waiters] : questions_) {
+        auto it = started_.find(key);
+        out.push_back({key, it == started_.end() ? std::chrono::steady_clock::now() : it->second,
+                       waiters.size()});
+    }
+    return out;
 }
 
 }  // namespace port53::server

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -56,6 +57,14 @@ class InflightTable {
     // here, outside the lock.
     void clear();
     std::size_t questions() const;
+    // The questions being resolved, for `port53-ctl list-inflight`: each key, when its
+    // resolution started and how many clients wait on it (0: a prefetch).
+    struct Listed {
+        std::string key;
+        std::chrono::steady_clock::time_point started;
+        std::size_t waiters;
+    };
+    std::vector<Listed> list() const;
 
   private:
     static std::string client_key(const sockaddr_storage& a);
@@ -63,6 +72,7 @@ class InflightTable {
 
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::vector<Waiter>> questions_;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> started_;
     std::unordered_map<std::string, std::size_t> per_client_;
     std::size_t waiters_ = 0;
     InflightLimits limits_;

@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <cstring>
 
+#include "base/counters.hpp"
 #include "base/log.hpp"
 #include "wire/builder.hpp"
 #include "wire/types.hpp"
@@ -55,6 +56,25 @@ cache::StoredAnswer any_answer(const QueryView& q, uint32_t now) {
     engine::Outcome o{
         rcode::NOERROR, {Record{question.name, type::HINFO, q.qclass, kAnyTtl, hinfo}}, {}};
     return render_outcome(o, question, ClientBits::of(q), now);
+}
+
+// An answer about to be sent, counted by its rcode (the header's four bits).
+void count_reply(std::span<const uint8_t> reply) {
+    if (reply.size() >= kHeaderSize) base::counters().rcode(reply[3]);
+}
+
+base::Validation validation_of(Security s) {
+    switch (s) {
+        case Security::secure:
+            return base::Validation::secure;
+        case Security::insecure:
+            return base::Validation::insecure;
+        case Security::bogus:
+            return base::Validation::bogus;
+        case Security::unchecked:
+            break;
+    }
+    return base::Validation::indeterminate;
 }
 
 }  // namespace
@@ -136,13 +156,22 @@ Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8
                                  std::size_t& out_len, ClientTransport t, const sockaddr* client,
                                  const Acl* acl, ViewId view) {
     AclAction access = (acl ? *acl : settings_.acl).check(client);
-    if (access == AclAction::deny || draining_.load(std::memory_order_relaxed)) return Fast::drop;
+    if (access == AclAction::deny) {
+        base::counters().refusal(base::Refusal::acl);
+        return Fast::drop;
+    }
+    if (draining_.load(std::memory_order_relaxed)) return Fast::drop;
     bool limited = t == ClientTransport::udp && limiter_.enabled();
     uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
-    if (limited && !limiter_.query_allowed(client, now_ms)) return Fast::drop;
+    if (limited && !limiter_.query_allowed(client, now_ms)) {
+        base::counters().refusal(base::Refusal::rate_limit);
+        return Fast::drop;
+    }
     Fast result =
         answer_fast(query, out, out_len, t, access, client, view_selector_.select(view, client));
-    if (result == Fast::answered && !rate_limit_reply(t, client, out, out_len)) return Fast::drop;
+    if (result != Fast::answered) return result;
+    if (!rate_limit_reply(t, client, out, out_len)) return Fast::drop;
+    count_reply(out.first(out_len));
     return result;
 }
 
@@ -156,10 +185,13 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
     QueryView q;
     QueryCheck check = parse_query(query, q);
     if (check == QueryCheck::drop) return Fast::drop;
+    base::CounterBlock& counts = base::counters();
+    counts.qtype(q.qtype);
     CookieBuf cookie;
     const cache::ReplyLimits l = limits(q, t, client, cookie);
     if (access == AclAction::refuse) {
         // Strangers get REFUSED for a readable query and nothing for garbage.
+        counts.refusal(base::Refusal::acl);
         if (check != QueryCheck::ok) return Fast::drop;
         out_len = reply_with_rcode(q, query, rcode::REFUSED, out, l);
         return out_len ? Fast::answered : Fast::drop;
@@ -179,9 +211,11 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
     bool refresh = false;
     out_len = answers_.answer(key, q, query, out, l, now, settings_.prefetch ? &refresh : nullptr);
     if (out_len) {
+        counts.cache_hits.add();
         if (refresh) start_prefetch(q, view);
         return Fast::answered;
     }
+    counts.cache_misses.add();
 
     if (q.qtype == type::OPT) {
         out_len = reply_with_rcode(q, query, rcode::FORMERR, out, l);
@@ -207,11 +241,13 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         return;
     }
     if (tunnels_.inspect(client, q, clock_.now()).refuse) {
+        base::counters().refusal(base::Refusal::tunnel);
         CookieBuf cookie;
         cache::ReplyLimits l = limits(q, t, client, cookie);
         std::vector<uint8_t> reply(l.max_size);
         std::size_t n = reply_with_rcode(q, query, rcode::REFUSED, reply, l);
         if (!rate_limit_reply(t, client, reply, n)) n = 0;
+        count_reply(std::span<const uint8_t>(reply.data(), n));
         done(std::span<const uint8_t>(reply.data(), n));
         return;
     }
@@ -228,9 +264,11 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
             // Overloaded, or this client already holds its share: shed the new question
             // rather than let memory grow or one client starve the rest. Over UDP that
             // answer is rate-limited like any other (a flood must not turn into SERVFAILs).
+            base::counters().refusal(base::Refusal::overload);
             std::vector<uint8_t> reply = error_response(query, rcode::SERVFAIL);
             std::size_t n = reply.size();
             if (!rate_limit_reply(t, client, reply, n)) n = 0;
+            count_reply(std::span<const uint8_t>(reply.data(), n));
             done(std::span<const uint8_t>(reply.data(), n));
             return;
         }
@@ -265,6 +303,7 @@ base::awaitable<void> Server::resolve_and_reply(std::string key, Question q, Cli
         P53_LOG(error, "resolving " << q.name.to_text() << " failed: " << e.what());
         outcome = engine::Outcome{rcode::SERVFAIL, {}, {}};
     }
+    base::counters().validated(validation_of(outcome.security));
     uint32_t now = clock_.now();
     auto answer =
         std::make_shared<const cache::StoredAnswer>(render_outcome(outcome, q, bits, now));
@@ -299,6 +338,7 @@ void Server::reply_to(const Waiter& w, const cache::StoredAnswer& answer, bool t
                                   cache::StaleReply{settings_.stale_ttl});
     if (n == 0) n = cache::render_reply(answer.blob, q, w.query, out, l, clock_.now());
     if (!rate_limit_reply(w.transport, client, out, n)) n = 0;
+    count_reply(std::span<const uint8_t>(out.data(), n));
     w.done(std::span<const uint8_t>(out.data(), n));
 }
 
@@ -310,8 +350,10 @@ bool Server::rate_limit_reply(ClientTransport t, const sockaddr* client, std::sp
         case RateLimiter::Verdict::pass:
             return true;
         case RateLimiter::Verdict::drop:
+            base::counters().refusal(base::Refusal::rate_limit);
             return false;
         case RateLimiter::Verdict::slip:
+            base::counters().rate_limit_slips.add();
             len = truncate_to_question(reply.first(len));
             return true;
     }
@@ -320,6 +362,24 @@ bool Server::rate_limit_reply(ClientTransport t, const sockaddr* client, std::sp
 
 std::size_t Server::inflight() const {
     return inflight_.questions();
+}
+
+std::vector<Server::InflightQuestion> Server::inflight_list() const {
+    std::vector<InflightQuestion> out;
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& l : inflight_.list()) {
+        // The key is cache::AnswerKey's: the lower-cased name's wire form, then the type.
+        std::size_t pos = 0;
+        while (pos < l.key.size() && l.key[pos] != 0) pos += 1 + static_cast<uint8_t>(l.key[pos]);
+        if (pos + 3 > l.key.size()) continue;
+        auto name = Name::from_wire(std::string_view(l.key).substr(0, pos + 1));
+        if (!name) continue;
+        auto type = load16(reinterpret_cast<const uint8_t*>(l.key.data()) + pos + 1);
+        out.push_back({name->to_text(), type,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(now - l.started),
+                       l.waiters});
+    }
+    return out;
 }
 
 }  // namespace port53::server

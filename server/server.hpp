@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -53,6 +54,14 @@ class Server final : public FrontDoor {
     void set_views(ViewSelector selector, std::vector<engine::Engine*> engines);
 
     std::size_t inflight() const;
+    // The questions being resolved now (port53-ctl list-inflight).
+    struct InflightQuestion {
+        std::string name;
+        uint16_t type;
+        std::chrono::milliseconds age;
+        std::size_t waiters;  // clients waiting; 0 for a prefetch
+    };
+    std::vector<InflightQuestion> inflight_list() const;
     // What the front door counted, for the statistics (issue 12).
     struct Counts {
         uint64_t rate_limited = 0;     // answers dropped or slipped by RRL

@@ -9,6 +9,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 
+#include "base/counters.hpp"
 #include "base/log.hpp"
 #include "transports/forwarded_for.hpp"
 #include "transports/stream_query.hpp"
@@ -138,6 +139,7 @@ base::awaitable<DohResponse> Http1Session<Stream>::answer(const HttpRequest& req
     asio::ip::tcp::endpoint client(*who, 0);
     P53_LOG(debug, "DoH/1.1 query from " << client.address().to_string());
     result_.reset();
+    base::counters().query(base::Transport::doh);
     answer_query(front_door_, d.query, client.data(), settings_.acl.get(), d.view ? d.view : view_,
                  stream_->stream.get_executor(),
                  [self = this->shared_from_this(), kind = d.kind](std::span<const uint8_t> reply) {

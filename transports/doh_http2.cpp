@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/counters.hpp"
 #include "base/log.hpp"
 #include "transports/stream_query.hpp"
 
@@ -263,6 +264,7 @@ void Http2Session::handle_request(int32_t id) {
     s.body.shrink_to_fit();
     if (d.status != 200) return respond(id, doh_error(d));
     ++resolving_;
+    base::counters().query(base::Transport::doh);
     answer_query(front_door_, d.query, peer_.data(), settings_.acl.get(), d.view ? d.view : view_,
                  stream_->stream.get_executor(),
                  [self = shared_from_this(), id, kind = d.kind](std::span<const uint8_t> reply) {

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "base/counters.hpp"
 #include "transports/doh_http1.hpp"
 #include "transports/doh_http2.hpp"
 #include "transports/stream_connection.hpp"
@@ -48,6 +49,8 @@ DotDohListener::DotDohListener(asio::io_context& io, const tcp::endpoint& ep, Fr
 
 void DotDohListener::serve(tcp::socket socket, const tcp::endpoint& peer,
                            std::unique_ptr<ClientSlot> client) {
+    base::counters().connection(kind_ == Frontend::dot ? base::Transport::dot
+                                                       : base::Transport::doh);
     switch (kind_) {
         case Frontend::dot: {
             auto conn = std::make_shared<DotConnection>(std::move(socket), peer, tls_->current(),

@@ -4,6 +4,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/counters.hpp"
+
 namespace port53::transports {
 namespace asio = boost::asio;
 
@@ -20,7 +22,9 @@ base::awaitable<bool> tls_handshake(TlsStream& s, std::chrono::milliseconds time
     co_await s.stream.async_handshake(asio::ssl::stream_base::server,
                                       asio::redirect_error(asio::use_awaitable, ec));
     *done = true;
-    co_return !ec && s.socket().is_open();
+    bool ok = !ec && s.socket().is_open();
+    base::counters().handshake(ok ? base::Handshake::ok : base::Handshake::failed);
+    co_return ok;
 }
 
 void close_socket(asio::ip::tcp::socket& s) {

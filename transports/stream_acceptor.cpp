@@ -1,5 +1,6 @@
 #include "transports/stream_acceptor.hpp"
 
+#include "base/counters.hpp"
 #include "base/log.hpp"
 #include "transports/socket_options.hpp"
 
@@ -37,6 +38,7 @@ void StreamAcceptor::accept() {
 void StreamAcceptor::admit(tcp::socket socket) {
     // A refused connection is closed as `socket` goes out of scope.
     if (open_.load() >= max_connections_) {
+        base::counters().refusal(base::Refusal::connection_cap);
         P53_LOG(warning, what_ << " connection limit reached; refusing a connection");
         return;
     }
@@ -47,6 +49,7 @@ void StreamAcceptor::admit(tcp::socket socket) {
     if (per_client_) {
         client = std::make_unique<ClientSlot>(*per_client_, peer.data());
         if (!client->held()) {
+            base::counters().refusal(base::Refusal::connection_cap);
             P53_LOG(info, "per-client connection limit reached for " << peer.address().to_string()
                                                                      << " (" << what_ << ")");
             return;

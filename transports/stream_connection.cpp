@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/counters.hpp"
 #include "transports/stream_query.hpp"
 #include "wire/types.hpp"
 
@@ -102,7 +103,9 @@ base::awaitable<void> StreamConnection<Stream>::run() {
         arm_idle_timer();  // bounds the handshake: garbage or silence instead of a ClientHello
         co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                          asio::redirect_error(asio::use_awaitable, ec));
-        if (ec || closed_) {
+        bool ok = !ec && !closed_;
+        base::counters().handshake(ok ? base::Handshake::ok : base::Handshake::failed);
+        if (!ok) {
             close();
             co_return;
         }
@@ -138,6 +141,7 @@ base::awaitable<void> StreamConnection<Stream>::read_loop() {
 template <typename Stream>
 void StreamConnection<Stream>::dispatch(std::span<const uint8_t> query) {
     ++pending_;
+    base::counters().query(kTls ? base::Transport::dot : base::Transport::tcp);
     // Padding (RFC 8467) only where the transport is encrypted.
     answer_query(
         front_door_, query, peer_.data(), limits_.acl, limits_.view, stream_.get_executor(),

@@ -1,5 +1,7 @@
 #include "transports/tcp_listener.hpp"
 
+#include "base/counters.hpp"
+
 namespace port53::transports {
 namespace asio = boost::asio;
 using asio::ip::tcp;
@@ -18,6 +20,7 @@ TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep,
 
 void TcpListener::serve(tcp::socket socket, const tcp::endpoint& peer,
                         std::unique_ptr<ClientSlot> client) {
+    base::counters().connection(base::Transport::tcp);
     auto conn = std::make_shared<TcpConnection>(std::move(socket), peer, front_door_, limits_,
                                                 connections_);
     conn->hold(std::move(client));

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "base/counters.hpp"
 #include "base/log.hpp"
 #include "transports/socket_options.hpp"
 
@@ -50,7 +51,9 @@ void UdpListener::on_readable() {
         int n = recvmmsg(fd, in_msg_.data(), kBatch, MSG_DONTWAIT, nullptr);
         if (n <= 0) break;
         int replies = 0;
+        base::CounterBlock& counts = base::counters();
         for (int i = 0; i < n; ++i) {
+            counts.query(base::Transport::udp);
             std::span<const uint8_t> query(in_buf_[i].data(), in_msg_[i].msg_len);
             std::size_t len = 0;
             auto r = front_door_.handle_fast(

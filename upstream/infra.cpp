@@ -1,11 +1,36 @@
 #include "upstream/infra.hpp"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 namespace port53::upstream {
 namespace {
 constexpr std::size_t kShards = 16;
 constexpr uint32_t kBandUs = 400'000;
+
+// ServerAddr::key() read back: 4 or 16 address bytes, then the port.
+std::optional<ServerAddr> addr_of_key(std::string_view k) {
+    if (k.size() != 6 && k.size() != 18) return std::nullopt;
+    ServerAddr a;
+    a.v6 = k.size() == 18;
+    std::copy(k.begin(), k.end() - 2, a.ip.begin());
+    a.port = static_cast<uint16_t>(static_cast<uint8_t>(k[k.size() - 2]) << 8 |
+                                   static_cast<uint8_t>(k.back()));
+    return a;
+}
+
+// A lameness key (zone's wire form, then the server's key) split in two.
+std::optional<std::pair<wire::Name, ServerAddr>> lame_key(std::string_view k) {
+    std::size_t pos = 0;
+    while (pos < k.size() && k[pos] != 0) pos += 1 + static_cast<uint8_t>(k[pos]);
+    if (pos >= k.size()) return std::nullopt;
+    auto zone = wire::Name::from_wire(k.substr(0, pos + 1));
+    auto addr = addr_of_key(k.substr(pos + 1));
+    if (!zone || !addr) return std::nullopt;
+    return std::pair{*zone, *addr};
+}
+
 }  // namespace
 
 Infra::Infra(InfraSettings s) : settings_(s) {
@@ -92,6 +117,28 @@ void Infra::set_server_cookie(const ServerAddr& a, std::string_view cookie) {
 
 Infra::Stats Infra::stats(const ServerAddr& a) {
     return with_host(a, [](Stats& st) { return st; });
+}
+
+std::vector<Infra::Entry> Infra::entries() const {
+    std::map<ServerAddr, Entry> out;
+    for (auto& shard : shards_) {
+        std::lock_guard lock(shard->mutex);
+        for (const auto& [key, st] : shard->hosts)
+            if (auto a = addr_of_key(key)) out[*a] = Entry{*a, st, {}};
+    }
+    // Second pass: a server's lameness may sit in another shard than its figures.
+    for (auto& shard : shards_) {
+        std::lock_guard lock(shard->mutex);
+        for (const auto& [key, until] : shard->lame_until)
+            if (auto zl = lame_key(key)) {
+                Entry& e = out.try_emplace(zl->second, Entry{zl->second, {}, {}}).first->second;
+                e.lame_until.emplace_back(zl->first, until);
+            }
+    }
+    std::vector<Entry> v;
+    v.reserve(out.size());
+    for (auto& [a, e] : out) v.push_back(std::move(e));
+    return v;
 }
 
 void Infra::mark_lame(const wire::Name& zone, const ServerAddr& a, uint32_t now) {

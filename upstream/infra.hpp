@@ -63,6 +63,16 @@ class Infra {
     };
     Stats stats(const ServerAddr& a);
 
+    // The whole table, for `port53-ctl infra`: each server known, its figures, and the
+    // zones it is lame for with the time that ends (lame entries of servers without
+    // figures come with default ones). Sorted by address.
+    struct Entry {
+        ServerAddr addr;
+        Stats stats;
+        std::vector<std::pair<wire::Name, uint32_t>> lame_until;
+    };
+    std::vector<Entry> entries() const;
+
   private:
     struct Shard {
         std::mutex mutex;
