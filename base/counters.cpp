@@ -1,6 +1,7 @@
 #include "base/counters.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 namespace port53::base {
 
@@ -79,20 +80,20 @@ const char* qtype_name(std::size_t slot) {
 }
 
 const char* transport_name(Transport t) {
-    static constexpr std::array<const char*, kTransports> kNames{"udp", "tcp", "dot", "doh"};
-    return kNames[static_cast<std::size_t>(t)];
+    static constexpr std::array<std::string_view, kTransports> kNames{"udp", "tcp", "dot", "doh"};
+    return kNames[static_cast<std::size_t>(t)].data();
 }
 
 const char* refusal_name(Refusal r) {
-    static constexpr std::array<const char*, kRefusals> kNames{
+    static constexpr std::array<std::string_view, kRefusals> kNames{
         "acl", "rate_limit", "connection_cap", "tunnel", "overload"};
-    return kNames[static_cast<std::size_t>(r)];
+    return kNames[static_cast<std::size_t>(r)].data();
 }
 
 const char* validation_name(Validation v) {
-    static constexpr std::array<const char*, kValidations> kNames{"secure", "insecure", "bogus",
-                                                                  "indeterminate"};
-    return kNames[static_cast<std::size_t>(v)];
+    static constexpr std::array<std::string_view, kValidations> kNames{"secure", "insecure",
+                                                                       "bogus", "indeterminate"};
+    return kNames[static_cast<std::size_t>(v)].data();
 }
 
 CounterBlock& CounterRegistry::add_block(int worker) {
