@@ -99,7 +99,10 @@ filter::BlockSource* add_sources(engine::Engine& engine, const conf::Config& cfg
                                  const secondary::Secondaries& secondaries,
                                  std::shared_ptr<const local::LocalZones> local_zones) {
     engine.add_source(std::make_unique<local::LocalSource>(std::move(local_zones)));
-    if (!cfg.secondaries.empty()) engine.add_source(secondaries.make_source());
+    if (!cfg.secondaries.empty()) {
+        engine.add_source(secondaries.make_source());
+        engine.set_zone_copies(&secondaries);  // asked in place of their servers (RFC 8806)
+    }
     auto source = filter::make_block_source(cfg.blocklist);
     filter::BlockSource* blocklist = source.get();
     if (source) engine.add_source(std::move(source));

@@ -65,7 +65,10 @@ ViewEngines::ViewEngines(const conf::Config& cfg, const SharedResolver& shared,
         // The view's own names first; with inherit the top level's after them.
         e->add_source(std::make_unique<local::LocalSource>(local::build_local_zones(v.local)));
         if (v.inherit) e->add_source(std::make_unique<local::LocalSource>(shared.local));
-        if (v.inherit && !cfg.secondaries.empty()) e->add_source(shared.secondaries.make_source());
+        if (v.inherit && !cfg.secondaries.empty()) {
+            e->add_source(shared.secondaries.make_source());
+            e->set_zone_copies(&shared.secondaries);
+        }
         // With inherit and no lists of its own the view asks the top level's; otherwise it
         // loads its lists (with inherit, the top level's and its own together, so that an
         // allow in either wins over a block in either).

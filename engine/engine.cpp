@@ -256,6 +256,14 @@ base::awaitable<std::optional<Engine::Reply>> Engine::ask_zone(Delegation& d, co
                                                                Budget& budget, Tried& tried,
                                                                bool minimised) {
     std::optional<Reply> reply;
+    // RFC 8806: a zone whose copy is held here is asked here; its servers only when the copy
+    // is unusable. A forward zone's servers are resolvers, not the zone's: never replaced.
+    if (zone_copies_ && d.route != RouteKind::forward) {
+        if (auto msg = zone_copies_->ask(d.zone, asked)) {
+            ResponseKind kind = classify(*msg, asked, d.zone);
+            co_return Reply{std::move(*msg), kind, upstream::ServerAddr{}};
+        }
+    }
     if (!d.addrs.empty()) reply = co_await query_zone(d, asked, budget, tried, minimised);
     // NS names without working addresses: try the other names (RFC 1035 §7.2).
     // No co_await inside && or ||: g++ 12 evaluates it even when the left side is false.

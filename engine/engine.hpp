@@ -3,7 +3,8 @@
 // (resolve_chain) it asks the answer sources in order (answer_source.hpp: added sources,
 // then the cache), and if none answers it iterates, calling the steps in this order:
 //   delegation (delegation.cpp: the closest known zone cut, or the root hints)
-//   → exchange (exchange.cpp: server choice, EDNS/TCP fallback, cookies, lameness)
+//   → exchange (exchange.cpp: server choice, EDNS/TCP fallback, cookies, lameness; a zone
+//               whose copy is held here is asked there instead, zone_copies.hpp)
 //   → classify (classify.cpp: answer, referral, NXDOMAIN, NODATA, lame, error)
 //   → absorb   (absorb.cpp: what the response says, within bailiwick; a referral loops back
 //               to exchange with the new cut)
@@ -23,6 +24,7 @@
 #include "engine/answer_source.hpp"
 #include "engine/classify.hpp"
 #include "engine/types.hpp"
+#include "engine/zone_copies.hpp"
 #include "upstream/cookies.hpp"
 #include "upstream/infra.hpp"
 #include "upstream/network.hpp"
@@ -42,6 +44,8 @@ class Engine {
     base::awaitable<void> prime_at_start();
     // Asked after the sources added before it and before the cache (local data, say).
     void add_source(std::unique_ptr<AnswerSource> source);
+    // Copies of zones asked in place of their servers; `copies` outlives the engine.
+    void set_zone_copies(const ZoneCopies* copies) { zone_copies_ = copies; }
 
   private:
     struct Reply {
@@ -120,6 +124,7 @@ class Engine {
     // Asked in order before iterating; the cache is always the last (set in the constructor,
     // after the members it refers to).
     std::vector<std::unique_ptr<AnswerSource>> sources_;
+    const ZoneCopies* zone_copies_ = nullptr;
 };
 
 }  // namespace port53::engine

@@ -2,31 +2,13 @@
 
 #include <stdexcept>
 
+#include "local/zone_records.hpp"
 #include "wire/types.hpp"
 
 namespace port53::local {
 using namespace wire;
 
 namespace {
-
-// RFC 4034 §3.1: an RRSIG's rdata starts with the type it covers.
-uint16_t covered_type(const Record& rrsig) {
-    if (rrsig.rdata.size() < 2) return 0;
-    return static_cast<uint16_t>(static_cast<uint8_t>(rrsig.rdata[0]) << 8 |
-                                 static_cast<uint8_t>(rrsig.rdata[1]));
-}
-
-// The RRset of `qtype` at a name (every type but RRSIG for ANY), then the RRSIGs over it.
-std::vector<Record> rrset_of(const std::vector<Record>& at, uint16_t qtype) {
-    std::vector<Record> out;
-    for (const auto& r : at)
-        if (r.type == qtype || (qtype == type::ANY && r.type != type::RRSIG)) out.push_back(r);
-    if (out.empty()) return out;
-    for (const auto& r : at)
-        if (r.type == type::RRSIG && (qtype == type::ANY || covered_type(r) == qtype))
-            out.push_back(r);
-    return out;
-}
 
 std::vector<Record> moved_to(std::vector<Record> records, const Name& owner) {
     for (auto& r : records) r.owner = owner;
@@ -111,7 +93,9 @@ std::optional<engine::Step> LocalZones::lookup(const Question& q) const {
     const Zone* z = zone_for(q.name);
     if (!z) return std::nullopt;
     // A delegation inside a zone file: the names below it are the child's, resolved as usual.
-    for (Name n = q.name; !(n == z->apex); n = n.parent()) {
+    // A cut's DS is the parent's (RFC 4035 §3.1.4.1): answered here.
+    bool ds_above = q.type == type::DS && !(q.name == z->apex);
+    for (Name n = ds_above ? q.name.parent() : q.name; !(n == z->apex); n = n.parent()) {
         auto it = z->names.find(n.key());
         if (it != z->names.end() && !rrset_of(it->second, type::NS).empty()) return std::nullopt;
     }

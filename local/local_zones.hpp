@@ -43,6 +43,10 @@ class LocalZones {
 
     // The answer for `q`, or nothing if no zone covers it (or a transparent one has no data).
     std::optional<engine::Step> lookup(const wire::Question& q) const;
+    // The response the zone's authoritative servers would give to `q` (authority_response.cpp),
+    // referrals included, for the engine asking a zone held here (engine/zone_copies.hpp);
+    // nothing if no static zone holds `q`.
+    std::optional<wire::Message> respond(const wire::Question& q) const;
 
   private:
     struct Zone {
@@ -59,6 +63,14 @@ class LocalZones {
                                           const std::vector<wire::Record>& at,
                                           const wire::Question& q,
                                           const wire::Name* wildcard_ce = nullptr) const;
+    // The highest delegation in `z` on the way from its apex to `q`'s name, if any.
+    const std::vector<wire::Record>* cut_above(const Zone& z, const wire::Question& q,
+                                               wire::Name& cut) const;
+    void add_referral(wire::Message& m, const Zone& z, const wire::Name& cut,
+                      const std::vector<wire::Record>& at) const;
+    // Addresses (A, AAAA) the zone holds for the NS targets in `ns`, into `out`.
+    static void add_addresses(std::vector<wire::Record>& out, const Zone& z,
+                              const std::vector<wire::Record>& ns);
     static engine::Step no_data_here(const Zone& z, const wire::Name& qname,
                                      const wire::Name* wildcard_ce = nullptr);
 

@@ -149,8 +149,29 @@ void Secondaries::publish() {
 
 bool Secondaries::covers(const wire::Name& name) const {
     for (const auto& z : zones_)
-        if (name.is_subdomain_of(z->settings.zone)) return true;
+        if (!z->settings.zone.is_root() && name.is_subdomain_of(z->settings.zone)) return true;
     return false;
+}
+
+std::optional<wire::Message> Secondaries::ask(const wire::Name& zone,
+                                              const wire::Question& q) const {
+    auto served = served_.load();
+    uint32_t now = clock_.unix_now();
+    if (!served) return std::nullopt;
+    for (const auto& z : *served) {
+        if (!(z.apex == zone)) continue;
+        // RFC 8806 §3: a copy past its expire is not used; the zone's servers are asked.
+        if (!z.copy || now >= z.expires_at) return std::nullopt;
+        auto msg = z.copy->respond(q);
+        if (!msg) return std::nullopt;
+        // No record outlives the copy (as SecondarySource's answers).
+        for (auto* section : {&msg->answer, &msg->authority, &msg->additional})
+            for (auto& r : *section) r.ttl = std::min(r.ttl, z.expires_at - now);
+        P53_LOG(debug, "copy of " << zone.to_text() << " answers " << q.name.to_text() << "/"
+                                  << q.type);
+        return msg;
+    }
+    return std::nullopt;
 }
 
 const ZoneCounters* Secondaries::counters(const wire::Name& zone) const {

@@ -17,6 +17,7 @@
 #include "base/clock.hpp"
 #include "base/coro.hpp"
 #include "engine/answer_source.hpp"
+#include "engine/zone_copies.hpp"
 #include "local/local_zones.hpp"
 #include "secondary/secondary_config.hpp"
 #include "secondary/transfer.hpp"
@@ -38,7 +39,7 @@ struct ServedZone {
 };
 using ServedZones = std::vector<ServedZone>;
 
-class Secondaries {
+class Secondaries final : public engine::ZoneCopies {
   public:
     Secondaries(const std::vector<SecondarySettings>& zones, std::vector<TsigKey> keys,
                 const base::Clock& clock);
@@ -59,8 +60,13 @@ class Secondaries {
                        std::span<uint8_t> out);
 
     std::shared_ptr<const ServedZones> served() const { return served_.load(); }
-    // `name` is in one of the zones (the set of zones is fixed: any thread).
+    // `name` is in one of the zones answered to clients (the set of zones is fixed: any
+    // thread). A copy of the root zone is not one: it stands in for the root servers
+    // (RFC 8806), so its answers are iterated from and validated like theirs.
     bool covers(const wire::Name& name) const;
+    // The engine asking `zone`'s servers: the copy answers instead, while it is usable.
+    std::optional<wire::Message> ask(const wire::Name& zone,
+                                     const wire::Question& q) const override;
     const ZoneCounters* counters(const wire::Name& zone) const;
     std::unique_ptr<engine::AnswerSource> make_source() const;
 

@@ -85,6 +85,8 @@ Options:
   --out DIR              results directory (default /tmp/port53-bench/<date>-<time>)
   --lab-src DIR          the lab's Python sources (default tools/lab); copied into
                          the results directory first, like the daemon
+  --port53-extra FILE    TOML appended to port53d's configs (tables only, e.g. a
+                         [blocklist]): the same runs with that setting on
   --soak [SECONDS]       instead of the comparison: the bounded soak test of port53d
                          (tools/soak.sh: mixed load plus garbage, default 60 s)
   -h, --help             this text
@@ -127,6 +129,7 @@ edns=()
 quick=0
 port53d=$ROOT/build/port53d
 lab_src=$ROOT/tools/lab
+p53_extra=
 out=
 threads_given=0
 orig_args=("$@")
@@ -151,6 +154,7 @@ while [ $# -gt 0 ]; do
         --port53d) port53d=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --lab-src) lab_src=$2; shift 2 ;;
+        --port53-extra) p53_extra=$(realpath "$2"); shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -275,6 +279,7 @@ IFS=, read -r -a threads_arr <<<"$threads_list"
 conf_for() {  # threads -> writes conf/port53-tN.toml and conf/unbound-tN.conf
     local t=$1
     sed "s/^threads = .*/threads = $t/" "$lab/port53.toml" >"$out/conf/port53-t$t.toml"
+    if [ -n "$p53_extra" ]; then cat "$p53_extra" >>"$out/conf/port53-t$t.toml"; fi
     # so-reuseport: the lab turns it off for its tests; Unbound's default (yes)
     # is how it is meant to run several threads, and what port53d does too
     sed -e "s/^  num-threads: .*/  num-threads: $t/" \

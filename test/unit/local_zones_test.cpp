@@ -267,3 +267,63 @@ TEST_CASE("an unsigned local zone adds no proofs", "[local][dnssec]") {
     REQUIRE(s);
     CHECK(s->authority.size() == 1);
 }
+
+// RFC 8806: a zone held here answers the engine as its servers would.
+TEST_CASE("a zone held here answers as its servers would: referrals with DS and glue",
+          "[local]") {
+    local::LocalZones z;
+    z.add_zone_records(parse_zone_text(R"(
+. 600 IN SOA a.root. admin.root. 7 3600 600 86400 300
+. 600 IN NS a.root.
+a.root. 600 IN A 192.0.2.1
+lan. 600 IN NS ns.lan.
+lan. 600 IN NS ns.elsewhere.
+lan. 600 IN DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+ns.lan. 600 IN A 192.0.2.53
+)",
+                                       "root.zone"),
+                       "root.zone");
+    SECTION("below a cut: a referral, not authoritative, with the DS and in-zone glue") {
+        auto m = z.respond(q("www.sub.lan.", type::A));
+        REQUIRE(m);
+        CHECK_FALSE(m->has(flag::AA));
+        CHECK(m->rcode() == rcode::NOERROR);
+        CHECK(m->answer.empty());
+        int ns = 0, ds = 0;
+        for (const auto& r : m->authority) {
+            ns += r.type == type::NS;
+            ds += r.type == type::DS;
+        }
+        CHECK(ns == 2);
+        CHECK(ds == 1);
+        REQUIRE(m->additional.size() == 1);
+        CHECK(m->additional[0].owner == N("ns.lan."));
+    }
+    SECTION("the DS of a cut is the parent's: answered, authoritative") {
+        auto m = z.respond(q("lan.", type::DS));
+        REQUIRE(m);
+        CHECK(m->has(flag::AA));
+        REQUIRE(m->answer.size() == 1);
+        CHECK(m->answer[0].type == type::DS);
+        // and the local-data lookup agrees (it used to leave a cut's DS to the child)
+        CHECK(z.lookup(q("lan.", type::DS))->kind == Kind::answer);
+    }
+    SECTION("a name that does not exist: NXDOMAIN with the SOA; the apex NS with addresses") {
+        auto m = z.respond(q("nosuchtld.", type::A));
+        REQUIRE(m);
+        CHECK(m->rcode() == rcode::NXDOMAIN);
+        CHECK(m->has(flag::AA));
+        REQUIRE(m->authority.size() == 1);
+        CHECK(m->authority[0].type == type::SOA);
+        auto apex = z.respond(q(".", type::NS));
+        REQUIRE(apex);
+        REQUIRE(apex->answer.size() == 1);
+        REQUIRE(apex->additional.size() == 1);
+        CHECK(apex->additional[0].owner == N("a.root."));
+    }
+    SECTION("a name outside every zone held is not answered") {
+        local::LocalZones lan;
+        lan.add_zone(N("lan."), local::ZoneKind::static_zone);
+        CHECK_FALSE(lan.respond(q("www.example.", type::A)));
+    }
+}

@@ -198,7 +198,10 @@ def build_zones(d):
 def nsd_conf(d, server, zone_files):
     sdir = os.path.join(d, "nsd", server)
     os.makedirs(sdir, exist_ok=True)
-    zones = "".join('zone:\n  name: "%s"\n  zonefile: "%s"\n' % (z.name, zone_files[z.name])
+    # The root zone may be transferred from loopback, as several root servers allow it
+    # (RFC 8806 §2): port53's copy of the root zone is tested against it.
+    zones = "".join('zone:\n  name: "%s"\n  zonefile: "%s"\n' % (z.name, zone_files[z.name]) +
+                    ('  provide-xfr: 127.0.0.0/8 NOKEY\n' if z.name == "." else "")
                     for z in ZONES if server in z.servers)
     conf = """server:
   ip-address: {addr}
