@@ -17,7 +17,8 @@ void append(std::vector<Record>& to, std::vector<Record> from) {
 
 }  // namespace
 
-const std::vector<Record>* LocalZones::cut_above(const Zone& z, const Question& q, Name& cut) const {
+const std::vector<Record>* LocalZones::cut_above(const Zone& z, const Question& q,
+                                                 Name& cut) const {
     // Walking up from the name, the last cut met is the highest: the zone's own delegation.
     // A cut's DS is the parent's (RFC 4035 §3.1.4.1), so for DS the name itself is no cut.
     const std::vector<Record>* found = nullptr;

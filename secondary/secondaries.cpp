@@ -167,8 +167,8 @@ std::optional<wire::Message> Secondaries::ask(const wire::Name& zone,
         // No record outlives the copy (as SecondarySource's answers).
         for (auto* section : {&msg->answer, &msg->authority, &msg->additional})
             for (auto& r : *section) r.ttl = std::min(r.ttl, z.expires_at - now);
-        P53_LOG(debug, "copy of " << zone.to_text() << " answers " << q.name.to_text() << "/"
-                                  << q.type);
+        P53_LOG(debug,
+                "copy of " << zone.to_text() << " answers " << q.name.to_text() << "/" << q.type);
         return msg;
     }
     return std::nullopt;

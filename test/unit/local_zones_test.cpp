@@ -269,8 +269,7 @@ TEST_CASE("an unsigned local zone adds no proofs", "[local][dnssec]") {
 }
 
 // RFC 8806: a zone held here answers the engine as its servers would.
-TEST_CASE("a zone held here answers as its servers would: referrals with DS and glue",
-          "[local]") {
+TEST_CASE("a zone held here answers as its servers would: referrals with DS and glue", "[local]") {
     local::LocalZones z;
     z.add_zone_records(parse_zone_text(R"(
 . 600 IN SOA a.root. admin.root. 7 3600 600 86400 300
