@@ -19,6 +19,7 @@
 #include "filter/block_config.hpp"
 #include "local/local_config.hpp"
 #include "secondary/secondary_config.hpp"
+#include "server/log_settings.hpp"
 #include "server/settings.hpp"
 #include "transports/dot_doh_settings.hpp"
 #include "transports/metrics_settings.hpp"
@@ -103,6 +104,9 @@ struct Config {
         std::string server_cert, server_key;  // PEM: its certificate (chain) and key
         std::string client_ca;                // PEM: CAs whose client certificates are let in
     } control;
+    server::QueryLogSettings query_log;        // [query_log]: one JSON line per query
+    server::SecurityLogSettings security_log;  // [security_log]: refused, limited, tunnels, bogus
+    server::DnstapSettings dnstap;             // [dnstap]: Frame Streams to a Unix socket
 };
 
 // "file:line: what is wrong" (line 0 when the problem is not tied to a line).

@@ -529,6 +529,34 @@ const Setting kSettings[] = {
     {"control", "client_ca", AT(control.client_ca), 0, 0,
      "CA certificates (PEM): only clients with a certificate they signed may connect; "
      "others fail the handshake and send no command."},
+    {"query_log", "file", AT(query_log.file), 0, 0,
+     "One JSON line per answered query (time, client, transport, name, type, rcode, EDE, cache "
+     "hit, latency) appended to this file; \"-\": standard output (journald); empty: off. "
+     "Reopened on SIGUSR1 and port53-ctl reopen-logs (rotate: mv, then signal)."},
+    {"query_log", "anonymise_v4_prefix", AT(query_log.anonymise_v4_prefix), 0, 32,
+     "IPv4 clients are logged cut to this prefix length (24: 192.0.2.0); 32: whole."},
+    {"query_log", "anonymise_v6_prefix", AT(query_log.anonymise_v6_prefix), 0, 128,
+     "IPv6 clients are logged cut to this prefix length (48: 2001:db8:1::); 128: whole."},
+    {"query_log", "buffer_kb", AT(query_log.buffer_kb), 4, 1'048'576,
+     "Lines waiting for the writer thread, per worker; beyond it lines are dropped and counted "
+     "(a warning says how many), so a slow disk never slows answers."},
+    {"dnstap", "socket", AT(dnstap.socket), 0, 0,
+     "dnstap (Frame Streams, protobuf dnstap.Dnstap) to this Unix socket, as Unbound's "
+     "dnstap-socket-path; a reader that is not there yet is connected to when it appears. "
+     "Empty: off."},
+    {"dnstap", "client", AT(dnstap.client), 0, 0,
+     "Send CLIENT_QUERY and CLIENT_RESPONSE messages (what clients ask and are answered)."},
+    {"dnstap", "resolver", AT(dnstap.resolver), 0, 0,
+     "Send RESOLVER_QUERY and RESOLVER_RESPONSE messages (what port53 asks authorities)."},
+    {"dnstap", "identity", AT(dnstap.identity), 0, 0,
+     "The identity field of each message (e.g. the host name); empty: left out."},
+    {"dnstap", "queue", AT(dnstap.queue), 2, 16'384,
+     "Messages waiting for the socket, per worker (a power of two); beyond it they are "
+     "dropped, so a slow reader never slows answers."},
+    {"security_log", "per_second", AT(security_log.per_second), 0, 1'000'000,
+     "Warning lines per second, per worker, for each kind of security event (refused, "
+     "rate-limited, tunnel-suspect, bogus), with the client's address; the rest are counted "
+     "and reported as \"N more suppressed\" on the next line of that kind. 0: none."},
     // [[forward]] and [[stub]]: TOML arrays of tables, each one zone.
     {"forward", "zone", AT(resolver.engine.forward_zones), AT(zone), 0, 0,
      "Each [[forward]] table: a zone (\".\" for all) whose questions go, with RD=1, to "

@@ -6,6 +6,7 @@
 
 #include "base/log.hpp"
 #include "daemon/control_figures.hpp"
+#include "daemon/logs.hpp"
 
 namespace port53::daemon {
 
@@ -19,7 +20,8 @@ constexpr const char* kHelp =
     "flush NAME          forget what the caches hold for NAME\n"
     "flush-zone ZONE     forget ZONE and every name below it\n"
     "flush-all           empty the caches\n"
-    "log-level LEVEL     debug, info, warning or error, until restart\n";
+    "log-level LEVEL     debug, info, warning or error, until restart\n"
+    "reopen-logs         reopen the query log (after logrotate moved it)\n";
 
 std::vector<std::string> words(const std::string& line) {
     std::istringstream in(line);
@@ -82,6 +84,7 @@ std::string control_command(const std::string& line, ControlTargets& t) {
         P53_LOG(info, "control: caches emptied");
         return "ok\n";
     }
+    if (cmd == "reopen-logs" && w.size() == 1) return control_reopen_logs(t.logs);
     if (cmd == "log-level" && w.size() == 2) {
         auto level = base::log_level_from_text(w[1]);
         if (!level) return "error: log levels are debug, info, warning and error\n";

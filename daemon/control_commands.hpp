@@ -9,16 +9,19 @@
 
 namespace port53::daemon {
 
+class Logs;  // daemon/logs.hpp
+
 struct ControlTargets {
     const MetricsSources& figures;
     cache::AnswerCache& answers;
     cache::RRsetCache& rrsets;
     std::size_t workers;
     std::vector<cache::RRsetCache*> view_rrsets = {};  // the views' own (daemon/views.hpp)
+    Logs* logs = nullptr;                              // reopen-logs (daemon/logs.hpp)
 };
 
 // status | stats [--json] | infra | list-inflight | flush NAME | flush-zone ZONE | flush-all |
-// log-level LEVEL | help
+// log-level LEVEL | reopen-logs | help
 std::string control_command(const std::string& line, ControlTargets& t);
 
 }  // namespace port53::daemon

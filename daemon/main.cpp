@@ -20,6 +20,7 @@
 #include "daemon/control_socket.hpp"
 #include "daemon/control_tls.hpp"
 #include "daemon/list_updates.hpp"
+#include "daemon/logs.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/settings_mapping.hpp"
@@ -91,6 +92,17 @@ class Drain {
     daemon::Workers& workers_;
     std::chrono::milliseconds timeout_;
     std::chrono::steady_clock::time_point deadline_;
+};
+
+// SIGHUP reloads the TLS certificates, SIGUSR1 reopens the logs (logrotate). On a worker's
+// io_context: declared after the workers, so it goes first.
+struct Reopen {
+    Reopen(asio::io_context& io, daemon::TlsContexts& tls, daemon::Logs& logs)
+        : hup(io, SIGHUP), usr1(io, SIGUSR1) {
+        daemon::reload_tls_on_sighup(hup, tls);
+        logs.reopen_on(usr1);
+    }
+    asio::signal_set hup, usr1;
 };
 
 // Names answered here come before the cache (engine/answer_source.hpp), in this order. Returns
@@ -201,7 +213,9 @@ int run(const conf::Config& cfg) {
     upstream::AsioNetwork network(source_address(cfg.resolver.outgoing_v4),
                                   source_address(cfg.resolver.outgoing_v6), upstream);
     if (auto dot = daemon::upstream_tls(cfg)) network.configure_tls(std::move(*dot));
-    engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, network, clock);
+    daemon::Logs logs(cfg, threads, network);  // dnstap may wrap the network
+    engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, logs.network(),
+                          clock);
     // Secondary zones: loaded from their files now, so they are answered from the start.
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
@@ -209,9 +223,9 @@ int run(const conf::Config& cfg) {
     auto local_zones = local::build_local_zones(cfg.local);
     filter::BlockSource* blocklist = add_sources(engine, cfg, secondaries, local_zones);
     server::Server server(cfg.server.front_door, engine, answers, clock);
-    views = start_views(cfg,
-                        {hints, rrsets, local_zones, blocklist, secondaries, infra, network, clock},
-                        rrset_bytes, shards, server);
+    views = start_views(
+        cfg, {hints, rrsets, local_zones, blocklist, secondaries, infra, logs.network(), clock},
+        rrset_bytes, shards, server);
     if (!cfg.secondaries.empty()) connect_secondaries(secondaries, server, answers);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
@@ -228,6 +242,7 @@ int run(const conf::Config& cfg) {
                                    &clock},
             answers, rrsets, threads,
             views ? views->own_caches() : std::vector<cache::RRsetCache*>{}));
+    logs.attach(server, ops->targets);
     daemon::drop_privileges(cfg.server.user,
                             cfg.server.group);  // every socket is bound: root is done
     workers.start_listeners();
@@ -243,8 +258,7 @@ int run(const conf::Config& cfg) {
     auto view_list_updates =
         daemon::start_views(views.get(), workers.front().get_executor(), answers);
 
-    asio::signal_set hup(workers.front(), SIGHUP);
-    daemon::reload_tls_on_sighup(hup, tls);
+    Reopen reopen(workers.front(), tls, logs);
     Drain drain(workers.front(), server, workers, cfg.server.drain_timeout);
     log_listening(cfg, threads, tls);
     workers.run();

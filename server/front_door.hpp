@@ -13,7 +13,8 @@
 
 namespace port53::server {
 
-enum class ClientTransport { udp, stream };  // stream: TCP, DoT and DoH
+// Each kind by name for the query log and dnstap; all but udp are streams (RFC 7766).
+enum class ClientTransport : uint8_t { udp, tcp, dot, doh };
 
 class Acl;  // a listener's own access list (server/acl.hpp), passed through unopened
 

@@ -7,6 +7,7 @@
 
 #include "base/counters.hpp"
 #include "base/log.hpp"
+#include "server/security_log.hpp"
 #include "wire/builder.hpp"
 #include "wire/types.hpp"
 
@@ -17,6 +18,9 @@ using namespace wire;
 namespace {
 
 thread_local std::optional<asio::any_io_executor> t_worker;
+// Set when the answer cache answered the query being handled (for the query log; a plain
+// store, so the hit path stays free of branches for it).
+thread_local bool t_cache_hit = false;
 constexpr uint32_t kAnyTtl = 3600;
 
 // The question of a query, its name lower-cased (off the cache-hit path: it allocates).
@@ -46,6 +50,16 @@ bool is_notify(std::span<const uint8_t> query) {
 
 bool is_zone_transfer_or_meta(uint16_t t) {
     return t == type::AXFR || t == type::IXFR || t == type::MAILB || t == type::MAILA;
+}
+
+// Each client that asked gets a line: who was (or would have been) handed forged data.
+void log_bogus(const Question& q, const std::vector<Waiter>& waiters) {
+    std::string detail =
+        q.name.to_text() + " type " + std::to_string(q.type) + ": DNSSEC validation failed (bogus)";
+    for (const auto& w : waiters) {
+        const auto* c = reinterpret_cast<const sockaddr*>(&w.client);
+        log_security_event(SecurityEvent::bogus, c->sa_family == AF_UNSPEC ? nullptr : c, detail);
+    }
 }
 
 // RFC 8482 §4.2: answer ANY with one synthesised HINFO record instead of everything.
@@ -124,9 +138,9 @@ Server::Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCac
 
 cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t, const sockaddr* client,
                                   CookieBuf& cookie) const {
-    std::size_t max = t == ClientTransport::stream ? kMaxMessageSize
-                      : q.edns ? std::min(q.udp_size, settings_.edns_buffer_size)
-                               : kMinUdpSize;
+    std::size_t max = t != ClientTransport::udp ? kMaxMessageSize
+                      : q.edns                  ? std::min(q.udp_size, settings_.edns_buffer_size)
+                                                : kMinUdpSize;
     cache::ReplyLimits l{max, settings_.edns_buffer_size};
     // RFC 7873 §5.2: a client that sent a cookie gets a fresh server cookie back, whatever
     // copy of ours it sent (we do not require one, so we never answer BADCOOKIE).
@@ -155,9 +169,56 @@ void Server::set_views(ViewSelector selector, std::vector<engine::Engine*> engin
 Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
                                  std::size_t& out_len, ClientTransport t, const sockaddr* client,
                                  const Acl* acl, ViewId view) {
+    // Off, the query log and dnstap cost this one branch.
+    if (tapped_) [[unlikely]]
+        return handle_fast_tapped(query, out, out_len, t, client, acl, view);
+    return check_and_answer(query, out, out_len, t, client, acl, view);
+}
+
+Server::Fast Server::handle_fast_tapped(std::span<const uint8_t> query, std::span<uint8_t> out,
+                                        std::size_t& out_len, ClientTransport t,
+                                        const sockaddr* client, const Acl* acl, ViewId view) {
+    auto start = std::chrono::steady_clock::now();
+    int64_t start_ns = dnstap_now_ns();
+    // Every query comes here first, answered at once or not.
+    if (taps_.dnstap)
+        taps_.dnstap->write(
+            {DnstapType::client_query, dnstap_protocol(t), client, start_ns, 0, query});
+    t_cache_hit = false;
+    Fast f = check_and_answer(query, out, out_len, t, client, acl, view);
+    if (f == Fast::answered)
+        tap_answer(query, out.first(out_len), t, client, t_cache_hit, start, start_ns);
+    return f;
+}
+
+void Server::tap_answer(std::span<const uint8_t> query, std::span<const uint8_t> reply,
+                        ClientTransport t, const sockaddr* client, bool cache_hit,
+                        std::chrono::steady_clock::time_point start, int64_t start_ns) {
+    if (taps_.dnstap)
+        taps_.dnstap->write({DnstapType::client_response, dnstap_protocol(t), client, start_ns,
+                             dnstap_now_ns(), reply});
+    if (!taps_.log) return;
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    QueryView q;
+    parse_query(query, q);
+    ReplySummary summary = summarise_reply(reply);
+    taps_.log->write(
+        QueryRecord{std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count(),
+                    client, t, std::span<const uint8_t>(q.qname, q.qname_len), q.qtype,
+                    summary.rcode, summary.ede, cache_hit,
+                    static_cast<uint64_t>(
+                        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())});
+}
+
+Server::Fast Server::check_and_answer(std::span<const uint8_t> query, std::span<uint8_t> out,
+                                      std::size_t& out_len, ClientTransport t,
+                                      const sockaddr* client, const Acl* acl, ViewId view) {
     AclAction access = (acl ? *acl : settings_.acl).check(client);
-    if (access == AclAction::deny) {
+    if (access == AclAction::deny) [[unlikely]] {
         base::counters().refusal(base::Refusal::acl);
+        log_security_event(SecurityEvent::refused, client, "(access list: deny, dropped)");
         return Fast::drop;
     }
     if (draining_.load(std::memory_order_relaxed)) return Fast::drop;
@@ -165,6 +226,7 @@ Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8
     uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
     if (limited && !limiter_.query_allowed(client, now_ms)) {
         base::counters().refusal(base::Refusal::rate_limit);
+        log_security_event(SecurityEvent::rate_limited, client, "(query dropped)");
         return Fast::drop;
     }
     Fast result =
@@ -192,6 +254,7 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
     if (access == AclAction::refuse) {
         // Strangers get REFUSED for a readable query and nothing for garbage.
         counts.refusal(base::Refusal::acl);
+        log_security_event(SecurityEvent::refused, client, "(access list: refuse)");
         if (check != QueryCheck::ok) return Fast::drop;
         out_len = reply_with_rcode(q, query, rcode::REFUSED, out, l);
         return out_len ? Fast::answered : Fast::drop;
@@ -212,6 +275,7 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
     out_len = answers_.answer(key, q, query, out, l, now, settings_.prefetch ? &refresh : nullptr);
     if (out_len) {
         counts.cache_hits.add();
+        t_cache_hit = true;
         if (refresh) start_prefetch(q, view);
         return Fast::answered;
     }
@@ -240,6 +304,8 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         done({});
         return;
     }
+    if (tapped_) [[unlikely]]
+        done = tapped(std::move(done), query, t, client);
     if (tunnels_.inspect(client, q, clock_.now()).refuse) {
         base::counters().refusal(base::Refusal::tunnel);
         CookieBuf cookie;
@@ -280,6 +346,23 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         asio::detached);
 }
 
+Server::Done Server::tapped(Done done, std::span<const uint8_t> query, ClientTransport t,
+                            const sockaddr* client) {
+    sockaddr_storage who{};
+    if (client)
+        std::memcpy(&who, client,
+                    client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    return [this, done = std::move(done), q = std::vector<uint8_t>(query.begin(), query.end()), t,
+            who, start = std::chrono::steady_clock::now(),
+            start_ns = dnstap_now_ns()](std::span<const uint8_t> reply) {
+        const auto* c = reinterpret_cast<const sockaddr*>(&who);
+        if (!reply.empty())
+            tap_answer(q, reply, t, c->sa_family == AF_UNSPEC ? nullptr : c, false, start,
+                       start_ns);
+        done(reply);
+    };
+}
+
 void Server::bind_worker_thread(asio::any_io_executor ex) {
     t_worker = std::move(ex);
 }
@@ -312,6 +395,7 @@ base::awaitable<void> Server::resolve_and_reply(std::string key, Question q, Cli
     if (outcome.rcode != rcode::SERVFAIL && outcome.security != Security::bogus)
         answers_.store(key, *answer, now);
     std::vector<Waiter> waiters = inflight_.finish(key);
+    if (outcome.security == Security::bogus) log_bogus(q, waiters);
     // When the authorities failed us, an expired answer beats SERVFAIL (RFC 8767).
     // Not for a zone served here (an expired secondary zone): it is ours to refuse.
     bool try_stale = settings_.serve_stale && outcome.rcode == rcode::SERVFAIL &&
@@ -351,9 +435,11 @@ bool Server::rate_limit_reply(ClientTransport t, const sockaddr* client, std::sp
             return true;
         case RateLimiter::Verdict::drop:
             base::counters().refusal(base::Refusal::rate_limit);
+            log_security_event(SecurityEvent::rate_limited, client, "(answer dropped)");
             return false;
         case RateLimiter::Verdict::slip:
             base::counters().rate_limit_slips.add();
+            log_security_event(SecurityEvent::rate_limited, client, "(answer truncated, TC)");
             len = truncate_to_question(reply.first(len));
             return true;
     }

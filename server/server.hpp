@@ -16,8 +16,10 @@
 #include "cache/answer_cache.hpp"
 #include "engine/engine.hpp"
 #include "server/acl.hpp"
+#include "server/dnstap.hpp"
 #include "server/front_door.hpp"
 #include "server/inflight.hpp"
+#include "server/query_log.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/settings.hpp"
 #include "server/tunnel_detector.hpp"
@@ -86,8 +88,33 @@ class Server final : public FrontDoor {
     using NotifyHandler = std::function<std::size_t(
         std::span<const uint8_t> query, const sockaddr* client, std::span<uint8_t> out)>;
     void set_notify_handler(NotifyHandler h) { notify_ = std::move(h); }
+    // What sees each query and its answer: the query log (server/query_log.hpp) and dnstap's
+    // client messages (server/dnstap.hpp); null: off. Set before the listeners start.
+    struct Taps {
+        QueryLog* log = nullptr;
+        Dnstap* dnstap = nullptr;
+    };
+    void set_taps(Taps t) {
+        taps_ = t;
+        if (t.dnstap && !t.dnstap->client()) taps_.dnstap = nullptr;
+        tapped_ = taps_.log || taps_.dnstap;
+    }
 
   private:
+    // handle_fast() without the taps.
+    Fast check_and_answer(std::span<const uint8_t> query, std::span<uint8_t> out,
+                          std::size_t& out_len, ClientTransport t, const sockaddr* client,
+                          const Acl* acl, ViewId view);
+    Fast handle_fast_tapped(std::span<const uint8_t> query, std::span<uint8_t> out,
+                            std::size_t& out_len, ClientTransport t, const sockaddr* client,
+                            const Acl* acl, ViewId view);
+    // `done`, showing the reply to the taps first.
+    Done tapped(Done done, std::span<const uint8_t> query, ClientTransport t,
+                const sockaddr* client);
+    // The answer to `query` goes to the taps (it was asked at `start`, `start_ns`).
+    void tap_answer(std::span<const uint8_t> query, std::span<const uint8_t> reply,
+                    ClientTransport t, const sockaddr* client, bool cache_hit,
+                    std::chrono::steady_clock::time_point start, int64_t start_ns);
     // RRL for an answer about to go out over UDP; may cut it to a TC slip. False: drop it.
     bool rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
                           std::size_t& len);
@@ -122,6 +149,8 @@ class Server final : public FrontDoor {
     upstream::CookieSecret cookie_secret_;
     InflightTable inflight_;
     NotifyHandler notify_;
+    Taps taps_;
+    bool tapped_ = false;
 };
 
 // Renders an engine outcome as a stored answer to the lower-cased question.

@@ -5,8 +5,9 @@
 
 #include <array>
 #include <cmath>
+#include <sstream>
 
-#include "base/log.hpp"
+#include "server/security_log.hpp"
 #include "wire/types.hpp"
 
 namespace port53::server {
@@ -100,10 +101,12 @@ TunnelDetector::Finding TunnelDetector::inspect(const sockaddr* client, const wi
     for (const auto& d : s_.refuse_domains)
         if (qname.is_subdomain_of(d)) f.refuse = true;
     if (f.refuse) refused_.fetch_add(1, std::memory_order_relaxed);
-    if (log_it)
-        P53_LOG(warning, "possible DNS tunnel: client "
-                             << who << ", " << qname.to_text() << ": " << describe(f.reason) << " ("
-                             << n << " flagged so far" << (f.refuse ? ", refused" : "") << ")");
+    if (log_it) {
+        std::ostringstream detail;
+        detail << qname.to_text() << ": " << describe(f.reason) << " (" << n << " flagged so far"
+               << (f.refuse ? ", refused" : "") << ")";
+        log_security_event(SecurityEvent::tunnel_suspect, client, detail.str());
+    }
     return f;
 }
 

@@ -150,7 +150,7 @@ void StreamConnection<Stream>::dispatch(std::span<const uint8_t> query) {
             self->slot_timer_.cancel();
             self->queue_reply(reply);
         },
-        kTls);
+        kTls ? server::ClientTransport::dot : server::ClientTransport::tcp);
 }
 
 template <typename Stream>

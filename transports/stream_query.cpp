@@ -21,12 +21,11 @@ void deliver(bool pad, std::span<const uint8_t> answer, const server::FrontDoor:
 bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
                   const sockaddr* client, const server::Acl* acl, server::ViewId view,
                   const boost::asio::any_io_executor& ex, server::FrontDoor::Done reply,
-                  bool may_pad) {
+                  server::ClientTransport t) {
     thread_local std::vector<uint8_t> scratch(wire::kMaxMessageSize);
-    bool pad = may_pad && has_padding_option(query);
+    bool pad = t != server::ClientTransport::tcp && has_padding_option(query);
     std::size_t len = 0;
-    switch (front_door.handle_fast(query, scratch, len, server::ClientTransport::stream, client,
-                                   acl, view)) {
+    switch (front_door.handle_fast(query, scratch, len, t, client, acl, view)) {
         case server::FrontDoor::Fast::answered:
             deliver(pad, std::span(scratch.data(), len), reply);
             return true;
@@ -37,7 +36,7 @@ bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
             break;
     }
     front_door.handle_slow(
-        query, server::ClientTransport::stream, ex,
+        query, t, ex,
         [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
             deliver(pad, answer, reply);
         },

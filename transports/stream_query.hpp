@@ -1,6 +1,6 @@
 // The one way stream front-ends (TCP, DoT, DoH) hand a DNS query to the front door: cache hits
 // and bad queries answered at once, the rest when resolved; answers padded (RFC 8467) when
-// the query carried padding and the transport is encrypted (`may_pad`).
+// the query carried padding and the transport is encrypted (DoT, DoH).
 #pragma once
 #include <sys/socket.h>
 
@@ -15,10 +15,10 @@ namespace port53::transports {
 // false). An empty span means "send nothing" (the query was a response, or unreadable).
 // `client` is checked against the server's ACL (for plain-HTTP DoH: the address that
 // X-Forwarded-For named, when the connection came from a trusted proxy); `view` is the
-// listener's or DoH path's view (0: none).
+// listener's or DoH path's view (0: none); `t` the transport (the front door logs it).
 bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
                   const sockaddr* client, const server::Acl* acl, server::ViewId view,
                   const boost::asio::any_io_executor& ex, server::FrontDoor::Done reply,
-                  bool may_pad = true);
+                  server::ClientTransport t = server::ClientTransport::doh);
 
 }  // namespace port53::transports

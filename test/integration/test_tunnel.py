@@ -27,6 +27,6 @@ def test_tunnel_pattern_is_flagged_and_refused(lab, tmp_path):
         # ordinary names from another client are untouched
         assert ask("plain-host.wild.example.", "127.88.0.2").rcode() == dns.rcode.NOERROR
     text = daemon.log_text()
-    assert "possible DNS tunnel: client 127.88.0.1" in text
+    assert "security: tunnel-suspect client=127.88.0.1" in text
     assert "long high-entropy label" in text
     assert "127.88.0.2" not in text

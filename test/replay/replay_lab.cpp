@@ -259,7 +259,7 @@ ClientReply Lab::ask(const QuerySpec& q) {
     client.sin_family = AF_INET;
     inet_pton(AF_INET, "198.51.100.53", &client.sin_addr);
     const auto* from = reinterpret_cast<const sockaddr*>(&client);
-    auto transport = q.udp ? server::ClientTransport::udp : server::ClientTransport::stream;
+    auto transport = q.udp ? server::ClientTransport::udp : server::ClientTransport::tcp;
 
     std::size_t before = net_.log().size();
     int unwanted_before = net_.unwanted();

@@ -316,7 +316,8 @@ void check_stream(Worker& w, uint16_t port, bool tls) {
     CHECK(id_of(late2) == 10);
     CHECK(rcode_of(late1) == kSlowRcode);
     CHECK(rcode_of(late2) == kSlowRcode);
-    for (auto t : w.front_door.transports()) CHECK(t == ClientTransport::stream);
+    for (auto t : w.front_door.transports())
+        CHECK(t == (tls ? ClientTransport::dot : ClientTransport::tcp));
     CHECK(w.front_door.last_client() == htonl(INADDR_LOOPBACK));
 }
 
@@ -397,7 +398,7 @@ TEST_CASE("Plain-HTTP DoH listener: a POST answered from a slow completion", "[t
     auto a = answer(q, kSlowRcode);
     CHECK(response.size() > a.size());
     CHECK(response.substr(response.size() - a.size()) == std::string(a.begin(), a.end()));
-    CHECK(w.front_door.transports() == std::vector{ClientTransport::stream});
+    CHECK(w.front_door.transports() == std::vector{ClientTransport::doh});
 }
 
 TEST_CASE("Stream acceptor: a kind's connection cap, and a client's share over TCP and DoH",
