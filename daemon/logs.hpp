@@ -23,7 +23,10 @@ class Logs {
     // Throws std::runtime_error naming a file or socket it cannot use.
     Logs(const conf::Config& cfg, std::size_t workers, upstream::Network& network);
     // The network the engine should use: `network`, or it wrapped for dnstap.
-    upstream::Network& network() { return dnstap_network_ ? *dnstap_network_ : network_; }
+    upstream::Network& network() {
+        if (dnstap_network_) return *dnstap_network_;
+        return network_;
+    }
     // Hands the query log and dnstap's client side to the server, and itself to
     // port53-ctl's reopen-logs.
     void attach(server::Server& server, ControlTargets& control);

@@ -173,13 +173,12 @@ QueryLog::Buffer& QueryLog::own_buffer() {
     // One buffer per thread and log; the id (not the address) tells a later log apart.
     thread_local uint64_t t_owner = 0;
     thread_local Buffer* t_buffer = nullptr;
-    if (t_owner != id_) {
-        std::lock_guard lock(m_);
-        buffers_.push_back(std::make_unique<Buffer>());
-        t_buffer = buffers_.back().get();
-        t_owner = id_;
-    }
-    return *t_buffer;
+    if (t_owner == id_ && t_buffer) return *t_buffer;
+    std::lock_guard lock(m_);
+    buffers_.push_back(std::make_unique<Buffer>());
+    t_buffer = buffers_.back().get();
+    t_owner = id_;
+    return *buffers_.back();
 }
 
 void QueryLog::write(const QueryRecord& r) {
