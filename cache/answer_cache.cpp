@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/counters.hpp"
+#include "wire/message.hpp"
 #include "wire/name.hpp"
 
 namespace port53::cache {
@@ -34,7 +35,93 @@ uint32_t stored_ttl(std::span<const uint8_t> blob) {
 constexpr std::size_t kOptSize = 11;
 constexpr std::size_t kEdeOptionSize = 6;  // code 15, length 2, info-code
 
+Head head_of(std::span<const uint8_t> blob) {
+    Head h;
+    std::memcpy(&h, blob.data(), sizeof h);
+    return h;
+}
+
+// Where the name in an answer-cache key ends (after its root label), or 0 if it does not.
+std::size_t name_end(std::string_view key) {
+    std::size_t end = 0;
+    while (end < key.size() && key[end] != 0) end += 1 + static_cast<uint8_t>(key[end]);
+    return end < key.size() ? end + 1 : 0;
+}
+
+// A blob from outside (a cache file) must be what make_stored_answer would have made for
+// `key`: render_reply trusts the head's offsets and copies by them.
+bool well_formed(std::string_view key, std::span<const uint8_t> blob) {
+    std::size_t qlen = name_end(key);
+    if (qlen == 0 || (key.size() != qlen + 5 && key.size() != qlen + 6)) return false;
+    auto name = Name::from_wire(key.substr(0, qlen));
+    if (!name || name->key() != key.substr(0, qlen) || blob.size() < sizeof(Head)) return false;
+    Head h = head_of(blob);
+    std::size_t offsets = std::size_t{h.n_ttl} * sizeof(uint16_t);
+    if (blob.size() < sizeof h + offsets) return false;
+    std::size_t body_len = blob.size() - sizeof h - offsets;
+    if (h.question_end != kHeaderSize + qlen + 4 || h.question_end + body_len > kMaxMessageSize ||
+        (h.flags & ~(flag::AA | flag::AD | 0xF)) != 0)
+        return false;
+    for (std::size_t i = 0; i < h.n_ttl; ++i) {
+        uint16_t off;
+        std::memcpy(&off, blob.data() + sizeof h + i * sizeof off, sizeof off);
+        if (off < h.question_end || off + 4 > h.question_end + body_len) return false;
+    }
+    // The whole message, rebuilt with its question, must parse.
+    std::vector<uint8_t> msg(h.question_end + body_len);
+    store16(&msg[4], 1);
+    for (int i = 0; i < 3; ++i) store16(&msg[6 + 2 * i], h.counts[i]);
+    std::memcpy(&msg[kHeaderSize], key.data(), qlen + 4);
+    std::memcpy(&msg[h.question_end], blob.data() + sizeof h + offsets, body_len);
+    return parse_message(msg).has_value();
+}
+
 }  // namespace
+
+std::vector<uint8_t> AnswerCache::portable(std::span<const uint8_t> blob, uint32_t now,
+                                           uint32_t unix_now) {
+    std::vector<uint8_t> out(blob.begin(), blob.end());
+    if (out.size() < sizeof(Head)) return out;
+    Head h = head_of(out);
+    uint32_t age = now > h.stored_at ? now - h.stored_at : 0;
+    h.stored_at = unix_now - std::min(age, unix_now);
+    std::memcpy(out.data(), &h, sizeof h);
+    return out;
+}
+
+bool AnswerCache::restore(std::string_view key, std::span<const uint8_t> blob, uint32_t expires_at,
+                          uint32_t now, uint32_t unix_now) {
+    if (expires_at <= now || !well_formed(key, blob)) return false;
+    std::vector<uint8_t> copy(blob.begin(), blob.end());
+    Head h = head_of(copy);
+    // Age on the wall clock (none if it went back), carried over to this cache's clock.
+    uint32_t age = unix_now > h.stored_at ? unix_now - h.stored_at : 0;
+    if (age >= now) return false;
+    h.stored_at = now - age;
+    std::memcpy(copy.data(), &h, sizeof h);
+    lru_.insert(key, copy, expires_at);
+    return true;
+}
+
+uint8_t AnswerCache::view_of(std::string_view key) {
+    std::size_t qlen = name_end(key);
+    return qlen != 0 && key.size() == qlen + 6 ? static_cast<uint8_t>(key.back()) : 0;
+}
+
+std::vector<AnswerCache::Held> AnswerCache::held(std::string_view name_key, uint32_t now) const {
+    std::vector<Held> out;
+    lru_.for_each([&](std::string_view key, std::span<const uint8_t> blob, uint32_t expires) {
+        if (expires <= now || blob.size() < sizeof(Head) || name_end(key) != name_key.size() ||
+            !key.starts_with(name_key) || key.size() < name_key.size() + 5)
+            return;
+        auto k = reinterpret_cast<const uint8_t*>(key.data()) + name_key.size();
+        Head h = head_of(blob);
+        out.push_back(Held{
+            load16(k), k[4], static_cast<uint8_t>(key.size() > name_key.size() + 5 ? k[5] : 0),
+            static_cast<uint8_t>(h.flags & 0xF), (h.flags & flag::AD) != 0, h.ede, expires - now});
+    });
+    return out;
+}
 
 AnswerKey::AnswerKey(const QueryView& q, uint8_t view) {
     std::memcpy(buf, q.qname, q.qname_len);

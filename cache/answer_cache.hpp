@@ -6,6 +6,7 @@
 #include <functional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "cache/lru.hpp"
 #include "wire/query_view.hpp"
@@ -81,6 +82,36 @@ class AnswerCache {
     // Forgets the answers to every name `doomed` says so (given its lower-cased wire form),
     // whatever the type and bits; returns how many went.
     std::size_t forget_names(const std::function<bool(std::string_view name_wire)>& doomed);
+
+    // Persistence (cache/cache_persist.hpp): every answer as stored, with its expiry on this
+    // cache's clock. The stored layout counts TTLs from the moment of storing on this clock,
+    // which does not survive a restart: `portable` gives a copy counting from the wall-clock
+    // Unix time instead, which `restore` takes back.
+    void for_each(const std::function<void(std::string_view key, std::span<const uint8_t> value,
+                                           uint32_t expires_at)>& visit) const {
+        lru_.for_each(visit);
+    }
+    static std::vector<uint8_t> portable(std::span<const uint8_t> blob, uint32_t now,
+                                         uint32_t unix_now);
+    // Puts back what `portable` gave, from a file that may be damaged or foreign: the key and
+    // answer are checked whole first (the answer must parse as a message, every TTL offset
+    // inside it); false and nothing stored otherwise.
+    bool restore(std::string_view key, std::span<const uint8_t> portable_blob, uint32_t expires_at,
+                 uint32_t now, uint32_t unix_now);
+    // The answers cached for a name (port53-ctl lookup).
+    struct Held {
+        uint16_t qtype = 0;
+        uint8_t bits = 0;  // 1 DO, 2 CD, 4 AD asked
+        uint8_t view = 0;
+        uint8_t rcode = 0;
+        bool ad = false;
+        uint16_t ede = wire::ede::none;
+        uint32_t ttl = 0;  // left
+    };
+    std::vector<Held> held(std::string_view name_key, uint32_t now) const;
+    // The view number in a key (0: the default view, or not a key).
+    static uint8_t view_of(std::string_view key);
+    std::size_t max_bytes() const { return lru_.max_bytes(); }
 
   private:
     ShardedLru lru_;

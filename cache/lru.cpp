@@ -92,6 +92,15 @@ std::size_t ShardedLru::erase_if(const std::function<bool(std::string_view key)>
     return erased;
 }
 
+void ShardedLru::for_each(
+    const std::function<void(std::string_view, std::span<const uint8_t>, uint32_t)>& visit) const {
+    for (const auto& s : shards_) {
+        std::shared_lock lock(s->mutex);
+        for (auto it = s->order.rbegin(); it != s->order.rend(); ++it)
+            visit(it->key, std::span<const uint8_t>(it->value), it->expires_at);
+    }
+}
+
 void ShardedLru::clear() {
     for (auto& s : shards_) {
         std::unique_lock lock(s->mutex);

@@ -58,6 +58,12 @@ class ShardedLru {
     // the copy and the erasures. Returns how many went.
     std::size_t erase_if(const std::function<bool(std::string_view key)>& doomed);
     void clear();
+    // Calls visit(key, value, expires_at) for every entry, one shard at a time under its
+    // shared lock, least recently used first: inserting what it sees in that order into an
+    // empty cache keeps the same entries, should they not all fit. `visit` must be quick
+    // (readers of the shard are not held up, its writers are).
+    void for_each(const std::function<void(std::string_view key, std::span<const uint8_t> value,
+                                           uint32_t expires_at)>& visit) const;
 
     std::size_t bytes() const;
     std::size_t entries() const;

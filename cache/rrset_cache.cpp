@@ -36,8 +36,11 @@ std::vector<uint8_t> encode(Kind kind, const Trust& t, const std::vector<const R
     return v;
 }
 
-// Decodes records; false if the blob is damaged (it never is unless memory is).
-bool decode(std::span<const uint8_t> v, uint16_t cls, uint32_t ttl, std::vector<Record>& out) {
+// Decodes records; false if the blob is damaged (it never is unless memory is, or it came
+// from a file: restore() asks for `whole`, every byte accounted for).
+bool decode(std::span<const uint8_t> v, uint16_t cls, uint32_t ttl, std::vector<Record>& out,
+            bool whole = false) {
+    if (v.size() < kHead) return false;
     std::size_t count = wire::load16(&v[5]), pos = kHead;
     for (std::size_t i = 0; i < count; ++i) {
         auto owner = wire::read_name(v, pos);
@@ -49,7 +52,7 @@ bool decode(std::span<const uint8_t> v, uint16_t cls, uint32_t ttl, std::vector<
                              std::string(reinterpret_cast<const char*>(&v[pos]), len)});
         pos += len;
     }
-    return true;
+    return !whole || pos == v.size();
 }
 
 Trust trust_of(std::span<const uint8_t> v) {
@@ -63,7 +66,69 @@ ShardedLru::ReplacePolicy keep_better(Credibility cred, uint32_t now) {
     };
 }
 
+// A value from outside (a cache file) is what this file would have written for `key`.
+bool well_formed(std::string_view key, std::span<const uint8_t> v) {
+    if (key.size() < 5 || v.size() < kHead) return false;
+    auto owner = wire::Name::from_wire(key.substr(0, key.size() - 4));
+    if (!owner || owner->key() != key.substr(0, key.size() - 4)) return false;
+    auto k = reinterpret_cast<const uint8_t*>(key.data()) + key.size() - 4;
+    uint16_t type = wire::load16(k), cls = wire::load16(k + 2);
+    bool cred_ok = v[0] >= static_cast<uint8_t>(Credibility::glue) &&
+                   v[0] <= static_cast<uint8_t>(Credibility::auth_answer);
+    if (!cred_ok || v[1] > nxdomain || v[2] > static_cast<uint8_t>(wire::Security::bogus))
+        return false;
+    if ((v[1] == nxdomain) != (type == kNxdomainType)) return false;
+    std::vector<Record> records;
+    if (!decode(v, cls, 0, records, true)) return false;
+    if (v[1] != positive) return true;
+    // A positive entry: the RRset itself (at least one record) and its signatures.
+    auto belongs = [&](const Record& r) {
+        return (r.type == type || r.type == wire::type::RRSIG) && r.owner == *owner;
+    };
+    return std::any_of(records.begin(), records.end(),
+                       [&](const Record& r) { return r.type == type; }) &&
+           std::all_of(records.begin(), records.end(), belongs);
+}
+
 }  // namespace
+
+bool RRsetCache::restore(std::string_view key, std::span<const uint8_t> value, uint32_t expires_at,
+                         uint32_t now) {
+    if (expires_at <= now || !well_formed(key, value)) return false;
+    lru_.insert(key, value, expires_at, keep_better(static_cast<Credibility>(value[0]), now));
+    return true;
+}
+
+std::size_t RRsetCache::forget_bogus() {
+    std::vector<std::string> doomed;
+    lru_.for_each([&](std::string_view key, std::span<const uint8_t> v, uint32_t) {
+        if (v.size() >= kHead && v[2] == static_cast<uint8_t>(wire::Security::bogus))
+            doomed.emplace_back(key);
+    });
+    for (const auto& k : doomed) lru_.erase(k);
+    return doomed.size();
+}
+
+std::vector<RRsetCache::Held> RRsetCache::held(const wire::Name& owner, uint16_t cls,
+                                               uint32_t now) const {
+    std::string prefix = owner.key();
+    std::vector<Held> out;
+    lru_.for_each([&](std::string_view key, std::span<const uint8_t> v, uint32_t expires) {
+        if (key.size() != prefix.size() + 4 || !key.starts_with(prefix) || expires <= now ||
+            v.size() < kHead)
+            return;
+        auto k = reinterpret_cast<const uint8_t*>(key.data()) + prefix.size();
+        if (wire::load16(k + 2) != cls) return;
+        Held h;
+        h.type = wire::load16(k);
+        h.negative = v[1] != positive;
+        h.nxdomain = v[1] == nxdomain;
+        h.ttl = expires - now;
+        h.trust = trust_of(v);
+        if (decode(v, cls, h.ttl, h.records)) out.push_back(std::move(h));
+    });
+    return out;
+}
 
 std::string rrset_key(const wire::Name& owner, uint16_t type, uint16_t cls) {
     std::string k = owner.key();

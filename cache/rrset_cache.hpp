@@ -3,7 +3,10 @@
 // their DNSSEC status; signatures and denial records are kept for DO clients.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "cache/lru.hpp"
@@ -78,6 +81,31 @@ class RRsetCache {
             return key.size() > 4 && doomed(key.substr(0, key.size() - 4));
         });
     }
+
+    // Persistence (cache/cache_persist.hpp): every entry as stored, its key (rrset_key) and
+    // value in this cache's layout, with its expiry on this cache's clock.
+    void for_each(const std::function<void(std::string_view key, std::span<const uint8_t> value,
+                                           uint32_t expires_at)>& visit) const {
+        lru_.for_each(visit);
+    }
+    // Puts back an entry for_each gave, which may come from a damaged or foreign file: it is
+    // checked whole first (false, nothing stored, if key or value does not parse). An entry of
+    // better credibility already here stays (RFC 2181 §5.4.1).
+    bool restore(std::string_view key, std::span<const uint8_t> value, uint32_t expires_at,
+                 uint32_t now);
+    // Forgets every entry that failed validation (port53-ctl flush-bogus); returns how many.
+    std::size_t forget_bogus();
+    // What the cache holds for `owner`, every type and denial (port53-ctl lookup).
+    struct Held {
+        uint16_t type = 0;  // 0 for NXDOMAIN
+        bool negative = false;
+        bool nxdomain = false;
+        uint32_t ttl = 0;  // left
+        Trust trust;
+        std::vector<wire::Record> records;  // with RRSIGs, or the denial's authority records
+    };
+    std::vector<Held> held(const wire::Name& owner, uint16_t cls, uint32_t now) const;
+    std::size_t max_bytes() const { return lru_.max_bytes(); }
 
   private:
     uint32_t clamp_ttl(uint32_t ttl) const;

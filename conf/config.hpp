@@ -49,6 +49,7 @@ struct Config {
     struct Cache {
         std::size_t size_mb = 64;  // answers and RRsets together
         cache::TtlLimits ttl;
+        std::string file;  // read at start, written on shutdown (cache/cache_persist.hpp)
     } cache;
     local::LocalSettings local;
     filter::BlockSettings blocklist;

@@ -384,6 +384,9 @@ const Setting kSettings[] = {
      "How long past expiry data may be served stale, seconds."},
     {"cache", "stale_ttl", AT(server.front_door.stale_ttl), 1, 3600,
      "TTL given to stale answers, seconds (RFC 8767 suggests 30)."},
+    {"cache", "file", AT(cache.file), 0, 0,
+     "Cache file: read at start, written on shutdown, so a restart answers from cache; empty: "
+     "off."},
     {"resolver", "root_hints", AT(resolver.root_hints), 0, 0,
      "Root hints file in zone format; empty uses the built-in IANA hints."},
     {"resolver", "trust_anchor", AT(resolver.trust_anchor), 0, 0,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/log.hpp"
+#include "daemon/control_cache.hpp"
 #include "daemon/control_figures.hpp"
 #include "daemon/logs.hpp"
 
@@ -20,6 +21,10 @@ constexpr const char* kHelp =
     "flush NAME          forget what the caches hold for NAME\n"
     "flush-zone ZONE     forget ZONE and every name below it\n"
     "flush-all           empty the caches\n"
+    "flush-bogus         forget what failed DNSSEC validation\n"
+    "dump-cache FILE     write the caches to FILE (an absolute path)\n"
+    "load-cache FILE     read a dump into the caches\n"
+    "lookup NAME         what the caches hold for NAME, which servers would be asked\n"
     "log-level LEVEL     debug, info, warning or error, until restart\n"
     "reopen-logs         reopen the query log (after logrotate moved it)\n";
 
@@ -85,6 +90,10 @@ std::string control_command(const std::string& line, ControlTargets& t) {
         return "ok\n";
     }
     if (cmd == "reopen-logs" && w.size() == 1) return control_reopen_logs(t.logs);
+    if (cmd == "flush-bogus" && w.size() == 1) return flush_bogus_command(t);
+    if (cmd == "dump-cache" && w.size() == 2) return dump_cache_command(w[1], t);
+    if (cmd == "load-cache" && w.size() == 2) return load_cache_command(w[1], t);
+    if (cmd == "lookup" && w.size() == 2) return lookup_command(w[1], t);
     if (cmd == "log-level" && w.size() == 2) {
         auto level = base::log_level_from_text(w[1]);
         if (!level) return "error: log levels are debug, info, warning and error\n";

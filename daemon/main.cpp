@@ -16,6 +16,7 @@
 #include "cache/answer_cache.hpp"
 #include "cache/rrset_cache.hpp"
 #include "conf/config.hpp"
+#include "daemon/control_cache.hpp"
 #include "daemon/control_commands.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/control_tls.hpp"
@@ -163,6 +164,8 @@ std::unique_ptr<Operations> open_operations(const conf::Config& cfg, asio::io_co
                                             std::unique_ptr<Operations> ops) {
     ops->metrics = daemon::open_metrics(cfg.metrics, io, ops->figures);
     ops->control_tls = daemon::open_control_tls(cfg.control, io, ops->targets);
+    // Before the listeners start: the first clients already find the cache as it was.
+    daemon::load_cache_file(cfg.cache.file, ops->targets);
     if (cfg.control.socket.empty()) return ops;
     ops->control = std::make_unique<daemon::ControlSocket>(
         io, cfg.control,
@@ -265,6 +268,7 @@ int run(const conf::Config& cfg) {
     // Past the drain timeout clients may still wait; what their completions hold belongs
     // to the workers' io_contexts and must go first (found by AddressSanitizer).
     server.abandon_waiters();
+    daemon::dump_cache_file(cfg.cache.file, ops->targets);  // drained: what was learnt is in
     return 0;
 }
 
