@@ -28,8 +28,8 @@ void usage() {
         "  -s IP@PORT talk TLS to [control] tls_listen, with this client certificate and key,\n"
         "             the server's certificate signed by CA and naming IP\n"
         "commands: status, stats [--json], infra, list-inflight, flush NAME, flush-zone ZONE,\n"
-        "  flush-all, flush-bogus, dump-cache FILE, load-cache FILE, lookup NAME, log-level LEVEL,\n"
-        "  reopen-logs, help\n",
+        "  flush-all, flush-bogus, dump-cache FILE, load-cache FILE, lookup NAME,\n"
+        "  log-level LEVEL, reopen-logs, help\n",
         stderr);
 }
 
