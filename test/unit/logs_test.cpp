@@ -79,7 +79,8 @@ TEST_CASE("query log: clients cut to the configured prefix", "[logs]") {
     CHECK(anonymised_address(s6, 24, 36) == "2001:db8:1000::");
     CHECK(anonymised_address(nullptr, 24, 48).empty());
     // The line carries the cut address, never the whole one.
-    QueryRecord r{0, sa(v4), ClientTransport::udp, bytes(wire_of("x.")), 1, 0, -1, true, 5};
+    std::string x = wire_of("x.");  // named: the record's span must not outlive it
+    QueryRecord r{0, sa(v4), ClientTransport::udp, bytes(x), 1, 0, -1, true, 5};
     QueryLogSettings s;
     s.anonymise_v4_prefix = 24;
     std::string line = format_query_line(r, s);
