@@ -191,3 +191,14 @@ class OwnPort53d:
         kind = r"\d+" if qtype is None else str(qtype)
         pattern = re.compile(r" ask \S+ %s/%s\b" % (re.escape(name), kind), re.IGNORECASE)
         return [l for l in self.log_text().splitlines() if pattern.search(l)]
+
+
+def wait_for(cond, what, timeout=15.0):
+    """Polls cond() every 0.1 s; fails the test naming `what` after `timeout` seconds."""
+    import time
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():
+            return
+        time.sleep(0.1)
+    pytest.fail("timed out waiting for " + what, pytrace=False)

@@ -4,12 +4,11 @@ of asking the root server, and validates them as it would the server's answers: 
 record in the copy fails validation and the root server is asked instead, so the forgery is
 never believed."""
 import re
-import time
 
 import dns.flags
 import pytest
 
-from conftest import OwnPort53d, port53d_only
+from conftest import OwnPort53d, port53d_only, wait_for
 from dnsclient import answer_set, ask, rcode_text
 
 ADDR = "127.53.0.90"        # port53d with a copy transferred from the lab's root server
@@ -23,15 +22,6 @@ zone = "."
 primaries = ["{primary}"]
 file = "{file}"
 """
-
-
-def wait_for(cond, what, timeout=15.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return
-        time.sleep(0.1)
-    pytest.fail("timed out waiting for " + what, pytrace=False)
 
 
 def root_queries(own):

@@ -9,7 +9,6 @@ import re
 import signal
 import socket
 import subprocess
-import time
 
 import dns.flags
 import dns.message
@@ -22,7 +21,7 @@ import dns.tsigkeyring
 import dns.xfr
 import pytest
 
-from conftest import OwnPort53d, port53d_only
+from conftest import OwnPort53d, port53d_only, wait_for
 from dnsclient import answer_set, ask, rcode_text
 
 ADDR = "127.53.0.50"      # port53d
@@ -232,15 +231,6 @@ def soa_serial(addr, zone):
     except Exception:  # noqa: BLE001 - not answering (yet) is what we poll for
         return None
     return r.answer[0][0].serial if r.answer else None
-
-
-def wait_for(cond, what, timeout=15.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():
-            return
-        time.sleep(0.1)
-    pytest.fail("timed out waiting for " + what, pytrace=False)
 
 
 def served_serial(zone):
