@@ -15,6 +15,7 @@
 
 #include "base/log.hpp"
 #include "cache/rrset_cache.hpp"
+#include "dnssec/anchor_tracker.hpp"
 #include "engine/types.hpp"
 #include "filter/block_config.hpp"
 #include "local/local_config.hpp"
@@ -59,7 +60,10 @@ struct Config {
     struct Resolver {
         std::string root_hints;    // empty: built-in IANA hints
         std::string trust_anchor;  // empty: built-in root anchors
-        std::string tls_ca_file;   // CAs for DoT forward servers; empty: the system's store
+        // RFC 5011 upkeep of the anchor (daemon/trust_anchor_upkeep.hpp); empty: off.
+        std::string trust_anchor_state;
+        dnssec::HoldDowns trust_anchor_holddowns;
+        std::string tls_ca_file;  // CAs for DoT forward servers; empty: the system's store
         std::vector<wire::Name> negative_trust_anchors;
         std::string outgoing_v4;  // source addresses of queries; empty: the kernel's choice
         std::string outgoing_v6;

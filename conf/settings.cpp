@@ -391,6 +391,21 @@ const Setting kSettings[] = {
      "Root hints file in zone format; empty uses the built-in IANA hints."},
     {"resolver", "trust_anchor", AT(resolver.trust_anchor), 0, 0,
      "Trust anchor file (DS or DNSKEY, zone format); empty uses the built-in root anchors."},
+    {"resolver", "trust_anchor_state", AT(resolver.trust_anchor_state), 0, 0,
+     "RFC 5011 state file: the root's key-signing keys are tracked there (read at start, "
+     "rewritten atomically after each change) and new ones trusted after the add hold-down; "
+     "empty: off, the anchor stays as configured."},
+    {"resolver", "trust_anchor_add_holddown", AT(resolver.trust_anchor_holddowns.add), 0,
+     31'536'000, "Seconds a new key must be seen before it is trusted (RFC 5011 §2.4.1)."},
+    {"resolver", "trust_anchor_del_holddown", AT(resolver.trust_anchor_holddowns.remove), 0,
+     31'536'000, "Seconds a revoked key is kept (as revoked) before it is removed."},
+    {"resolver", "trust_anchor_keep_missing", AT(resolver.trust_anchor_holddowns.keep_missing), 0,
+     315'360'000,
+     "Seconds a trusted key may be missing from the DNSKEY set before it is removed; "
+     "0 keeps it."},
+    {"resolver", "trust_anchor_refresh", AT(resolver.trust_anchor_holddowns.refresh), 0, 1'296'000,
+     "Seconds between refreshes of the anchored DNSKEY set; 0 uses the RFC 5011 §2.3 "
+     "timer (half the TTL, 1 hour to 15 days)."},
     {"resolver", "tls_ca_file", AT(resolver.tls_ca_file), 0, 0,
      "CA certificates (PEM) that DoT forward servers' certificates must chain to; empty uses "
      "the system's store."},

@@ -26,7 +26,8 @@ constexpr const char* kHelp =
     "load-cache FILE     read a dump into the caches\n"
     "lookup NAME         what the caches hold for NAME, which servers would be asked\n"
     "log-level LEVEL     debug, info, warning or error, until restart\n"
-    "reopen-logs         reopen the query log (after logrotate moved it)\n";
+    "reopen-logs         reopen the query log (after logrotate moved it)\n"
+    "trust-anchors       RFC 5011: each root key's tag, algorithm, state, next change\n";
 
 std::vector<std::string> words(const std::string& line) {
     std::istringstream in(line);
@@ -80,6 +81,7 @@ std::string control_command(const std::string& line, ControlTargets& t) {
         return "ok\n" + metrics_json(render_metrics(t.figures));
     if (cmd == "infra" && w.size() == 1) return infra_table(t.figures);
     if (cmd == "list-inflight" && w.size() == 1) return inflight_list(t.figures);
+    if (cmd == "trust-anchors" && w.size() == 1) return trust_anchors_report(t);
     if (cmd == "flush" && w.size() == 2) return flush(w[1], false, t);
     if (cmd == "flush-zone" && w.size() == 2) return flush(w[1], true, t);
     if (cmd == "flush-all" && w.size() == 1) {

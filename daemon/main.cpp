@@ -26,6 +26,7 @@
 #include "daemon/privileges.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "daemon/tls_setup.hpp"
+#include "daemon/trust_anchor_upkeep.hpp"
 #include "daemon/views.hpp"
 #include "daemon/workers.hpp"
 #include "dnssec/trust_anchors.hpp"
@@ -175,6 +176,14 @@ std::unique_ptr<Operations> open_operations(const conf::Config& cfg, asio::io_co
     return ops;
 }
 
+// RFC 5011 upkeep, when configured: refreshes on the first worker, reported by port53-ctl.
+void start_upkeep(daemon::TrustAnchorUpkeep* upkeep, engine::Engine& engine,
+                  daemon::Workers& workers, Operations& ops) {
+    if (!upkeep) return;
+    upkeep->start(engine, workers.front().get_executor());
+    ops.targets.trust_anchors = upkeep;
+}
+
 void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::TlsContexts& tls) {
     const std::string& hints_file = cfg.resolver.root_hints;
     P53_LOG(info, "listening on " << cfg.server.listen.size() << " address(es) with " << threads
@@ -216,9 +225,11 @@ int run(const conf::Config& cfg) {
     upstream::AsioNetwork network(source_address(cfg.resolver.outgoing_v4),
                                   source_address(cfg.resolver.outgoing_v6), upstream);
     if (auto dot = daemon::upstream_tls(cfg)) network.configure_tls(std::move(*dot));
+    auto upkeep = daemon::make_trust_anchor_upkeep(cfg, clock);  // RFC 5011; before the workers
+    auto live = upkeep ? upkeep->live() : nullptr;
     daemon::Logs logs(cfg, threads, network);  // dnstap may wrap the network
-    engine::Engine engine(daemon::engine_settings(cfg), hints, rrsets, infra, logs.network(),
-                          clock);
+    engine::Engine engine(daemon::engine_settings(cfg, live), hints, rrsets, infra,
+                          logs.network(), clock);
     // Secondary zones: loaded from their files now, so they are answered from the start.
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
@@ -227,7 +238,7 @@ int run(const conf::Config& cfg) {
     filter::BlockSource* blocklist = add_sources(engine, cfg, secondaries, local_zones);
     server::Server server(cfg.server.front_door, engine, answers, clock);
     views = start_views(
-        cfg, {hints, rrsets, local_zones, blocklist, secondaries, infra, logs.network(), clock},
+        cfg, {hints, rrsets, local_zones, blocklist, secondaries, infra, logs.network(), clock, live},
         rrset_bytes, shards, server);
     if (!cfg.secondaries.empty()) connect_secondaries(secondaries, server, answers);
 
@@ -252,6 +263,7 @@ int run(const conf::Config& cfg) {
     secondaries.start(workers.front().get_executor());
     // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
     asio::co_spawn(workers.front(), engine.prime_at_start(), asio::detached);
+    start_upkeep(upkeep.get(), engine, workers, *ops);
     // Declared after the workers so it stops first: its lookups run on them.
     std::unique_ptr<filter::ListUpdater> list_updates;
     if (blocklist)

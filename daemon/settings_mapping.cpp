@@ -12,13 +12,15 @@ std::size_t worker_count(const conf::Config& c) {
                                 : std::max(1u, std::thread::hardware_concurrency());
 }
 
-engine::EngineSettings engine_settings(const conf::Config& c) {
+engine::EngineSettings engine_settings(const conf::Config& c,
+                                       std::shared_ptr<const dnssec::LiveAnchor> live) {
     engine::EngineSettings e = c.resolver.engine;
     e.edns_buffer_size = c.server.front_door.edns_buffer_size;
     auto anchors = c.resolver.trust_anchor.empty()
                        ? dnssec::TrustAnchors::builtin()
                        : dnssec::TrustAnchors::load(c.resolver.trust_anchor);
     for (const auto& nta : c.resolver.negative_trust_anchors) anchors.add_negative(nta);
+    if (live) anchors.manage(std::move(live));
     e.anchors = std::make_shared<const dnssec::TrustAnchors>(std::move(anchors));
     return e;
 }

@@ -13,7 +13,9 @@ namespace port53::daemon {
 std::size_t worker_count(const conf::Config& c);
 // The resolver's settings with the trust anchors loaded (throws "file:line: ...") and the
 // server's EDNS buffer size.
-engine::EngineSettings engine_settings(const conf::Config& c);
+// With `live`, the anchor of live->zone() follows it (RFC 5011 upkeep).
+engine::EngineSettings engine_settings(const conf::Config& c,
+                                       std::shared_ptr<const dnssec::LiveAnchor> live = nullptr);
 // The DoT forward servers (tls = true) with their names, and resolver.tls_ca_file; none if
 // no forward zone uses DoT.
 std::optional<upstream::TlsUpstreamSettings> upstream_tls(const conf::Config& c);

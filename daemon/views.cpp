@@ -46,7 +46,7 @@ std::size_t own_rrset_caches(const conf::Config& cfg) {
 ViewEngines::ViewEngines(const conf::Config& cfg, const SharedResolver& shared,
                          std::size_t rrset_bytes, std::size_t shards) {
     // The default view's settings (anchors, limits) with each view's routes.
-    const engine::EngineSettings base = engine_settings(cfg);
+    const engine::EngineSettings base = engine_settings(cfg, shared.live_anchor);
     for (std::size_t i = 0; i < cfg.views.size(); ++i) {
         const conf::Config::View& v = cfg.views[i];
         auto id = static_cast<server::ViewId>(i + 1);

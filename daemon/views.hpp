@@ -38,6 +38,7 @@ struct SharedResolver {
     upstream::Infra& infra;
     upstream::Network& network;
     const base::Clock& clock;
+    std::shared_ptr<const dnssec::LiveAnchor> live_anchor = nullptr;  // RFC 5011 upkeep
 };
 
 // How many views need an RRset cache of their own (routes other than the top level's).

@@ -16,6 +16,7 @@ namespace port53::dnssec {
 struct KeyEntry {
     Verdict verdict;                 // secure (with keys), insecure, or bogus
     std::vector<wire::Record> keys;  // the zone's DNSKEY RRset when secure
+    uint64_t anchor_generation = 0;  // of the zone's live anchor (RFC 5011) it was proven from
 };
 
 class KeyCache {

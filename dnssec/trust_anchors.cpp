@@ -23,7 +23,7 @@ TrustAnchors TrustAnchors::from_records(const std::vector<Record>& records) {
         auto it = std::find_if(t.anchors_.begin(), t.anchors_.end(),
                                [&](const Point& p) { return p.zone == r.owner; });
         if (it == t.anchors_.end())
-            t.anchors_.push_back(Point{r.owner, {r}});
+            t.anchors_.push_back(Point{r.owner, {r}, nullptr});
         else
             it->records.push_back(r);
     }
@@ -41,10 +41,34 @@ TrustAnchors TrustAnchors::load(const std::string& path) {
     return t;
 }
 
-const std::vector<Record>* TrustAnchors::anchor_for(const Name& zone) const {
+void TrustAnchors::manage(std::shared_ptr<const LiveAnchor> live) {
+    const Name& zone = live->zone();
+    auto it = std::find_if(anchors_.begin(), anchors_.end(),
+                           [&](const Point& p) { return p.zone == zone; });
+    if (it == anchors_.end()) {
+        anchors_.push_back(Point{zone, {}, std::move(live)});
+        return;
+    }
+    it->records.clear();
+    it->live = std::move(live);
+}
+
+std::optional<std::vector<Record>> TrustAnchors::anchor_for(const Name& zone) const {
     for (const auto& p : anchors_)
-        if (p.zone == zone) return &p.records;
-    return nullptr;
+        if (p.zone == zone) return p.live ? p.live->get() : p.records;
+    return std::nullopt;
+}
+
+uint64_t TrustAnchors::generation(const Name& zone) const {
+    for (const auto& p : anchors_)
+        if (p.live && p.zone == zone) return p.live->generation();
+    return 0;
+}
+
+std::vector<Name> TrustAnchors::zones() const {
+    std::vector<Name> out;
+    for (const auto& p : anchors_) out.push_back(p.zone);
+    return out;
 }
 
 std::optional<Name> TrustAnchors::closest_anchor(const Name& name) const {

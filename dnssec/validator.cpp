@@ -319,11 +319,14 @@ base::awaitable<std::optional<Validator::Judged>> Validator::judge_referral(cons
 
 base::awaitable<KeyEntry> Validator::key_entry(Name zone, Fetcher& fetcher) {
     uint32_t now = clock_.now();
-    if (auto cached = keys_.get(zone, now)) co_return *cached;
+    // Keys proven from an anchor that has changed since (RFC 5011: a key added or revoked)
+    // are proven again from the new one.
+    auto cached = keys_.get(zone, now);
+    if (cached && cached->anchor_generation == anchors_->generation(zone)) co_return *cached;
     KeyEntry entry;
     std::vector<Record> ds;
-    if (const auto* anchor = anchors_->anchor_for(zone)) {
-        ds = *anchor;
+    if (auto anchor = anchors_->anchor_for(zone)) {
+        ds = std::move(*anchor);
     } else {
         // The DS set comes from the parent, validated like any answer: that walks the
         // chain up to the anchor, one zone at a time. A referral usually brought it
@@ -388,6 +391,7 @@ base::awaitable<KeyEntry> Validator::fetch_keys(Name zone, const std::vector<Rec
                                                 Fetcher& fetcher) {
     uint32_t now = clock_.now();
     KeyEntry entry;
+    entry.anchor_generation = anchors_->generation(zone);
     uint32_t ttl = kFailureTtl;
     Question keys_question{zone, type::DNSKEY, cls::IN};  // named: see key_entry
     std::vector<Record> fetched = co_await fetcher.fetch_unvalidated(std::move(keys_question));

@@ -2,12 +2,12 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for SECONDS.
 #   tools/fuzz.sh [SECONDS] [TARGET...]   default 20 s each: the smoke run ctest does;
 #                                          use 3600+ by hand. Targets: fuzz_query fuzz_doh fuzz_config
-#                                          fuzz_rdata fuzz_lists fuzz_cache_file
+#                                          fuzz_rdata fuzz_lists fuzz_cache_file fuzz_anchor_state
 # Crashes land in build-fuzz/crashes/; the corpora grow in build-fuzz/corpus/<target>/.
 set -eu
 seconds=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-fuzz_query fuzz_doh fuzz_config fuzz_rdata fuzz_lists fuzz_cache_file}
+targets=${*:-fuzz_query fuzz_doh fuzz_config fuzz_rdata fuzz_lists fuzz_cache_file fuzz_anchor_state}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 CXX=clang++ cmake -S "$root" -B "$out" -G Ninja -DPORT53_FUZZ=ON -DPORT53_TESTS=OFF \
@@ -22,6 +22,7 @@ for t in $targets; do
         fuzz_rdata) seeds=seeds-rdata ;;
         fuzz_lists) seeds=seeds-lists ;;
         fuzz_cache_file) seeds=seeds-cachefile ;;
+        fuzz_anchor_state) seeds=seeds-anchor-state ;;
         *) echo "fuzz.sh: unknown target $t" >&2; exit 2 ;;
     esac
     mkdir -p "$out/corpus/$t"

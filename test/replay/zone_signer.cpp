@@ -244,6 +244,19 @@ std::vector<Record> ZoneSigner::dnskeys() const {
     return {keys_->ksk_record, keys_->zsk_record};
 }
 
+void ZoneSigner::revoke_ksk() {
+    constexpr uint16_t kRevokedKsk = 257 | 0x0080;
+    if (!keys_->ksk) throw std::runtime_error("revoke_ksk: no real key to revoke");
+    ldns_key* key = ldns_key_list_key(keys_->ksk.get(), 0);
+    ldns_key_set_flags(key, kRevokedKsk);
+    RrPtr tag_source(ldns_key2rr(key));
+    ldns_key_set_keytag(key, ldns_calc_keytag(tag_source.get()));
+    RrPtr pub(ldns_key2rr(key));
+    uint32_t ttl = keys_->ksk_record.ttl;
+    keys_->ksk_record = from_ldns(pub.get());
+    keys_->ksk_record.ttl = ttl;
+}
+
 Record ZoneSigner::ksk_ds(uint8_t digest_type) const {
     return make_ds(keys_->ksk_record, digest_type);
 }

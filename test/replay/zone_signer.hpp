@@ -60,6 +60,9 @@ class ZoneSigner {
     std::vector<wire::Record> sign_zone(std::vector<wire::Record> records) const;
     // RRSIGs over one RRset (the KSK for DNSKEY, the ZSK otherwise).
     std::vector<wire::Record> sign_rrset(const std::vector<wire::Record>& rrset) const;
+    // Sets the REVOKE bit of the KSK (RFC 5011 §2.1): its DNSKEY record and key tag change,
+    // and it signs the DNSKEY RRset as the revoked key from then on.
+    void revoke_ksk();
 
   private:
     struct Keys;
