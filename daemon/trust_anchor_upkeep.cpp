@@ -118,19 +118,21 @@ void TrustAnchorUpkeep::start(engine::Engine& engine, const asio::any_io_executo
 base::awaitable<void> TrustAnchorUpkeep::run(engine::Engine& engine) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     for (;;) {
+        // Unvalidated: the tracker checks the set against the keys it trusts itself (§2.3),
+        // and must see every signature over it (§2.1: a revoked key's own).
         wire::Question q{tracker_.zone(), wire::type::DNSKEY, wire::cls::IN};  // named: coro.hpp
-        engine::Outcome outcome = co_await engine.resolve(std::move(q), true);
-        uint32_t wait = refresh(outcome);
+        std::vector<wire::Record> answer = co_await engine.ask_unvalidated(std::move(q));
+        uint32_t wait = refresh(answer);
         timer.expires_after(std::chrono::seconds(wait));
         co_await timer.async_wait(asio::use_awaitable);
     }
 }
 
-uint32_t TrustAnchorUpkeep::refresh(const engine::Outcome& outcome) {
+uint32_t TrustAnchorUpkeep::refresh(const std::vector<wire::Record>& answer) {
     uint32_t now = clock_.unix_now();
     std::lock_guard lock(mutex_);
     std::string before = describe(tracker_.keys());
-    auto seen = tracker_.observe(outcome.answer, now, limits_);
+    auto seen = tracker_.observe(answer, now, limits_);
     next_refresh_ = now + seen.next_refresh;
     last_refresh_ = utc(now) + (seen.accepted ? " accepted" : " not accepted: " + seen.why);
     if (!seen.accepted)

@@ -1,8 +1,8 @@
 // RFC 5011 trust-anchor upkeep wired up: the anchored zone's DNSKEY RRset is asked through
-// the engine (validated) at the §2.3 refresh times, dnssec::AnchorTracker moves the keys'
-// states, the validators read the trusted keys through a dnssec::LiveAnchor, and the state
-// file (resolver.trust_anchor_state) is rewritten atomically after each change so hold-downs
-// survive restarts. Off when no state file is configured.
+// the engine at the §2.3 refresh times (and checked against the keys trusted so far),
+// dnssec::AnchorTracker moves the keys' states, the validators read the trusted keys through a
+// dnssec::LiveAnchor, and the state file (resolver.trust_anchor_state) is rewritten atomically
+// after each change so hold-downs survive restarts. Off when no state file is configured.
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
@@ -33,7 +33,7 @@ class TrustAnchorUpkeep {
 
   private:
     base::awaitable<void> run(engine::Engine& engine);
-    uint32_t refresh(const engine::Outcome& outcome);  // seconds to the next one
+    uint32_t refresh(const std::vector<wire::Record>& answer);  // seconds to the next one
     void publish_and_save();
     void load();
 

@@ -40,6 +40,11 @@ class Engine {
     // `refresh`: ask the authorities even if the cache still holds the answer (prefetch).
     base::awaitable<Outcome> resolve(wire::Question q, bool refresh = false);
     const EngineSettings& settings() const { return settings_; }
+    // What the servers of `q.name`'s zone answer to `q`, asked now (not the cache) and not
+    // validated, every RRSIG kept: for a caller that checks the records itself (RFC 5011
+    // upkeep must see each signature over a DNSKEY set; a validated answer keeps only the
+    // one that verified).
+    base::awaitable<std::vector<wire::Record>> ask_unvalidated(wire::Question q);
     // Root priming (RFC 8109) now, with a question's budget; later ones happen on demand.
     base::awaitable<void> prime_at_start();
     // Asked after the sources added before it and before the cache (local data, say).
