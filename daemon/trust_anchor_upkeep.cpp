@@ -72,7 +72,7 @@ std::string describe(const std::vector<dnssec::TrackedKey>& keys) {
 }  // namespace
 
 TrustAnchorUpkeep::TrustAnchorUpkeep(std::string path, const dnssec::TrustAnchors& configured,
-                                     dnssec::HoldDowns holddowns, dnssec::Limits limits,
+                                     dnssec::HoldDowns holddowns, const dnssec::Limits& limits,
                                      const base::Clock& clock)
     : path_(std::move(path)),
       limits_(limits),

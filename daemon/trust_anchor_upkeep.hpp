@@ -24,7 +24,8 @@ class TrustAnchorUpkeep {
     // state file at `path`; a missing file starts from `configured`, a corrupt one too, with
     // a warning.
     TrustAnchorUpkeep(std::string path, const dnssec::TrustAnchors& configured,
-                      dnssec::HoldDowns holddowns, dnssec::Limits limits, const base::Clock& clock);
+                      dnssec::HoldDowns holddowns, const dnssec::Limits& limits,
+                      const base::Clock& clock);
     std::shared_ptr<const dnssec::LiveAnchor> live() const { return live_; }
     // Refreshes now and then at the tracker's times, on `ex`, until the executor stops.
     void start(engine::Engine& engine, const boost::asio::any_io_executor& ex);
