@@ -199,6 +199,19 @@ void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::T
         P53_LOG(info, "metrics on " << cfg.metrics.listen.size() << " address(es), GET /metrics");
 }
 
+// The blocklists' upkeep (files watched, URLs fetched), counted on the operator's pages.
+std::unique_ptr<filter::ListUpdater> keep_lists_current(filter::BlockSource* blocklist,
+                                                        const conf::Config& cfg,
+                                                        engine::Engine& engine,
+                                                        cache::AnswerCache& answers,
+                                                        daemon::Workers& workers, Operations& ops) {
+    if (!blocklist) return nullptr;
+    auto updates = daemon::start_list_updates(*blocklist, cfg.blocklist, engine, answers,
+                                              workers.front().get_executor());
+    ops.figures.list_updates = updates.get();
+    return updates;
+}
+
 int run(const conf::Config& cfg) {
     base::set_log_level(cfg.server.log_level);
     const std::string& hints_file = cfg.resolver.root_hints;
@@ -228,8 +241,8 @@ int run(const conf::Config& cfg) {
     auto upkeep = daemon::make_trust_anchor_upkeep(cfg, clock);  // RFC 5011; before the workers
     auto live = upkeep ? upkeep->live() : nullptr;
     daemon::Logs logs(cfg, threads, network);  // dnstap may wrap the network
-    engine::Engine engine(daemon::engine_settings(cfg, live), hints, rrsets, infra,
-                          logs.network(), clock);
+    engine::Engine engine(daemon::engine_settings(cfg, live), hints, rrsets, infra, logs.network(),
+                          clock);
     // Secondary zones: loaded from their files now, so they are answered from the start.
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
@@ -238,7 +251,8 @@ int run(const conf::Config& cfg) {
     filter::BlockSource* blocklist = add_sources(engine, cfg, secondaries, local_zones);
     server::Server server(cfg.server.front_door, engine, answers, clock);
     views = start_views(
-        cfg, {hints, rrsets, local_zones, blocklist, secondaries, infra, logs.network(), clock, live},
+        cfg,
+        {hints, rrsets, local_zones, blocklist, secondaries, infra, logs.network(), clock, live},
         rrset_bytes, shards, server);
     if (!cfg.secondaries.empty()) connect_secondaries(secondaries, server, answers);
 
@@ -265,11 +279,7 @@ int run(const conf::Config& cfg) {
     asio::co_spawn(workers.front(), engine.prime_at_start(), asio::detached);
     start_upkeep(upkeep.get(), engine, workers, *ops);
     // Declared after the workers so it stops first: its lookups run on them.
-    std::unique_ptr<filter::ListUpdater> list_updates;
-    if (blocklist)
-        list_updates = daemon::start_list_updates(*blocklist, cfg.blocklist, engine, answers,
-                                                  workers.front().get_executor());
-    ops->figures.list_updates = list_updates.get();
+    auto list_updates = keep_lists_current(blocklist, cfg, engine, answers, workers, *ops);
     auto view_list_updates =
         daemon::start_views(views.get(), workers.front().get_executor(), answers);
 
