@@ -257,9 +257,8 @@ int run(const conf::Config& cfg) {
     if (!cfg.secondaries.empty()) connect_secondaries(secondaries, server, answers);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
-    // Declared last: the workers' io_contexts (and the detached coroutines still in them)
-    // are destroyed first, while everything above, which those coroutines refer to, still
-    // exists (base/coro.hpp).
+    // Declared last: the workers' io_contexts (and the coroutines in them) are destroyed
+    // first, while everything above, which those coroutines refer to, exists (base/coro.hpp).
     daemon::Workers workers(cfg, threads);
     workers.open_listeners(server, tls);
     auto ops = open_operations(
@@ -271,8 +270,7 @@ int run(const conf::Config& cfg) {
             answers, rrsets, threads,
             views ? views->own_caches() : std::vector<cache::RRsetCache*>{}));
     logs.attach(server, ops->targets);
-    daemon::drop_privileges(cfg.server.user,
-                            cfg.server.group);  // every socket is bound: root is done
+    daemon::drop_privileges(cfg.server.user, cfg.server.group);  // sockets bound: root is done
     workers.start_listeners();
     secondaries.start(workers.front().get_executor());
     // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
