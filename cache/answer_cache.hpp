@@ -79,6 +79,9 @@ class AnswerCache {
     std::size_t entries() const { return lru_.entries(); }
     uint64_t evictions() const { return lru_.evictions(); }
     void clear() { lru_.clear(); }
+    // A smaller bound evicts at once (a reload, daemon/reload.hpp).
+    void set_capacity(std::size_t max_bytes) { lru_.set_capacity(max_bytes); }
+    std::size_t max_bytes() const { return lru_.max_bytes(); }
     // Forgets the answers to every name `doomed` says so (given its lower-cased wire form),
     // whatever the type and bits; returns how many went.
     std::size_t forget_names(const std::function<bool(std::string_view name_wire)>& doomed);

@@ -6,7 +6,7 @@ namespace port53::cache {
 
 ShardedLru::ShardedLru(std::size_t max_bytes, std::size_t shards) : max_bytes_(max_bytes) {
     std::size_t n = std::bit_ceil(shards < 1 ? std::size_t{1} : shards);
-    per_shard_limit_ = max_bytes / n;
+    per_shard_limit_.store(max_bytes / n, std::memory_order_relaxed);
     for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
@@ -20,7 +20,8 @@ void ShardedLru::evict_to_fit(Shard& s) {
     // CLOCK: an entry used since it was last looked at goes round once more. Every entry
     // can be spared at most once per call, so this ends.
     std::size_t spared = 0;
-    while (s.bytes > per_shard_limit_ && !s.order.empty()) {
+    const std::size_t limit = per_shard_limit_.load(std::memory_order_relaxed);
+    while (s.bytes > limit && !s.order.empty()) {
         Entry& victim = s.order.back();
         if (victim.referenced.load(std::memory_order_relaxed) && spared < s.index.size()) {
             victim.referenced.store(false, std::memory_order_relaxed);
@@ -107,6 +108,15 @@ void ShardedLru::clear() {
         s->index.clear();
         s->order.clear();
         s->bytes = 0;
+    }
+}
+
+void ShardedLru::set_capacity(std::size_t max_bytes) {
+    max_bytes_.store(max_bytes, std::memory_order_relaxed);
+    per_shard_limit_.store(max_bytes / shards_.size(), std::memory_order_relaxed);
+    for (auto& s : shards_) {
+        std::unique_lock lock(s->mutex);
+        evict_to_fit(*s);
     }
 }
 

@@ -64,12 +64,15 @@ class ShardedLru {
     // (readers of the shard are not held up, its writers are).
     void for_each(const std::function<void(std::string_view key, std::span<const uint8_t> value,
                                            uint32_t expires_at)>& visit) const;
+    // A reload (daemon/reload.hpp) gives a new bound: a smaller one evicts, shard by shard,
+    // until every shard fits (CLOCK order, as an insert would).
+    void set_capacity(std::size_t max_bytes);
 
     std::size_t bytes() const;
     std::size_t entries() const;
     // Entries dropped to make room (not those expired, replaced or erased), all shards.
     uint64_t evictions() const;
-    std::size_t max_bytes() const { return max_bytes_; }
+    std::size_t max_bytes() const { return max_bytes_.load(std::memory_order_relaxed); }
 
     // Bookkeeping charged per entry on top of key and value: list node, hash node, bucket.
     static constexpr std::size_t kEntryOverhead = 128;
@@ -96,8 +99,10 @@ class ShardedLru {
     Shard& shard_for(std::string_view key);
     void evict_to_fit(Shard& s);
 
-    std::size_t max_bytes_;
-    std::size_t per_shard_limit_;
+    // Read under a shard's lock, written by set_capacity: atomics, relaxed (a shard is
+    // trimmed under its lock after the store).
+    std::atomic<std::size_t> max_bytes_;
+    std::atomic<std::size_t> per_shard_limit_;
     std::vector<std::unique_ptr<Shard>> shards_;
 };
 

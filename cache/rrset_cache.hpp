@@ -73,6 +73,9 @@ class RRsetCache {
     uint64_t evictions() const { return lru_.evictions(); }
     const TtlLimits& limits() const { return limits_; }
     void clear() { lru_.clear(); }
+    // A smaller bound evicts at once (a reload, daemon/reload.hpp).
+    void set_capacity(std::size_t max_bytes) { lru_.set_capacity(max_bytes); }
+    std::size_t max_bytes() const { return lru_.max_bytes(); }
     // Forgets every RRset and negative entry of the names `doomed` says so (given their
     // lower-cased wire form); returns how many went.
     std::size_t forget_names(const std::function<bool(std::string_view name_wire)>& doomed) {

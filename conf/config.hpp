@@ -98,6 +98,7 @@ struct Config {
         filter::BlockSettings blocklist;
         std::vector<engine::ZoneRoute> forward_zones;
         std::vector<engine::ZoneRoute> stub_zones;
+        bool operator==(const View&) const = default;
     };
     std::vector<View> views;
     // [control]: port53-ctl's Unix socket (daemon/control_socket.hpp) and its TLS

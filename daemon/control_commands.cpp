@@ -27,7 +27,9 @@ constexpr const char* kHelp =
     "lookup NAME         what the caches hold for NAME, which servers would be asked\n"
     "log-level LEVEL     debug, info, warning or error, until restart\n"
     "reopen-logs         reopen the query log (after logrotate moved it)\n"
-    "trust-anchors       RFC 5011: each root key's tag, algorithm, state, next change\n";
+    "trust-anchors       RFC 5011: each root key's tag, algorithm, state, next change\n"
+    "reload              read the configuration file again (daemon/reload.hpp)\n";
+
 
 std::vector<std::string> words(const std::string& line) {
     std::istringstream in(line);

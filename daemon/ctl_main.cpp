@@ -29,7 +29,7 @@ void usage() {
         "             the server's certificate signed by CA and naming IP\n"
         "commands: status, stats [--json], infra, list-inflight, flush NAME, flush-zone ZONE,\n"
         "  flush-all, flush-bogus, dump-cache FILE, load-cache FILE, lookup NAME,\n"
-        "  log-level LEVEL, reopen-logs, trust-anchors, help\n",
+        "  log-level LEVEL, reopen-logs, trust-anchors, reload, help\n",
         stderr);
 }
 

@@ -18,12 +18,13 @@
 #include "conf/config.hpp"
 #include "daemon/control_cache.hpp"
 #include "daemon/control_commands.hpp"
+#include "daemon/control_line.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/control_tls.hpp"
-#include "daemon/list_updates.hpp"
 #include "daemon/logs.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/privileges.hpp"
+#include "daemon/reload.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "daemon/tls_setup.hpp"
 #include "daemon/trust_anchor_upkeep.hpp"
@@ -31,8 +32,6 @@
 #include "daemon/workers.hpp"
 #include "dnssec/trust_anchors.hpp"
 #include "engine/engine.hpp"
-#include "filter/block_config.hpp"
-#include "local/local_source.hpp"
 #include "secondary/secondaries.hpp"
 #include "server/server.hpp"
 #include "upstream/asio_network.hpp"
@@ -96,44 +95,12 @@ class Drain {
     std::chrono::steady_clock::time_point deadline_;
 };
 
-// SIGHUP reloads the TLS certificates, SIGUSR1 reopens the logs (logrotate). On a worker's
-// io_context: declared after the workers, so it goes first.
+// SIGUSR1 reopens the logs (logrotate); SIGHUP is the reloader's (daemon/reload.hpp). On a
+// worker's io_context: declared after the workers, so it goes first.
 struct Reopen {
-    Reopen(asio::io_context& io, daemon::TlsContexts& tls, daemon::Logs& logs)
-        : hup(io, SIGHUP), usr1(io, SIGUSR1) {
-        daemon::reload_tls_on_sighup(hup, tls);
-        logs.reopen_on(usr1);
-    }
-    asio::signal_set hup, usr1;
+    Reopen(asio::io_context& io, daemon::Logs& logs) : usr1(io, SIGUSR1) { logs.reopen_on(usr1); }
+    asio::signal_set usr1;
 };
-
-// Names answered here come before the cache (engine/answer_source.hpp), in this order. Returns
-// the blocklists' source (kept current by a ListUpdater), if there are lists.
-filter::BlockSource* add_sources(engine::Engine& engine, const conf::Config& cfg,
-                                 const secondary::Secondaries& secondaries,
-                                 std::shared_ptr<const local::LocalZones> local_zones) {
-    engine.add_source(std::make_unique<local::LocalSource>(std::move(local_zones)));
-    if (!cfg.secondaries.empty()) {
-        engine.add_source(secondaries.make_source());
-        engine.set_zone_copies(&secondaries);  // asked in place of their servers (RFC 8806)
-    }
-    auto source = filter::make_block_source(cfg.blocklist);
-    filter::BlockSource* blocklist = source.get();
-    if (source) engine.add_source(std::move(source));
-    return blocklist;
-}
-
-// Split horizon: the views' engines (daemon/views.hpp), handed to the server; none without
-// views.
-std::unique_ptr<daemon::ViewEngines> start_views(const conf::Config& cfg,
-                                                 const daemon::SharedResolver& shared,
-                                                 std::size_t rrset_bytes, std::size_t shards,
-                                                 server::Server& server) {
-    if (cfg.views.empty()) return nullptr;
-    auto views = std::make_unique<daemon::ViewEngines>(cfg, shared, rrset_bytes, shards);
-    server.set_views(views->selector(), views->engines());
-    return views;
-}
 
 void connect_secondaries(secondary::Secondaries& secondaries, server::Server& server,
                          cache::AnswerCache& answers) {
@@ -176,12 +143,44 @@ std::unique_ptr<Operations> open_operations(const conf::Config& cfg, asio::io_co
     return ops;
 }
 
-// RFC 5011 upkeep, when configured: refreshes on the first worker, reported by port53-ctl.
-void start_upkeep(daemon::TrustAnchorUpkeep* upkeep, engine::Engine& engine,
+// RFC 5011 upkeep, when configured: an engine of its own (the lasting parts, no answer
+// sources), since a reload replaces the generations' engines and the upkeep's refreshes would
+// be left with a freed one. Declared before the workers: its coroutines run on them.
+std::unique_ptr<engine::Engine> upkeep_engine(const daemon::TrustAnchorUpkeep* upkeep,
+                                              const conf::Config& cfg,
+                                              const daemon::Lasting& l) {
+    if (!upkeep) return nullptr;
+    auto e = std::make_unique<engine::Engine>(daemon::engine_settings(cfg, l.live), l.hints,
+                                              l.rrsets, l.infra, l.network, l.clock);
+    if (!cfg.secondaries.empty()) e->set_zone_copies(&l.secondaries);  // RFC 8806
+    return e;
+}
+
+// Refreshes on the first worker, reported by port53-ctl.
+void start_upkeep(daemon::TrustAnchorUpkeep* upkeep, engine::Engine* engine,
                   daemon::Workers& workers, Operations& ops) {
     if (!upkeep) return;
-    upkeep->start(engine, workers.front().get_executor());
+    upkeep->start(*engine, workers.front().get_executor());
     ops.targets.trust_anchors = upkeep;
+}
+
+// SIGHUP and port53-ctl reload (daemon/reload.hpp); what the operator's endpoints show follows
+// each new generation.
+std::unique_ptr<daemon::Reloader> start_reloader(daemon::Reloader::Parts parts,
+                                                 std::shared_ptr<daemon::Generation> first,
+                                                 Operations& ops, asio::signal_set& hup) {
+    auto on_swap = [&ops](const daemon::Generation& g) {
+        ops.figures.blocklist = g.blocklist();
+        ops.figures.list_updates = g.list_updates();
+        ops.targets.view_rrsets = g.view_caches();
+    };
+    auto reloader = std::make_unique<daemon::Reloader>(std::move(parts), std::move(first), on_swap);
+    reloader->on_sighup(hup);
+    // Both ways in (the Unix socket and TLS) await it (daemon/control_line.hpp).
+    daemon::deferred_commands().emplace_back("reload", [r = reloader.get()](const std::string&) {
+        return r->reload("port53-ctl reload");
+    });
+    return reloader;
 }
 
 void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::TlsContexts& tls) {
@@ -199,20 +198,8 @@ void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::T
         P53_LOG(info, "metrics on " << cfg.metrics.listen.size() << " address(es), GET /metrics");
 }
 
-// The blocklists' upkeep (files watched, URLs fetched), counted on the operator's pages.
-std::unique_ptr<filter::ListUpdater> keep_lists_current(filter::BlockSource* blocklist,
-                                                        const conf::Config& cfg,
-                                                        engine::Engine& engine,
-                                                        cache::AnswerCache& answers,
-                                                        daemon::Workers& workers, Operations& ops) {
-    if (!blocklist) return nullptr;
-    auto updates = daemon::start_list_updates(*blocklist, cfg.blocklist, engine, answers,
-                                              workers.front().get_executor());
-    ops.figures.list_updates = updates.get();
-    return updates;
-}
-
-int run(const conf::Config& cfg) {
+int run(const std::shared_ptr<const conf::Config>& config, const std::string& path) {
+    const conf::Config& cfg = *config;
     base::set_log_level(cfg.server.log_level);
     const std::string& hints_file = cfg.resolver.root_hints;
     upstream::RootHints hints =
@@ -220,20 +207,18 @@ int run(const conf::Config& cfg) {
     std::size_t threads = daemon::worker_count(cfg);
     // Shards: a power of two well above the worker count, so workers rarely meet on a lock.
     std::size_t shards = std::bit_ceil(threads * 4);
-    std::size_t cache_bytes = cfg.cache.size_mb << 20;
     base::SteadyClock clock;
     // Half the budget for whole answers (the hot path), half for RRsets the engine learns,
     // split evenly between the default view's RRset cache and views' own (daemon/views.hpp).
-    cache::AnswerCache answers(cache_bytes / 2, shards);
-    std::size_t rrset_bytes = cache_bytes / 2 / (1 + daemon::own_rrset_caches(cfg));
-    cache::RRsetCache rrsets(rrset_bytes, shards, cfg.cache.ttl);
+    cache::AnswerCache answers((cfg.cache.size_mb << 20) / 2, shards);
+    cache::RRsetCache rrsets(daemon::rrset_cache_bytes(cfg), shards, cfg.cache.ttl);
     upstream::Infra infra(cfg.resolver.infra);
     upstream::UpstreamLimits upstream = cfg.resolver.upstream;
-    std::unique_ptr<daemon::ViewEngines> views;
+    daemon::Reloader* reloading = nullptr;  // set once the workers are about to run
     upstream.on_unwanted_threshold = [&] {  // the caches may be poisoned: start afresh
         answers.clear();
         rrsets.clear();
-        if (views) views->clear_caches();
+        if (reloading) reloading->clear_view_caches();
     };
     upstream::AsioNetwork network(source_address(cfg.resolver.outgoing_v4),
                                   source_address(cfg.resolver.outgoing_v6), upstream);
@@ -241,22 +226,20 @@ int run(const conf::Config& cfg) {
     auto upkeep = daemon::make_trust_anchor_upkeep(cfg, clock);  // RFC 5011; before the workers
     auto live = upkeep ? upkeep->live() : nullptr;
     daemon::Logs logs(cfg, threads, network);  // dnstap may wrap the network
-    engine::Engine engine(daemon::engine_settings(cfg, live), hints, rrsets, infra, logs.network(),
-                          clock);
     // Secondary zones: loaded from their files now, so they are answered from the start.
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
     secondaries.load_copies();
-    auto local_zones = local::build_local_zones(cfg.local);
-    filter::BlockSource* blocklist = add_sources(engine, cfg, secondaries, local_zones);
-    server::Server server(cfg.server.front_door, engine, answers, clock);
-    views = start_views(
-        cfg,
-        {hints, rrsets, local_zones, blocklist, secondaries, infra, logs.network(), clock, live},
-        rrset_bytes, shards, server);
+    daemon::Lasting lasting{hints, answers, rrsets, secondaries, infra, logs.network(), clock,
+                            shards, live};
+    auto first = std::make_shared<daemon::Generation>(config, lasting);
+    server::Server server(cfg.server.front_door, first->engine(), answers, clock);
+    server.swap_policy(first->policy(first, server.current_policy().get()));
     if (!cfg.secondaries.empty()) connect_secondaries(secondaries, server, answers);
 
     daemon::TlsContexts tls = daemon::load_tls(cfg);
+    auto upkeeping = upkeep_engine(upkeep.get(), cfg, lasting);
+    std::unique_ptr<daemon::Reloader> reloader;  // before the workers: worker 0 refers to it
     // Declared last: the workers' io_contexts (and the coroutines in them) are destroyed
     // first, while everything above, which those coroutines refer to, exists (base/coro.hpp).
     daemon::Workers workers(cfg, threads);
@@ -264,27 +247,26 @@ int run(const conf::Config& cfg) {
     auto ops = open_operations(
         cfg, workers.front(),
         std::make_unique<Operations>(
-            daemon::MetricsSources{&server, &answers, &rrsets, blocklist, nullptr, &secondaries,
-                                   daemon::zone_names(cfg.secondaries), std::time(nullptr), &infra,
-                                   &clock},
-            answers, rrsets, threads,
-            views ? views->own_caches() : std::vector<cache::RRsetCache*>{}));
+            daemon::MetricsSources{&server, &answers, &rrsets, first->blocklist(), nullptr,
+                                   &secondaries, daemon::zone_names(cfg.secondaries),
+                                   std::time(nullptr), &infra, &clock},
+            answers, rrsets, threads, first->view_caches()));
     logs.attach(server, ops->targets);
     daemon::drop_privileges(cfg.server.user, cfg.server.group);  // sockets bound: root is done
     workers.start_listeners();
     secondaries.start(workers.front().get_executor());
     // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
-    asio::co_spawn(workers.front(), engine.prime_at_start(), asio::detached);
-    start_upkeep(upkeep.get(), engine, workers, *ops);
-    // Declared after the workers so it stops first: its lookups run on them.
-    auto list_updates = keep_lists_current(blocklist, cfg, engine, answers, workers, *ops);
-    auto view_list_updates =
-        daemon::start_views(views.get(), workers.front().get_executor(), answers);
-
-    Reopen reopen(workers.front(), tls, logs);
+    first->start(workers.front().get_executor(), answers, true);
+    start_upkeep(upkeep.get(), upkeeping.get(), workers, *ops);
+    ops->figures.list_updates = first->list_updates();
+    asio::signal_set hup(workers.front(), SIGHUP);
+    reloader = start_reloader({path, server, workers, tls, lasting}, first, *ops, hup);
+    reloading = reloader.get();
+    Reopen reopen(workers.front(), logs);
     Drain drain(workers.front(), server, workers, cfg.server.drain_timeout);
     log_listening(cfg, threads, tls);
     workers.run();
+    reloader->stop();  // list updates and a reload under way end while the workers exist
     // Past the drain timeout clients may still wait; what their completions hold belongs
     // to the workers' io_contexts and must go first (found by AddressSanitizer).
     server.abandon_waiters();
@@ -346,7 +328,7 @@ int main(int argc, char** argv) {
             std::cout << config_path << ": OK\n";
             return 0;
         }
-        return run(cfg);
+        return run(std::make_shared<const port53::conf::Config>(std::move(cfg)), config_path);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "port53d: %s\n", e.what());
         return 1;

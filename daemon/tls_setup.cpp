@@ -14,18 +14,14 @@ TlsContexts load_tls(const conf::Config& c) {
     return t;
 }
 
-void reload_tls_on_sighup(boost::asio::signal_set& hup, TlsContexts& tls) {
-    hup.async_wait([&hup, &tls](boost::system::error_code ec, int) {
-        if (ec) return;
-        try {
-            if (tls.dot) tls.dot->reload();
-            if (tls.doh) tls.doh->reload();
-            if (tls.dot) P53_LOG(info, "SIGHUP: certificate and key reloaded");
-        } catch (const std::exception& e) {
-            P53_LOG(error, "SIGHUP: keeping the old certificate: " << e.what());
-        }
-        reload_tls_on_sighup(hup, tls);
-    });
+void reload_tls(TlsContexts& tls, const char* why) {
+    try {
+        if (tls.dot) tls.dot->reload();
+        if (tls.doh) tls.doh->reload();
+        if (tls.dot) P53_LOG(info, why << ": certificate and key reloaded");
+    } catch (const std::exception& e) {
+        P53_LOG(error, why << ": keeping the old certificate: " << e.what());
+    }
 }
 
 }  // namespace port53::daemon

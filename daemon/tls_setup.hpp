@@ -1,6 +1,5 @@
-// The daemon's TLS contexts for DoT and DoH, and their reload on SIGHUP.
+// The daemon's TLS contexts for DoT and DoH, and their reload (daemon/reload.hpp).
 #pragma once
-#include <boost/asio/signal_set.hpp>
 #include <memory>
 
 #include "conf/config.hpp"
@@ -15,9 +14,9 @@ struct TlsContexts {
 };
 TlsContexts load_tls(const conf::Config& c);
 
-// SIGHUP: new certificate and key for new connections; open ones keep theirs. A bad file
-// is logged and the old certificate stays in use. (After privileges are dropped, the files
-// must be readable by that user.)
-void reload_tls_on_sighup(boost::asio::signal_set& hup, TlsContexts& tls);
+// A reload (SIGHUP, port53-ctl reload: daemon/reload.hpp): new certificate and key for new
+// connections; open ones keep theirs. A bad file is logged and the old certificate stays in
+// use. (After privileges are dropped, the files must be readable by that user.)
+void reload_tls(TlsContexts& tls, const char* why);
 
 }  // namespace port53::daemon

@@ -17,6 +17,7 @@ struct LocalSettings {
     std::vector<std::string> zones;       // "NAME static|transparent|redirect"
     std::vector<std::string> zone_files;  // zone files served authoritatively
     std::vector<std::string> no_default;  // default (special-use) zones not served
+    bool operator==(const LocalSettings&) const = default;
 };
 
 // A setting that cannot be used: `key` names it ("data", "zones", ...).

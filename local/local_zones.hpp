@@ -39,6 +39,8 @@ class LocalZones {
     void add_zone_records(const std::vector<wire::Record>& records, const std::string& source);
     void remove_zone(const wire::Name& apex);
     bool empty() const { return zones_.empty(); }
+    // Whether a zone here holds `name` (a reload forgets cached answers for such names).
+    bool covers(const wire::Name& name) const { return zone_for(name) != nullptr; }
     std::size_t zones() const { return zones_.size(); }
 
     // The answer for `q`, or nothing if no zone covers it (or a transparent one has no data).

@@ -21,6 +21,7 @@ struct RateLimitSettings {
     uint8_t ipv4_prefix = 24;
     uint8_t ipv6_prefix = 56;
     std::size_t slots = 1 << 16;
+    bool operator==(const RateLimitSettings&) const = default;
 };
 
 class RateLimiter {

@@ -125,29 +125,44 @@ cache::StoredAnswer render_outcome(const engine::Outcome& o, const Question& q, 
     return cache::make_stored_answer(b.bytes(), b.ttl_offsets(), now, code);
 }
 
+Policy::Policy(ServerSettings s, engine::Engine& default_engine, const Policy* previous)
+    : settings(std::move(s)), engine(&default_engine) {
+    bool same_limits = previous && previous->settings.rate_limit == settings.rate_limit;
+    limiter = same_limits ? previous->limiter : std::make_shared<RateLimiter>(settings.rate_limit);
+    bool same_tunnel = previous && previous->settings.tunnel == settings.tunnel;
+    tunnels = same_tunnel ? previous->tunnels : std::make_shared<TunnelDetector>(settings.tunnel);
+    cookie_secret = settings.cookie_secret ? *settings.cookie_secret
+                    : previous && !previous->settings.cookie_secret
+                        ? previous->cookie_secret
+                        : upstream::random_cookie_secret();
+}
+
 Server::Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCache& answers,
                const base::Clock& clock)
-    : settings_(std::move(settings)),
-      engine_(engine),
+    : owned_(std::make_shared<const Policy>(settings, engine)),
+      current_(owned_.get()),
       answers_(answers),
       clock_(clock),
-      limiter_(settings_.rate_limit),
-      tunnels_(settings_.tunnel),
-      cookie_secret_(settings_.cookie_secret.value_or(upstream::random_cookie_secret())),
-      inflight_({settings_.max_inflight, settings_.max_inflight_per_client}) {}
+      inflight_({settings.max_inflight, settings.max_inflight_per_client}) {}
 
-cache::ReplyLimits Server::limits(const QueryView& q, ClientTransport t, const sockaddr* client,
-                                  CookieBuf& cookie) const {
+std::shared_ptr<const Policy> Server::swap_policy(std::shared_ptr<const Policy> next) {
+    current_.store(next.get(), std::memory_order_release);
+    return std::exchange(owned_, std::move(next));
+}
+
+cache::ReplyLimits Server::limits(const Policy& p, const QueryView& q, ClientTransport t,
+                                  const sockaddr* client, CookieBuf& cookie) const {
+    const ServerSettings& s = p.settings;
     std::size_t max = t != ClientTransport::udp ? kMaxMessageSize
-                      : q.edns                  ? std::min(q.udp_size, settings_.edns_buffer_size)
+                      : q.edns                  ? std::min(q.udp_size, s.edns_buffer_size)
                                                 : kMinUdpSize;
-    cache::ReplyLimits l{max, settings_.edns_buffer_size};
+    cache::ReplyLimits l{max, s.edns_buffer_size};
     // RFC 7873 §5.2: a client that sent a cookie gets a fresh server cookie back, whatever
     // copy of ours it sent (we do not require one, so we never answer BADCOOKIE).
-    if (settings_.answer_cookies && q.edns && q.cookie_len >= upstream::kClientCookieSize) {
+    if (s.answer_cookies && q.edns && q.cookie_len >= upstream::kClientCookieSize) {
         upstream::make_server_cookie(std::span<const uint8_t, upstream::kClientCookieSize>(
                                          q.cookie, upstream::kClientCookieSize),
-                                     client, clock_.unix_now(), cookie_secret_, cookie);
+                                     client, clock_.unix_now(), p.cookie_secret, cookie);
         l.cookie = cookie;
     }
     return l;
@@ -162,8 +177,10 @@ std::size_t Server::reply_with_rcode(const QueryView& q, std::span<const uint8_t
 }
 
 void Server::set_views(ViewSelector selector, std::vector<engine::Engine*> engines) {
-    view_selector_ = std::move(selector);
-    views_ = std::move(engines);
+    auto p = std::make_shared<Policy>(*owned_);
+    p->view_selector = std::move(selector);
+    p->views = std::move(engines);
+    swap_policy(std::move(p));  // before any query: nobody holds the old one
 }
 
 Server::Fast Server::handle_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
@@ -215,31 +232,32 @@ void Server::tap_answer(std::span<const uint8_t> query, std::span<const uint8_t>
 Server::Fast Server::check_and_answer(std::span<const uint8_t> query, std::span<uint8_t> out,
                                       std::size_t& out_len, ClientTransport t,
                                       const sockaddr* client, const Acl* acl, ViewId view) {
-    AclAction access = (acl ? *acl : settings_.acl).check(client);
+    const Policy& p = policy();
+    AclAction access = (acl ? *acl : p.settings.acl).check(client);
     if (access == AclAction::deny) [[unlikely]] {
         base::counters().refusal(base::Refusal::acl);
         log_security_event(SecurityEvent::refused, client, "(access list: deny, dropped)");
         return Fast::drop;
     }
     if (draining_.load(std::memory_order_relaxed)) return Fast::drop;
-    bool limited = t == ClientTransport::udp && limiter_.enabled();
+    bool limited = t == ClientTransport::udp && p.limiter->enabled();
     uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
-    if (limited && !limiter_.query_allowed(client, now_ms)) {
+    if (limited && !p.limiter->query_allowed(client, now_ms)) {
         base::counters().refusal(base::Refusal::rate_limit);
         log_security_event(SecurityEvent::rate_limited, client, "(query dropped)");
         return Fast::drop;
     }
-    Fast result =
-        answer_fast(query, out, out_len, t, access, client, view_selector_.select(view, client));
+    Fast result = answer_fast(p, query, out, out_len, t, access, client,
+                              p.view_selector.select(view, client));
     if (result != Fast::answered) return result;
-    if (!rate_limit_reply(t, client, out, out_len)) return Fast::drop;
+    if (!rate_limit_reply(p, t, client, out, out_len)) return Fast::drop;
     count_reply(out.first(out_len));
     return result;
 }
 
-Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out,
-                                 std::size_t& out_len, ClientTransport t, AclAction access,
-                                 const sockaddr* client, ViewId view) {
+Server::Fast Server::answer_fast(const Policy& p, std::span<const uint8_t> query,
+                                 std::span<uint8_t> out, std::size_t& out_len, ClientTransport t,
+                                 AclAction access, const sockaddr* client, ViewId view) {
     if (notify_ && access == AclAction::allow && is_notify(query)) {
         out_len = notify_(query, client, out);
         return out_len ? Fast::answered : Fast::drop;
@@ -250,7 +268,7 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
     base::CounterBlock& counts = base::counters();
     counts.qtype(q.qtype);
     CookieBuf cookie;
-    const cache::ReplyLimits l = limits(q, t, client, cookie);
+    const cache::ReplyLimits l = limits(p, q, t, client, cookie);
     if (access == AclAction::refuse) {
         // Strangers get REFUSED for a readable query and nothing for garbage.
         counts.refusal(base::Refusal::acl);
@@ -272,11 +290,11 @@ Server::Fast Server::answer_fast(std::span<const uint8_t> query, std::span<uint8
     uint32_t now = clock_.now();
     cache::AnswerKey key(q, view);
     bool refresh = false;
-    out_len = answers_.answer(key, q, query, out, l, now, settings_.prefetch ? &refresh : nullptr);
+    out_len = answers_.answer(key, q, query, out, l, now, p.settings.prefetch ? &refresh : nullptr);
     if (out_len) {
         counts.cache_hits.add();
         t_cache_hit = true;
-        if (refresh) start_prefetch(q, view);
+        if (refresh) start_prefetch(p, q, view);
         return Fast::answered;
     }
     counts.cache_misses.add();
@@ -306,18 +324,19 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
     }
     if (tapped_) [[unlikely]]
         done = tapped(std::move(done), query, t, client);
-    if (tunnels_.inspect(client, q, clock_.now()).refuse) {
+    const Policy& p = policy();
+    if (p.tunnels->inspect(client, q, clock_.now()).refuse) {
         base::counters().refusal(base::Refusal::tunnel);
         CookieBuf cookie;
-        cache::ReplyLimits l = limits(q, t, client, cookie);
+        cache::ReplyLimits l = limits(p, q, t, client, cookie);
         std::vector<uint8_t> reply(l.max_size);
         std::size_t n = reply_with_rcode(q, query, rcode::REFUSED, reply, l);
-        if (!rate_limit_reply(t, client, reply, n)) n = 0;
+        if (!rate_limit_reply(p, t, client, reply, n)) n = 0;
         count_reply(std::span<const uint8_t>(reply.data(), n));
         done(std::span<const uint8_t>(reply.data(), n));
         return;
     }
-    view = view_selector_.select(view, client);
+    view = p.view_selector.select(view, client);
     std::string key(cache::AnswerKey(q, view).view());
     Waiter w{compact_query(query, q), t, ex, done, {}, view};
     if (client)
@@ -333,7 +352,7 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
             base::counters().refusal(base::Refusal::overload);
             std::vector<uint8_t> reply = error_response(query, rcode::SERVFAIL);
             std::size_t n = reply.size();
-            if (!rate_limit_reply(t, client, reply, n)) n = 0;
+            if (!rate_limit_reply(p, t, client, reply, n)) n = 0;
             count_reply(std::span<const uint8_t>(reply.data(), n));
             done(std::span<const uint8_t>(reply.data(), n));
             return;
@@ -341,9 +360,11 @@ void Server::handle_slow(std::span<const uint8_t> query, ClientTransport t,
         case InflightTable::Join::first:
             break;
     }
-    asio::co_spawn(
-        ex, resolve_and_reply(std::move(key), question_of(q), ClientBits::of(q), false, view),
-        asio::detached);
+    // The policy is alive here (retired only after this worker's turn ends): hold it.
+    asio::co_spawn(ex,
+                   resolve_and_reply(p.shared_from_this(), std::move(key), question_of(q),
+                                     ClientBits::of(q), false, view),
+                   asio::detached);
 }
 
 Server::Done Server::tapped(Done done, std::span<const uint8_t> query, ClientTransport t,
@@ -367,21 +388,23 @@ void Server::bind_worker_thread(asio::any_io_executor ex) {
     t_worker = std::move(ex);
 }
 
-void Server::start_prefetch(const QueryView& q, ViewId view) {
+void Server::start_prefetch(const Policy& p, const QueryView& q, ViewId view) {
     if (!t_worker) return;
     std::string key(cache::AnswerKey(q, view).view());
     // Nobody waits on a prefetch; if clients join, they are answered with it.
     if (!inflight_.start(key)) return;
     asio::co_spawn(*t_worker,
-                   resolve_and_reply(std::move(key), question_of(q), ClientBits::of(q), true, view),
+                   resolve_and_reply(p.shared_from_this(), std::move(key), question_of(q),
+                                     ClientBits::of(q), true, view),
                    asio::detached);
 }
 
-base::awaitable<void> Server::resolve_and_reply(std::string key, Question q, ClientBits bits,
-                                                bool refresh, ViewId view) {
+base::awaitable<void> Server::resolve_and_reply(std::shared_ptr<const Policy> p, std::string key,
+                                                Question q, ClientBits bits, bool refresh,
+                                                ViewId view) {
     engine::Outcome outcome;
     try {
-        outcome = co_await engine_of(view).resolve(q, refresh);
+        outcome = co_await p->engine_of(view).resolve(q, refresh);
     } catch (const std::exception& e) {
         P53_LOG(error, "resolving " << q.name.to_text() << " failed: " << e.what());
         outcome = engine::Outcome{rcode::SERVFAIL, {}, {}};
@@ -398,39 +421,41 @@ base::awaitable<void> Server::resolve_and_reply(std::string key, Question q, Cli
     if (outcome.security == Security::bogus) log_bogus(q, waiters);
     // When the authorities failed us, an expired answer beats SERVFAIL (RFC 8767).
     // Not for a zone served here (an expired secondary zone): it is ours to refuse.
-    bool try_stale = settings_.serve_stale && outcome.rcode == rcode::SERVFAIL &&
+    bool try_stale = p->settings.serve_stale && outcome.rcode == rcode::SERVFAIL &&
                      outcome.security != Security::bogus && !outcome.authoritative;
     for (auto& w : waiters) {
         auto ex = w.ex;
-        asio::post(
-            ex, [this, w = std::move(w), answer, try_stale]() { reply_to(w, *answer, try_stale); });
+        asio::post(ex, [this, p, w = std::move(w), answer, try_stale]() {
+            reply_to(*p, w, *answer, try_stale);
+        });
     }
 }
 
-void Server::reply_to(const Waiter& w, const cache::StoredAnswer& answer, bool try_stale) {
+void Server::reply_to(const Policy& p, const Waiter& w, const cache::StoredAnswer& answer,
+                      bool try_stale) {
     QueryView q;
     if (parse_query(w.query, q) != QueryCheck::ok) return w.done({});
     const auto* client = reinterpret_cast<const sockaddr*>(&w.client);
     if (client->sa_family == AF_UNSPEC) client = nullptr;
     CookieBuf cookie;
-    cache::ReplyLimits l = limits(q, w.transport, client, cookie);
+    cache::ReplyLimits l = limits(p, q, w.transport, client, cookie);
     std::vector<uint8_t> out(l.max_size);
     std::size_t n = 0;
     if (try_stale)
         n = answers_.answer_stale(cache::AnswerKey(q, w.view).view(), q, w.query, out, l,
-                                  clock_.now(), settings_.max_stale,
-                                  cache::StaleReply{settings_.stale_ttl});
+                                  clock_.now(), p.settings.max_stale,
+                                  cache::StaleReply{p.settings.stale_ttl});
     if (n == 0) n = cache::render_reply(answer.blob, q, w.query, out, l, clock_.now());
-    if (!rate_limit_reply(w.transport, client, out, n)) n = 0;
+    if (!rate_limit_reply(p, w.transport, client, out, n)) n = 0;
     count_reply(std::span<const uint8_t>(out.data(), n));
     w.done(std::span<const uint8_t>(out.data(), n));
 }
 
 // RRL applies to every UDP answer, fresh or cached: amplification works with both.
-bool Server::rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
-                              std::size_t& len) {
-    if (t != ClientTransport::udp || !client || !limiter_.enabled() || len == 0) return true;
-    switch (limiter_.response_allowed(client, RateLimiter::coarse_now_ms())) {
+bool Server::rate_limit_reply(const Policy& p, ClientTransport t, const sockaddr* client,
+                              std::span<uint8_t> reply, std::size_t& len) {
+    if (t != ClientTransport::udp || !client || !p.limiter->enabled() || len == 0) return true;
+    switch (p.limiter->response_allowed(client, RateLimiter::coarse_now_ms())) {
         case RateLimiter::Verdict::pass:
             return true;
         case RateLimiter::Verdict::drop:

@@ -20,6 +20,7 @@
 #include "server/front_door.hpp"
 #include "server/inflight.hpp"
 #include "server/query_log.hpp"
+#include "server/policy.hpp"
 #include "server/rate_limiter.hpp"
 #include "server/settings.hpp"
 #include "server/tunnel_detector.hpp"
@@ -55,6 +56,12 @@ class Server final : public FrontDoor {
     // given to the constructor is view 0's). Called before any query arrives.
     void set_views(ViewSelector selector, std::vector<engine::Engine*> engines);
 
+    // A reload (daemon/reload.hpp): from the next query on, `next` decides; returns the
+    // policy it replaces, which the caller keeps until no worker can be using it any more.
+    // One caller at a time.
+    std::shared_ptr<const Policy> swap_policy(std::shared_ptr<const Policy> next);
+    std::shared_ptr<const Policy> current_policy() const { return owned_; }
+
     std::size_t inflight() const;
     // The questions being resolved now (port53-ctl list-inflight).
     struct InflightQuestion {
@@ -70,7 +77,10 @@ class Server final : public FrontDoor {
         uint64_t tunnel_suspects = 0;  // queries that looked like tunnelling
         uint64_t tunnel_refused = 0;   // of those, refused under a guarded domain
     };
-    Counts counts() const { return {limiter_.limited(), tunnels_.flagged(), tunnels_.refused()}; }
+    Counts counts() const {
+        const Policy& p = policy();
+        return {p.limiter->limited(), p.tunnels->flagged(), p.tunnels->refused()};
+    }
     // Shutting down: new questions are dropped, those in flight still get answers.
     void begin_drain() { draining_.store(true, std::memory_order_relaxed); }
     // The workers have stopped: forgets the clients still waiting. Their completions hold
@@ -115,38 +125,35 @@ class Server final : public FrontDoor {
     void tap_answer(std::span<const uint8_t> query, std::span<const uint8_t> reply,
                     ClientTransport t, const sockaddr* client, bool cache_hit,
                     std::chrono::steady_clock::time_point start, int64_t start_ns);
+    // The policy of this query: one plain load on the hot path.
+    const Policy& policy() const { return *current_.load(std::memory_order_acquire); }
     // RRL for an answer about to go out over UDP; may cut it to a TC slip. False: drop it.
-    bool rate_limit_reply(ClientTransport t, const sockaddr* client, std::span<uint8_t> reply,
-                          std::size_t& len);
-    Fast answer_fast(std::span<const uint8_t> query, std::span<uint8_t> out, std::size_t& out_len,
-                     ClientTransport t, AclAction access, const sockaddr* client, ViewId view);
+    static bool rate_limit_reply(const Policy& p, ClientTransport t, const sockaddr* client,
+                                 std::span<uint8_t> reply, std::size_t& len);
+    Fast answer_fast(const Policy& p, std::span<const uint8_t> query, std::span<uint8_t> out,
+                     std::size_t& out_len, ClientTransport t, AclAction access,
+                     const sockaddr* client, ViewId view);
     using CookieBuf =
         std::array<uint8_t, upstream::kClientCookieSize + upstream::kServerCookieSize>;
     // What limits a reply to `q`, and the COOKIE it carries (made in `cookie`).
-    cache::ReplyLimits limits(const wire::QueryView& q, ClientTransport t, const sockaddr* client,
-                              CookieBuf& cookie) const;
+    cache::ReplyLimits limits(const Policy& p, const wire::QueryView& q, ClientTransport t,
+                              const sockaddr* client, CookieBuf& cookie) const;
     std::size_t reply_with_rcode(const wire::QueryView& q, std::span<const uint8_t> query,
                                  uint16_t rcode, std::span<uint8_t> out,
                                  const cache::ReplyLimits& l);
-    base::awaitable<void> resolve_and_reply(std::string key, wire::Question q, ClientBits bits,
-                                            bool refresh, ViewId view);
-    void reply_to(const Waiter& w, const cache::StoredAnswer& answer, bool try_stale);
-    void start_prefetch(const wire::QueryView& q, ViewId view);
-    // The engine of `view`; the default view's for one not configured.
-    engine::Engine& engine_of(ViewId view) {
-        return view == 0 || view > views_.size() ? engine_ : *views_[view - 1];
-    }
+    // `p` is held for as long as the resolution runs: its engine must outlive it.
+    base::awaitable<void> resolve_and_reply(std::shared_ptr<const Policy> p, std::string key,
+                                            wire::Question q, ClientBits bits, bool refresh,
+                                            ViewId view);
+    void reply_to(const Policy& p, const Waiter& w, const cache::StoredAnswer& answer,
+                  bool try_stale);
+    void start_prefetch(const Policy& p, const wire::QueryView& q, ViewId view);
 
-    ServerSettings settings_;
-    engine::Engine& engine_;
-    ViewSelector view_selector_;
-    std::vector<engine::Engine*> views_;  // view i + 1's engine
+    std::shared_ptr<const Policy> owned_;  // what current_ points at
+    std::atomic<const Policy*> current_;
     cache::AnswerCache& answers_;
     const base::Clock& clock_;
     std::atomic<bool> draining_{false};
-    RateLimiter limiter_;
-    TunnelDetector tunnels_;
-    upstream::CookieSecret cookie_secret_;
     InflightTable inflight_;
     NotifyHandler notify_;
     Taps taps_;

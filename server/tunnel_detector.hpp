@@ -26,6 +26,7 @@ struct TunnelSettings {
     uint32_t window_seconds = 60;
     std::vector<wire::Name> refuse_domains;  // suspicious queries under these get REFUSED
     std::size_t max_clients = 10'000;
+    bool operator==(const TunnelSettings&) const = default;
 };
 
 class TunnelDetector {

@@ -29,6 +29,12 @@ class StreamAcceptor {
                    std::string what, std::size_t max_connections, ClientConnections* per_client,
                    const std::atomic<std::size_t>& open, Serve serve);
     void start();
+    // Accepts no more connections (a reload removed the address), on its worker; those open
+    // go on.
+    void close() {
+        boost::system::error_code ec;
+        acceptor_.close(ec);
+    }
     // Where it listens (port 0 asked for: the port the kernel chose).
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 

@@ -24,6 +24,8 @@ class TcpListener {
                 std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr,
                 server::ViewId view = 0);
     void start() { acceptor_.start(); }
+    // See StreamAcceptor::close(); the connections refer to this object: keep it.
+    void close() { acceptor_.close(); }
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
   private:

@@ -19,6 +19,12 @@ class UdpListener {
                 server::FrontDoor& front_door, const server::Acl* acl = nullptr,
                 server::ViewId view = 0);
     void start();
+    // Stops reading (a reload removed the address), on its worker. Replies still due go
+    // nowhere; the object must stay until its io_context is gone (they refer to it).
+    void close() {
+        boost::system::error_code ec;
+        socket_.close(ec);
+    }
     // Where it listens (port 0 asked for: the port the kernel chose).
     boost::asio::ip::udp::endpoint local_endpoint() const { return socket_.local_endpoint(); }
 

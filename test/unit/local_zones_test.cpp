@@ -326,3 +326,15 @@ ns.lan. 600 IN A 192.0.2.53
         CHECK_FALSE(lan.respond(q("www.example.", type::A)));
     }
 }
+
+TEST_CASE("covers: the names a zone here holds, whose cached answers a reload forgets",
+          "[local][reload]") {
+    local::LocalZones z;
+    z.add_record(a("printer.corp.example.", "192.0.2.40"));
+    z.add_zone(N("lan."), local::ZoneKind::static_zone);
+    CHECK(z.covers(N("printer.corp.example.")));
+    CHECK(z.covers(N("a.printer.corp.example.")));
+    CHECK(z.covers(N("anything.lan.")));
+    CHECK_FALSE(z.covers(N("corp.example.")));
+    CHECK_FALSE(z.covers(N("www.example.")));
+}

@@ -68,3 +68,19 @@ TEST_CASE("an entry's claimed flag is won once and cleared when the value is rep
     c.insert("k", bytes(5), 20);
     CHECK(claim());
 }
+
+TEST_CASE("a smaller capacity evicts at once; a larger one lets the cache grow", "[lru][reload]") {
+    ShardedLru c(1 << 20, 4);
+    for (int i = 0; i < 2000; ++i) c.insert(std::to_string(i), bytes(100), 10);
+    std::size_t full = c.entries();
+    REQUIRE(full > 1000);
+    c.set_capacity(16 * 1024);
+    CHECK(c.max_bytes() == 16 * 1024);
+    CHECK(c.bytes() <= 16 * 1024);
+    CHECK(c.entries() < full / 10);
+    CHECK(c.entries() > 0);
+    c.set_capacity(1 << 20);
+    for (int i = 0; i < 2000; ++i) c.insert("n" + std::to_string(i), bytes(100), 10);
+    CHECK(c.bytes() > 16 * 1024);
+    CHECK(c.bytes() <= c.max_bytes());
+}
