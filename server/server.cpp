@@ -139,11 +139,11 @@ Policy::Policy(ServerSettings s, engine::Engine& default_engine, const Policy* p
 
 Server::Server(ServerSettings settings, engine::Engine& engine, cache::AnswerCache& answers,
                const base::Clock& clock)
-    : owned_(std::make_shared<const Policy>(settings, engine)),
+    : owned_(std::make_shared<const Policy>(std::move(settings), engine)),
       current_(owned_.get()),
       answers_(answers),
       clock_(clock),
-      inflight_({settings.max_inflight, settings.max_inflight_per_client}) {}
+      inflight_({owned_->settings.max_inflight, owned_->settings.max_inflight_per_client}) {}
 
 std::shared_ptr<const Policy> Server::swap_policy(std::shared_ptr<const Policy> next) {
     current_.store(next.get(), std::memory_order_release);
