@@ -114,7 +114,6 @@ class AnswerCache {
     std::vector<Held> held(std::string_view name_key, uint32_t now) const;
     // The view number in a key (0: the default view, or not a key).
     static uint8_t view_of(std::string_view key);
-    std::size_t max_bytes() const { return lru_.max_bytes(); }
 
   private:
     ShardedLru lru_;

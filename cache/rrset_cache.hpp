@@ -108,7 +108,6 @@ class RRsetCache {
         std::vector<wire::Record> records;  // with RRSIGs, or the denial's authority records
     };
     std::vector<Held> held(const wire::Name& owner, uint16_t cls, uint32_t now) const;
-    std::size_t max_bytes() const { return lru_.max_bytes(); }
 
   private:
     uint32_t clamp_ttl(uint32_t ttl) const;
