@@ -63,6 +63,7 @@ class AnswerCache {
     void store(const AnswerKey& key, const StoredAnswer& a, uint32_t now) {
         store(key.view(), a, now);
     }
+    void erase(std::string_view key) { lru_.erase(key); }
     // Renders the cached answer for `q` into `out`; 0 on a miss or an expired entry.
     // Sets `*refresh` (once per entry) when the entry is in the last tenth of its life,
     // so the caller can prefetch it before clients see a miss.

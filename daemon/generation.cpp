@@ -66,10 +66,12 @@ std::shared_ptr<const server::Policy> Generation::policy(const std::shared_ptr<G
 
 void Generation::start(const boost::asio::any_io_executor& ex, cache::AnswerCache& answers,
                        bool prime) {
-    if (prime) boost::asio::co_spawn(ex, engine_->prime_at_start(), boost::asio::detached);
+    std::shared_ptr<const Generation> self = shared_from_this();
+    if (prime) boost::asio::co_spawn(ex, prime_root(*engine_, self), boost::asio::detached);
     if (blocklist_)
-        list_updates_ = start_list_updates(*blocklist_, cfg_->blocklist, *engine_, answers, ex);
-    view_list_updates_ = start_views(views_.get(), ex, answers);
+        list_updates_ =
+            start_list_updates(*blocklist_, cfg_->blocklist, *engine_, answers, ex, self);
+    view_list_updates_ = start_views(views_.get(), ex, answers, self);
 }
 
 void Generation::stop_updates() {

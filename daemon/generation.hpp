@@ -45,7 +45,7 @@ struct Lasting {
 // split evenly (the other half is the answer cache's).
 std::size_t rrset_cache_bytes(const conf::Config& cfg);
 
-class Generation {
+class Generation : public std::enable_shared_from_this<Generation> {
   public:
     // Builds everything `cfg` asks for; throws (with the file and line where there is one)
     // when a part cannot be built.

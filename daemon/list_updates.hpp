@@ -5,6 +5,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 
+#include "base/coro.hpp"
 #include "cache/answer_cache.hpp"
 #include "engine/engine.hpp"
 #include "filter/block_source.hpp"
@@ -12,11 +13,21 @@
 
 namespace port53::daemon {
 
-// Started; stops when destroyed. `ex`: a worker's, where the host lookups run.
+// What owns an engine (its generation, daemon/generation.hpp), held by a coroutine that uses
+// the engine on a worker after the code that started it may have gone.
+using KeepAlive = std::shared_ptr<const void>;
+
+// engine.prime_at_start() (RFC 8109 §3) holding `keep`, the engine's owner: a reload may let
+// go of the generation before the priming, detached on a worker, ends.
+base::awaitable<void> prime_root(engine::Engine& engine, KeepAlive keep);
+
+// Started; stops when destroyed. `ex`: a worker's, where the host lookups run; each holds
+// `owner` (of `engine`; weak here, as the owner holds the updater) until it ends.
 std::unique_ptr<filter::ListUpdater> start_list_updates(filter::BlockSource& source,
                                                         const filter::BlockSettings& settings,
                                                         engine::Engine& engine,
                                                         cache::AnswerCache& answers,
-                                                        const boost::asio::any_io_executor& ex);
+                                                        const boost::asio::any_io_executor& ex,
+                                                        std::weak_ptr<const void> owner);
 
 }  // namespace port53::daemon

@@ -104,18 +104,21 @@ std::vector<cache::RRsetCache*> ViewEngines::own_caches() const {
 }
 
 std::vector<std::unique_ptr<filter::ListUpdater>> ViewEngines::start(
-    const boost::asio::any_io_executor& ex, cache::AnswerCache& answers) {
-    for (auto& e : engines_) boost::asio::co_spawn(ex, e->prime_at_start(), boost::asio::detached);
+    const boost::asio::any_io_executor& ex, cache::AnswerCache& answers,
+    const std::shared_ptr<const void>& owner) {
+    for (auto& e : engines_) boost::asio::co_spawn(ex, prime_root(*e, owner), boost::asio::detached);
     std::vector<std::unique_ptr<filter::ListUpdater>> out;
     for (const auto& b : blocklists_)
-        out.push_back(daemon::start_list_updates(*b.source, *b.settings, *b.engine, answers, ex));
+        out.push_back(
+            daemon::start_list_updates(*b.source, *b.settings, *b.engine, answers, ex, owner));
     return out;
 }
 
 std::vector<std::unique_ptr<filter::ListUpdater>> start_views(
-    ViewEngines* views, const boost::asio::any_io_executor& ex, cache::AnswerCache& answers) {
+    ViewEngines* views, const boost::asio::any_io_executor& ex, cache::AnswerCache& answers,
+    const std::shared_ptr<const void>& owner) {
     if (!views) return {};
-    return views->start(ex, answers);
+    return views->start(ex, answers, owner);
 }
 
 server::ViewId listener_view(const conf::Config& cfg, const std::string& address) {

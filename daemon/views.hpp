@@ -59,8 +59,10 @@ class ViewEngines {
     // RFC 8109 §3: each engine primes the root at start (a view with its own RRset cache
     // needs its own priming; the others find the root's NS set cached). Returns what keeps
     // the views' own blocklists current (daemon/list_updates.hpp).
+    // `owner` owns these engines: the coroutines started here hold it (daemon/list_updates.hpp).
     std::vector<std::unique_ptr<filter::ListUpdater>> start(const boost::asio::any_io_executor& ex,
-                                                            cache::AnswerCache& answers);
+                                                            cache::AnswerCache& answers,
+                                                            const std::shared_ptr<const void>& owner);
 
   private:
     server::ViewSelector selector_;
@@ -76,9 +78,10 @@ class ViewEngines {
     std::vector<OwnBlocklist> blocklists_;
 };
 
-// views->start(ex, answers), once the workers run; nothing without views.
+// views->start(ex, answers, owner), once the workers run; nothing without views.
 std::vector<std::unique_ptr<filter::ListUpdater>> start_views(
-    ViewEngines* views, const boost::asio::any_io_executor& ex, cache::AnswerCache& answers);
+    ViewEngines* views, const boost::asio::any_io_executor& ex, cache::AnswerCache& answers,
+    const std::shared_ptr<const void>& owner);
 
 // The view a listen address serves (0: none), `address` as written in server.listen or
 // tls.*_listen.

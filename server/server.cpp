@@ -415,8 +415,16 @@ base::awaitable<void> Server::resolve_and_reply(std::shared_ptr<const Policy> p,
         std::make_shared<const cache::StoredAnswer>(render_outcome(outcome, q, bits, now));
     // SERVFAIL is not cached here (the next query retries); bogus data the RRset cache keeps
     // briefly, so repeated queries for it stay cheap.
-    if (outcome.rcode != rcode::SERVFAIL && outcome.security != Security::bogus)
+    if (outcome.rcode != rcode::SERVFAIL && outcome.security != Security::bogus) {
         answers_.store(key, *answer, now);
+        // A reload swapped the policy while this resolution ran on the old one's engine: the
+        // reload's pass that forgets answers from changed sources may have run before the
+        // store above, and the answer (from a source now removed or changed) would outlive
+        // the change. Checked after the store: a swap seen here, this resolution undoes;
+        // one not seen yet happened after the store (the shard's lock orders them), so the
+        // forget pass, which follows the swap, finds the entry.
+        if (current_.load(std::memory_order_acquire) != p.get()) answers_.erase(key);
+    }
     std::vector<Waiter> waiters = inflight_.finish(key);
     if (outcome.security == Security::bogus) log_bogus(q, waiters);
     // When the authorities failed us, an expired answer beats SERVFAIL (RFC 8767).
