@@ -62,12 +62,9 @@ base::awaitable<void> prime_root(engine::Engine& engine, KeepAlive keep) {
     keep.reset();  // the generation may go now
 }
 
-std::unique_ptr<filter::ListUpdater> start_list_updates(filter::BlockSource& source,
-                                                        const filter::BlockSettings& settings,
-                                                        engine::Engine& engine,
-                                                        cache::AnswerCache& answers,
-                                                        const asio::any_io_executor& ex,
-                                                        std::weak_ptr<const void> owner) {
+std::unique_ptr<filter::ListUpdater> start_list_updates(
+    filter::BlockSource& source, const filter::BlockSettings& settings, engine::Engine& engine,
+    cache::AnswerCache& answers, const asio::any_io_executor& ex, std::weak_ptr<const void> owner) {
     std::string ca_file = settings.ca_file;
     auto fetch = [&engine, ex, ca_file, owner = std::move(owner)](
                      const std::string& url, const std::function<bool()>& cancelled) {

@@ -106,7 +106,8 @@ std::vector<cache::RRsetCache*> ViewEngines::own_caches() const {
 std::vector<std::unique_ptr<filter::ListUpdater>> ViewEngines::start(
     const boost::asio::any_io_executor& ex, cache::AnswerCache& answers,
     const std::shared_ptr<const void>& owner) {
-    for (auto& e : engines_) boost::asio::co_spawn(ex, prime_root(*e, owner), boost::asio::detached);
+    for (auto& e : engines_)
+        boost::asio::co_spawn(ex, prime_root(*e, owner), boost::asio::detached);
     std::vector<std::unique_ptr<filter::ListUpdater>> out;
     for (const auto& b : blocklists_)
         out.push_back(

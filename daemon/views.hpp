@@ -60,9 +60,9 @@ class ViewEngines {
     // needs its own priming; the others find the root's NS set cached). Returns what keeps
     // the views' own blocklists current (daemon/list_updates.hpp).
     // `owner` owns these engines: the coroutines started here hold it (daemon/list_updates.hpp).
-    std::vector<std::unique_ptr<filter::ListUpdater>> start(const boost::asio::any_io_executor& ex,
-                                                            cache::AnswerCache& answers,
-                                                            const std::shared_ptr<const void>& owner);
+    std::vector<std::unique_ptr<filter::ListUpdater>> start(
+        const boost::asio::any_io_executor& ex, cache::AnswerCache& answers,
+        const std::shared_ptr<const void>& owner);
 
   private:
     server::ViewSelector selector_;
