@@ -147,8 +147,7 @@ std::unique_ptr<Operations> open_operations(const conf::Config& cfg, asio::io_co
 // sources), since a reload replaces the generations' engines and the upkeep's refreshes would
 // be left with a freed one. Declared before the workers: its coroutines run on them.
 std::unique_ptr<engine::Engine> upkeep_engine(const daemon::TrustAnchorUpkeep* upkeep,
-                                              const conf::Config& cfg,
-                                              const daemon::Lasting& l) {
+                                              const conf::Config& cfg, const daemon::Lasting& l) {
     if (!upkeep) return nullptr;
     auto e = std::make_unique<engine::Engine>(daemon::engine_settings(cfg, l.live), l.hints,
                                               l.rrsets, l.infra, l.network, l.clock);
@@ -230,8 +229,8 @@ int run(const std::shared_ptr<const conf::Config>& config, const std::string& pa
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
     secondaries.load_copies();
-    daemon::Lasting lasting{hints, answers, rrsets, secondaries, infra, logs.network(), clock,
-                            shards, live};
+    daemon::Lasting lasting{hints,          answers, rrsets, secondaries, infra,
+                            logs.network(), clock,   shards, live};
     auto first = std::make_shared<daemon::Generation>(config, lasting);
     server::Server server(cfg.server.front_door, first->engine(), answers, clock);
     server.swap_policy(first->policy(first, server.current_policy().get()));

@@ -59,6 +59,9 @@ const std::vector<Fixed>& fixed_settings() {
         fixed("resolver.root_hints", [](const Config& c) { return c.resolver.root_hints; }),
         fixed("resolver.outgoing_v4", [](const Config& c) { return c.resolver.outgoing_v4; }),
         fixed("resolver.outgoing_v6", [](const Config& c) { return c.resolver.outgoing_v6; }),
+        // The RFC 5011 upkeep and its anchor are made once (daemon/trust_anchor_upkeep.hpp).
+        fixed("resolver.trust_anchor_state",
+              [](const Config& c) { return c.resolver.trust_anchor_state; }),
         fixed("resolver.tls_ca_file", [](const Config& c) { return c.resolver.tls_ca_file; }),
         fixed("tls.certificate", [](const Config& c) { return c.tls.certificate; }),
         fixed("tls.private_key", [](const Config& c) { return c.tls.private_key; }),
