@@ -30,7 +30,6 @@ constexpr const char* kHelp =
     "trust-anchors       RFC 5011: each root key's tag, algorithm, state, next change\n"
     "reload              read the configuration file again (daemon/reload.hpp)\n";
 
-
 std::vector<std::string> words(const std::string& line) {
     std::istringstream in(line);
     std::vector<std::string> out;
