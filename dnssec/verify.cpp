@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "dnssec/signature_check.hpp"
 #include "wire/rdata.hpp"
 #include "wire/types.hpp"
 
@@ -94,6 +95,23 @@ std::string check_digest(const std::vector<Record>& rrset, const Record& sig, ui
     return std::string(reinterpret_cast<char*>(md), len);
 }
 
+// OpenSSL directly (dnssec/signature_check); ldns only for the types whose rdata names
+// that does not canonicalise. `at` is a moment inside the RRSIG's window, for ldns.
+bool signature_verifies(const std::vector<Record>& rrset, const Record& sig, const Record& key,
+                        uint32_t at) {
+    switch (check_signature(rrset, sig.rdata, key.rdata)) {
+        case SignatureCheck::valid:
+            return true;
+        case SignatureCheck::invalid:
+            return false;
+        case SignatureCheck::not_handled:
+            break;
+    }
+    LdnsList set = to_ldns(rrset);
+    LdnsRr s = to_ldns(sig), k = to_ldns(key);
+    return s && k && ldns_verify_rrsig_time(set.get(), s.get(), k.get(), at) == LDNS_STATUS_OK;
+}
+
 }  // namespace
 
 std::size_t signed_labels(const Name& owner) {
@@ -168,7 +186,6 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
     if (rrset.empty()) return Verdict::bogus(ede::dnssec_bogus, "empty RRset");
     if (rrsigs.empty())
         return Verdict::bogus(ede::rrsigs_missing, "no RRSIG for " + rrset[0].owner.to_text());
-    LdnsList set = to_ldns(rrset);
     bool expired = false, not_yet = false, bad = false, no_zone_bit = false, unsupported = false;
     std::size_t owner_labels = signed_labels(rrset[0].owner);
     for (const auto& sig : rrsigs) {
@@ -197,7 +214,6 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
         uint32_t at = serial_diff(now, info->inception) < 0    ? info->inception
                       : serial_diff(info->expiration, now) < 0 ? info->expiration
                                                                : now;
-        LdnsRr ldns_sig = to_ldns(sig);
         int tried = 0;
         for (const auto& key : keys) {
             auto kf = DnskeyView::parse(key.rdata);
@@ -220,9 +236,7 @@ Verdict verify_rrset(const std::vector<Record>& rrset, const std::vector<Record>
             }
             if (--work.verifications_left < 0)
                 return Verdict::bogus(ede::dnssec_bogus, "signature verification limit reached");
-            LdnsRr k = to_ldns(key);
-            if (k && ldns_sig &&
-                ldns_verify_rrsig_time(set.get(), ldns_sig.get(), k.get(), at) == LDNS_STATUS_OK) {
+            if (signature_verifies(rrset, sig, key, at)) {
                 if (seen) seen->add(std::move(digest), info->expiration);
                 if (used) *used = &sig;
                 return Verdict::secure(std::min(info->original_ttl, left));

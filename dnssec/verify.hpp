@@ -1,5 +1,5 @@
 // Signature and key checks (RFC 4034, 4035): pure functions over records, no I/O.
-// Canonical form and the public-key crypto go through ldns (backed by OpenSSL).
+// The signature checks themselves are in dnssec/signature_check (OpenSSL).
 #pragma once
 #include <cstdint>
 #include <span>

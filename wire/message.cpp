@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "wire/rdata.hpp"
 #include "wire/types.hpp"
 
 namespace port53::wire {
@@ -54,41 +55,11 @@ class Reader {
     const char* error_ = nullptr;
 };
 
-// The layout of the rdata of types that embed names (RFC 3597 §4: only these may be
-// compressed): fixed-size fields (a digit: that many bytes; T: SOA's five 32-bit counters)
-// and names (N). Null for the other types.
-const char* rdata_layout(uint16_t t) {
-    switch (t) {
-        case type::NS:
-        case type::CNAME:
-        case type::PTR:
-        case type::DNAME:
-        case 7:  // MB
-        case 8:  // MG
-        case 9:  // MR
-            return "N";
-        case type::SOA:
-            return "NNT";
-        case type::MX:
-        case 18:  // AFSDB
-        case 21:  // RT
-        case 36:  // KX
-            return "2N";
-        case 14:  // MINFO
-        case 17:  // RP
-            return "NN";
-        case type::SRV:
-            return "6N";
-        default:
-            return nullptr;
-    }
-}
-
 // Rewrite rdata with every embedded (possibly compressed) name expanded; nullopt (and the
 // reason in `why`) if it does not hold what its type promises.
 std::optional<std::string> expand_rdata(uint16_t type, std::span<const uint8_t> msg,
                                         std::size_t start, std::size_t len, const char*& why) {
-    const char* layout = rdata_layout(type);
+    const char* layout = rdata_name_layout(type);
     if (!layout) return std::string(reinterpret_cast<const char*>(&msg[start]), len);
     std::string out;
     std::size_t pos = start, end = start + len;

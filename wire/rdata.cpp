@@ -72,4 +72,33 @@ std::optional<Nsec3View> Nsec3View::parse(std::string_view rdata) {
     return Nsec3View(rdata, hash_at);
 }
 
+// RFC 3597 §4 lists the types whose names may be compressed; RFC 4034 §6.2 lowercases
+// the same ones (plus a few obsolete ones the signature check leaves to ldns).
+const char* rdata_name_layout(uint16_t t) {
+    switch (t) {
+        case type::NS:
+        case type::CNAME:
+        case type::PTR:
+        case type::DNAME:
+        case 7:  // MB
+        case 8:  // MG
+        case 9:  // MR
+            return "N";
+        case type::SOA:
+            return "NNT";
+        case type::MX:
+        case 18:  // AFSDB
+        case 21:  // RT
+        case 36:  // KX
+            return "2N";
+        case 14:  // MINFO
+        case 17:  // RP
+            return "NN";
+        case type::SRV:
+            return "6N";
+        default:
+            return nullptr;
+    }
+}
+
 }  // namespace port53::wire

@@ -163,4 +163,9 @@ class Nsec3View : public RdataView {
     std::size_t hash_at_;  // the hash length byte is just before
 };
 
+// The layout of the rdata of types that embed names (RFC 3597 §4: only these may be
+// compressed): fixed-size fields (a digit: that many bytes; T: SOA's five 32-bit counters)
+// and names (N). Null for the other types.
+const char* rdata_name_layout(uint16_t type);
+
 }  // namespace port53::wire

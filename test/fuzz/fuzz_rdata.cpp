@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dnssec/denial.hpp"
+#include "dnssec/signature_check.hpp"
 #include "dnssec/verify.hpp"
 #include "wire/rdata.hpp"
 #include "wire/types.hpp"
@@ -83,6 +84,40 @@ void check_proofs(uint16_t t, const std::string& rd) {
     (void)dnssec::prove_wildcard_expansion(qname, 1, records, zone, limits, work);
 }
 
+// An RRSIG rdata over `covered` by "example." with algorithm `alg` and a signature of
+// `sig_len` bytes (whatever they say).
+std::string rrsig_for(uint16_t covered, uint8_t alg, std::size_t sig_len) {
+    std::string rd(18, '\0');
+    auto* p = reinterpret_cast<uint8_t*>(rd.data());
+    store16(p, covered);
+    p[2] = alg;
+    p[3] = 1;
+    store32(p + 8, 2'000'000'000);
+    rd += Name::from_text("example.")->wire();
+    rd += std::string(sig_len, '\x5a');
+    return rd;
+}
+
+// The OpenSSL signature check (dnssec/signature_check) with these bytes as the key, as the
+// signature, and as the rdata it canonicalises (MX and SOA have names to lower-case).
+void check_signature_inputs(uint16_t t, const std::string& rd) {
+    Name owner = *Name::from_text("www.example.");
+    std::vector<Record> a{Record{owner, type::A, cls::IN, 300, std::string(4, '\1')}};
+    if (t == type::DNSKEY && rd.size() >= 4) {
+        for (std::size_t len : {64, 96, 256})
+            (void)dnssec::check_signature(a, rrsig_for(type::A, static_cast<uint8_t>(rd[3]), len),
+                                          rd);
+    } else if (t == type::RRSIG) {
+        std::string key("\x01\x00\x03\x0f", 4);  // an Ed25519 zone key
+        key += std::string(32, '\x11');
+        (void)dnssec::check_signature(a, rd, key);
+    }
+    for (uint16_t as : {t, type::MX}) {
+        std::vector<Record> set{Record{owner, as, cls::IN, 300, rd}};
+        (void)dnssec::signed_data(set, rrsig_for(as, 13, 64));
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
@@ -95,5 +130,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     if (t == type::DNSKEY || t == type::DS)
         (void)dnssec::ds_matches(*Name::from_text("example."), rd, rd);
     check_proofs(t, rd);
+    check_signature_inputs(t, rd);
     return 0;
 }
