@@ -78,6 +78,13 @@ Options:
                          callgrind), cold (cold-cache and cold-callgrind), randsub;
                          default hit,cold,randsub
   --edns                 send EDNS0 queries (dnsperf -e); default: plain queries
+  --loadgen WHICH        load generator of the cache-hit saturating run: dnsperf (default),
+                         port53-load (tools/loadgen: sendmmsg/recvmmsg batches, -c sockets,
+                         100 outstanding each, --loadgen-threads threads) or both (each
+                         reported apart); either's own CPU is reported beside it
+  --loadgen-threads N    port53-load -T (default 1)
+  --port53-load PATH     the generator (default build/port53-load; copied like the daemon)
+  --pin                  resolver on CPU 0, load generators on CPU 1 (taskset; needs 2 CPUs)
   --quick                smoke test: 2 s loads, 1 thread, 500 cold names, 3000 callgrind
                          queries, 100 cold-callgrind names, 500 randsub names
   --port53d PATH         daemon to test (default build/port53d); copied into the
@@ -128,6 +135,10 @@ callgrind=1
 edns=()
 quick=0
 port53d=$ROOT/build/port53d
+port53_load=$ROOT/build/port53-load
+loadgen=dnsperf
+loadgen_threads=1
+pin=0
 lab_src=$ROOT/tools/lab
 p53_extra=
 out=
@@ -150,6 +161,10 @@ while [ $# -gt 0 ]; do
         --only) only=$2; shift 2 ;;
         --no-callgrind) callgrind=0; shift ;;
         --edns) edns=(-e); shift ;;
+        --loadgen) loadgen=$2; shift 2 ;;
+        --loadgen-threads) loadgen_threads=$2; shift 2 ;;
+        --port53-load) port53_load=$2; shift 2 ;;
+        --pin) pin=1; shift ;;
         --quick) quick=1; shift ;;
         --port53d) port53d=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
@@ -169,6 +184,10 @@ for v in "$seconds" "$clients" "$max_qps" "$latency_qps" "$cold_names" "$cg_quer
          "$randsub_names" "$randsub_q"; do
     [[ "$v" =~ ^[0-9]+$ ]] || { echo "bench.sh: not a number: $v" >&2; exit 2; }
 done
+case "$loadgen" in dnsperf|port53-load|both) ;;
+    *) echo "bench.sh: --loadgen wants dnsperf, port53-load or both" >&2; exit 2 ;; esac
+[[ "$loadgen_threads" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --loadgen-threads wants a number" >&2; exit 2; }
+[ "$pin" = 0 ] || [ "$(nproc)" -ge 2 ] || { echo "bench.sh: --pin needs 2 CPUs" >&2; exit 2; }
 [[ "$threads_list" =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "bench.sh: --threads wants e.g. 1,2" >&2; exit 2; }
 [ "$seconds" -ge 1 ] && [ "$cg_queries" -ge 100 ] || { echo "bench.sh: --seconds >= 1, --callgrind-queries >= 100" >&2; exit 2; }
 [ "$cold_cg_names" -le 20000 ] || { echo "bench.sh: --cold-callgrind-names at most 20000" >&2; exit 2; }
@@ -213,6 +232,8 @@ need=(dnsperf unbound dig nsd ldns-signzone)
 for t in "${need[@]}"; do
     command -v "$t" >/dev/null || { echo "bench.sh: $t not found (apt-get install it)" >&2; exit 1; }
 done
+[ "$loadgen" = dnsperf ] || [ -x "$port53_load" ] || {
+    echo "bench.sh: no port53-load at $port53_load (build it or give --port53-load)" >&2; exit 1; }
 [ -x "$port53d" ] || { echo "bench.sh: no port53d at $port53d (build it or give --port53d)" >&2; exit 1; }
 [ -f "$lab_src/lab.py" ] || { echo "bench.sh: no lab.py in $lab_src" >&2; exit 1; }
 
@@ -250,6 +271,11 @@ mkdir -p "$out"/{raw,runs,conf,logs,callgrind,queries}
 out=$(cd "$out" && pwd)
 lab=$out/lab
 cp "$port53d" "$out/port53d"
+if [ "$loadgen" != dnsperf ]; then cp "$port53_load" "$out/port53-load"; fi
+PORT53_LOAD=$out/port53-load
+# --pin: the resolver on CPU 0, every load generator on CPU 1
+PIN_RESOLVER=(); PIN_LOAD=()
+if [ "$pin" = 1 ]; then PIN_RESOLVER=(taskset -c 0); PIN_LOAD=(taskset -c 1); fi
 PORT53D=$out/port53d
 mkdir -p "$out/lab-src"
 cp "$lab_src"/*.py "$out/lab-src/"
@@ -343,7 +369,7 @@ start_resolver() {  # kind threads logname [wrapper...]
     [ $# -gt 0 ] && timeout=120
     addr=$(addr_of "$kind")
     echo "=== $(date +%T) $* ${cmd[*]}" >>"$out/logs/$name.log"
-    "$@" "${cmd[@]}" >>"$out/logs/$name.log" 2>&1 &
+    "${PIN_RESOLVER[@]}" "$@" "${cmd[@]}" >>"$out/logs/$name.log" 2>&1 &
     RPID=$!
     local deadline=$((SECONDS + timeout))
     while ! dig @"$addr" +norec +tries=1 +time=1 . NS >/dev/null 2>&1; do
@@ -383,9 +409,26 @@ thread_ticks() {
 perf() {  # name addr queryfile [dnsperf args...]: dnsperf -v into raw/NAME.dnsperf.txt
     local name=$1 addr=$2 qf=$3; shift 3
     local raw=$out/raw/$name.dnsperf.txt rc=0
-    echo "dnsperf -s $addr -d $qf ${edns[*]} -v $*" >"$out/raw/$name.cmd"
-    dnsperf -s "$addr" -d "$qf" "${edns[@]}" -v "$@" >"$raw" 2>"$out/raw/$name.stderr" || rc=$?
+    echo "${PIN_LOAD[*]} dnsperf -s $addr -d $qf ${edns[*]} -v $*" >"$out/raw/$name.cmd"
+    # its own CPU (user, system: bash's time of the child) beside its report
+    local TIMEFORMAT='%U %S'
+    { time "${PIN_LOAD[@]}" dnsperf -s "$addr" -d "$qf" "${edns[@]}" -v "$@" >"$raw" \
+        2>"$out/raw/$name.stderr" || rc=$?; } 2>"$out/raw/$name.cputime"
     [ "$rc" = 0 ] || log "dnsperf for $name exited with $rc (see $out/raw/$name.stderr)"
+    if [ -n "$RPID" ] && ! kill -0 "$RPID" 2>/dev/null; then
+        log "the resolver died during $name (see $out/logs/)"
+        exit 1
+    fi
+}
+
+loadperf() {  # name addr queryfile [port53-load args...]: its report into raw/NAME.dnsperf.txt
+    local name=$1 addr=$2 qf=$3; shift 3
+    local raw=$out/raw/$name.dnsperf.txt rc=0 e=()
+    [ ${#edns[@]} -gt 0 ] && e=(-e)
+    echo "${PIN_LOAD[*]} port53-load -s $addr -d $qf ${e[*]} $*" >"$out/raw/$name.cmd"
+    "${PIN_LOAD[@]}" "$PORT53_LOAD" -s "$addr" -d "$qf" "${e[@]}" "$@" >"$raw" \
+        2>"$out/raw/$name.stderr" || rc=$?
+    [ "$rc" = 0 ] || log "port53-load for $name exited with $rc (see $out/raw/$name.stderr)"
     if [ -n "$RPID" ] && ! kill -0 "$RPID" 2>/dev/null; then
         log "the resolver died during $name (see $out/logs/)"
         exit 1
@@ -419,13 +462,26 @@ scenario_hit() {  # kind threads
     start_resolver "$kind" "$t" "$kind-t$t-hit"
     warm "$kind" "$t" "t$t"
     sleep 0.5
-    r0=$(rss); c0=$(cpu_ticks); tt0=$(thread_ticks)
-    name=hit-t$t-$kind
-    perf "$name" "$addr" "$out/queries/hit.txt" -l "$seconds" -Q "$max_qps" \
-        -n "$(runs_for "$max_qps" "$seconds")" -c "$clients"
-    c1=$(cpu_ticks); tt1=$(thread_ticks)
-    parse "$name" hit "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_warm_kb="$r0" rss_end_kb="$(rss)" hwm_kb="$(hwm)" \
-        "thread_ticks_before=$tt0" "thread_ticks_after=$tt1"
+    if [ "$loadgen" != port53-load ]; then
+        r0=$(rss); c0=$(cpu_ticks); tt0=$(thread_ticks)
+        name=hit-t$t-$kind
+        perf "$name" "$addr" "$out/queries/hit.txt" -l "$seconds" -Q "$max_qps" \
+            -n "$(runs_for "$max_qps" "$seconds")" -c "$clients"
+        c1=$(cpu_ticks); tt1=$(thread_ticks)
+        parse "$name" hit "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_warm_kb="$r0" rss_end_kb="$(rss)" hwm_kb="$(hwm)" \
+            "thread_ticks_before=$tt0" "thread_ticks_after=$tt1"
+    fi
+    if [ "$loadgen" != dnsperf ]; then
+        # the same load from port53-load: as fast as 100 outstanding per socket allow
+        [ "$loadgen" = both ] && sleep 0.5
+        r0=$(rss); c0=$(cpu_ticks); tt0=$(thread_ticks)
+        name=hit-load-t$t-$kind
+        loadperf "$name" "$addr" "$out/queries/hit.txt" -l "$seconds" -c "$clients" -q 100 \
+            -T "$loadgen_threads"
+        c1=$(cpu_ticks); tt1=$(thread_ticks)
+        parse "$name" hit-load "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_warm_kb="$r0" rss_end_kb="$(rss)" \
+            hwm_kb="$(hwm)" "thread_ticks_before=$tt0" "thread_ticks_after=$tt1"
+    fi
     if [ "$latency_qps" -gt 0 ]; then
         sleep 0.5
         c0=$(cpu_ticks)
@@ -624,7 +680,10 @@ if [ "$run_hit_cg" = 1 ]; then
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-settings="scenarios: $only; threads $threads_list (port53d server.threads, Unbound num-threads + so-reuseport: yes); \
+loadgen_text="load generator of the saturating cache-hit run: $loadgen"
+[ "$loadgen" != dnsperf ] && loadgen_text="$loadgen_text (port53-load -c $clients -q 100 -T $loadgen_threads)"
+[ "$pin" = 1 ] && loadgen_text="$loadgen_text; pinned: resolver CPU 0, load CPU 1"
+settings="$loadgen_text; scenarios: $only; threads $threads_list (port53d server.threads, Unbound num-threads + so-reuseport: yes); \
 $seconds s per load; dnsperf -c $clients, 100 outstanding, saturating run -Q $max_qps; \
 $hit_lines cache-hit names (the lab cases minus SERVFAIL, TTL-5 and 3.3 kB TXT); \
 cold: $(wc -l <"$out/queries/cold.txt") names, dnsperf -n 1 -t 5; \

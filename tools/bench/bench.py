@@ -202,6 +202,23 @@ def cmd_dnsperf(a):
     doc["latency_samples"] = len(lat)
     for p in (50, 90, 99, 99.9):
         doc["p%s_latency_s" % ("%g" % p).replace(".", "_")] = percentile(lat, p)
+    # port53-load (tools/loadgen) prints no per-query lines: its own histogram's percentiles
+    m = re.search(r"Latency percentiles \(s\): p50 ([\d.]+), p90 ([\d.]+), p99 ([\d.]+), "
+                  r"p99\.9 ([\d.]+)", text)
+    if m and not lat:
+        for key, v in zip(("p50", "p90", "p99", "p99_9"), m.groups()):
+            doc[key + "_latency_s"] = float(v)
+        doc["latency_samples"] = doc.get("completed", 0)
+    m = re.search(r"Generator CPU \(s\):\s+user ([\d.]+), system ([\d.]+)", text)
+    if m:
+        doc["client_cpu_s"] = float(m.group(1)) + float(m.group(2))
+    # the client's CPU as bench.sh measured it (bash's times: user and system of the child)
+    cpu_file = a.raw.replace(".dnsperf.txt", ".cputime")
+    if "client_cpu_s" not in doc and os.path.exists(cpu_file):
+        with open(cpu_file) as f:
+            fields = f.read().split()
+        if len(fields) >= 2:
+            doc["client_cpu_s"] = float(fields[0]) + float(fields[1])
     doc["raw"] = os.path.basename(a.raw)
     doc.update(parse_kv(a.set))
     if "sent" not in doc:
@@ -454,21 +471,29 @@ def cmd_table(a):
     for t in threads:
         tl = "%d thread%s" % (t, "" if t == 1 else "s")
         scenario_key = ("hit", t)
-        if any(scenario_key + (res,) in runs for res in RESOLVERS):
+        if any(scenario_key + (res,) in runs for res in RESOLVERS) or \
+                any(("hit-load", t, res) in runs for res in RESOLVERS):
             s = "cache-hit, %s, saturating" % tl
             scenario_key = ("warm2", t)
             row(s, "warm-up, 2nd pass: answers (lost)",
                 lambda r: "%s (%d)" % (rcode_text(r["rcodes"]), r["lost"]))
             scenario_key = ("hit", t)
-            row(s, "queries/s", lambda r: num(r["qps"]))
-            row(s, "answered / sent", lambda r: "%d / %d" % (r["completed"], r["sent"]))
-            row(s, "latency avg (ms)", lambda r: ms(r["avg_latency_s"]))
-            row(s, "latency p50 (ms)", lambda r: ms(r["p50_latency_s"]))
-            row(s, "latency p99 (ms)", lambda r: ms(r["p99_latency_s"]))
-            row(s, "resolver CPU per query (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"))
-            row(s, "CPU seconds per thread (busiest first)", thread_split)
-            row(s, "RSS after warm-up → after run (MiB)",
-                lambda r: "%s → %s" % (mib(r["rss_warm_kb"]), mib(r["rss_end_kb"])))
+            for key, gen in (("hit", "dnsperf"), ("hit-load", "port53-load")):
+                scenario_key = (key, t)
+                if not any(scenario_key + (res,) in runs for res in RESOLVERS):
+                    continue
+                g = "%s, %s" % (s, gen)
+                row(g, "queries/s", lambda r: num(r["qps"]))
+                row(g, "answered / sent", lambda r: "%d / %d" % (r["completed"], r["sent"]))
+                row(g, "latency avg (ms)", lambda r: ms(r["avg_latency_s"]))
+                row(g, "latency p50 (ms)", lambda r: ms(r["p50_latency_s"]))
+                row(g, "latency p99 (ms)", lambda r: ms(r["p99_latency_s"]))
+                row(g, "resolver CPU per query (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"))
+                row(g, "CPU seconds per thread (busiest first)", thread_split)
+                row(g, "load generator CPU (% of one core)",
+                    lambda r: "%.0f %%" % (100.0 * r["client_cpu_s"] / r["run_time_s"]))
+                row(g, "RSS after warm-up → after run (MiB)",
+                    lambda r: "%s → %s" % (mib(r["rss_warm_kb"]), mib(r["rss_end_kb"])))
         scenario_key = ("latency", t)
         if any(scenario_key + (res,) in runs for res in RESOLVERS):
             any_r = next(runs[scenario_key + (res,)] for res in RESOLVERS
