@@ -1,11 +1,14 @@
 #!/bin/bash
 # Cache-hit QPS and latency of port53d over UDP, DoT and DoH (dnsperf), in a private
 # network namespace with the loopback lab. Bounded: 2 x SECONDS per transport (default 5).
+# Then, if build/port53-load (or $PORT53_LOAD) exists, UDP, TCP and DoT from port53-load
+# (tools/loadgen), SECONDS each.
 #   tools/bench-encrypted.sh [SECONDS] [PORT53D]
 set -euo pipefail
 secs=${1:-5}
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${2:-$root/build/port53d}
+load=${PORT53_LOAD:-$root/build/port53-load}
 if [ -z "${PORT53_IN_NETNS:-}" ]; then
     export PORT53_IN_NETNS=1
     exec unshare --net -- "$0" "$@"
@@ -45,6 +48,18 @@ for mode in udp dot doh; do
     printf '%-4s %8.0f queries/s (lost %s)   latency at 5000 q/s: %.3f ms\n' \
         $mode "$qps" "$lost" "$(awk -v l="$lat" 'BEGIN {print l * 1000}')"
 done
+# The same saturating load from port53-load: 4 sockets or connections, 200 in flight each,
+# pipelined on TCP and DoT (sessions of later connections resumed), and its own CPU.
+if [ -x "$load" ]; then
+    for mode in udp tcp dot; do
+        out=$("$load" -m $mode -s $addr -d "$d/q.txt" -l "$secs" -c 4 -T 1 -q 200)
+        printf '%-4s %8.0f queries/s (lost %s) from port53-load   %s   %s\n' $mode \
+            "$(field "Queries per second" 4 <<<"$out")" "$(field "Queries lost" 3 <<<"$out")" \
+            "$(grep -o 'p50 [0-9.]*, p90 [0-9.]*, p99 [0-9.]*' <<<"$out" | sed 's/^/latency (s): /')" \
+            "$(grep -o '([0-9.]*% of one core)' <<<"$out" | tr -d '()' | sed 's/^/generator CPU /')"
+        [ $mode = dot ] && grep 'Connections:' <<<"$out" | sed 's/^ */     /'
+    done
+fi
 # dnsperf's own DoH client is the bottleneck above; h2load (package nghttp2-client) shows
 # what the server does: 4 connections with 50 streams each, then 1 stream each for latency.
 if command -v h2load >/dev/null; then
