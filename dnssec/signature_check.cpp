@@ -164,10 +164,8 @@ class KeyMemo {
         auto it = keys_.find(std::string(dnskey_rdata));
         if (it != keys_.end()) return it->second.get();
         if (keys_.size() >= kMaxKeys) keys_.clear();
-        Pkey k = decode_key(alg, public_key);
-        EVP_PKEY* raw = k.get();
-        keys_.emplace(std::string(dnskey_rdata), std::move(k));
-        return raw;
+        auto [added, _] = keys_.emplace(std::string(dnskey_rdata), decode_key(alg, public_key));
+        return added->second.get();
     }
 
   private:
