@@ -1,5 +1,7 @@
 #include "daemon/reload.hpp"
 
+#include <sched.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -29,6 +31,14 @@ void check_addresses(const conf::Config& cfg) {
             asio::ip::make_address(conf::parse_listen_address(a).ip, ec);
             if (ec) throw std::invalid_argument("not a listen address: " + a);
         }
+}
+
+// Building a generation takes tens of milliseconds of CPU (the file, local data, engines); on
+// cores the workers keep busy it would take their time slices. SCHED_IDLE: it runs only when a
+// core has nothing else to do. Best effort: on an error the thread stays as it was.
+void yield_to_workers() {
+    sched_param none{};
+    ::sched_setscheduler(0, SCHED_IDLE, &none);  // 0: this thread
 }
 
 std::string joined(const std::vector<std::string>& keys) {
@@ -75,6 +85,7 @@ base::awaitable<void> Reloader::off_workers(const std::function<void()>& work) {
     asio::steady_timer done(ex, asio::steady_timer::time_point::max());
     if (thread_.joinable()) thread_.join();
     thread_ = std::thread([&work, &done, ex] {
+        yield_to_workers();
         work();
         asio::post(ex, [&done] { done.cancel(); });
     });
