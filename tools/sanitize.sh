@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the unit tests, the replay tests, port53d and port53-ctl with AddressSanitizer (leaks included)
+# Builds the unit tests, the replay tests, port53d, port53-ctl and port53-load with AddressSanitizer (leaks included)
 # and UndefinedBehaviorSanitizer (g++, build-asan/) and runs them: every unit test, every
 # replay scenario, then the integration suite against the sanitized port53d.
 #   tools/sanitize.sh [pytest args]    e.g. -k cname (default: the whole integration suite)
@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out=${SANITIZE_BUILD_DIR:-$root/build-asan}
 cmake -S "$root" -B "$out" -G Ninja -DPORT53_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     >/dev/null || exit 1
-cmake --build "$out" --target unit_tests replay_tests port53d port53-ctl || exit 1
+cmake --build "$out" --target unit_tests replay_tests port53d port53-ctl port53-load || exit 1
 
 # Each sanitized process writes its reports to a file of its own (the daemon's output goes
 # to the tests' logs); the directory is writable after port53d drops its privileges.
