@@ -43,6 +43,8 @@ class FrontDoor {
     virtual void handle_slow(std::span<const uint8_t> query, ClientTransport t,
                              boost::asio::any_io_executor ex, Done done, const sockaddr* client,
                              ViewId view) = 0;
+    // After SIGTERM: datagram listeners read no more (what they read is still answered).
+    virtual bool draining() const { return false; }
 
   protected:
     ~FrontDoor() = default;

@@ -239,7 +239,9 @@ Server::Fast Server::check_and_answer(std::span<const uint8_t> query, std::span<
         log_security_event(SecurityEvent::refused, client, "(access list: deny, dropped)");
         return Fast::drop;
     }
-    if (draining_.load(std::memory_order_relaxed)) return Fast::drop;
+    // Draining: no new questions on connections. UDP stops at the socket instead (the
+    // listener reads no more), so a datagram already read is answered, not lost.
+    if (t != ClientTransport::udp && draining_.load(std::memory_order_relaxed)) return Fast::drop;
     bool limited = t == ClientTransport::udp && p.limiter->enabled();
     uint64_t now_ms = limited ? RateLimiter::coarse_now_ms() : 0;
     if (limited && !p.limiter->query_allowed(client, now_ms)) {

@@ -83,6 +83,7 @@ class Server final : public FrontDoor {
     }
     // Shutting down: new questions are dropped, those in flight still get answers.
     void begin_drain() { draining_.store(true, std::memory_order_relaxed); }
+    bool draining() const override { return draining_.load(std::memory_order_relaxed); }
     // The workers have stopped: forgets the clients still waiting. Their completions hold
     // transport objects (sessions, timers) of the workers' io_contexts, so this must run
     // before those are destroyed.

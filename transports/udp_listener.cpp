@@ -47,6 +47,7 @@ void UdpListener::on_readable() {
     int fd = socket_.native_handle();
     // Bounded rounds per wake-up so resolutions finishing on this worker are not starved.
     for (int round = 0; round < 8; ++round) {
+        if (front_door_.draining()) return;  // SIGTERM: read no more, and stop waiting
         for (auto& m : in_msg_) m.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
         int n = recvmmsg(fd, in_msg_.data(), kBatch, MSG_DONTWAIT, nullptr);
         if (n <= 0) break;
