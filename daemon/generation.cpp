@@ -34,7 +34,8 @@ std::size_t rrset_cache_bytes(const conf::Config& cfg) {
     return (cfg.cache.size_mb << 20) / 2 / (1 + own_rrset_caches(cfg));
 }
 
-Generation::Generation(std::shared_ptr<const conf::Config> cfg, const Lasting& lasting)
+Generation::Generation(std::shared_ptr<const conf::Config> cfg, const Lasting& lasting,
+                       const Generation* previous)
     : cfg_(std::move(cfg)),
       engine_(std::make_unique<engine::Engine>(engine_settings(*cfg_, lasting.live), lasting.hints,
                                                lasting.rrsets, lasting.infra, lasting.network,
@@ -46,7 +47,7 @@ Generation::Generation(std::shared_ptr<const conf::Config> cfg, const Lasting& l
             *cfg_,
             SharedResolver{lasting.hints, lasting.rrsets, local_, blocklist_, lasting.secondaries,
                            lasting.infra, lasting.network, lasting.clock, lasting.live},
-            rrset_cache_bytes(*cfg_), lasting.shards);
+            rrset_cache_bytes(*cfg_), lasting.shards, previous ? previous->views_.get() : nullptr);
 }
 
 Generation::~Generation() {

@@ -49,7 +49,9 @@ class Generation : public std::enable_shared_from_this<Generation> {
   public:
     // Builds everything `cfg` asks for; throws (with the file and line where there is one)
     // when a part cannot be built.
-    Generation(std::shared_ptr<const conf::Config> cfg, const Lasting& lasting);
+    // `previous` (a reload): views that keep their routes keep their RRset caches.
+    Generation(std::shared_ptr<const conf::Config> cfg, const Lasting& lasting,
+               const Generation* previous = nullptr);
     ~Generation();
     Generation(const Generation&) = delete;
     Generation& operator=(const Generation&) = delete;

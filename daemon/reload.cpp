@@ -105,7 +105,8 @@ base::awaitable<std::string> Reloader::reload(const char* why) {
         try {
             auto cfg = std::make_shared<const conf::Config>(conf::load_config(parts_.path));
             check_addresses(*cfg);
-            next = std::make_shared<Generation>(std::move(cfg), parts_.lasting);
+            // current_ changes only in apply(), after this build (busy_ keeps it so).
+            next = std::make_shared<Generation>(std::move(cfg), parts_.lasting, current_.get());
         } catch (const std::exception& e) {
             error = e.what();
         }

@@ -43,8 +43,24 @@ std::size_t own_rrset_caches(const conf::Config& cfg) {
     return n;
 }
 
+std::shared_ptr<cache::RRsetCache> ViewEngines::own_cache(const conf::Config::View& v,
+                                                          std::size_t bytes, std::size_t shards,
+                                                          const conf::Config& cfg,
+                                                          const ViewEngines* previous) {
+    // Issue 12: a reload keeps the caches. Only where the view's routes are the same: what
+    // it learnt through a forwarder it no longer uses must not answer for it.
+    if (previous)
+        for (const auto& c : previous->caches_)
+            if (c.view == v.name && c.forward_zones == v.forward_zones &&
+                c.stub_zones == v.stub_zones) {
+                c.cache->set_capacity(bytes);
+                return c.cache;
+            }
+    return std::make_shared<cache::RRsetCache>(bytes, shards, cfg.cache.ttl);
+}
+
 ViewEngines::ViewEngines(const conf::Config& cfg, const SharedResolver& shared,
-                         std::size_t rrset_bytes, std::size_t shards) {
+                         std::size_t rrset_bytes, std::size_t shards, const ViewEngines* previous) {
     // The default view's settings (anchors, limits) with each view's routes.
     const engine::EngineSettings base = engine_settings(cfg, shared.live_anchor);
     for (std::size_t i = 0; i < cfg.views.size(); ++i) {
@@ -56,9 +72,9 @@ ViewEngines::ViewEngines(const conf::Config& cfg, const SharedResolver& shared,
         settings.stub_zones = v.stub_zones;
         cache::RRsetCache* rrsets = &shared.rrsets;
         if (own_routes(cfg, v)) {
-            caches_.push_back(
-                std::make_unique<cache::RRsetCache>(rrset_bytes, shards, cfg.cache.ttl));
-            rrsets = caches_.back().get();
+            caches_.push_back({v.name, v.forward_zones, v.stub_zones,
+                               own_cache(v, rrset_bytes, shards, cfg, previous)});
+            rrsets = caches_.back().cache.get();
         }
         auto e = std::make_unique<engine::Engine>(std::move(settings), shared.hints, *rrsets,
                                                   shared.infra, shared.network, shared.clock);
@@ -93,13 +109,13 @@ std::vector<engine::Engine*> ViewEngines::engines() const {
 }
 
 void ViewEngines::clear_caches() {
-    for (auto& c : caches_) c->clear();
+    for (auto& c : caches_) c.cache->clear();
 }
 
 std::vector<cache::RRsetCache*> ViewEngines::own_caches() const {
     std::vector<cache::RRsetCache*> out;
     out.reserve(caches_.size());
-    for (const auto& c : caches_) out.push_back(c.get());
+    for (const auto& c : caches_) out.push_back(c.cache.get());
     return out;
 }
 

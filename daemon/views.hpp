@@ -46,9 +46,10 @@ std::size_t own_rrset_caches(const conf::Config& cfg);
 
 class ViewEngines {
   public:
-    // `rrset_bytes`: the size of each view's own RRset cache.
+    // `rrset_bytes`: the size of each view's own RRset cache. `previous` (a reload): a view
+    // of the same name and routes keeps the RRset cache it had there.
     ViewEngines(const conf::Config& cfg, const SharedResolver& shared, std::size_t rrset_bytes,
-                std::size_t shards);
+                std::size_t shards, const ViewEngines* previous = nullptr);
 
     server::ViewSelector selector() const { return selector_; }
     std::vector<engine::Engine*> engines() const;
@@ -66,8 +67,17 @@ class ViewEngines {
 
   private:
     server::ViewSelector selector_;
-    std::vector<std::unique_ptr<cache::RRsetCache>> caches_;  // the views' own
-    std::vector<std::unique_ptr<engine::Engine>> engines_;    // view i + 1's
+    // The views' own, shared with the generation before when the view kept its routes.
+    struct OwnCache {
+        std::string view;
+        std::vector<engine::ZoneRoute> forward_zones, stub_zones;
+        std::shared_ptr<cache::RRsetCache> cache;
+    };
+    std::shared_ptr<cache::RRsetCache> own_cache(const conf::Config::View& v, std::size_t bytes,
+                                                 std::size_t shards, const conf::Config& cfg,
+                                                 const ViewEngines* previous);
+    std::vector<OwnCache> caches_;
+    std::vector<std::unique_ptr<engine::Engine>> engines_;  // view i + 1's
     // The views' own blocklists (merged with the top level's), with their settings and
     // the engine that resolves the hosts of their URLs.
     struct OwnBlocklist {

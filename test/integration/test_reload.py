@@ -126,3 +126,50 @@ def test_sighup_reloads_and_reports_what_needs_a_restart(own):
         pytest.fail("SIGHUP did not reload:\n" + own.log_text()[-2000:])
     assert "server.threads changed: needs a restart" in own.log_text()
     assert re.search(r"^workers 2$", ctl(own, "status").stdout, re.M)
+
+
+VIEWED, VIEW_CLIENT = "127.53.0.72", "127.53.0.74"
+VIEW = """
+[[view]]
+name = "forwarded"
+clients = ["%s/32"]
+[[view.stub]]
+zone = "sec.lab."
+servers = ["127.100.10.1"]
+""" % VIEW_CLIENT
+
+
+def dumped_records(sock, path):
+    res = subprocess.run([CTL, "-s", sock, "dump-cache", str(path)], capture_output=True,
+                         text=True, timeout=10)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return int(re.search(r"(\d+) records", res.stdout).group(1))
+
+
+@port53d_only
+def test_a_view_that_keeps_its_routes_keeps_its_rrset_cache(lab, tmp_path):
+    """A view with a stub zone of its own has an RRset cache of its own: a reload that does
+    not change the view's routes keeps it (and what it holds); one that does, empties it."""
+    sock = tmp_path / "control.sock"
+    extra = '\n[control]\nsocket = "%s"\n[local]\ndata = [%s]\n' % (sock, ONE)
+    with OwnPort53d(lab, tmp_path, VIEWED, extra=extra + VIEW) as p:
+        r = ask(VIEWED, "www.sec.lab.", "A", source=VIEW_CLIENT)[1]
+        assert answer_set(r) == [
+            "www.sec.lab. A 192.0.2.1"], (str(r), p.log_text()[-3000:])
+        before = dumped_records(str(sock), tmp_path / "before.dump")
+        p.conf.write_text(p.conf.read_text().replace(ONE, TWO))  # the view's routes stay
+        res = subprocess.run([CTL, "-s", str(sock), "reload"], capture_output=True, text=True,
+                             timeout=10)
+        assert res.returncode == 0, res.stdout + res.stderr
+        # Nothing was asked in between: every record is still there, the view's RRsets too
+        # (a new, empty cache would hold only the root it primes).
+        kept = dumped_records(str(sock), tmp_path / "kept.dump")
+        assert kept >= before
+        assert answers(VIEWED, "reload-two.lab.") == ["reload-two.lab. A 192.0.2.2"]
+        kept = dumped_records(str(sock), tmp_path / "kept.dump")
+        p.conf.write_text(p.conf.read_text().replace('servers = ["127.100.10.1"]',
+                                                     'servers = ["127.100.10.1@53"]'))
+        res = subprocess.run([CTL, "-s", str(sock), "reload"], capture_output=True, text=True,
+                             timeout=10)
+        assert res.returncode == 0, res.stdout + res.stderr
+        assert dumped_records(str(sock), tmp_path / "changed.dump") < kept
