@@ -22,8 +22,10 @@ Workers::Workers(const conf::Config& cfg, std::size_t count)
       per_client_(cfg.server.tcp_max_connections_per_client) {
     tcp_settings_.per_client = &per_client_;
     dot_doh_settings_.per_client = &per_client_;
-    for (std::size_t i = 0; i < count; ++i)
+    for (std::size_t i = 0; i < count; ++i) {
         contexts_.push_back(std::make_unique<asio::io_context>(1));  // one thread each
+        keep_running_.push_back(asio::make_work_guard(*contexts_.back()));
+    }
 }
 
 void Workers::check_addresses_free(const TlsContexts& tls) const {

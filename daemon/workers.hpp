@@ -2,6 +2,7 @@
 // address (SO_REUSEPORT spreads clients over them); worker 0 runs on the calling thread.
 #pragma once
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <deque>
 #include <memory>
@@ -82,6 +83,12 @@ class Workers {
     // a deque, so the listeners' pointers stay valid as reloads add more.
     std::deque<server::Acl> listener_acls_;
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+    // Keeps each run() going while its worker has nothing to wait for: a reload closes a
+    // worker's listeners before it posts the new ones' start, and an io_context with no
+    // work left in between returns from run() and its thread ends (the new sockets then
+    // were never read). stop() ends the workers.
+    using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+    std::vector<WorkGuard> keep_running_;
     std::vector<Listening> listening_;
     // Closed by reloads: their connections (and late UDP replies) still refer to them.
     std::vector<Listening> closed_;
