@@ -10,10 +10,9 @@ ShardedLru::ShardedLru(std::size_t max_bytes, std::size_t shards) : max_bytes_(m
     for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
-ShardedLru::Shard& ShardedLru::shard_for(std::string_view key) {
-    // High bits pick the shard; the map inside uses the same hash, mostly its low bits.
-    std::size_t h = std::hash<std::string_view>{}(key);
-    return *shards_[(h >> 40) & (shards_.size() - 1)];
+void ShardedLru::drop(Shard& s, CacheEntry* e) {
+    s.bytes -= EntryTable::charge(*e);
+    s.table.erase(e);
 }
 
 void ShardedLru::evict_to_fit(Shard& s) {
@@ -21,17 +20,15 @@ void ShardedLru::evict_to_fit(Shard& s) {
     // can be spared at most once per call, so this ends.
     std::size_t spared = 0;
     const std::size_t limit = per_shard_limit_.load(std::memory_order_relaxed);
-    while (s.bytes > limit && !s.order.empty()) {
-        Entry& victim = s.order.back();
-        if (victim.referenced.load(std::memory_order_relaxed) && spared < s.index.size()) {
-            victim.referenced.store(false, std::memory_order_relaxed);
-            s.order.splice(s.order.begin(), s.order, std::prev(s.order.end()));
+    while (s.bytes > limit && s.table.oldest() != nullptr) {
+        CacheEntry* victim = s.table.oldest();
+        if (victim->referenced.load(std::memory_order_relaxed) && spared < s.table.size()) {
+            victim->referenced.store(false, std::memory_order_relaxed);
+            s.table.move_to_front(victim);
             ++spared;
             continue;
         }
-        s.bytes -= victim.charge();
-        s.index.erase(victim.key);
-        s.order.pop_back();
+        drop(s, victim);
         s.evictions.store(s.evictions.load(std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
     }
@@ -45,36 +42,25 @@ uint64_t ShardedLru::evictions() const {
 
 void ShardedLru::insert(std::string_view key, std::span<const uint8_t> value, uint32_t expires_at,
                         const ReplacePolicy& replace_if) {
-    Shard& s = shard_for(key);
+    const std::size_t h = hash(key);
+    Shard& s = shard_for(h);
     std::unique_lock lock(s.mutex);
-    if (auto it = s.index.find(key); it != s.index.end()) {
-        Entry& e = *it->second;
-        if (replace_if && !replace_if(std::span<const uint8_t>(e.value), e.expires_at)) return;
-        s.bytes -= e.charge();
-        e.value.assign(value.begin(), value.end());
-        e.expires_at = expires_at;
-        e.claimed.store(false, std::memory_order_relaxed);  // the flag was about the old value
-        s.bytes += e.charge();
-        s.order.splice(s.order.begin(), s.order, it->second);
+    if (CacheEntry* e = s.table.find(key, h)) {
+        if (replace_if && !replace_if(e->value(), e->expires_at)) return;
+        s.bytes -= EntryTable::charge(*e);
+        e = s.table.replace(e, value, expires_at);
+        s.bytes += EntryTable::charge(*e);
     } else {
-        s.order.emplace_front(std::string(key), std::vector<uint8_t>(value.begin(), value.end()),
-                              expires_at);
-        Entry& e = s.order.front();
-        s.index.emplace(e.key, s.order.begin());
-        s.bytes += e.charge();
+        s.bytes += EntryTable::charge(*s.table.insert(key, h, value, expires_at));
     }
     evict_to_fit(s);
 }
 
 void ShardedLru::erase(std::string_view key) {
-    Shard& s = shard_for(key);
+    const std::size_t h = hash(key);
+    Shard& s = shard_for(h);
     std::unique_lock lock(s.mutex);
-    if (auto it = s.index.find(key); it != s.index.end()) {
-        s.bytes -= it->second->charge();
-        auto node = it->second;
-        s.index.erase(it);
-        s.order.erase(node);
-    }
+    if (CacheEntry* e = s.table.find(key, h)) drop(s, e);
 }
 
 std::size_t ShardedLru::erase_if(const std::function<bool(std::string_view key)>& doomed) {
@@ -83,8 +69,9 @@ std::size_t ShardedLru::erase_if(const std::function<bool(std::string_view key)>
         std::vector<std::string> keys;
         {
             std::shared_lock lock(s->mutex);
-            keys.reserve(s->index.size());
-            for (const auto& e : s->order) keys.push_back(e.key);
+            keys.reserve(s->table.size());
+            for (const CacheEntry* e = s->table.newest(); e != nullptr; e = e->older)
+                keys.emplace_back(e->key());
         }
         std::erase_if(keys, [&](const std::string& k) { return !doomed(k); });
         for (const auto& k : keys) erase(k);
@@ -97,16 +84,15 @@ void ShardedLru::for_each(
     const std::function<void(std::string_view, std::span<const uint8_t>, uint32_t)>& visit) const {
     for (const auto& s : shards_) {
         std::shared_lock lock(s->mutex);
-        for (auto it = s->order.rbegin(); it != s->order.rend(); ++it)
-            visit(it->key, std::span<const uint8_t>(it->value), it->expires_at);
+        for (const CacheEntry* e = s->table.oldest(); e != nullptr; e = e->newer)
+            visit(e->key(), e->value(), e->expires_at);
     }
 }
 
 void ShardedLru::clear() {
     for (auto& s : shards_) {
         std::unique_lock lock(s->mutex);
-        s->index.clear();
-        s->order.clear();
+        s->table.clear();
         s->bytes = 0;
     }
 }
@@ -133,7 +119,7 @@ std::size_t ShardedLru::entries() const {
     std::size_t total = 0;
     for (auto& s : shards_) {
         std::shared_lock lock(s->mutex);
-        total += s->index.size();
+        total += s->table.size();
     }
     return total;
 }

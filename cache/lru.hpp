@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -14,8 +13,9 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <unordered_map>
 #include <vector>
+
+#include "cache/entry_table.hpp"
 
 namespace port53::cache {
 
@@ -32,19 +32,18 @@ class ShardedLru {
     // allocation.
     template <typename Visit>
     bool visit(std::string_view key, Visit&& visit) {
-        Shard& s = shard_for(key);
+        const std::size_t h = hash(key);
+        Shard& s = shard_for(h);
         std::shared_lock lock(s.mutex);
-        auto it = s.index.find(key);
-        if (it == s.index.end()) return false;
-        Entry& e = *it->second;
-        if (!e.referenced.load(std::memory_order_relaxed))
-            e.referenced.store(true, std::memory_order_relaxed);
-        std::span<const uint8_t> value(e.value);
+        CacheEntry* e = s.table.find(key, h);
+        if (e == nullptr) return false;
+        if (!e->referenced.load(std::memory_order_relaxed))
+            e->referenced.store(true, std::memory_order_relaxed);
         if constexpr (std::is_invocable_v<Visit, std::span<const uint8_t>, uint32_t,
                                           std::atomic<bool>&>)
-            return visit(value, e.expires_at, e.claimed);
+            return visit(e->value(), e->expires_at, e->claimed);
         else
-            return visit(value, e.expires_at);
+            return visit(e->value(), e->expires_at);
     }
 
     // Inserts or replaces. If `replace_if` is given it is asked, under the lock, whether an
@@ -74,30 +73,22 @@ class ShardedLru {
     uint64_t evictions() const;
     std::size_t max_bytes() const { return max_bytes_.load(std::memory_order_relaxed); }
 
-    // Bookkeeping charged per entry on top of key and value: list node, hash node, bucket.
-    static constexpr std::size_t kEntryOverhead = 128;
+    // Bookkeeping charged per entry on top of key and value (cache/entry_table.hpp).
+    static constexpr std::size_t kEntryOverhead = EntryTable::kOverhead;
 
   private:
-    struct Entry {
-        Entry(std::string k, std::vector<uint8_t> v, uint32_t exp)
-            : key(std::move(k)), value(std::move(v)), expires_at(exp) {}
-        std::string key;
-        std::vector<uint8_t> value;
-        uint32_t expires_at;
-        std::atomic<bool> referenced{false};  // used since it last came round the clock
-        std::atomic<bool> claimed{false};     // see visit(); cleared when the value is replaced
-        std::size_t charge() const { return key.size() + value.size() + kEntryOverhead; }
-    };
     struct Shard {
         std::shared_mutex mutex;
-        std::list<Entry> order;  // newest or second-chanced first; eviction from the back
-        std::unordered_map<std::string_view, std::list<Entry>::iterator> index;
+        EntryTable table;
         std::size_t bytes = 0;
         // Written under the shard's exclusive lock only, read by scrapes without it.
         std::atomic<uint64_t> evictions{0};
     };
-    Shard& shard_for(std::string_view key);
+    static std::size_t hash(std::string_view key) { return std::hash<std::string_view>{}(key); }
+    // High bits pick the shard; the table inside uses the low 32.
+    Shard& shard_for(std::size_t hash) { return *shards_[(hash >> 40) & (shards_.size() - 1)]; }
     void evict_to_fit(Shard& s);
+    static void drop(Shard& s, CacheEntry* e);
 
     // Read under a shard's lock, written by set_capacity: atomics, relaxed (a shard is
     // trimmed under its lock after the store).
