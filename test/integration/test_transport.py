@@ -1,8 +1,10 @@
 """Truncation and TCP behaviour: EDNS and non-EDNS clients, large answers,
 several queries pipelined on one TCP connection."""
 import socket
+import time
 import struct
 
+import dns.edns
 import dns.flags
 import dns.message
 import dns.rdatatype
@@ -79,3 +81,28 @@ def test_tcp_connection_reused_sequentially(shared_resolver):
             (n,) = struct.unpack("!H", recv_exact(s, 2))
             r = dns.message.from_wire(recv_exact(s, n))
             assert r.id == q.id and rcode_text(r) == "NOERROR"
+
+
+def test_tcp_queries_split_across_writes_and_one_bigger_than_the_read_buffer(shared_resolver):
+    # The reader takes what a read gives and answers every whole query in it: a length
+    # split from its query, a query split over writes, and a 6 kB one (EDNS padding; the
+    # read buffer starts at 4 kB) between small ones must all be answered, in any order.
+    big = make("www.sec.lab.", "A")
+    big.use_edns(0, options=[dns.edns.GenericOption(12, b"\0" * 6000)])
+    queries = [make("www.sec.lab.", "A"), big, make("www.target.example.", "A")]
+    for i, q in enumerate(queries):
+        q.id = 700 + i
+    wires = [q.to_wire(max_size=65535) for q in queries]
+    stream = b"".join(struct.pack("!H", len(w)) + w for w in wires)
+    with socket.create_connection((shared_resolver.addr, 53), timeout=8) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for piece in (stream[:1], stream[1:2], stream[2:30], stream[30:5000], stream[5000:]):
+            s.sendall(piece)
+            time.sleep(0.05)
+        got = {}
+        for _ in queries:
+            (n,) = struct.unpack("!H", recv_exact(s, 2))
+            r = dns.message.from_wire(recv_exact(s, n))
+            got[r.id] = r
+    assert sorted(got) == [700, 701, 702]
+    assert all(rcode_text(r) == "NOERROR" and r.answer for r in got.values())
