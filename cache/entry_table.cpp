@@ -62,11 +62,10 @@ CacheEntry* EntryTable::insert(std::string_view key, std::size_t hash,
     if ((count_ + 1) * 4 > slots_.size() * 3) grow();
     std::size_t i = e->hash & mask();
     while (slots_[i]) i = (i + 1) & mask();
-    CacheEntry* raw = e.get();
     slots_[i] = std::move(e);
     ++count_;
-    link_front(raw);
-    return raw;
+    link_front(slots_[i].get());
+    return slots_[i].get();
 }
 
 CacheEntry* EntryTable::replace(CacheEntry* e, std::span<const uint8_t> value,
@@ -83,10 +82,9 @@ CacheEntry* EntryTable::replace(CacheEntry* e, std::span<const uint8_t> value,
                            std::memory_order_relaxed);
     std::size_t i = slot_of(e);
     unlink(e);
-    CacheEntry* raw = next.get();
     slots_[i] = std::move(next);  // frees the old entry
-    link_front(raw);
-    return raw;
+    link_front(slots_[i].get());
+    return slots_[i].get();
 }
 
 void EntryTable::erase(CacheEntry* e) {

@@ -28,9 +28,7 @@ struct CacheEntry {
     std::atomic<bool> claimed{false};     // the owner's one flag (ShardedLru::visit)
 
     // The key and value follow the header in the same allocation.
-    std::string_view key() const {
-        return {reinterpret_cast<const char*>(this + 1), key_len};
-    }
+    std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_len}; }
     std::span<const uint8_t> value() const {
         return {reinterpret_cast<const uint8_t*>(this + 1) + key_len, value_len};
     }

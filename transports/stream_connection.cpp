@@ -16,7 +16,7 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::size_t kMaxUnsent = 1 << 20;  // answers a client may leave unread, bytes
-constexpr std::size_t kReadBuffer = 4096;     // ~100 pipelined queries; grows for a bigger one
+constexpr std::size_t kReadBuffer = 4096;    // ~100 pipelined queries; grows for a bigger one
 
 // One way to open either stream for both constructors: clang 14 (clang-tidy) instantiates
 // a constructor whose requires-clause rules it out, so neither may name one stream's own.
