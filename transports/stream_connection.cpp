@@ -162,14 +162,18 @@ void StreamConnection<Stream>::dispatch(std::span<const uint8_t> query) {
     ++pending_;
     base::counters().query(kTls ? base::Transport::dot : base::Transport::tcp);
     // Padding (RFC 8467) only where the transport is encrypted.
+    // `this` by plain pointer: a std::function holds it without allocating (a shared_ptr
+    // capture took an allocation per query); a later answer keeps the connection alive
+    // through keep_alive instead.
     answer_query(
         front_door_, query, peer_.data(), limits_.acl, limits_.view, stream_.get_executor(),
-        [self = this->shared_from_this()](std::span<const uint8_t> reply) {
-            --self->pending_;
-            self->slot_timer_.cancel();
-            self->queue_reply(reply);
+        [this](std::span<const uint8_t> reply) {
+            --pending_;
+            slot_timer_.cancel();
+            queue_reply(reply);
         },
-        kTls ? server::ClientTransport::dot : server::ClientTransport::tcp);
+        kTls ? server::ClientTransport::dot : server::ClientTransport::tcp,
+        this->shared_from_this());
 }
 
 template <typename Stream>
@@ -193,14 +197,13 @@ template <typename Stream>
 base::awaitable<void> StreamConnection<Stream>::write_loop() {
     auto self = this->shared_from_this();
     boost::system::error_code ec;
-    std::vector<uint8_t> batch;
     // Everything queued goes out in one write: pipelined answers share segments (and TLS
     // records) instead of one round of each per answer.
     while (!out_.empty() && !closed_) {
-        batch.swap(out_);
+        sending_.swap(out_);  // both keep their capacity: no allocation per burst
         out_.clear();
         write_started_ = std::chrono::steady_clock::now();
-        co_await asio::async_write(stream_, asio::buffer(batch),
+        co_await asio::async_write(stream_, asio::buffer(sending_),
                                    asio::redirect_error(asio::use_awaitable, ec));
         if (ec) {
             close();

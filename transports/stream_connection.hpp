@@ -69,6 +69,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     boost::asio::steady_timer idle_timer_;
     boost::asio::steady_timer slot_timer_;  // wakes the reader when a pipelined slot frees
     std::vector<uint8_t> out_;              // framed answers waiting for the writer
+    std::vector<uint8_t> sending_;          // those the writer is writing
     std::chrono::steady_clock::time_point write_started_;
     bool writing_ = false;
     bool closed_ = false;

@@ -21,7 +21,7 @@ void deliver(bool pad, std::span<const uint8_t> answer, const server::FrontDoor:
 bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
                   const sockaddr* client, const server::Acl* acl, server::ViewId view,
                   const boost::asio::any_io_executor& ex, server::FrontDoor::Done reply,
-                  server::ClientTransport t) {
+                  server::ClientTransport t, std::shared_ptr<const void> keep_alive) {
     thread_local std::vector<uint8_t> scratch(wire::kMaxMessageSize);
     bool pad = t != server::ClientTransport::tcp && has_padding_option(query);
     std::size_t len = 0;
@@ -37,9 +37,8 @@ bool answer_query(server::FrontDoor& front_door, std::span<const uint8_t> query,
     }
     front_door.handle_slow(
         query, t, ex,
-        [pad, reply = std::move(reply)](std::span<const uint8_t> answer) {
-            deliver(pad, answer, reply);
-        },
+        [pad, reply = std::move(reply), keep = std::move(keep_alive)](
+            std::span<const uint8_t> answer) { deliver(pad, answer, reply); },
         client, view);
     return false;
 }
