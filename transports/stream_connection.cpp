@@ -40,7 +40,8 @@ StreamConnection<Stream>::StreamConnection(
       limits_(limits),
       slot_(connections),
       idle_timer_(stream_.get_executor()),
-      slot_timer_(stream_.get_executor()) {}
+      slot_timer_(stream_.get_executor()),
+      writer_wakeup_(stream_.get_executor()) {}
 
 template <typename Stream>
 StreamConnection<Stream>::StreamConnection(
@@ -55,7 +56,8 @@ StreamConnection<Stream>::StreamConnection(
       limits_(limits),
       slot_(connections),
       idle_timer_(stream_.get_executor()),
-      slot_timer_(stream_.get_executor()) {}
+      slot_timer_(stream_.get_executor()),
+      writer_wakeup_(stream_.get_executor()) {}
 
 template <typename Stream>
 void StreamConnection<Stream>::start() {
@@ -75,21 +77,39 @@ void StreamConnection<Stream>::close() {
     stream_.lowest_layer().close(ignored);
     idle_timer_.cancel();
     slot_timer_.cancel();
+    writer_wakeup_.cancel();  // the writer sees closed_ and ends
+}
+
+// The idle deadline moves with every query, the timer does not: it is set again only when it
+// fires before the deadline, so a busy connection costs no timer operation per query.
+template <typename Stream>
+void StreamConnection<Stream>::arm_idle_timer() {
+    idle_deadline_ = std::chrono::steady_clock::now() + limits_.idle_timeout;
+    if (!idle_waiting_) wait_idle(idle_deadline_);
 }
 
 template <typename Stream>
-void StreamConnection<Stream>::arm_idle_timer() {
-    idle_timer_.expires_after(limits_.idle_timeout);
+void StreamConnection<Stream>::disarm_idle_timer() {
+    idle_deadline_ = std::chrono::steady_clock::time_point::max();
+}
+
+template <typename Stream>
+void StreamConnection<Stream>::wait_idle(std::chrono::steady_clock::time_point at) {
+    idle_waiting_ = true;
+    idle_timer_.expires_at(at);
     idle_timer_.async_wait([weak = this->weak_from_this()](boost::system::error_code ec) {
         auto conn = weak.lock();
-        if (ec || !conn || conn->closed_ ||
-            conn->idle_timer_.expiry() > std::chrono::steady_clock::now())
+        if (!conn) return;
+        conn->idle_waiting_ = false;
+        auto now = std::chrono::steady_clock::now();
+        if (ec || conn->closed_ ||
+            conn->idle_deadline_ == std::chrono::steady_clock::time_point::max())
             return;
+        if (conn->idle_deadline_ > now) return conn->wait_idle(conn->idle_deadline_);
         // Idle means nothing to read and nothing owed; a writer stuck this long on a client
         // that does not read is cut off too.
-        bool stalled = conn->writing_ && std::chrono::steady_clock::now() - conn->write_started_ >=
-                                             conn->limits_.idle_timeout;
-        if ((conn->pending_ == 0 && !conn->writing_) || stalled)
+        bool stalled = conn->writing_ && now - conn->write_started_ >= conn->limits_.idle_timeout;
+        if ((conn->pending_ == 0 && conn->out_.empty() && !conn->writing_) || stalled)
             conn->close();
         else
             conn->arm_idle_timer();
@@ -111,6 +131,10 @@ base::awaitable<void> StreamConnection<Stream>::run() {
             co_return;
         }
     }
+    // One writer for the connection's life, woken when answers are queued (one per burst
+    // took a coroutine and its allocations).
+    asio::co_spawn(
+        stream_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
     co_await read_loop();
 }
 
@@ -129,7 +153,7 @@ base::awaitable<void> StreamConnection<Stream>::read_loop() {
         while (have - used >= 2 && have - used >= 2 + wire::load16(&in[used]) && !closed_) {
             std::size_t len = wire::load16(&in[used]);
             timing = false;
-            idle_timer_.cancel();
+            disarm_idle_timer();
             dispatch(std::span<const uint8_t>(&in[used + 2], len));
             used += 2 + len;
             while (pending_ >= limits_.max_pipelined && !closed_) {
@@ -152,9 +176,10 @@ base::awaitable<void> StreamConnection<Stream>::read_loop() {
                                                  redirect);
         if (ec) break;
     }
-    idle_timer_.cancel();
+    disarm_idle_timer();
     // Answers still owed go out first; the writer closes when it is done.
-    if (pending_ == 0 && !writing_) close();
+    reading_done_ = true;
+    writer_wakeup_.cancel();
 }
 
 template <typename Stream>
@@ -178,6 +203,7 @@ void StreamConnection<Stream>::dispatch(std::span<const uint8_t> query) {
 
 template <typename Stream>
 void StreamConnection<Stream>::queue_reply(std::span<const uint8_t> reply) {
+    writer_wakeup_.cancel();  // also for no answer: once all are in, the writer closes
     if (closed_ || reply.empty()) return;
     // A client that keeps sending but never reads would grow this without end.
     if (out_.size() > kMaxUnsent) return close();
@@ -185,32 +211,32 @@ void StreamConnection<Stream>::queue_reply(std::span<const uint8_t> reply) {
     wire::store16(len, static_cast<uint16_t>(reply.size()));
     out_.insert(out_.end(), len, len + 2);
     out_.insert(out_.end(), reply.begin(), reply.end());
-    if (!writing_) {
-        writing_ = true;
-        asio::co_spawn(
-            stream_.get_executor(),
-            [self = this->shared_from_this()] { return self->write_loop(); }, asio::detached);
-    }
 }
 
 template <typename Stream>
 base::awaitable<void> StreamConnection<Stream>::write_loop() {
     auto self = this->shared_from_this();
     boost::system::error_code ec;
-    // Everything queued goes out in one write: pipelined answers share segments (and TLS
-    // records) instead of one round of each per answer.
-    while (!out_.empty() && !closed_) {
-        sending_.swap(out_);  // both keep their capacity: no allocation per burst
-        out_.clear();
-        write_started_ = std::chrono::steady_clock::now();
-        co_await asio::async_write(stream_, asio::buffer(sending_),
-                                   asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) {
-            close();
-            break;
+    auto redirect = asio::redirect_error(asio::use_awaitable, ec);
+    while (!closed_) {
+        if (out_.empty()) {
+            if (reading_done_ && pending_ == 0) break;  // nothing more will come
+            writer_wakeup_.expires_at(asio::steady_timer::time_point::max());
+            co_await writer_wakeup_.async_wait(redirect);  // cancelled: answers, or the end
+            continue;
         }
+        // Everything queued goes out in one write: pipelined answers share segments (and
+        // TLS records) instead of one round of each per answer. Both buffers keep their
+        // capacity.
+        sending_.swap(out_);
+        out_.clear();
+        writing_ = true;
+        write_started_ = std::chrono::steady_clock::now();
+        co_await asio::async_write(stream_, asio::buffer(sending_), redirect);
+        writing_ = false;
+        if (ec) break;
     }
-    writing_ = false;
+    close();
 }
 
 template class StreamConnection<TcpStream>;

@@ -55,6 +55,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     base::awaitable<void> run();
     base::awaitable<void> read_loop();
     void arm_idle_timer();
+    void disarm_idle_timer();
+    void wait_idle(std::chrono::steady_clock::time_point at);
     void dispatch(std::span<const uint8_t> query);
     void queue_reply(std::span<const uint8_t> reply);
     base::awaitable<void> write_loop();
@@ -67,9 +69,14 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection<St
     const StreamLimits& limits_;
     ConnectionSlot slot_;
     boost::asio::steady_timer idle_timer_;
-    boost::asio::steady_timer slot_timer_;  // wakes the reader when a pipelined slot frees
-    std::vector<uint8_t> out_;              // framed answers waiting for the writer
-    std::vector<uint8_t> sending_;          // those the writer is writing
+    boost::asio::steady_timer slot_timer_;     // wakes the reader when a pipelined slot frees
+    boost::asio::steady_timer writer_wakeup_;  // cancelled when answers are queued
+    std::chrono::steady_clock::time_point idle_deadline_ =
+        std::chrono::steady_clock::time_point::max();
+    bool idle_waiting_ = false;  // idle_timer_ has a wait in flight
+    bool reading_done_ = false;
+    std::vector<uint8_t> out_;      // framed answers waiting for the writer
+    std::vector<uint8_t> sending_;  // those the writer is writing
     std::chrono::steady_clock::time_point write_started_;
     bool writing_ = false;
     bool closed_ = false;

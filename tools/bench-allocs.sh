@@ -1,0 +1,95 @@
+#!/bin/bash
+# Heap allocations per cache hit on each transport (issue 13: no allocation per query):
+# port53d (1 worker) runs under callgrind in a private network namespace with the loopback
+# lab; after warm-up, for each transport a small and a big batch of cache hits are sent,
+# each with the counters zeroed before and dumped after, and the calls to operator new and
+# malloc (OpenSSL's and nghttp2's included) are counted: per query = (big - small) /
+# (queries big - queries small), which leaves out what a connection costs once.
+# UDP and TCP/DoT from port53-load (TCP and DoT: one connection, 50 queries in flight,
+# pipelined), DoH over HTTP/2 from h2load (one connection, 50 streams).
+#   tools/bench-allocs.sh [--port53d PATH]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+port53d=$root/build/port53d
+load=$root/build/port53-load
+orig_args=("$@")
+while [ $# -gt 0 ]; do
+    case $1 in
+        --port53d) port53d=$2; shift 2 ;;
+        *) echo "usage: $0 [--port53d PATH]" >&2; exit 2 ;;
+    esac
+done
+if [ -z "${PORT53_BENCH_IN_NETNS:-}" ]; then
+    export PORT53_BENCH_IN_NETNS=1
+    userns=()
+    [ "$(id -u)" = 0 ] || userns=(--map-root-user)
+    exec unshare --net "${userns[@]}" -- "$0" "${orig_args[@]}"
+fi
+ip link set lo up
+if ip -o link show | awk -F': ' '$2 != "lo"' | grep -q .; then
+    echo "bench-allocs.sh: interfaces besides lo here: refusing to run" >&2
+    exit 1
+fi
+for t in valgrind callgrind_control dig openssl h2load "$load"; do
+    command -v "$t" >/dev/null || { echo "bench-allocs.sh: $t not found" >&2; exit 1; }
+done
+
+d=$(mktemp -d /tmp/port53-bench-allocs.XXXXXX)
+lab=$d/lab
+LAB=(/usr/bin/python3 "$root/tools/lab/lab.py")
+"${LAB[@]}" up --dir "$lab" >/dev/null
+PID=
+cleanup() {
+    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+    "${LAB[@]}" down --dir "$lab" >/dev/null 2>&1 || true
+    rm -rf "$d"
+}
+trap cleanup EXIT
+
+addr=127.53.0.3
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=bench \
+    -addext "subjectAltName=IP:$addr" -keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null
+sed -e "s/127.53.0.1:53/$addr:53/" -e 's/log_level = "info"/log_level = "warning"/' \
+    -e 's/^threads = .*/threads = 1/' "$lab/port53.toml" >"$d/port53.toml"
+printf '[tls]\ncertificate = "%s"\nprivate_key = "%s"\ndot_listen = ["%s:853"]\ndoh_listen = ["%s:443"]\n' \
+    "$d/cert.pem" "$d/key.pem" "$addr" "$addr" >>"$d/port53.toml"
+printf 'www.sec.lab A\nwww.sec.lab AAAA\nsec.lab MX\nwww.target.example A\nwww.provider.example A\n' >"$d/q.txt"
+# www.sec.lab A, RFC 8484 GET form (base64url, no padding).
+doh_url="https://$addr:443/dns-query?dns=AAABAAABAAAAAAAAA3d3dwNzZWMDbGFiAAABAAE"
+
+valgrind --tool=callgrind --callgrind-out-file="$d/cg.%p" --dump-instr=no \
+    "$port53d" -c "$d/port53.toml" 2>"$d/valgrind.log" &
+PID=$!
+for _ in $(seq 150); do
+    dig +time=1 +tries=1 @"$addr" lab. SOA >/dev/null 2>&1 && break
+    sleep 0.2
+done
+timeout 60 "$load" -m udp -s "$addr" -d "$d/q.txt" -n 20 -c 1 -q 5 >/dev/null  # warm the cache
+
+allocs() {  # zero, run the batch (command...), dump: prints "operator_new N malloc N"
+    callgrind_control -z "$PID" >/dev/null 2>&1
+    "$@" >"$d/batch.out" 2>&1
+    callgrind_control -d "$PID" >/dev/null 2>&1
+    /usr/bin/python3 "$root/tools/bench/callgrind_calls.py" "$(ls -t "$d"/cg.*.* | head -1)"
+}
+per_query() {  # label small big (batch sizes), then the command without its count
+    local label=$1 small=$2 big=$3 a b
+    shift 3
+    a=$(allocs "$@" "$small")
+    b=$(allocs "$@" "$big")
+    awk -v l="$label" -v a="$a" -v b="$b" -v n=$((big - small)) 'BEGIN {
+        split(a, x, " "); split(b, y, " ");
+        printf "%-22s operator new %.3f, malloc %.3f per query\n", l, (y[2] - x[2]) / n, (y[4] - x[4]) / n }'
+}
+loadgen() {  # mode in-flight count: port53-load sending count queries (n passes of 5 names)
+    timeout 120 "$load" -m "$1" -s "$addr" -d "$d/q.txt" -c 1 -q "$2" -n $(($3 / 5))
+}
+h2() {  # count
+    timeout 120 h2load -n "$1" -c 1 -m 50 "$doh_url"
+}
+echo "port53d $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?'), 1 worker, cache hits"
+per_query "UDP" 1000 5000 loadgen udp 5
+per_query "TCP (50 in flight)" 1000 5000 loadgen tcp 50
+per_query "TCP (1 in flight)" 200 1000 loadgen tcp 1
+per_query "DoT (50 in flight)" 1000 5000 loadgen dot 50
+per_query "DoH/2 (50 streams)" 1000 5000 h2
