@@ -129,7 +129,8 @@ EOF
 # anchor loaded at start-up from /usr/share/dns is removed, the lab's added
 # read-only (no RFC 5011 writes); lab root hints; the special-use names
 # (test., arpa private zones ...) answered from upstream like any name, and
-# ALLOW_LOCAL so the lab's 127.100.x.y authorities are used; KSK signalling
+# ALLOW_LOCAL so the lab's 127.100.x.y authorities are used (without it,
+# names resolve to SERVFAIL); KSK signalling
 # and sentinel off (as in the lab's unbound.conf); cache under the out dir,
 # emptied before each start; no prefill, no webmgmt (http), no stats module.
 peer_conf_kresd() {  # threads [extra Lua lines...]
@@ -146,7 +147,10 @@ hints.root_file('$lab/root.hints')
 trust_anchors.remove('.')
 trust_anchors.add_file('$lab/root.key', true)
 policy.special_names = {}
-policy.add(policy.all(policy.FLAGS({'ALLOW_LOCAL'})))
+-- ALLOW_LOCAL as every request's default flag (the context's options):
+-- the same as policy.add(policy.all(policy.FLAGS({'ALLOW_LOCAL'}))) without
+-- a Lua policy rule run for every query, cache hits included
+kres.context().options.ALLOW_LOCAL = true
 cache.open(100 * MB, 'lmdb://$out/kresd-cache')
 EOF
     local l
