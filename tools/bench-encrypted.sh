@@ -17,7 +17,8 @@ bin=${2:-$root/build/port53d}
 load=${PORT53_LOAD:-$root/build/port53-load}
 # shellcheck source=tools/bench/peers.sh
 . "$root/tools/bench/peers.sh"
-read -r -a peers <<<"$(peers_parse "${BENCH_PEERS-pdns-recursor,knot-resolver}")"
+peer_kinds=$(peers_parse "${BENCH_PEERS-pdns-recursor,knot-resolver}") || exit 2
+read -r -a peers <<<"$peer_kinds"
 for p in "${peers[@]}"; do
     [ "$p" != unbound ] || { echo "bench-encrypted: Unbound is not among its peers" >&2; exit 2; }
 done

@@ -224,7 +224,8 @@ for o in "${only_arr[@]}"; do
         *) echo "bench.sh: --only wants a comma-separated list of hit, cold, randsub" >&2; exit 2 ;;
     esac
 done
-read -r -a PEERS <<<"$(peers_parse "$peers")" || exit 2
+peer_kinds=$(peers_parse "$peers") || exit 2
+read -r -a PEERS <<<"$peer_kinds"
 KINDS=(port53 "${PEERS[@]}")
 HAVE_UNBOUND=0
 for k in "${PEERS[@]}"; do [ "$k" = unbound ] && HAVE_UNBOUND=1; done
