@@ -88,35 +88,46 @@ stop() { kill "${pids[0]}" 2>/dev/null || true; wait "${pids[0]}" 2>/dev/null ||
 
 printf 'www.sec.lab A\nwww.sec.lab AAAA\nsec.lab MX\nwww.target.example A\nwww.provider.example A\n' > "$out/q.txt"
 field() { awk -v k="$1" -v n="$2" 'index($0, k) {print $n; exit}'; }
+# the resolver's CPU (user + system, all threads) in clock ticks, and per answered query
+ticks() { sed 's/^.*) //' "/proc/${pids[0]}/stat" | awk '{print $12 + $13}'; }
+hz=$(getconf CLK_TCK)
+cpu_per_query() {  # ticks-before ticks-after answered -> "resolver CPU N µs/query"
+    awk -v a="$1" -v b="$2" -v n="$3" -v hz="$hz" 'BEGIN {
+        if (n > 0) printf "resolver CPU %.1f µs/query", (b - a) * 1e6 / hz / n; else print "resolver CPU ?" }'
+}
 has_tls() { [ "$1" != pdns ]; }
 
 run_dnsperf() {  # kind: throughput 4 clients x 200 outstanding; latency at 5000 q/s
-    local kind=$1 mode extra o qps lost lat
+    local kind=$1 mode extra o qps lost lat t0 cpu
     for mode in udp dot doh; do
         if [ $mode != udp ] && ! has_tls "$kind"; then
             printf '%-6s %-4s        – (no %s listener in PowerDNS Recursor 4.8)\n' "$kind" $mode $mode; continue
         fi
         extra=()
         [ $mode = doh ] && extra=(-O "doh-uri=https://$addr:443/dns-query")
+        t0=$(ticks)
         o=$(timeout $((secs + 30)) "${pin_l[@]}" dnsperf -m $mode -s "$addr" -d "$out/q.txt" -l "$secs" -c 4 -T 1 -q 200 "${extra[@]}")
+        cpu=$(cpu_per_query "$t0" "$(ticks)" "$(field "Queries completed" 3 <<<"$o")")
         qps=$(field "Queries per second" 4 <<<"$o"); lost=$(field "Queries lost" 3 <<<"$o")
         o=$(timeout $((secs + 30)) "${pin_l[@]}" dnsperf -m $mode -s "$addr" -d "$out/q.txt" -l "$secs" -c 4 -T 1 -Q 5000 "${extra[@]}")
         lat=$(field "Average Latency" 4 <<<"$o")
-        printf '%-6s %-4s %8.0f queries/s (lost %s) from dnsperf   latency at 5000 q/s: %.3f ms\n' \
-            "$kind" $mode "$qps" "$lost" "$(awk -v l="$lat" 'BEGIN {print l * 1000}')"
+        printf '%-6s %-4s %8.0f queries/s (lost %s) from dnsperf   %s   latency at 5000 q/s: %.3f ms\n' \
+            "$kind" $mode "$qps" "$lost" "$cpu" "$(awk -v l="$lat" 'BEGIN {print l * 1000}')"
     done
 }
 
 run_load() {  # kind: port53-load, 4 sockets or connections, 200 in flight each
-    local kind=$1 mode o
+    local kind=$1 mode o t0
     [ -x "$load" ] || return 0
     for mode in udp tcp dot; do
         if [ $mode = dot ] && ! has_tls "$kind"; then
             printf '%-6s %-4s        – (no dot listener in PowerDNS Recursor 4.8)\n' "$kind" $mode; continue
         fi
+        t0=$(ticks)
         o=$(timeout $((secs + 30)) "${pin_l[@]}" "$load" -m $mode -s "$addr" -d "$out/q.txt" -l "$secs" -c 4 -T 1 -q 200)
-        printf '%-6s %-4s %8.0f queries/s (lost %s) from port53-load   %s   %s\n' "$kind" $mode \
+        printf '%-6s %-4s %8.0f queries/s (lost %s) from port53-load   %s   %s   %s\n' "$kind" $mode \
             "$(field "Queries per second" 4 <<<"$o")" "$(field "Queries lost" 3 <<<"$o")" \
+            "$(cpu_per_query "$t0" "$(ticks)" "$(field "Queries completed" 3 <<<"$o")")" \
             "$(grep -o 'p50 [0-9.]*, p90 [0-9.]*, p99 [0-9.]*' <<<"$o" | sed 's/^/latency (s): /')" \
             "$(grep -o '([0-9.]*% of one core)' <<<"$o" | tr -d '()' | sed 's/^/generator CPU /')"
         [ $mode = dot ] && grep 'Connections:' <<<"$o" | sed 's/^ */            /'
@@ -131,10 +142,12 @@ run_h2load() {  # kind
     if ! has_tls "$kind"; then printf '%-6s doh (h2load)        –\n' "$kind"; return 0; fi
     q=$(/usr/bin/python3 -c 'import base64, dns.message; q = dns.message.make_query("www.sec.lab", "A"); q.id = 0; print(base64.urlsafe_b64encode(q.to_wire()).rstrip(b"=").decode())')
     url="https://$addr/dns-query?dns=$q"
+    local t0; t0=$(ticks)
     rps=$(timeout 60 "${pin_l[@]}" h2load -n 100000 -c 4 -m 50 "$url" | awk '/finished in/ {print $4; exit}')
+    local cpu; cpu=$(cpu_per_query "$t0" "$(ticks)" 100000)
     lat=$(timeout 60 "${pin_l[@]}" h2load -n 20000 -c 4 -m 1 "$url" | awk '/time for request/ {print $6; exit}')
-    printf '%-6s doh (h2load) %8.0f requests/s (4 x 50 streams)   mean time per request, 1 stream per connection: %s\n' \
-        "$kind" "${rps:-0}" "${lat:-?}"
+    printf '%-6s doh (h2load) %8.0f requests/s (4 x 50 streams)   %s   mean time per request, 1 stream per connection: %s\n' \
+        "$kind" "${rps:-0}" "$cpu" "${lat:-?}"
 }
 
 echo "1 worker each$([ ${#pin_r[@]} -gt 0 ] && echo ', resolver on CPU 0, load on CPU 1'); $secs s per load; load average $(cut -d' ' -f1-3 /proc/loadavg)"
