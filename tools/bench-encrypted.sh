@@ -67,7 +67,7 @@ EOT
 write_confs
 
 start() {  # kind -> $addr, resolver running (pid in pids)
-    local kind=$1 i
+    local kind=$1 _
     if [ "$kind" = port53 ]; then
         addr=$p53addr
         "${pin_r[@]}" "$bin" -c "$out/port53.toml" >"$out/$kind.log" 2>&1 &
@@ -77,7 +77,7 @@ start() {  # kind -> $addr, resolver running (pid in pids)
         "${pin_r[@]}" "${PEER_CMD[@]}" >"$out/$kind.log" 2>&1 &
     fi
     pids=($!)
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         dig @"$addr" +tries=1 +time=1 . NS >/dev/null 2>&1 && return 0
         kill -0 "${pids[0]}" 2>/dev/null || break
         sleep 0.1

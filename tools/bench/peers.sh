@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154  # PEER_ADDR_*, PEER_CMD used, $lab and $out set, by the scripts that source this
 # Peers of port53d in tools/bench.sh and tools/bench-encrypted.sh: Unbound,
 # PowerDNS Recursor and Knot Resolver (kresd). Sourced, not run. Installing
 # (peers_install) happens outside the benchmark's network namespace, before
@@ -12,7 +13,7 @@ PEER_ADDR_kresd=127.53.0.4
 
 # --peers names -> kinds: "unbound,pdns-recursor,knot-resolver" -> "unbound pdns kresd"
 peers_parse() {  # list
-    local p out=() seen=" "
+    local p kinds=() seen=" "
     IFS=, read -r -a _plist <<<"$1"
     for p in "${_plist[@]}"; do
         case "$p" in
@@ -22,9 +23,9 @@ peers_parse() {  # list
             *) echo "bench: unknown peer '$p' (unbound, pdns-recursor, knot-resolver)" >&2; return 2 ;;
         esac
         case "$seen" in *" $p "*) continue ;; esac
-        seen="$seen$p "; out+=("$p")
+        seen="$seen$p "; kinds+=("$p")
     done
-    echo "${out[*]}"
+    echo "${kinds[*]}"
 }
 
 peer_label() {  # kind -> column heading
