@@ -1,5 +1,6 @@
 #!/bin/bash
-# port53d vs Unbound on the loopback lab: cache-hit throughput and latency,
+# port53d vs Unbound, PowerDNS Recursor and Knot Resolver on the loopback lab:
+# cache-hit throughput and latency,
 # cold-cache resolution and its upstream queries, user-space instructions per
 # cache hit and per cold validated name, upstream queries saved by aggressive
 # negative caching (random subdomains).  See usage().
@@ -9,10 +10,18 @@ usage() {
     cat <<'EOF'
 Usage: tools/bench.sh [options]
 
-Compares port53d with Unbound on the loopback lab (tools/lab) inside a private
-network namespace that this script creates (only lo exists there: nothing can
-leave the machine). Both resolvers use the lab's root hints and trust anchor,
-the same number of worker threads, and a fresh start for every scenario.
+Compares port53d with its peers, Unbound, PowerDNS Recursor and Knot Resolver
+(--peers), on the loopback lab (tools/lab) inside a private network namespace
+that this script creates (only lo exists there: nothing can leave the machine).
+All resolvers use the lab's root hints and trust anchor (all validate), the same
+number of worker threads, and a fresh start for every scenario. Missing peers
+are installed from Debian first (apt-get, before entering the namespace; their
+services are kept from starting). Configs: tools/bench/peers.sh.
+
+Before measuring, every resolver is asked each lab case once (DO bit, RD; TCP
+on truncation) and its rcode and AD bit compared with the lab's expectation
+(tools/lab/zones.py): the table's first rows. Random-subdomain runs (randsub)
+are port53d and Unbound only.
 
 Scenarios (per thread count):
   cache-hit   warm the cache with the lab's case names (two passes), then dnsperf
@@ -54,7 +63,11 @@ Scenarios (per thread count):
               with dig +dnssec: status and AD counted (fresh ones' upstream apart)
 
 Options:
-  --threads LIST         worker threads for both resolvers: 1, 2 or 1,2 (default 1,2)
+  --peers LIST           peers beside port53d, comma-separated, from unbound,
+                         pdns-recursor, knot-resolver (default all three)
+  --threads LIST         worker threads for every resolver: 1, 2 or 1,2 (default 1,2);
+                         PowerDNS Recursor: threads=N, no distributor thread;
+                         Knot Resolver: N kresd processes sharing cache and address
   --seconds S            length of each timed load (default 10)
   --clients N            dnsperf -c, client sockets (default 16)
   --max-qps Q            dnsperf -Q cap of the saturating run (default 400000)
@@ -101,9 +114,10 @@ Options:
 Output: a Markdown table on stdout (also DIR/table.md); dnsperf's reports in
 DIR/raw/*.dnsperf.txt (per-query lines in *.perquery.gz), one JSON per run in
 DIR/runs/, callgrind dumps in DIR/callgrind/, resolver logs in DIR/logs/.
-Needs root (or unprivileged user namespaces), nsd, unbound, dnsperf, dig,
-valgrind, nft (nftables, for the cold and randsub scenarios) and python3-dnspython
-(tools/install-deps.sh test installs them).
+Needs root (or unprivileged user namespaces), nsd, dnsperf, dig, valgrind, nft
+(nftables, for the cold and randsub scenarios) and python3-dnspython
+(tools/install-deps.sh test installs them), and the peers' packages (unbound,
+pdns-recursor, knot-resolver: installed here when missing, as root).
 EOF
 }
 
@@ -115,9 +129,11 @@ fi
 export PYTHONDONTWRITEBYTECODE=1
 HELPER=(/usr/bin/python3 "$ROOT/tools/bench/bench.py")
 PORT53_ADDR=127.53.0.1
-UNBOUND_ADDR=127.53.0.2
+# shellcheck source=tools/bench/peers.sh
+. "$ROOT/tools/bench/peers.sh"
 
 threads_list=1,2
+peers=unbound,pdns-recursor,knot-resolver
 seconds=10
 clients=16
 max_qps=400000
@@ -148,6 +164,7 @@ orig_args=("$@")
 while [ $# -gt 0 ]; do
     case "$1" in
         --threads) threads_list=$2; threads_given=1; shift 2 ;;
+        --peers) peers=$2; shift 2 ;;
         --seconds) seconds=$2; shift 2 ;;
         --clients) clients=$2; shift 2 ;;
         --max-qps) max_qps=$2; shift 2 ;;
@@ -207,6 +224,11 @@ for o in "${only_arr[@]}"; do
         *) echo "bench.sh: --only wants a comma-separated list of hit, cold, randsub" >&2; exit 2 ;;
     esac
 done
+peer_kinds=$(peers_parse "$peers") || exit 2
+read -r -a PEERS <<<"$peer_kinds"
+KINDS=(port53 "${PEERS[@]}")
+HAVE_UNBOUND=0
+for k in "${PEERS[@]}"; do [ "$k" = unbound ] && HAVE_UNBOUND=1; done
 run_cold_cg=0
 [ "$run_cold" = 1 ] && [ "$callgrind" = 1 ] && [ "$cold_cg_names" -gt 0 ] && run_cold_cg=1
 run_hit_cg=0
@@ -214,6 +236,7 @@ run_hit_cg=0
 
 # ---- into a private network namespace (never fall back to the host network)
 if [ -z "${PORT53_BENCH_IN_NETNS:-}" ]; then
+    peers_install "${PEERS[@]}" || exit 1
     export PORT53_BENCH_IN_NETNS=1
     userns=()
     [ "$(id -u)" = 0 ] || userns=(--map-root-user)
@@ -226,7 +249,8 @@ if [ -n "$others" ]; then
     exit 1
 fi
 
-need=(dnsperf unbound dig nsd ldns-signzone)
+need=(dnsperf dig nsd ldns-signzone)
+for k in "${PEERS[@]}"; do need+=("$(peer_binary "$k")"); done
 [ "$callgrind" = 1 ] && need+=(valgrind callgrind_control)
 [ "$run_cold" = 1 ] || [ "$run_randsub" = 1 ] && need+=(nft)
 for t in "${need[@]}"; do
@@ -302,17 +326,15 @@ grep -q "^root_hints = \"$lab/root.hints\"" "$lab/port53.toml" &&
     echo "bench.sh: $lab/port53.toml does not set the lab's root hints: refusing to run" >&2; exit 1; }
 
 IFS=, read -r -a threads_arr <<<"$threads_list"
-conf_for() {  # threads -> writes conf/port53-tN.toml and conf/unbound-tN.conf
+conf_for() {  # threads -> writes conf/port53-tN.toml and the peers' configs
     local t=$1
     sed "s/^threads = .*/threads = $t/" "$lab/port53.toml" >"$out/conf/port53-t$t.toml"
     if [ -n "$p53_extra" ]; then cat "$p53_extra" >>"$out/conf/port53-t$t.toml"; fi
+    grep -q "^threads = $t\$" "$out/conf/port53-t$t.toml" || {
+        echo "bench.sh: could not set the thread count in the lab's configs" >&2; exit 1; }
     # so-reuseport: the lab turns it off for its tests; Unbound's default (yes)
     # is how it is meant to run several threads, and what port53d does too
-    sed -e "s/^  num-threads: .*/  num-threads: $t/" \
-        -e "s/^  so-reuseport: .*/  so-reuseport: yes/" "$lab/unbound.conf" >"$out/conf/unbound-t$t.conf"
-    grep -q "^threads = $t\$" "$out/conf/port53-t$t.toml" &&
-        grep -q "^  num-threads: $t\$" "$out/conf/unbound-t$t.conf" || {
-        echo "bench.sh: could not set the thread count in the lab's configs" >&2; exit 1; }
+    peer_confs_for "$t" "${PEERS[@]}" || exit 1
 }
 for t in "${threads_arr[@]}"; do conf_for "$t"; done
 [ "$callgrind" = 1 ] && conf_for 1
@@ -322,12 +344,14 @@ agg_confs_for() {  # threads -> conf/{port53-tN,unbound-tN}-{agg,noagg}.*: the o
         b=true; [ "$v" = noagg ] && b=false
         sed "s/^\[resolver\]\$/[resolver]\naggressive_nsec = $b/" \
             "$out/conf/port53-t$t.toml" >"$out/conf/port53-t$t-$v.toml"
+        [ "$(grep -c '^aggressive_nsec = ' "$out/conf/port53-t$t-$v.toml")" = 1 ] || {
+            echo "bench.sh: could not set aggressive NSEC in port53d's config" >&2; exit 1; }
+        [ "$HAVE_UNBOUND" = 1 ] || continue
         b=yes; [ "$v" = noagg ] && b=no
         sed "s/^server:\$/server:\n  aggressive-nsec: $b/" \
             "$out/conf/unbound-t$t.conf" >"$out/conf/unbound-t$t-$v.conf"
-        [ "$(grep -c '^aggressive_nsec = ' "$out/conf/port53-t$t-$v.toml")" = 1 ] &&
-            [ "$(grep -c '^  aggressive-nsec: ' "$out/conf/unbound-t$t-$v.conf")" = 1 ] || {
-            echo "bench.sh: could not set aggressive NSEC in the lab's configs" >&2; exit 1; }
+        [ "$(grep -c '^  aggressive-nsec: ' "$out/conf/unbound-t$t-$v.conf")" = 1 ] || {
+            echo "bench.sh: could not set aggressive NSEC in unbound.conf" >&2; exit 1; }
     done
 }
 declare -A randsub_denial=()
@@ -355,28 +379,39 @@ fi
 hit_lines=$(wc -l <"$out/queries/hit.txt")
 
 # ---- resolvers
-addr_of() { [ "$1" = port53 ] && echo $PORT53_ADDR || echo $UNBOUND_ADDR; }
+addr_of() {
+    if [ "$1" = port53 ]; then echo $PORT53_ADDR; else local v=PEER_ADDR_$1; echo "${!v}"; fi
+}
 
 CONF_VARIANT=   # e.g. -agg: start_resolver then uses conf/port53-tN-agg.toml
+RPIDS=()        # every process of the running resolver (kresd: one per worker); RPID is the first
 start_resolver() {  # kind threads logname [wrapper...]
     local kind=$1 t=$2 name=$3; shift 3
-    local cmd addr timeout=15
+    local cmd addr timeout=15 n=1 i
     if [ "$kind" = port53 ]; then
         cmd=("$PORT53D" -c "$out/conf/port53-t$t$CONF_VARIANT.toml")
     else
-        cmd=(unbound -d -p -c "$out/conf/unbound-t$t$CONF_VARIANT.conf")
+        peer_prepare "$kind"
+        peer_cmd "$kind" "$t" "$CONF_VARIANT"
+        cmd=("${PEER_CMD[@]}")
+        n=$(peer_processes "$kind" "$t")
     fi
     [ $# -gt 0 ] && timeout=120
     addr=$(addr_of "$kind")
-    echo "=== $(date +%T) $* ${cmd[*]}" >>"$out/logs/$name.log"
-    "${PIN_RESOLVER[@]}" "$@" "${cmd[@]}" >>"$out/logs/$name.log" 2>&1 &
-    RPID=$!
+    RPIDS=()
+    for i in $(seq "$n"); do
+        echo "=== $(date +%T) $* ${cmd[*]}" >>"$out/logs/$name.log"
+        "${PIN_RESOLVER[@]}" "$@" "${cmd[@]}" >>"$out/logs/$name.log" 2>&1 &
+        RPIDS+=($!)
+    done
+    RPID=${RPIDS[0]}
     local deadline=$((SECONDS + timeout))
     while ! dig @"$addr" +norec +tries=1 +time=1 . NS >/dev/null 2>&1; do
-        if ! kill -0 "$RPID" 2>/dev/null; then
-            RPID=; echo "bench.sh: $kind exited during start-up:" >&2
-            tail -n 20 "$out/logs/$name.log" >&2; exit 1
-        fi
+        for i in "${RPIDS[@]}"; do
+            kill -0 "$i" 2>/dev/null && continue
+            echo "bench.sh: $kind exited during start-up:" >&2
+            tail -n 20 "$out/logs/$name.log" >&2; stop_resolver; exit 1
+        done
         if [ $SECONDS -ge $deadline ]; then
             echo "bench.sh: $kind does not answer on $addr after ${timeout}s" >&2; exit 1
         fi
@@ -385,24 +420,31 @@ start_resolver() {  # kind threads logname [wrapper...]
 }
 
 stop_resolver() {
-    local pid=$RPID i
+    local pid i
     RPID=
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { log "resolver $pid ignored SIGTERM for 10 s: SIGKILL"; kill -KILL "$pid"; }
-    wait "$pid" 2>/dev/null || true
+    for pid in "${RPIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${RPIDS[@]}"; do
+        for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && { log "resolver $pid ignored SIGTERM for 10 s: SIGKILL"; kill -KILL "$pid"; }
+        wait "$pid" 2>/dev/null || true
+    done
+    RPIDS=()
 }
 
-rss() { awk '/^VmRSS:/ {print $2}' "/proc/$RPID/status"; }
-hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$RPID/status"; }
+# summed over the resolver's processes (kresd runs one per worker)
+status_sum() { local p; for p in "${RPIDS[@]}"; do cat "/proc/$p/status"; done | awk -v k="$1" '$1 == k {s += $2} END {print s + 0}'; }
+rss() { status_sum VmRSS:; }
+hwm() { status_sum VmHWM:; }
 # utime + stime of all threads, in clock ticks (fields 14 and 15 of stat)
-cpu_ticks() { sed 's/^.*) //' "/proc/$RPID/stat" | awk '{print $12 + $13}'; }
+cpu_ticks() { local p; for p in "${RPIDS[@]}"; do sed 's/^.*) //' "/proc/$p/stat"; done | awk '{s += $12 + $13} END {print s + 0}'; }
 
 # "tid:ticks" for every thread, to see how the load spreads over the workers
 thread_ticks() {
-    local f
-    for f in /proc/$RPID/task/*/stat; do
-        echo "$(basename "$(dirname "$f")"):$(sed 's/^.*) //' "$f" | awk '{print $12 + $13}')"
+    local f p
+    for p in "${RPIDS[@]}"; do
+        for f in /proc/$p/task/*/stat; do
+            echo "$(basename "$(dirname "$f")"):$(sed 's/^.*) //' "$f" | awk '{print $12 + $13}')"
+        done
     done 2>/dev/null | tr '\n' ' '
 }
 
@@ -644,10 +686,24 @@ scenario_callgrind() {  # kind
     done
 }
 
+# Each lab case once, cold (DO, RD, TCP on truncation): rcode and AD against
+# the lab's expectation, before anything is measured.
+scenario_check() {  # kind threads
+    local kind=$1 t=$2
+    log "lab cases: $kind, $t thread(s), each case once (rcode, AD)"
+    start_resolver "$kind" "$t" "$kind-t$t-check"
+    "${HELPER[@]}" check-cases --cases "$lab/cases.json" --addr "$(addr_of "$kind")" \
+        --raw "$out/raw/check-$kind.txt" --out "$out/runs/check-$kind.json" \
+        --set scenario=check resolver="$kind" threads="$t" >&2 ||
+        log "lab cases: $kind differs from the lab's expectation (see $out/raw/check-$kind.txt)"
+    stop_resolver
+}
+
 # ---- run
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+for kind in "${KINDS[@]}"; do scenario_check "$kind" "${threads_arr[0]}"; sleep 0.5; done
 for t in "${threads_arr[@]}"; do
-    for kind in port53 unbound; do
+    for kind in "${KINDS[@]}"; do
         if [ "$run_hit" = 1 ]; then
             scenario_hit "$kind" "$t"
             sleep 1
@@ -661,13 +717,14 @@ for t in "${threads_arr[@]}"; do
         for i in "${!randsub_arr[@]}"; do
             z=${randsub_arr[$i]}
             for kind in port53 unbound; do
+                [ "$kind" = unbound ] && [ "$HAVE_UNBOUND" = 0 ] && continue
                 for agg in yes no; do scenario_randsub "$kind" "$t" "${z%.}." "$agg" "$i"; sleep 0.5; done
             done
         done
     fi
 done
 if [ "$run_cold_cg" = 1 ]; then
-    for kind in port53 unbound; do scenario_cold_callgrind "$kind"; sleep 1; done
+    for kind in "${KINDS[@]}"; do scenario_cold_callgrind "$kind"; sleep 1; done
 fi
 if [ "$run_hit_cg" = 1 ]; then
     for set in cases wild; do
@@ -676,19 +733,20 @@ if [ "$run_hit_cg" = 1 ]; then
         "${HELPER[@]}" cycle "$src" "$out/queries/callgrind-$set-small.txt" $((cg_queries / 10))
         "${HELPER[@]}" cycle "$src" "$out/queries/callgrind-$set-big.txt" "$cg_queries"
     done
-    for kind in port53 unbound; do scenario_callgrind "$kind"; done
+    for kind in "${KINDS[@]}"; do scenario_callgrind "$kind"; done
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 loadgen_text="load generator of the saturating cache-hit run: $loadgen"
 [ "$loadgen" != dnsperf ] && loadgen_text="$loadgen_text (port53-load -c $clients -q 100 -T $loadgen_threads)"
 [ "$pin" = 1 ] && loadgen_text="$loadgen_text; pinned: resolver CPU 0, load CPU 1"
-settings="$loadgen_text; scenarios: $only; threads $threads_list (port53d server.threads, Unbound num-threads + so-reuseport: yes); \
+settings="$loadgen_text; scenarios: $only; threads $threads_list (port53d server.threads, Unbound num-threads + so-reuseport: yes, \
+PowerDNS Recursor threads + pdns-distributes-queries=no + reuseport=yes, Knot Resolver one kresd process per thread); \
 $seconds s per load; dnsperf -c $clients, 100 outstanding, saturating run -Q $max_qps; \
 $hit_lines cache-hit names (the lab cases minus SERVFAIL, TTL-5 and 3.3 kB TXT); \
 cold: $(wc -l <"$out/queries/cold.txt") names, dnsperf -n 1 -t 5; \
 queries $([ ${#edns[@]} -gt 0 ] && echo 'with EDNS0' || echo 'without EDNS'); \
-caches: port53d lab config (64 MiB), Unbound defaults"
+caches: port53d lab config (64 MiB), Unbound and PowerDNS Recursor defaults, Knot Resolver 100 MiB LMDB emptied before each start"
 [ "$run_cold" = 1 ] && settings="$settings; \
 upstream queries: nftables counter, output to 127.100.0.0/16 UDP dport 53 + TCP SYN dport 53"
 [ "$run_randsub" = 1 ] && settings="$settings; \
@@ -705,7 +763,8 @@ Ir of the batches' own dumps ÷ answers"
 (the cache-hit names; $(wc -l <"$out/queries/wild.txt") names below the lab's wildcards), dnsperf -c 1 -q 10"
 "${HELPER[@]}" set --out "$out/meta.json" \
     port53d="binary sha256 $(sha256sum "$PORT53D" | cut -c1-12) (source tree at $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') when run)" \
-    unbound="Unbound $(unbound -V | awk '/^Version/ {print $2}')" \
+    resolvers="${KINDS[*]}" \
+    versions="$(for k in "${PEERS[@]}"; do printf '%s, ' "$(peer_version "$k")"; done | sed 's/, $//')" \
     dnsperf="$(dnsperf -H 2>&1 | awk '/^Version/ {print $2; exit}')" \
     nproc="$(nproc)" load_start="$load_start" load_end="$load_end" \
     date="$(date -u '+%Y-%m-%d %H:%M UTC')" settings="$settings"

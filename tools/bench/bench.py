@@ -12,6 +12,8 @@ totals, and the Markdown table.  Standard library only; no network use.
     bench.py callgrind-cold --startup DUMP --warm DUMP --warm-run JSON
                       --batch LABEL DUMP RUN-JSON [--batch ...] --out JSON [--set k=v ...]
     bench.py upstream --out JSON PREFIX "UDP TCP" ...   # nft counter readings into a result
+    bench.py check-cases --cases LAB/cases.json --addr A --raw F --out JSON [--set k=v ...]
+                                               # each lab case once: rcode and AD as expected?
     bench.py set      --out JSON k=v ...       # add fields to a result file
     bench.py table    --dir RESULTS            # prints Markdown, writes RESULTS/table.md
 """
@@ -24,7 +26,9 @@ import random
 import re
 import sys
 
-RESOLVERS = ("port53", "unbound")
+RESOLVERS = ("port53", "unbound", "pdns", "kresd")  # table columns, in this order
+LABELS = {"port53": "port53", "unbound": "Unbound", "pdns": "PowerDNS Recursor",
+          "kresd": "Knot Resolver"}
 # The wildcard owners the lab serves (tools/lab/zones.py): any name below
 # them is a distinct question that needs an answer from the zone's server.
 WILDCARDS = ("wild.sec.lab.", "wild.example.")
@@ -306,6 +310,51 @@ def cmd_upstream(a):
     merge_into(a.out, fields)
 
 
+def cmd_check_cases(a):
+    """Asks every lab case once (RD, EDNS0 with DO, 1232 bytes; again over TCP
+    when truncated), in parallel (8 at a time, 10 s each), and compares the
+    rcode and the AD bit with the lab's expectation (secure -> AD; SERVFAIL
+    cases have no AD).  Exit 1 when any differs."""
+    import concurrent.futures
+    import dns.flags
+    import dns.message
+    import dns.query
+    import dns.rcode
+    cases = load(a.cases)["cases"]
+
+    def ask(c):
+        q = dns.message.make_query(c["qname"], c["qtype"], want_dnssec=True, payload=1232)
+        try:
+            r = dns.query.udp(q, a.addr, timeout=10)
+            if r.flags & dns.flags.TC:
+                r = dns.query.tcp(q, a.addr, timeout=10)
+        except Exception as e:  # timeout, refused: reported, not raised
+            return c, None, None, type(e).__name__
+        return c, dns.rcode.to_text(r.rcode()), bool(r.flags & dns.flags.AD), None
+
+    with concurrent.futures.ThreadPoolExecutor(8) as ex:
+        results = list(ex.map(ask, cases))
+    lines, bad = [], []
+    for c, rcode, ad, err in results:
+        want_ad = c["secure"] is True
+        ok = err is None and rcode == c["rcode"] and ad == want_ad
+        lines.append("%-4s %-16s %s %s: got %s AD=%s, want %s AD=%s%s" % (
+            "ok" if ok else "DIFF", c["id"], c["qname"], c["qtype"], rcode, ad, c["rcode"],
+            want_ad, " (%s)" % err if err else ""))
+        if not ok:
+            bad.append("%s (%s%s)" % (c["id"], rcode or err, " AD" if ad else ""))
+    with open(a.raw, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    doc = {"cases": len(cases), "as_expected": len(cases) - len(bad), "differ": bad,
+           "secure_cases": sum(1 for c in cases if c["secure"] is True),
+           "ad_on_secure": sum(1 for c, _, ad, _ in results if c["secure"] is True and ad)}
+    doc.update(parse_kv(a.set))
+    save(a.out, doc)
+    print("%s: %d of %d lab cases as expected%s" % (
+        a.addr, doc["as_expected"], len(cases), ("; differ: " + ", ".join(bad)) if bad else ""))
+    return 1 if bad else 0
+
+
 def cmd_set(a):
     merge_into(a.out, parse_kv(a.kv))
 
@@ -451,13 +500,36 @@ def cmd_table(a):
     meta = load(os.path.join(a.dir, "meta.json")) if os.path.exists(
         os.path.join(a.dir, "meta.json")) else {}
     rows = []
+    present = {k[2] for k in runs}
+    cols = str(meta.get("resolvers", "")).split() or [res for res in RESOLVERS if res in present]
+    peers = [res for res in cols if res != "port53"]
 
-    def row(scenario, metric, fn):
+    def ratio(num_fn, better):
+        """port53 against the best peer: > 1 means port53 is better
+        (high: port53 / best peer; low: best peer / port53)."""
+        def val(res):
+            r = runs.get(scenario_key + (res,))
+            if r is None or r.get("error") or r.get("unavailable"):
+                return None
+            try:
+                v = num_fn(r)
+            except (KeyError, TypeError, ZeroDivisionError):
+                return None
+            return v if v else None
+        p, others = val("port53"), [v for v in map(val, peers) if v is not None]
+        if p is None or not others:
+            return "—"
+        best = max(others) if better == "high" else min(others)
+        return "%.2f×" % (p / best if better == "high" else best / p)
+
+    def row(scenario, metric, fn, num_fn=None, better=None):
         vals = []
-        for res in RESOLVERS:
+        for res in cols:
             r = runs.get(scenario_key + (res,))
             if r is None:
                 vals.append("—")
+            elif r.get("unavailable"):
+                vals.append("n/a: %s" % r["unavailable"])
             elif r.get("error"):
                 vals.append("error")
             else:
@@ -465,7 +537,18 @@ def cmd_table(a):
                     vals.append(fn(r))
                 except (KeyError, TypeError, ZeroDivisionError):
                     vals.append("—")
-        rows.append((scenario, metric, vals[0], vals[1]))
+        vals.append(ratio(num_fn, better) if num_fn and peers else "")
+        rows.append((scenario, metric, vals))
+
+    scenario_key = ("check", None)
+    checks = {k[2]: r for k, r in runs.items() if k[0] == "check"}
+    if checks:
+        t0 = min(k[1] for k in runs if k[0] == "check")
+        scenario_key = ("check", t0)
+        s = "lab cases, each once, cold (before measuring)"
+        row(s, "rcode and AD as the lab expects", lambda r: "%d / %d" % (r["as_expected"], r["cases"]))
+        row(s, "AD on the secure cases", lambda r: "%d / %d" % (r["ad_on_secure"], r["secure_cases"]))
+        row(s, "cases that differ (got)", lambda r: ", ".join(r["differ"]) or "none")
 
     threads = sorted({k[1] for k in runs if k[0] != "callgrind"})
     for t in threads:
@@ -483,12 +566,13 @@ def cmd_table(a):
                 if not any(scenario_key + (res,) in runs for res in RESOLVERS):
                     continue
                 g = "%s, %s" % (s, gen)
-                row(g, "queries/s", lambda r: num(r["qps"]))
+                row(g, "queries/s", lambda r: num(r["qps"]), lambda r: r["qps"], "high")
                 row(g, "answered / sent", lambda r: "%d / %d" % (r["completed"], r["sent"]))
                 row(g, "latency avg (ms)", lambda r: ms(r["avg_latency_s"]))
                 row(g, "latency p50 (ms)", lambda r: ms(r["p50_latency_s"]))
                 row(g, "latency p99 (ms)", lambda r: ms(r["p99_latency_s"]))
-                row(g, "resolver CPU per query (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"))
+                row(g, "resolver CPU per query (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"),
+                    cpu_us, "low")
                 row(g, "CPU seconds per thread (busiest first)", thread_split)
                 row(g, "load generator CPU (% of one core)",
                     lambda r: "%.0f %%" % (100.0 * r["client_cpu_s"] / r["run_time_s"]))
@@ -513,7 +597,7 @@ def cmd_table(a):
                 lambda r: "%d / %d" % (r["rcodes"].get("NOERROR", 0), r["sent"]))
             row(s, "other answers", lambda r: rcode_text(r["rcodes"], skip=("NOERROR",)))
             row(s, "lost (no answer within timeout)", lambda r: "%d" % r["lost"])
-            row(s, "queries/s (completed / run time)", lambda r: num(r["qps"]))
+            row(s, "queries/s (completed / run time)", lambda r: num(r["qps"]), lambda r: r["qps"], "high")
             row(s, "run time (s)", lambda r: "%.2f" % r["run_time_s"])
             row(s, "latency avg (ms)", lambda r: ms(r["avg_latency_s"]))
             row(s, "latency p50 (ms)", lambda r: ms(r["p50_latency_s"]))
@@ -533,7 +617,7 @@ def cmd_table(a):
     if any(scenario_key + (res,) in runs for res in RESOLVERS):
         s = "callgrind, 1 thread, cold validated names"
         row(s, "instructions per cold validated name (Ir ÷ answers; start-up and "
-            "warm-up excluded)", lambda r: num(r["ir_per_name"], "%.0f"))
+            "warm-up excluded)", lambda r: num(r["ir_per_name"], "%.0f"), lambda r: r["ir_per_name"], "low")
         row(s, "Ir per cold name incl. start-up and warm-up (÷ batch answers)",
             lambda r: num(r["ir_per_name_incl_startup"], "%.0f"))
         row(s, "Ir start-up (to first answer) / warm-up names",
@@ -560,7 +644,7 @@ def cmd_table(a):
         if any(scenario_key + (res,) in runs for res in RESOLVERS):
             s = "callgrind, 1 thread, hits on %s" % what
             row(s, "instructions per cache hit (Ir, Δ of two batches)",
-                lambda r: num(r["ir_per_hit"], "%.0f"))
+                lambda r: num(r["ir_per_hit"], "%.0f"), lambda r: r["ir_per_hit"], "low")
             row(s, "Ir per query in the big batch (incl. fixed costs)",
                 lambda r: num(r["ir_per_query_big_batch"], "%.0f"))
             row(s, "queries answered (big − small batch)",
@@ -569,19 +653,24 @@ def cmd_table(a):
     out = []
     if meta:
         out.append("port53d %s vs %s; dnsperf %s; %s CPU(s); load average %s → %s; %s" % (
-            meta.get("port53d", "?"), meta.get("unbound", "?"), meta.get("dnsperf", "?"),
+            meta.get("port53d", "?"), meta.get("versions", meta.get("unbound", "?")), meta.get("dnsperf", "?"),
             meta.get("nproc", "?"), meta.get("load_start", "?"), meta.get("load_end", "?"),
             meta.get("date", "")))
         out.append("")
         out.append("Settings: %s" % meta.get("settings", ""))
         out.append("")
     if rows:
-        out.append("| scenario | metric | port53 | unbound |")
-        out.append("|---|---|---:|---:|")
+        out.append("| scenario | metric | %s | port53 ÷ best peer |" % " | ".join(
+            LABELS.get(c, c) for c in cols))
+        out.append("|---|---|%s---:|" % ("---:|" * len(cols)))
     last = None
-    for scenario, metric, p, u in rows:
-        out.append("| %s | %s | %s | %s |" % (scenario if scenario != last else "", metric, p, u))
+    for scenario, metric, vals in rows:
+        out.append("| %s | %s | %s |" % (scenario if scenario != last else "", metric, " | ".join(vals)))
         last = scenario
+    if rows and peers:
+        out.append("")
+        out.append("port53 ÷ best peer: port53's queries/s over the best peer's, or the best peer's "
+                   "CPU or instructions over port53's (above 1: port53 ahead).")
     out += randsub_table(a.dir, bool(rows))
     text = "\n".join(out) + "\n"
     with open(os.path.join(a.dir, "table.md"), "w") as f:
@@ -638,6 +727,11 @@ def main():
     p.add_argument("--out", required=True)
     p.add_argument("pairs", nargs="*")
     p.set_defaults(fn=cmd_upstream)
+    p = sub.add_parser("check-cases")
+    for k in ("cases", "addr", "raw", "out"):
+        p.add_argument("--" + k, required=True)
+    p.add_argument("--set", nargs="*")
+    p.set_defaults(fn=cmd_check_cases)
     p = sub.add_parser("set")
     p.add_argument("--out", required=True)
     p.add_argument("kv", nargs="*")
@@ -646,7 +740,7 @@ def main():
     p.add_argument("--dir", required=True)
     p.set_defaults(fn=cmd_table)
     a = ap.parse_args()
-    a.fn(a)
+    sys.exit(a.fn(a) or 0)
 
 
 if __name__ == "__main__":
