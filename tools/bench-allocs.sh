@@ -19,32 +19,17 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--port53d PATH]" >&2; exit 2 ;;
     esac
 done
-if [ -z "${PORT53_BENCH_IN_NETNS:-}" ]; then
-    export PORT53_BENCH_IN_NETNS=1
-    userns=()
-    [ "$(id -u)" = 0 ] || userns=(--map-root-user)
-    exec unshare --net "${userns[@]}" -- "$0" "${orig_args[@]}"
-fi
-ip link set lo up
-if ip -o link show | awk -F': ' '$2 != "lo"' | grep -q .; then
-    echo "bench-allocs.sh: interfaces besides lo here: refusing to run" >&2
-    exit 1
-fi
+# shellcheck source=tools/bench/netns.sh
+. "$root/tools/bench/netns.sh"
+bench_netns bench-allocs.sh "${orig_args[@]}"
 for t in valgrind callgrind_control dig openssl h2load "$load"; do
     command -v "$t" >/dev/null || { echo "bench-allocs.sh: $t not found" >&2; exit 1; }
 done
 
 d=$(mktemp -d /tmp/port53-bench-allocs.XXXXXX)
 lab=$d/lab
-LAB=(/usr/bin/python3 "$root/tools/lab/lab.py")
-"${LAB[@]}" up --dir "$lab" >/dev/null
-PID=
-cleanup() {
-    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    "${LAB[@]}" down --dir "$lab" >/dev/null 2>&1 || true
-    rm -rf "$d"
-}
-trap cleanup EXIT
+BENCH_REMOVE=$d
+bench_lab_up "$lab"
 
 addr=127.53.0.3
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=bench \

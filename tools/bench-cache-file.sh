@@ -22,31 +22,16 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-if [ -z "${PORT53_BENCH_IN_NETNS:-}" ]; then
-    export PORT53_BENCH_IN_NETNS=1
-    userns=()
-    [ "$(id -u)" = 0 ] || userns=(--map-root-user)
-    exec unshare --net "${userns[@]}" -- "$0" "${orig_args[@]}"
-fi
-ip link set lo up
-if ip -o link show | awk -F': ' '$2 != "lo"' | grep -q .; then
-    echo "bench-cache-file.sh: interfaces besides lo here: refusing to run" >&2
-    exit 1
-fi
+# shellcheck source=tools/bench/netns.sh
+. "$root/tools/bench/netns.sh"
+bench_netns bench-cache-file.sh "${orig_args[@]}"
 for t in dnsperf unbound unbound-control dig nsd; do
     command -v $t >/dev/null || { echo "bench-cache-file.sh: $t not found" >&2; exit 1; }
 done
 
 rm -rf "$out" && mkdir -p "$out"
 lab=$out/lab
-LAB=(/usr/bin/python3 "$root/tools/lab/lab.py")
-"${LAB[@]}" up --dir "$lab" >/dev/null
-PID=
-cleanup() {
-    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    "${LAB[@]}" down --dir "$lab" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+bench_lab_up "$lab"
 
 P_ADDR=127.53.0.68
 U_ADDR=127.53.0.69
@@ -64,14 +49,7 @@ sed -e "s/^  interface: .*/  interface: $U_ADDR/" -e "s/^  num-threads: .*/  num
 
 for i in $(seq 1 "$names"); do echo "n$i.wild.example A"; done >"$out/names"
 
-wait_answering() {  # addr
-    for _ in $(seq 200); do
-        dig +time=1 +tries=1 @"$1" lab. SOA >/dev/null 2>&1 && return 0
-        sleep 0.05
-    done
-    echo "bench-cache-file.sh: nothing answers on $1" >&2
-    exit 1
-}
+wait_answering() { bench_wait_answering bench-cache-file.sh "$1"; }
 stop() { kill -TERM "$PID"; timeout 60 tail --pid="$PID" -f /dev/null; wait "$PID" || true; PID=; }
 # At most 200 queries outstanding: under port53d's max_inflight_per_client (256), beyond
 # which a client's new cache misses get SERVFAIL, and SERVFAIL is not cached.

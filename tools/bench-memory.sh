@@ -25,31 +25,16 @@ done
 IFS=, read -r n1 n2 <<<"$sizes"
 [ "${n1:-0}" -gt 0 ] && [ "${n2:-0}" -gt "$n1" ] || { echo "--names: N1,N2 with N2 > N1" >&2; exit 2; }
 
-if [ -z "${PORT53_BENCH_IN_NETNS:-}" ]; then
-    export PORT53_BENCH_IN_NETNS=1
-    userns=()
-    [ "$(id -u)" = 0 ] || userns=(--map-root-user)
-    exec unshare --net "${userns[@]}" -- "$0" "${orig_args[@]}"
-fi
-ip link set lo up
-if ip -o link show | awk -F': ' '$2 != "lo"' | grep -q .; then
-    echo "bench-memory.sh: interfaces besides lo here: refusing to run" >&2
-    exit 1
-fi
+# shellcheck source=tools/bench/netns.sh
+. "$root/tools/bench/netns.sh"
+bench_netns bench-memory.sh "${orig_args[@]}"
 for t in dnsperf unbound dig nsd; do
     command -v $t >/dev/null || { echo "bench-memory.sh: $t not found" >&2; exit 1; }
 done
 
 rm -rf "$out" && mkdir -p "$out"
 lab=$out/lab
-LAB=(/usr/bin/python3 "$root/tools/lab/lab.py")
-"${LAB[@]}" up --dir "$lab" >/dev/null
-PID=
-cleanup() {
-    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    "${LAB[@]}" down --dir "$lab" >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
+bench_lab_up "$lab"
 
 P_ADDR=127.53.0.68
 U_ADDR=127.53.0.69
@@ -66,14 +51,7 @@ grep -q "^threads = 1" "$out/port53.toml" && grep -q "rrset-cache-size: 512m" "$
 for i in $(seq 1 "$n1"); do echo "n$i.wild.example A"; done >"$out/names1"
 for i in $(seq $((n1 + 1)) "$n2"); do echo "n$i.wild.example A"; done >"$out/names2"
 
-wait_answering() {  # addr
-    for _ in $(seq 200); do
-        dig +time=1 +tries=1 @"$1" lab. SOA >/dev/null 2>&1 && return 0
-        sleep 0.05
-    done
-    echo "bench-memory.sh: nothing answers on $1" >&2
-    exit 1
-}
+wait_answering() { bench_wait_answering bench-memory.sh "$1"; }
 stop() { kill -TERM "$PID"; timeout 60 tail --pid="$PID" -f /dev/null; wait "$PID" || true; PID=; }
 # At most 200 queries outstanding: under port53d's max_inflight_per_client (256).
 fill() {  # addr file: every name once; prints NOERROR count
