@@ -150,7 +150,8 @@ base::awaitable<void> StreamConnection<Stream>::read_loop() {
     auto redirect = asio::redirect_error(asio::use_awaitable, ec);
     while (!closed_) {
         std::size_t used = 0;
-        while (have - used >= 2 && have - used >= 2 + wire::load16(&in[used]) && !closed_) {
+        while (have - used >= 2 && have - used >= 2 + std::size_t{wire::load16(&in[used])} &&
+               !closed_) {
             std::size_t len = wire::load16(&in[used]);
             timing = false;
             disarm_idle_timer();
