@@ -192,7 +192,7 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Question& q, uint32_t n
     bool nsec = !zone.nsecs.empty();
     if (nsec ? !nsec_candidates(zone, zname, q.name, now, used)
              : !nsec3_candidates(zone, zname, q.name, now, limits, used))
-        return std::nullopt;
+        return nsec ? std::nullopt : nsec3_wildcard_answer(zone, zname, q, now, limits);
     std::vector<Record> proof;
     // A denial needs the zone's SOA (RFC 8198 §5.1); a wildcard answer does not.
     bool with_soa = zone.soa.expires > now;
@@ -210,7 +210,7 @@ std::optional<NsecCache::Denial> NsecCache::lookup(const Question& q, uint32_t n
     } else if (nsec) {
         return wildcard_answer(zone, zname, q, *used.front(), now, limits);
     } else {
-        return std::nullopt;
+        return nsec3_wildcard_answer(zone, zname, q, now, limits);
     }
     d.ttl = left;
     append_aged(d.authority, zone.soa.records, left);
@@ -240,9 +240,51 @@ std::optional<NsecCache::Denial> NsecCache::wildcard_answer(const Zone& zone, co
     Denial d;
     d.kind = Denial::Kind::wildcard;
     d.wildcard = wild;
+    d.zone = zname;
     d.ttl = std::min(cover.expires, w->expires) - now;
     append_aged(d.authority, cover.records, d.ttl);
     return d;
+}
+
+// RFC 8198 §5.3 with NSEC3: a wildcard answer proves its closest encloser CE by the
+// wildcard's own signature (RRSIG labels), so what a cached range must add is that the next
+// closer name, CE's child on the way to the name, does not exist (RFC 5155 §8.8). Tried
+// from the zone's apex down: the first level whose child is covered is the closest
+// encloser, since every ancestor above it exists and no sound range covers an existing
+// name. Whether "*.CE" exists with the type is the caller's to check (its validated RRset,
+// cached by engine/aggressive). Opt-out ranges are never kept, so none is used here.
+std::optional<NsecCache::Denial> NsecCache::nsec3_wildcard_answer(const Zone& zone,
+                                                                  const Name& zname,
+                                                                  const Question& q, uint32_t now,
+                                                                  const Limits& limits) const {
+    if (q.type == type::DS || zone.nsec3s.empty() ||
+        zone.iterations > limits.nsec3_max_iterations || !q.name.is_subdomain_of(zname) ||
+        q.name == zname)
+        return std::nullopt;
+    std::vector<Name> levels;  // the name's proper ancestors down from the zone's apex
+    for (Name a = q.name.parent();; a = a.parent()) {
+        levels.insert(levels.begin(), a);
+        if (a == zname || a.is_root()) break;
+    }
+    Work work(limits);
+    for (const Name& ce : levels) {
+        auto labels = static_cast<uint8_t>(ce.label_count());
+        Name next_closer = q.name.suffix(labels + 1);
+        auto h = nsec3_hash(next_closer, zone.salt, zone.iterations, work);
+        const Entry* cover = h ? nsec3_at_or_before(zone, *h, now) : nullptr;
+        if (!cover) return std::nullopt;
+        if (prove_wildcard_expansion(q.name, labels, cover->records, zname, limits, work) !=
+            Proof::proven)
+            continue;
+        Denial d;
+        d.kind = Denial::Kind::wildcard;
+        d.wildcard = ce.wildcard().value();  // ce: a proper ancestor of the name
+        d.zone = zname;
+        d.ttl = cover->expires - now;
+        append_aged(d.authority, cover->records, d.ttl);
+        return d;
+    }
+    return std::nullopt;
 }
 
 std::size_t NsecCache::entries() const {

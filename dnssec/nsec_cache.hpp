@@ -1,7 +1,7 @@
 // Aggressive use of the DNSSEC-validated cache (RFC 8198): validated NSEC and NSEC3
 // records kept per zone in order (canonical order of names; hash order for NSEC3), so a
-// name they cover gets NXDOMAIN, a type a matching record lacks gets NODATA, and (NSEC) a
-// name below an existing wildcard gets the wildcard's data, without asking the
+// name they cover gets NXDOMAIN, a type a matching record lacks gets NODATA, and a name
+// below an existing wildcard gets the wildcard's data, without asking the
 // authorities. Opt-out NSEC3 records are never kept: they prove nothing about insecure
 // delegations (§4). Each answer is checked with the same proof functions as a response.
 #pragma once
@@ -28,6 +28,7 @@ class NsecCache {
     struct Denial {
         enum class Kind { nxdomain, nodata, wildcard } kind = Kind::nxdomain;
         wire::Name wildcard;  // Kind::wildcard: the wildcard whose data of `q.type` answers
+        wire::Name zone;      // Kind::wildcard: the zone of the proof, which must have signed it
         // NXDOMAIN/NODATA: SOA, NSEC/NSEC3 and RRSIGs; wildcard: the NSEC proving the name
         // does not exist, with its RRSIGs. TTLs counted down.
         std::vector<wire::Record> authority;
@@ -70,6 +71,9 @@ class NsecCache {
     std::optional<Denial> wildcard_answer(const Zone& zone, const wire::Name& zname,
                                           const wire::Question& q, const Entry& cover, uint32_t now,
                                           const Limits& limits) const;
+    std::optional<Denial> nsec3_wildcard_answer(const Zone& zone, const wire::Name& zname,
+                                                const wire::Question& q, uint32_t now,
+                                                const Limits& limits) const;
     void drop_expired(uint32_t now);
 
     mutable std::mutex mutex_;

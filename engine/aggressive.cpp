@@ -65,7 +65,11 @@ std::optional<Step> aggressive_answer(const Question& q, uint32_t now, dnssec::N
     // §5.3: the wildcard's validated RRset, expanded to the name (signatures unchanged:
     // their label count already says they came from a wildcard).
     auto w = cache.get(d->wildcard, q.type, q.cls, now);
-    if (!w || w->trust.security != Security::secure || w->records.empty()) return std::nullopt;
+    if (!w || w->trust.security != Security::secure || w->records.empty() || w->rrsigs.empty())
+        return std::nullopt;
+    // Signed by the zone whose ranges proved the name absent, not by a zone above or below.
+    auto sig = dnssec::parse_rrsig(w->rrsigs.front().rdata);
+    if (!sig || !(sig->signer == d->zone)) return std::nullopt;
     s.kind = Step::Kind::answer;
     s.records = at_owner(w->records, q.name, d->ttl);
     auto sigs = at_owner(w->rrsigs, q.name, d->ttl);
