@@ -268,6 +268,14 @@ std::optional<NsecCache::Denial> NsecCache::nsec3_wildcard_answer(const Zone& zo
     }
     Work work(limits);
     for (const Name& ce : levels) {
+        // Never past a cut or DNAME: below it the names are another zone's, or redirected.
+        auto hce = nsec3_hash(ce, zone.salt, zone.iterations, work);
+        const Entry* at = hce ? nsec3_at_or_before(zone, *hce, now) : nullptr;
+        if (at && !(ce == zname) && nsec3_owner_hash(at->records.front()) == hce &&
+            ((nsec_has_type(at->records.front(), type::NS) &&
+              !nsec_has_type(at->records.front(), type::SOA)) ||
+             nsec_has_type(at->records.front(), type::DNAME)))
+            return std::nullopt;
         auto labels = static_cast<uint8_t>(ce.label_count());
         Name next_closer = q.name.suffix(labels + 1);
         auto h = nsec3_hash(next_closer, zone.salt, zone.iterations, work);
