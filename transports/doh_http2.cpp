@@ -160,14 +160,25 @@ void Http2Session::close() {
     idle_timer_.cancel();
 }
 
+// The idle deadline moves with every request and write, the timer does not: it is set again
+// only when it fires before the deadline, so a busy connection costs no timer operation
+// (and no allocation) per request.
 void Http2Session::arm_idle_timer() {
-    idle_timer_.expires_after(settings_.idle_timeout);
-    idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    idle_deadline_ = std::chrono::steady_clock::now() + settings_.idle_timeout;
+    if (!idle_waiting_) wait_idle();
+}
+
+void Http2Session::wait_idle() {
+    idle_waiting_ = true;
+    idle_timer_.expires_at(idle_deadline_);
+    idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code) {
         auto s = weak.lock();
-        if (ec || !s || s->closed_ || s->idle_timer_.expiry() > std::chrono::steady_clock::now())
-            return;
-        bool stalled = s->writing_ && std::chrono::steady_clock::now() - s->write_started_ >=
-                                          s->settings_.idle_timeout;
+        if (!s) return;
+        s->idle_waiting_ = false;
+        if (s->closed_) return;
+        auto now = std::chrono::steady_clock::now();
+        if (s->idle_deadline_ > now) return s->wait_idle();  // progress since: wait on
+        bool stalled = s->writing_ && now - s->write_started_ >= s->settings_.idle_timeout;
         // Nothing heard for a whole period and no answer still being resolved: either idle,
         // or owed answers wait on a client that neither reads nor opens its flow-control
         // window. Both are cut off, as is a write stalled that long.

@@ -43,6 +43,7 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
     base::awaitable<void> write_loop();
     void flush();
     void arm_idle_timer();
+    void wait_idle();
     void close();
     void handle_request(int32_t stream_id);
     void respond(int32_t stream_id, DohResponse response);
@@ -55,6 +56,8 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
     std::unique_ptr<nghttp2_session, SessionDeleter> session_;
     std::unordered_map<int32_t, Stream> streams_;
     boost::asio::steady_timer idle_timer_;
+    std::chrono::steady_clock::time_point idle_deadline_;
+    bool idle_waiting_ = false;  // idle_timer_ has a wait in flight
     std::chrono::steady_clock::time_point write_started_;
     std::size_t resolving_ = 0;       // requests handed to the resolver, not yet answered
     std::size_t control_frames_ = 0;  // PING/SETTINGS/PRIORITY since a request or answer
