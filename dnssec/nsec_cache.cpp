@@ -12,6 +12,13 @@ using namespace wire;
 
 namespace {
 
+// An NSEC or NSEC3 record of a zone cut (NS without SOA) or a DNAME: names below its owner
+// are another zone's, or redirected, so its ranges say nothing about them.
+bool cut_or_dname(const Record& r) {
+    return (nsec_has_type(r, type::NS) && !nsec_has_type(r, type::SOA)) ||
+           nsec_has_type(r, type::DNAME);
+}
+
 // The zone that signed `rr`: the signer of its first RRSIG, which must enclose the owner.
 std::optional<Name> signer_of(const std::vector<Record>& sigs, const Record& rr) {
     for (const auto& s : sigs)
@@ -133,9 +140,7 @@ bool NsecCache::nsec_candidates(const Zone& zone, const Name& zname, const Name&
     const Record& nsec = at->records.front();
     // A range starting at a cut or DNAME above the name says nothing about names below it
     // (they live in another zone, or are redirected).
-    if (!(nsec.owner == name) && name.is_subdomain_of(nsec.owner) &&
-        ((nsec_has_type(nsec, type::NS) && !nsec_has_type(nsec, type::SOA)) ||
-         nsec_has_type(nsec, type::DNAME)))
+    if (!(nsec.owner == name) && name.is_subdomain_of(nsec.owner) && cut_or_dname(nsec))
         return false;
     used.push_back(at);
     // Candidates for the wildcard denial: the range at or before "*.A" for each ancestor A.
@@ -158,10 +163,7 @@ bool NsecCache::nsec3_candidates(const Zone& zone, const Name& zname, const Name
         if (!e) return false;
         // A matching NSEC3 of a cut or DNAME above the name: the name is not in this zone.
         const Record& r = e->records.front();
-        if (ancestor && nsec3_owner_hash(r) == h &&
-            ((nsec_has_type(r, type::NS) && !nsec_has_type(r, type::SOA)) ||
-             nsec_has_type(r, type::DNAME)))
-            return false;
+        if (ancestor && nsec3_owner_hash(r) == h && cut_or_dname(r)) return false;
         if (std::find(used.begin(), used.end(), e) == used.end()) used.push_back(e);
         return true;
     };
@@ -272,9 +274,7 @@ std::optional<NsecCache::Denial> NsecCache::nsec3_wildcard_answer(const Zone& zo
         auto hce = nsec3_hash(ce, zone.salt, zone.iterations, work);
         const Entry* at = hce ? nsec3_at_or_before(zone, *hce, now) : nullptr;
         if (at && !(ce == zname) && nsec3_owner_hash(at->records.front()) == hce &&
-            ((nsec_has_type(at->records.front(), type::NS) &&
-              !nsec_has_type(at->records.front(), type::SOA)) ||
-             nsec_has_type(at->records.front(), type::DNAME)))
+            cut_or_dname(at->records.front()))
             return std::nullopt;
         auto labels = static_cast<uint8_t>(ce.label_count());
         Name next_closer = q.name.suffix(labels + 1);
