@@ -65,7 +65,7 @@ bool well_formed(std::string_view key, std::span<const uint8_t> blob) {
     for (std::size_t i = 0; i < h.n_ttl; ++i) {
         uint16_t off;
         std::memcpy(&off, blob.data() + sizeof h + i * sizeof off, sizeof off);
-        if (off < h.question_end || off + 4 > h.question_end + body_len) return false;
+        if (off < h.question_end || std::size_t{off} + 4 > h.question_end + body_len) return false;
     }
     // The whole message, rebuilt with its question, must parse.
     std::vector<uint8_t> msg(h.question_end + body_len);

@@ -23,7 +23,7 @@ EntryTable::Owned EntryTable::make(std::string_view key, uint32_t hash,
     void* raw = ::operator new(sizeof(CacheEntry) + key.size() + value.size());
     Owned e(new (raw) CacheEntry(hash, static_cast<uint16_t>(key.size()),
                                  static_cast<uint32_t>(value.size()), expires_at));
-    if (!key.empty()) std::memcpy(e.get() + 1, key.data(), key.size());
+    if (!key.empty()) std::memcpy(reinterpret_cast<char*>(e.get() + 1), key.data(), key.size());
     if (!value.empty()) std::memcpy(e->value_data(), value.data(), value.size());
     return e;
 }

@@ -1,9 +1,11 @@
 // port53d: wires configuration, caches, engine and transports together and runs the workers.
 #include <getopt.h>
 
+#include <atomic>
 #include <bit>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
@@ -73,13 +75,20 @@ class Drain {
                     "signal " << sig << ": draining " << server_.inflight() << " question(s)");
             server_.begin_drain();
             deadline_ = std::chrono::steady_clock::now() + timeout_;
+            // A worker may have read questions it has not yet counted as in flight (its
+            // listener's turn is still running): once each worker has run this, all it
+            // took in is counted, and an empty table means nothing is left to answer.
+            for (std::size_t i = 0; i < workers_.size(); ++i)
+                asio::post(workers_.worker(i), [this] { settled_.fetch_add(1); });
             poll();
         });
     }
 
   private:
+    bool settled() const { return settled_.load() == workers_.size(); }
     void poll() {
-        if (server_.inflight() == 0 || std::chrono::steady_clock::now() >= deadline_) {
+        bool done = settled() && server_.inflight() == 0;
+        if (done || std::chrono::steady_clock::now() >= deadline_) {
             P53_LOG(info, "stopped with " << server_.inflight() << " question(s) unanswered");
             workers_.stop();
             return;
@@ -93,6 +102,7 @@ class Drain {
     daemon::Workers& workers_;
     std::chrono::milliseconds timeout_;
     std::chrono::steady_clock::time_point deadline_;
+    std::atomic<std::size_t> settled_{0};  // workers past the turn the signal came in
 };
 
 // SIGUSR1 reopens the logs (logrotate); SIGHUP is the reloader's (daemon/reload.hpp). On a
