@@ -14,6 +14,7 @@
 #include "local/local_config.hpp"
 #include "secondary/secondary_config.hpp"
 #include "server/acl.hpp"
+#include "wire/name.hpp"
 
 namespace port53::conf {
 namespace {
@@ -56,6 +57,8 @@ void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
     if (path.empty() || path[0] != '/' || path.find_first_of("?# ") != std::string::npos)
         fail(where, line_of("tls.doh_path"),
              "tls.doh_path must start with '/' and hold no '?', '#' or space");
+    if (auto n = wire::Name::from_text(cfg.ddr.name); !cfg.ddr.name.empty() && (!n || n->is_root()))
+        fail(where, line_of("ddr.name"), "ddr.name: not a host name: " + cfg.ddr.name);
 }
 
 }  // namespace

@@ -83,6 +83,13 @@ struct Config {
         // Its max_pipelined is server.tcp_max_pipelined.
         transports::DotDohSettings dot_doh;
     } tls;
+    // [ddr]: Discovery of Designated Resolvers, RFC 9462 (local/designated_resolver.hpp).
+    struct Ddr {
+        bool enabled = true;
+        std::string name;  // the name clients verify; empty: the certificate's first DNS name
+        uint32_t ttl = 300;
+        bool operator==(const Ddr&) const = default;
+    } ddr;
     transports::MetricsSettings metrics;  // [metrics]: the Prometheus endpoint
     // [[view]] tables: split horizon (server/views.hpp). `local`, `blocklist` and the routes
     // are what the view's engine gets, settled once the whole file is read: with `inherit`,

@@ -527,6 +527,15 @@ const Setting kSettings[] = {
      "Open DoT and DoH connections over all workers."},
     {"tls", "doh_max_streams", AT(tls.dot_doh.max_streams), 1, 10'000,
      "Concurrent HTTP/2 streams per DoH connection (SETTINGS_MAX_CONCURRENT_STREAMS)."},
+    {"ddr", "enabled", AT(ddr.enabled), 0, 0,
+     "With a certificate, answer _dns.resolver.arpa. SVCB (RFC 9462) with the DoT and DoH "
+     "addresses, so devices asking over port 53 find encrypted DNS by themselves (Windows 11, "
+     "Android, browsers); also at _dns.NAME for clients that know the name."},
+    {"ddr", "name", AT(ddr.name), 0, 0,
+     "The resolver's name in those records, which the certificate must hold (the client "
+     "verifies it, and the port-53 address as an IP SAN, RFC 9462 §4.2); empty: the "
+     "certificate's first DNS name. A certificate without one and no name: no DDR."},
+    {"ddr", "ttl", AT(ddr.ttl), 0, 86'400, "TTL of the DDR records, seconds."},
     {"metrics", "listen", AT(metrics.listen), 0, 0,
      "Addresses (\"ip:port\") of the Prometheus endpoint, GET /metrics in the text exposition "
      "format; empty: off."},

@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "daemon/designated_resolver.hpp"
 #include "daemon/list_updates.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "filter/block_config.hpp"
@@ -40,13 +41,16 @@ Generation::Generation(std::shared_ptr<const conf::Config> cfg, const Lasting& l
       engine_(std::make_unique<engine::Engine>(engine_settings(*cfg_, lasting.live), lasting.hints,
                                                lasting.rrsets, lasting.infra, lasting.network,
                                                lasting.clock)),
-      local_(local::build_local_zones(cfg_->local)) {
+      local_(local::build_local_zones(cfg_->local)),
+      ddr_(designated_endpoints(*cfg_)) {
+    // DDR first: its names are the resolver's own, whatever the local data says.
+    if (ddr_) ddr_zones_ = add_designated_source(*engine_, *ddr_, cfg_->tls.dot_doh.doh_path);
     blocklist_ = add_sources(*engine_, *cfg_, lasting.secondaries, local_);
     if (!cfg_->views.empty())
         views_ = std::make_unique<ViewEngines>(
             *cfg_,
             SharedResolver{lasting.hints, lasting.rrsets, local_, blocklist_, lasting.secondaries,
-                           lasting.infra, lasting.network, lasting.clock, lasting.live},
+                           lasting.infra, lasting.network, lasting.clock, lasting.live, ddr_},
             rrset_cache_bytes(*cfg_), lasting.shards, previous ? previous->views_.get() : nullptr);
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "base/clock.hpp"
@@ -18,6 +19,7 @@
 #include "engine/engine.hpp"
 #include "filter/block_source.hpp"
 #include "filter/list_updater.hpp"
+#include "local/designated_resolver.hpp"
 #include "local/local_zones.hpp"
 #include "secondary/secondaries.hpp"
 #include "server/policy.hpp"
@@ -67,7 +69,11 @@ class Generation : public std::enable_shared_from_this<Generation> {
 
     const conf::Config& config() const { return *cfg_; }
     engine::Engine& engine() { return *engine_; }
-    const local::LocalZones& local() const { return *local_; }
+    // Whether `name` is answered here from local data or DDR's records (a reload forgets
+    // the cached answers for such names).
+    bool answers_locally(const wire::Name& name) const {
+        return local_->covers(name) || (ddr_zones_ && ddr_zones_->covers(name));
+    }
     const filter::BlockSource* blocklist() const { return blocklist_; }
     const filter::ListUpdater* list_updates() const { return list_updates_.get(); }
     // The views' own RRset caches (none without views).
@@ -78,7 +84,9 @@ class Generation : public std::enable_shared_from_this<Generation> {
     std::shared_ptr<const conf::Config> cfg_;  // first: the parts below refer to it
     std::unique_ptr<engine::Engine> engine_;
     std::shared_ptr<const local::LocalZones> local_;
-    filter::BlockSource* blocklist_ = nullptr;  // owned by engine_ as an answer source
+    std::optional<local::DesignatedEndpoints> ddr_;       // DDR (RFC 9462), if on
+    std::shared_ptr<const local::LocalZones> ddr_zones_;  // its records, the top level's
+    filter::BlockSource* blocklist_ = nullptr;            // owned by engine_ as an answer source
     std::unique_ptr<ViewEngines> views_;
     // Last: they stop before what they update goes.
     std::unique_ptr<filter::ListUpdater> list_updates_;

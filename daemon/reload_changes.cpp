@@ -146,7 +146,7 @@ std::size_t forget_changed_answers(const Generation& old, const Generation& next
     return answers.forget_names([&](std::string_view wire) {
         if ((pa && pa->speak_about(wire)) || (pb && pb->speak_about(wire))) return true;
         auto n = wire::Name::from_wire(wire);
-        return n && (old.local().covers(*n) || next.local().covers(*n) || under_any(*n, routes));
+        return n && (old.answers_locally(*n) || next.answers_locally(*n) || under_any(*n, routes));
     });
 }
 

@@ -5,6 +5,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "base/log.hpp"
+#include "daemon/designated_resolver.hpp"
 #include "daemon/list_updates.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "filter/block_config.hpp"
@@ -78,7 +79,12 @@ ViewEngines::ViewEngines(const conf::Config& cfg, const SharedResolver& shared,
         }
         auto e = std::make_unique<engine::Engine>(std::move(settings), shared.hints, *rrsets,
                                                   shared.infra, shared.network, shared.clock);
-        // The view's own names first; with inherit the top level's after them.
+        // DDR first (with the view's own DoH path, where its clients are served), then the
+        // view's own names; with inherit the top level's after them.
+        if (shared.ddr)
+            add_designated_source(
+                *e, *shared.ddr,
+                v.doh_paths.empty() ? cfg.tls.dot_doh.doh_path : v.doh_paths.front());
         e->add_source(std::make_unique<local::LocalSource>(local::build_local_zones(v.local)));
         if (v.inherit) e->add_source(std::make_unique<local::LocalSource>(shared.local));
         if (v.inherit && !cfg.secondaries.empty()) {

@@ -9,6 +9,7 @@
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "engine/engine.hpp"
 #include "filter/block_source.hpp"
 #include "filter/list_updater.hpp"
+#include "local/designated_resolver.hpp"
 #include "local/local_zones.hpp"
 #include "secondary/secondaries.hpp"
 #include "server/views.hpp"
@@ -39,6 +41,7 @@ struct SharedResolver {
     upstream::Network& network;
     const base::Clock& clock;
     std::shared_ptr<const dnssec::LiveAnchor> live_anchor = nullptr;  // RFC 5011 upkeep
+    std::optional<local::DesignatedEndpoints> ddr = std::nullopt;     // DDR, if on
 };
 
 // How many views need an RRset cache of their own (routes other than the top level's).
