@@ -34,6 +34,26 @@ void check_control(const Config::Control& c, LineOf line_of, const std::string& 
 }
 
 template <typename LineOf>
+void check_console(const Config& cfg, LineOf line_of, const std::string& where) {
+    const auto& c = cfg.console;
+    if (c.listen.empty()) return;
+    try {
+        parse_listen_address(c.listen);
+    } catch (const std::invalid_argument& e) {
+        fail(where, line_of("console.listen"), std::string("console.listen: ") + e.what());
+    }
+    if (c.password_hash.empty())
+        fail(where, line_of("console.listen"),
+             "console.listen needs console.password_hash (port53d --hash-password)");
+    if (c.certificate.empty() && cfg.tls.certificate.empty())
+        fail(where, line_of("console.listen"),
+             "console.listen needs console.certificate or tls.certificate");
+    if (c.certificate.empty() != c.private_key.empty())
+        fail(where, line_of("console.certificate"),
+             "console.certificate and console.private_key go together");
+}
+
+template <typename LineOf>
 void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
     const std::pair<const std::vector<std::string>*, const char*> lists[] = {
         {&cfg.tls.dot_listen, "tls.dot_listen"},
@@ -178,6 +198,7 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     check_ip(cfg.resolver.outgoing_v6, AF_INET6, "resolver.outgoing_v6");
     check_tls(cfg, line_of, where);
     check_control(cfg.control, line_of, where);
+    check_console(cfg, line_of, where);
 }
 
 }  // namespace

@@ -90,6 +90,15 @@ struct Config {
         uint32_t ttl = 300;
         bool operator==(const Ddr&) const = default;
     } ddr;
+    // [console]: the web console over HTTPS (daemon/console_listener.hpp); off without listen.
+    struct Console {
+        std::string listen;  // "ip:port"
+        std::vector<std::string> acl = {"127.0.0.0/8 allow", "::1/128 allow"};
+        std::string certificate, private_key;  // empty: tls.certificate and tls.private_key
+        std::string password_hash;             // port53d --hash-password
+        uint32_t session_ttl = 43'200;         // seconds
+        uint32_t login_attempts = 5;           // failed logins a minute per client address
+    } console;
     transports::MetricsSettings metrics;  // [metrics]: the Prometheus endpoint
     // [[view]] tables: split horizon (server/views.hpp). `local`, `blocklist` and the routes
     // are what the view's engine gets, settled once the whole file is read: with `inherit`,

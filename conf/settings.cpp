@@ -536,6 +536,23 @@ const Setting kSettings[] = {
      "verifies it, and the port-53 address as an IP SAN, RFC 9462 §4.2); empty: the "
      "certificate's first DNS name. A certificate without one and no name: no DDR."},
     {"ddr", "ttl", AT(ddr.ttl), 0, 86'400, "TTL of the DDR records, seconds."},
+    {"console", "listen", AT(console.listen), 0, 0,
+     "Address (\"ip:port\", e.g. \"192.168.1.2:8443\") of the web console, over HTTPS; empty: "
+     "off. Needs password_hash and a certificate."},
+    {"console", "access_control", AT(console.acl), 0, 0,
+     "Who may reach the console, as server.access_control (add your LAN); others are "
+     "disconnected unanswered."},
+    {"console", "certificate", AT(console.certificate), 0, 0,
+     "PEM certificate chain of the console; empty: tls.certificate."},
+    {"console", "private_key", AT(console.private_key), 0, 0,
+     "Its private key (PEM); empty: tls.private_key."},
+    {"console", "password_hash", AT(console.password_hash), 0, 0,
+     "The console password as scrypt (\"$scrypt$ln=15,r=8,p=1$...\"), printed by "
+     "`port53d --hash-password` from the password on its standard input."},
+    {"console", "session_ttl", AT(console.session_ttl), 60, 2'592'000,
+     "Seconds a login lasts (the session cookie's Max-Age)."},
+    {"console", "login_attempts", AT(console.login_attempts), 1, 1000,
+     "Failed logins a minute one client address may make; then it waits (HTTP 429)."},
     {"metrics", "listen", AT(metrics.listen), 0, 0,
      "Addresses (\"ip:port\") of the Prometheus endpoint, GET /metrics in the text exposition "
      "format; empty: off."},

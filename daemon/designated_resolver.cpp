@@ -83,12 +83,17 @@ void warn_unverifiable(const conf::Config& cfg, const CertificateNames& names) {
 
 }  // namespace
 
+std::string resolver_name(const conf::Config& cfg) {
+    if (!cfg.ddr.name.empty() || cfg.tls.certificate.empty()) return cfg.ddr.name;
+    for (const auto& n : certificate_names(cfg.tls.certificate).dns)
+        if (!n.empty() && n[0] != '*') return n;  // a wildcard names no host
+    return "";
+}
+
 std::optional<local::DesignatedEndpoints> designated_endpoints(const conf::Config& cfg) {
     if (!cfg.ddr.enabled || cfg.tls.certificate.empty()) return std::nullopt;
     CertificateNames names = certificate_names(cfg.tls.certificate);
-    std::string name = cfg.ddr.name;
-    for (const auto& n : names.dns)
-        if (name.empty() && !n.empty() && n[0] != '*') name = n;  // a wildcard names no host
+    std::string name = resolver_name(cfg);
     if (name.empty()) {
         P53_LOG(warning, "DDR off: the certificate holds no DNS name and ddr.name is empty");
         return std::nullopt;

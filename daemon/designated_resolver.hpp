@@ -11,6 +11,10 @@
 
 namespace port53::daemon {
 
+// The resolver's name as clients verify it: ddr.name, else the certificate's first DNS name
+// (not a wildcard); empty if neither (or no certificate).
+std::string resolver_name(const conf::Config& cfg);
+
 // What DDR advertises, or nothing: DDR off, no certificate, or no name to advertise (the
 // log says why). Logs a warning when the certificate lacks a port-53 listen address as an IP
 // SAN: clients verifying the discovery (RFC 9462 §4.2) would then not upgrade.

@@ -1,5 +1,7 @@
 // port53d: wires configuration, caches, engine and transports together and runs the workers.
 #include <getopt.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <bit>
@@ -18,6 +20,8 @@
 #include "cache/answer_cache.hpp"
 #include "cache/rrset_cache.hpp"
 #include "conf/config.hpp"
+#include "daemon/console_auth.hpp"
+#include "daemon/console_listener.hpp"
 #include "daemon/control_cache.hpp"
 #include "daemon/control_commands.hpp"
 #include "daemon/control_line.hpp"
@@ -50,7 +54,34 @@ void usage() {
                  "usage: port53d -c FILE      run with the configuration in FILE\n"
                  "       port53d --check -c FILE   check FILE and exit\n"
                  "       port53d --config-reference   print the settings table (Markdown)\n"
-                 "       port53d --config-manpage     the same as port53d.toml(5) (roff)\n");
+                 "       port53d --config-manpage     the same as port53d.toml(5) (roff)\n"
+                 "       port53d --hash-password      console.password_hash of the password "
+                 "on standard input\n");
+}
+
+// The password on standard input (a terminal does not echo it), hashed for
+// console.password_hash.
+int print_password_hash() {
+    termios saved{};
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (tty) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        std::fprintf(stderr, "console password: ");
+    }
+    std::string password;
+    std::getline(std::cin, password);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        std::fprintf(stderr, "\n");
+    }
+    if (password.size() < 8) {
+        std::fprintf(stderr, "port53d: a console password has at least 8 characters\n");
+        return 1;
+    }
+    std::cout << port53::daemon::hash_password(password) << "\n";
+    return 0;
 }
 
 std::optional<upstream::ServerAddr> source_address(const std::string& ip) {
@@ -136,12 +167,14 @@ struct Operations {
     std::vector<std::unique_ptr<daemon::MetricsListener>> metrics;
     std::unique_ptr<daemon::ControlSocket> control;
     std::unique_ptr<daemon::ControlTls> control_tls;
+    std::unique_ptr<daemon::ConsoleListener> console;  // last: its commands use the rest
 };
 
 std::unique_ptr<Operations> open_operations(const conf::Config& cfg, asio::io_context& io,
                                             std::unique_ptr<Operations> ops) {
     ops->metrics = daemon::open_metrics(cfg.metrics, io, ops->figures);
     ops->control_tls = daemon::open_control_tls(cfg.control, io, ops->targets);
+    ops->console = daemon::open_console(cfg, io, ops->targets);
     // Before the listeners start: the first clients already find the cache as it was.
     daemon::load_cache_file(cfg.cache.file, ops->targets);
     if (cfg.control.socket.empty()) return ops;
@@ -292,6 +325,7 @@ int main(int argc, char** argv) {
                                  {"check", no_argument, nullptr, 'k'},
                                  {"config-reference", no_argument, nullptr, 'r'},
                                  {"config-manpage", no_argument, nullptr, 'm'},
+                                 {"hash-password", no_argument, nullptr, 'p'},
                                  {"help", no_argument, nullptr, 'h'},
                                  {nullptr, 0, nullptr, 0}};
     int opt;
@@ -309,6 +343,8 @@ int main(int argc, char** argv) {
             case 'm':
                 std::cout << port53::conf::config_manpage(PORT53_VERSION);
                 return 0;
+            case 'p':
+                return print_password_hash();
             case 'h':
                 usage();
                 return 0;
@@ -330,6 +366,7 @@ int main(int argc, char** argv) {
             port53::dnssec::TrustAnchors::load(resolver.trust_anchor);
         port53::daemon::load_tls(cfg);
         if (!cfg.control.tls_listen.empty()) port53::daemon::control_tls_context(cfg.control);
+        if (!cfg.console.listen.empty()) port53::daemon::console_tls_context(cfg);
         if (auto dot = port53::daemon::upstream_tls(cfg)) {
             [[maybe_unused]] port53::upstream::TlsUpstream ca_check(*dot);  // throws naming it
         }

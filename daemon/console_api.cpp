@@ -1,0 +1,166 @@
+#include "daemon/console_api.hpp"
+
+#include "base/log.hpp"
+#include "daemon/console_assets.hpp"
+#include "server/query_log.hpp"
+#include "transports/doh_request.hpp"
+#include "wire/name.hpp"
+
+namespace port53::daemon {
+
+namespace {
+
+constexpr std::string_view kCookie = "p53_console";
+
+ConsoleResponse json_error(unsigned status, std::string_view what) {
+    std::string body = "{\"error\":";
+    server::append_json_string(body, what);
+    return {status, "application/json", body + "}\n", {}};
+}
+
+// The value of our cookie in a Cookie header ("a=1; p53_console=TOKEN").
+std::string_view session_cookie(std::string_view header) {
+    while (!header.empty()) {
+        std::size_t end = header.find(';');
+        std::string_view part = header.substr(0, end);
+        while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+        if (part.size() > kCookie.size() && part.starts_with(kCookie) &&
+            part[kCookie.size()] == '=')
+            return part.substr(kCookie.size() + 1);
+        if (end == std::string_view::npos) break;
+        header.remove_prefix(end + 1);
+    }
+    return {};
+}
+
+// A command's answer as the API gives it: its text after "ok\n", or 400 with the error.
+ConsoleResponse from_command(const std::string& answer, const char* type = "text/plain") {
+    if (answer.starts_with("ok\n")) return {200, type, answer.substr(3), {}};
+    return json_error(400, answer.starts_with("error: ") ? answer.substr(7) : answer);
+}
+
+// A name from a form, in the form commands want it; nullopt if it is not a domain name (so
+// nothing but a name ever reaches a command line).
+std::optional<std::string> form_name(std::string_view form) {
+    auto text = transports::query_parameter(form, "name");
+    auto name = text ? wire::Name::from_text(*text) : std::nullopt;
+    if (!name) return std::nullopt;
+    std::string out = name->to_text();
+    if (out.find_first_of(" \t\r\n") != std::string::npos) return std::nullopt;
+    return out;
+}
+
+}  // namespace
+
+ConsoleApi::ConsoleApi(ConsoleSettings settings, Command command, ClientProfileInputs profiles)
+    : settings_(std::move(settings)),
+      command_(std::move(command)),
+      profiles_(std::move(profiles)),
+      sessions_(settings_.session_ttl, 64),
+      limiter_(settings_.login_attempts) {}
+
+ConsoleResponse ConsoleApi::handle(const ConsoleRequest& r, ConsoleClock::time_point now) {
+    std::string_view path = r.target.substr(0, r.target.find('?'));
+    std::string_view query =
+        path.size() < r.target.size() ? r.target.substr(path.size() + 1) : std::string_view{};
+    if (!path.starts_with("/api/")) {
+        for (const auto& a : console_assets())
+            if (a.path == path) {
+                if (r.method != "GET") return json_error(405, "GET only");
+                return {200, std::string(a.type), std::string(a.body), {}};
+            }
+        return json_error(404, "no such page");
+    }
+    if (path == "/api/login") {
+        if (r.method != "POST") return json_error(405, "POST only");
+        return login(r, now);
+    }
+    std::string token(session_cookie(r.cookie));
+    const std::string* csrf = sessions_.csrf_of(token, now);
+    if (!csrf) return json_error(401, "log in first");
+    // Every change needs the session's CSRF token in a header: a page of another site can make
+    // the browser send the cookie (SameSite aside) but cannot read or forge the token.
+    if (r.method != "GET" && r.csrf != *csrf) return json_error(403, "missing or wrong CSRF token");
+    if (path == "/api/logout") {
+        sessions_.close(token);
+        return {200,
+                "application/json",
+                "{}\n",
+                {{"Set-Cookie", std::string(kCookie) + "=; Path=/; Max-Age=0; Secure; HttpOnly; "
+                                                       "SameSite=Strict"}}};
+    }
+    return api(r, path, query, *csrf);
+}
+
+ConsoleResponse ConsoleApi::login(const ConsoleRequest& r, ConsoleClock::time_point now) {
+    if (unsigned wait = limiter_.wait_seconds(r.client, now)) {
+        auto res = json_error(429, "too many failed logins; try again later");
+        res.headers.emplace_back("Retry-After", std::to_string(wait));
+        return res;
+    }
+    auto password = transports::query_parameter(r.body, "password");
+    if (!password || !verify_password(*password, settings_.password_hash)) {
+        limiter_.failed(r.client, now);
+        P53_LOG(warning, "console: failed login from " << r.client);
+        return json_error(401, "wrong password");
+    }
+    limiter_.succeeded(r.client);
+    auto s = sessions_.open(now);
+    P53_LOG(info, "console: login from " << r.client);
+    std::string body = "{\"csrf\":";
+    server::append_json_string(body, s.csrf);
+    return {200,
+            "application/json",
+            body + "}\n",
+            {{"Set-Cookie", std::string(kCookie) + "=" + s.token + "; Path=/; Max-Age=" +
+                                std::to_string(settings_.session_ttl.count()) +
+                                "; Secure; HttpOnly; SameSite=Strict"}}};
+}
+
+ConsoleResponse ConsoleApi::api(const ConsoleRequest& r, std::string_view path,
+                                std::string_view query, const std::string& session) {
+    if (r.method == "POST") return action(path, r.body);
+    if (r.method != "GET") return json_error(405, "GET or POST");
+    if (path == "/api/session") {
+        std::string body = "{\"csrf\":";
+        server::append_json_string(body, session);
+        return {200, "application/json", body + "}\n", {}};
+    }
+    if (path == "/api/overview") return from_command(command_("stats --json"), "application/json");
+    if (path == "/api/status") return from_command(command_("status"));
+    if (path == "/api/lookup") {
+        auto name = form_name(query);
+        if (!name) return json_error(400, "name= must be a domain name");
+        return from_command(command_("lookup " + *name));
+    }
+    if (path.starts_with("/api/profiles")) return profile(path, query);
+    return json_error(404, "no such API");
+}
+
+// Changes: flush a name (or a zone) from the caches.
+ConsoleResponse ConsoleApi::action(std::string_view path, std::string_view body) {
+    if (path != "/api/flush") return json_error(404, "no such action");
+    auto name = form_name(body);
+    if (!name) return json_error(400, "name= must be a domain name");
+    bool zone = transports::query_parameter(body, "zone") == "1";
+    return from_command(command_((zone ? "flush-zone " : "flush ") + *name));
+}
+
+ConsoleResponse ConsoleApi::profile(std::string_view path, std::string_view query) const {
+    if (profiles_.name.empty())
+        return json_error(404,
+                          "no profiles: the resolver has no name (tls.certificate with a "
+                          "DNS name, or ddr.name)");
+    if (path == "/api/profiles") return {200, "application/json", profiles_json(profiles_), {}};
+    if (path != "/api/profiles/apple.mobileconfig") return json_error(404, "no such profile");
+    bool tls = transports::query_parameter(query, "protocol") == "tls";
+    if (tls ? profiles_.dot_host.empty() : profiles_.doh_url.empty())
+        return json_error(404, tls ? "no DoT on port 853" : "no DoH listener");
+    return {200,
+            "application/x-apple-aspen-config",
+            apple_mobileconfig(profiles_, tls),
+            {{"Content-Disposition", std::string("attachment; filename=\"port53-") +
+                                         (tls ? "dot" : "doh") + ".mobileconfig\""}}};
+}
+
+}  // namespace port53::daemon

@@ -1,0 +1,59 @@
+// The web console's requests and answers, apart from HTTP and TLS (daemon/console_listener):
+// the page, the login, and a JSON API under that login which the page uses. Changes go
+// through the same operations as port53-ctl (daemon/control_commands.hpp).
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/console_auth.hpp"
+#include "daemon/console_profiles.hpp"
+
+namespace port53::daemon {
+
+struct ConsoleRequest {
+    std::string_view method;  // "GET", "POST", ...
+    std::string_view target;  // "/api/overview?x=1"
+    std::string_view body;    // form-encoded (a=1&b=2, percent-encoded)
+    std::string_view cookie;  // the Cookie header
+    std::string_view csrf;    // the X-CSRF-Token header
+    std::string client;       // the client's address, for the login limit and the log
+};
+
+struct ConsoleResponse {
+    unsigned status = 200;
+    std::string type = "application/json";
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // besides the usual ones
+};
+
+struct ConsoleSettings {
+    std::string password_hash;
+    std::chrono::seconds session_ttl{43'200};
+    unsigned login_attempts = 5;  // failed logins a minute per client address
+};
+
+class ConsoleApi {
+  public:
+    // `command` runs one port53-ctl command line and returns its answer ("ok\n..." or
+    // "error: ...").
+    using Command = std::function<std::string(const std::string&)>;
+    ConsoleApi(ConsoleSettings settings, Command command, ClientProfileInputs profiles);
+    ConsoleResponse handle(const ConsoleRequest& r, ConsoleClock::time_point now);
+
+  private:
+    ConsoleResponse login(const ConsoleRequest& r, ConsoleClock::time_point now);
+    ConsoleResponse api(const ConsoleRequest& r, std::string_view path, std::string_view query,
+                        const std::string& session);
+    ConsoleResponse action(std::string_view path, std::string_view body);
+    ConsoleResponse profile(std::string_view path, std::string_view query) const;
+    ConsoleSettings settings_;
+    Command command_;
+    ClientProfileInputs profiles_;
+    ConsoleSessions sessions_;
+    LoginLimiter limiter_;
+};
+
+}  // namespace port53::daemon

@@ -1,0 +1,230 @@
+"""The web console (issue 14): HTTPS on its own address, a login with an scrypt password
+hash, a session cookie that scripts cannot read, a CSRF token on every change, a limit on
+failed logins, and the JSON API the page uses (overview, cache lookup and flush, client
+profiles). Clients: Python's http.client over TLS with the test CA."""
+import http.client
+import json
+import os
+import plistlib
+import socket
+import ssl
+import subprocess
+import time
+
+import dns.message
+import dns.query
+import pytest
+
+from conftest import PORT53D, OwnPort53d, port53d_only
+from encrypted import make_name_pki, openssl
+
+pytestmark = port53d_only
+ADDR = "127.53.0.56"
+PORT = 8443
+PASSWORD = "correct horse battery"
+NAME = "console.lab"
+
+
+def make_console_pki(d):
+    pki = make_name_pki(d, NAME)
+    with open(os.path.join(d, "ext-ip.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:%s,IP:%s\nextendedKeyUsage=serverAuth\n" % (NAME, ADDR))
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-out", "server-ip.pem", "-extfile", "ext-ip.cnf",
+            cwd=d)
+    return pki | {"server-ip": os.path.join(d, "server-ip.pem")}
+
+
+def password_hash(password):
+    res = subprocess.run([PORT53D, "--hash-password"], input=password + "\n",
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return make_console_pki(str(tmp_path_factory.mktemp("console-pki")))
+
+
+@pytest.fixture(scope="module")
+def console(lab, pki, tmp_path_factory):
+    extra = """
+[tls]
+certificate = "{cert}"
+private_key = "{key}"
+dot_listen = ["{a}:853"]
+doh_listen = ["{a}:443"]
+[console]
+listen = "{a}:{port}"
+access_control = ["127.0.0.1/32 allow", "127.0.0.9/32 allow"]
+password_hash = "{hash}"
+login_attempts = 3
+""".format(cert=pki["server-ip"], key=pki["key"], a=ADDR, port=PORT,
+           hash=password_hash(PASSWORD))
+    with OwnPort53d(lab, tmp_path_factory.mktemp("console"), ADDR, extra=extra,
+                    name="console") as d:
+        yield d
+
+
+class Browser:
+    """What a browser keeps for one origin: the cookie and the CSRF token."""
+
+    def __init__(self, pki, source="127.0.0.1"):
+        self.ctx = ssl.create_default_context(cafile=pki["ca"])
+        self.source = source
+        self.cookie = None
+        self.csrf = None
+
+    def request(self, method, path, fields=None, csrf=True):
+        conn = http.client.HTTPSConnection(ADDR, PORT, context=self.ctx, timeout=10,
+                                           source_address=(self.source, 0))
+        headers = {}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        if csrf and self.csrf:
+            headers["X-CSRF-Token"] = self.csrf
+        body = None
+        if fields is not None:
+            body = "&".join("%s=%s" % (k, v) for k, v in fields.items())
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        # The certificate names ADDR as an IP SAN: http.client checks the host it connects to.
+        conn.request(method, path, body=body, headers=headers)
+        res = conn.getresponse()
+        data = res.read()
+        conn.close()
+        return res, data
+
+    def login(self, password=PASSWORD):
+        res, data = self.request("POST", "/api/login",
+                                 {"password": password.replace(" ", "%20")})
+        if res.status == 200:
+            self.cookie = res.getheader("Set-Cookie").split(";")[0]
+            self.csrf = json.loads(data)["csrf"]
+        return res, data
+
+
+def test_the_page_is_served_with_strict_headers(console, pki):
+    res, body = Browser(pki).request("GET", "/")
+    assert res.status == 200 and b'<script src="/app.js"' in body
+    assert res.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert "default-src 'self'" in res.getheader("Content-Security-Policy")
+    assert res.getheader("X-Frame-Options") == "DENY"
+    assert res.getheader("Cache-Control") == "no-store"
+    res, body = Browser(pki).request("GET", "/app.js")
+    assert res.status == 200 and b"X-CSRF-Token" in body
+    assert Browser(pki).request("GET", "/nothing")[0].status == 404
+
+
+def test_the_api_wants_a_login(console, pki):
+    b = Browser(pki)
+    for path in ("/api/overview", "/api/session", "/api/profiles", "/api/lookup?name=x."):
+        assert b.request("GET", path)[0].status == 401, path
+    b.cookie = "p53_console=" + "0" * 64  # a made-up session
+    assert b.request("GET", "/api/overview")[0].status == 401
+
+
+def test_login_sets_a_cookie_scripts_cannot_read_and_the_overview_counts(console, pki):
+    b = Browser(pki)
+    res, _ = b.login()
+    assert res.status == 200
+    flags = [f.strip() for f in res.getheader("Set-Cookie").split(";")]
+    assert {"Secure", "HttpOnly", "SameSite=Strict", "Path=/"} <= set(flags), flags
+    assert len(b.csrf) == 64 and b.cookie.startswith("p53_console=")
+
+    def queries():
+        res, data = b.request("GET", "/api/overview")
+        assert res.status == 200, data
+        return sum(s["value"] for s in json.loads(data)["port53_queries_total"])
+
+    before = queries()
+    for _ in range(5):
+        dns.query.udp(dns.message.make_query("www.sec.lab.", "A"), ADDR, timeout=5)
+    assert queries() >= before + 5
+    res, data = b.request("GET", "/api/session")
+    assert json.loads(data)["csrf"] == b.csrf  # a reloaded page finds its token again
+
+
+def test_changes_need_the_csrf_token(console, pki):
+    b = Browser(pki)
+    b.login()
+    dns.query.udp(dns.message.make_query("www.sec.lab.", "A"), ADDR, timeout=5)
+    res, data = b.request("GET", "/api/lookup?name=www.sec.lab.")
+    assert res.status == 200 and b"www.sec.lab." in data, data
+    res, data = b.request("POST", "/api/flush", {"name": "www.sec.lab."}, csrf=False)
+    assert res.status == 403, data
+    b2 = Browser(pki)
+    b2.login()
+    b.csrf, wrong = b2.csrf, b.csrf  # another session's token is no good either
+    assert b.request("POST", "/api/flush", {"name": "www.sec.lab."})[0].status == 403
+    b.csrf = wrong
+    res, data = b.request("POST", "/api/flush", {"name": "www.sec.lab."})
+    assert res.status == 200 and b"cache entries forgotten" in data, data
+    # Only a domain name reaches the command line: a newline in it is part of the label, so
+    # "flush-all" after it is no second command and the rest of the cache stays.
+    dns.query.udp(dns.message.make_query("kept.wild.sec.lab.", "A"), ADDR, timeout=5)
+    res, data = b.request("POST", "/api/flush", {"name": "bad%0Aflush-all"})
+    assert res.status == 200 and data == b"0 cache entries forgotten\n", data
+    res, data = b.request("GET", "/api/lookup?name=kept.wild.sec.lab.")
+    assert b"192.0.2.80" in data, data
+    assert b.request("POST", "/api/flush", {"name": "a..b"})[0].status == 400
+
+
+def test_failed_logins_are_limited_per_address(console, pki):
+    b = Browser(pki, source="127.0.0.9")
+    for _ in range(3):
+        assert b.login("wrong password")[0].status == 401
+    res, _ = b.login()  # even the right password waits now
+    assert res.status == 429 and int(res.getheader("Retry-After")) > 0
+    assert Browser(pki).login()[0].status == 200  # other addresses are not held up
+    assert "console: failed login from 127.0.0.9" in open(console.log).read()
+
+
+def test_logout_ends_the_session(console, pki):
+    b = Browser(pki)
+    b.login()
+    res, _ = b.request("POST", "/api/logout", {})
+    assert res.status == 200 and "Max-Age=0" in res.getheader("Set-Cookie")
+    assert b.request("GET", "/api/overview")[0].status == 401
+
+
+def test_client_profiles_from_the_running_configuration(console, pki):
+    b = Browser(pki)
+    b.login()
+    res, data = b.request("GET", "/api/profiles")
+    p = json.loads(data)
+    assert p["doh_url"] == "https://%s/dns-query" % NAME
+    assert p["android_private_dns"] == NAME == p["dot_host"]
+    assert p["chromium_policy"] == {"DnsOverHttpsMode": "secure",
+                                    "DnsOverHttpsTemplates": p["doh_url"]}
+    assert p["firefox"]["about_config"]["network.trr.mode"] == 3
+    res, data = b.request("GET", "/api/profiles/apple.mobileconfig")
+    assert res.getheader("Content-Type") == "application/x-apple-aspen-config"
+    plist = plistlib.loads(data)
+    dns_settings = plist["PayloadContent"][0]["DNSSettings"]
+    assert dns_settings == {"DNSProtocol": "HTTPS", "ServerURL": p["doh_url"],
+                            "ServerAddresses": [ADDR]}
+    res, data = b.request("GET", "/api/profiles/apple.mobileconfig?protocol=tls")
+    again = plistlib.loads(data)
+    assert again["PayloadContent"][0]["DNSSettings"]["ServerName"] == NAME
+    assert again["PayloadUUID"] != plist["PayloadUUID"]
+    # The same profile twice has the same UUIDs: a device replaces it.
+    assert plistlib.loads(b.request("GET", "/api/profiles/apple.mobileconfig")[1]) == plist
+
+
+def test_clients_outside_the_access_list_are_disconnected(console, pki):
+    raw = socket.create_connection((ADDR, PORT), timeout=5, source_address=("127.0.0.3", 0))
+    ctx = ssl.create_default_context(cafile=pki["ca"])
+    with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
+        with ctx.wrap_socket(raw, server_hostname=ADDR) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            if not s.recv(100):
+                raise ConnectionError("closed")
+
+
+def test_hash_password_refuses_a_short_one():
+    res = subprocess.run([PORT53D, "--hash-password"], input="short\n", capture_output=True,
+                         text=True, timeout=10)
+    assert res.returncode == 1 and "at least 8 characters" in res.stderr
+    h = password_hash("long enough")
+    assert h.startswith("$scrypt$ln=15,r=8,p=1$") and h != password_hash("long enough")

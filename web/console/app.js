@@ -1,0 +1,161 @@
+// port53 web console: vanilla JS, no dependencies. Talks to the JSON API of the same origin;
+// every change carries the session's CSRF token in X-CSRF-Token.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let csrf = null;
+let timer = null;
+let last = null;  // {t, queries} of the previous overview, for queries/s
+
+function form(fields) {
+  return Object.entries(fields)
+    .map(([k, v]) => encodeURIComponent(k) + "=" + encodeURIComponent(v)).join("&");
+}
+
+async function api(path, options = {}) {
+  const init = { credentials: "same-origin", ...options };
+  if (init.method === "POST") {
+    init.headers = { "Content-Type": "application/x-www-form-urlencoded",
+                     "X-CSRF-Token": csrf || "" };
+  }
+  const res = await fetch(path, init);
+  if (res.status === 401 && path !== "/api/login") showLogin();
+  return res;
+}
+
+function showLogin() {
+  csrf = null;
+  clearInterval(timer);
+  $("app-view").hidden = true;
+  $("logout").hidden = true;
+  $("login-view").hidden = false;
+  $("password").focus();
+}
+
+function showApp() {
+  $("login-view").hidden = true;
+  $("app-view").hidden = false;
+  $("logout").hidden = false;
+  last = null;
+  refresh();
+  timer = setInterval(refresh, 2000);
+  loadProfiles();
+}
+
+// Metric name -> [{labels, value}] as /api/overview gives it; the sum, or one label's rows.
+const total = (m, name) => (m[name] || []).reduce((s, x) => s + x.value, 0);
+const byLabel = (m, name, label) =>
+  (m[name] || []).map((x) => [x.labels[label], x.value]).filter(([, v]) => v > 0);
+
+function fillTable(id, rows) {
+  const table = $(id);
+  table.replaceChildren();
+  for (const [k, v] of rows) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = k;
+    const n = tr.insertCell();
+    n.className = "n";
+    n.textContent = v.toLocaleString();
+  }
+  if (!rows.length) table.insertRow().insertCell().textContent = "none yet";
+}
+
+const percent = (part, whole) => (whole ? (100 * part / whole).toFixed(1) + " %" : "–");
+
+async function refresh() {
+  const res = await api("/api/overview");
+  if (!res.ok) return;
+  const m = await res.json();
+  const now = performance.now();
+  const queries = total(m, "port53_queries_total");
+  if (last && now > last.t) {
+    $("qps").textContent = Math.round((queries - last.queries) * 1000 / (now - last.t))
+      .toLocaleString();
+  }
+  last = { t: now, queries };
+  $("queries").textContent = queries.toLocaleString();
+  const hits = byLabel(m, "port53_answer_cache_lookups_total", "result");
+  const hit = (hits.find(([k]) => k === "hit") || [0, 0])[1];
+  $("hit-ratio").textContent = percent(hit, hits.reduce((s, [, v]) => s + v, 0));
+  $("blocked").textContent = percent(total(m, "port53_blocklist_answers_total"), queries);
+  $("inflight").textContent = total(m, "port53_inflight_questions").toLocaleString();
+  $("upstream").textContent = total(m, "port53_upstream_queries_total").toLocaleString();
+  fillTable("rcodes", byLabel(m, "port53_answers_by_rcode_total", "rcode"));
+  fillTable("validation", byLabel(m, "port53_validation_total", "result"));
+  fillTable("ede", byLabel(m, "port53_answers_by_ede_total", "code"));
+}
+
+function addLine(parent, label, text, href) {
+  const p = document.createElement("p");
+  p.append(label + " ");
+  const el = document.createElement(href ? "a" : "code");
+  el.textContent = text;
+  if (href) el.href = href;
+  p.append(el);
+  parent.append(p);
+}
+
+async function loadProfiles() {
+  const box = $("profiles");
+  box.replaceChildren();
+  const res = await api("/api/profiles");
+  const body = await res.json();
+  if (!res.ok) {
+    box.textContent = body.error;
+    return;
+  }
+  if (body.doh_url) {
+    addLine(box, "DoH URL:", body.doh_url);
+    addLine(box, "iPhone, iPad, Mac (DoH):", "port53-doh.mobileconfig",
+            "/api/profiles/apple.mobileconfig");
+  }
+  if (body.dot_host) {
+    addLine(box, "Android Private DNS host name:", body.android_private_dns);
+    addLine(box, "iPhone, iPad, Mac (DoT):", "port53-dot.mobileconfig",
+            "/api/profiles/apple.mobileconfig?protocol=tls");
+  }
+  addLine(box, "Firefox policies.json:", JSON.stringify(body.firefox.policies));
+  addLine(box, "Chromium policy:", JSON.stringify(body.chromium_policy));
+}
+
+$("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("login-error").textContent = "";
+  const res = await api("/api/login", { method: "POST",
+                                        body: form({ password: $("password").value }) });
+  $("password").value = "";
+  if (res.ok) {
+    csrf = (await res.json()).csrf;
+    showApp();
+  } else {
+    $("login-error").textContent = res.status === 429
+      ? "Too many failed logins: wait a minute." : "Wrong password.";
+  }
+});
+
+$("logout").addEventListener("click", async () => {
+  await api("/api/logout", { method: "POST", body: "" });
+  showLogin();
+});
+
+$("lookup-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const res = await api("/api/lookup?" + form({ name: $("lookup-name").value }));
+  $("cache-out").textContent = res.ok ? await res.text() : (await res.json()).error;
+});
+
+$("flush").addEventListener("click", async () => {
+  const res = await api("/api/flush", { method: "POST", body: form({
+    name: $("lookup-name").value, zone: $("flush-zone").checked ? "1" : "0" }) });
+  $("cache-out").textContent = res.ok ? await res.text() : (await res.json()).error;
+});
+
+(async () => {
+  const res = await fetch("/api/session", { credentials: "same-origin" });
+  if (res.ok) {
+    csrf = (await res.json()).csrf;
+    showApp();
+  } else {
+    showLogin();
+  }
+})();
