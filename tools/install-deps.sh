@@ -23,3 +23,12 @@ fi
 if [ "${1:-}" = "test" ] && command -v systemctl >/dev/null 2>&1; then
     $SUDO systemctl disable --now nsd unbound >/dev/null 2>&1 || true
 fi
+# The web console's browser test drives Chromium with Playwright (npm registry); Node.js and
+# npm come from Debian unless a Node.js with npm is there already.
+if [ "${1:-}" = "test" ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+    fi
+    (cd "$(dirname "$0")/../test/browser" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,93 @@
+"""The web console in a real browser (issue 14): headless Chromium driven by Playwright
+(test/browser/console.mjs) fails to log in with a wrong password, logs in, watches the live
+numbers move while queries flow, looks a name up in the cache and flushes it, sees the client
+profiles and logs out. Screenshots are kept in the test's directory."""
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import threading
+
+import dns.message
+import dns.query
+import pytest
+
+from conftest import OwnPort53d, port53d_only
+from test_console import ADDR as _UNUSED, PASSWORD, make_console_pki, password_hash  # noqa: F401
+
+pytestmark = port53d_only
+ADDR = "127.53.0.57"
+PORT = 8443
+BROWSER_DIR = os.path.join(os.path.dirname(__file__), "..", "browser")
+CHROMIUM = "/usr/lib/chromium/chromium"
+
+
+def spki_hash(cert):
+    """base64 SHA-256 of the certificate's public key (Chromium's SPKI pin form)."""
+    pub = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-pubkey"],
+                         capture_output=True, check=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub,
+                         capture_output=True, check=True).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def test_chromium_logs_in_and_sees_live_numbers(lab, tmp_path):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip("Chromium is not installed (tools/install-deps.sh test installs it)")
+    if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
+        pytest.skip("playwright-core missing: (cd test/browser && npm ci)")
+    pki = make_console_pki(str(tmp_path / "pki"))
+    # The certificate must name the address the browser connects to.
+    subprocess.run(["sed", "-i", "s/127.53.0.56/%s/" % ADDR, str(tmp_path / "pki" / "ext-ip.cnf")],
+                   check=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey",
+                    "ca.key", "-CAcreateserial", "-days", "2", "-out", "server-ip.pem",
+                    "-extfile", "ext-ip.cnf"], cwd=str(tmp_path / "pki"), check=True,
+                   capture_output=True)
+    extra = """
+[tls]
+certificate = "{cert}"
+private_key = "{key}"
+dot_listen = ["{a}:853"]
+doh_listen = ["{a}:443"]
+[console]
+listen = "{a}:{port}"
+password_hash = "{hash}"
+""".format(cert=pki["server-ip"], key=pki["key"], a=ADDR, port=PORT,
+           hash=password_hash(PASSWORD))
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with OwnPort53d(lab, tmp_path, ADDR, extra=extra, name="console-browser"):
+        stop = threading.Event()
+
+        def load():  # a steady trickle of queries for the numbers to move
+            while not stop.wait(0.02):
+                try:
+                    dns.query.udp(dns.message.make_query("www.sec.lab.", "A"), ADDR, timeout=2)
+                except Exception:  # noqa: BLE001  (the browser's checks say what went wrong)
+                    pass
+
+        t = threading.Thread(target=load)
+        t.start()
+        try:
+            res = subprocess.run(
+                ["node", "console.mjs", "https://%s:%d/" % (ADDR, PORT), PASSWORD,
+                 spki_hash(pki["server-ip"]), str(shots)],
+                cwd=BROWSER_DIR, capture_output=True, text=True, timeout=120,
+                env=dict(os.environ, HOME=str(tmp_path)))
+        finally:
+            stop.set()
+            t.join()
+    assert res.returncode == 0, res.stdout + res.stderr
+    seen = json.loads(res.stdout)
+    assert seen["wrong_password"] == "Wrong password."
+    assert int(seen["qps"].replace(",", "")) > 0
+    assert seen["queries_later"] != seen["queries_first"]
+    assert "NOERROR" in seen["rcodes"]
+    assert "www.sec.lab." in seen["lookup"] and "forgotten" in seen["flush"]
+    assert "https://console.lab/dns-query" in seen["profiles"]
+    assert seen["cookie_visible_to_scripts"] == ""  # HttpOnly
+    assert seen["logged_out"]
+    assert sorted(os.listdir(shots)) == ["1-wrong-password.png", "2-overview.png",
+                                         "3-cache-and-profiles.png"]
