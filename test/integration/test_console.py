@@ -25,10 +25,11 @@ PASSWORD = "correct horse battery"
 NAME = "console.lab"
 
 
-def make_console_pki(d):
+def make_console_pki(d, addr=ADDR):
+    """A CA and a certificate for NAME and `addr` (the console is reached by address)."""
     pki = make_name_pki(d, NAME)
     with open(os.path.join(d, "ext-ip.cnf"), "w") as f:
-        f.write("subjectAltName=DNS:%s,IP:%s\nextendedKeyUsage=serverAuth\n" % (NAME, ADDR))
+        f.write("subjectAltName=DNS:%s,IP:%s\nextendedKeyUsage=serverAuth\n" % (NAME, addr))
     openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
             "-CAcreateserial", "-days", "2", "-out", "server-ip.pem", "-extfile", "ext-ip.cnf",
             cwd=d)

@@ -14,7 +14,7 @@ import dns.query
 import pytest
 
 from conftest import OwnPort53d, port53d_only
-from test_console import ADDR as _UNUSED, PASSWORD, make_console_pki, password_hash  # noqa: F401
+from test_console import PASSWORD, make_console_pki, password_hash
 
 pytestmark = port53d_only
 ADDR = "127.53.0.57"
@@ -37,14 +37,7 @@ def test_chromium_logs_in_and_sees_live_numbers(lab, tmp_path):
         pytest.skip("Chromium is not installed (tools/install-deps.sh test installs it)")
     if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
         pytest.skip("playwright-core missing: (cd test/browser && npm ci)")
-    pki = make_console_pki(str(tmp_path / "pki"))
-    # The certificate must name the address the browser connects to.
-    subprocess.run(["sed", "-i", "s/127.53.0.56/%s/" % ADDR, str(tmp_path / "pki" / "ext-ip.cnf")],
-                   check=True)
-    subprocess.run(["openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey",
-                    "ca.key", "-CAcreateserial", "-days", "2", "-out", "server-ip.pem",
-                    "-extfile", "ext-ip.cnf"], cwd=str(tmp_path / "pki"), check=True,
-                   capture_output=True)
+    pki = make_console_pki(str(tmp_path / "pki"), ADDR)
     extra = """
 [tls]
 certificate = "{cert}"
