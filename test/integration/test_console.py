@@ -9,7 +9,6 @@ import plistlib
 import socket
 import ssl
 import subprocess
-import time
 
 import dns.message
 import dns.query
