@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "conf/console_state.hpp"
 #include "conf/settings.hpp"
 #include "filter/download.hpp"
 #include "local/local_config.hpp"
@@ -323,7 +324,7 @@ std::vector<ListenerAccess> listener_access(const Config& cfg) {
     return out;
 }
 
-Config parse_config(const std::string& text, const std::string& where) {
+Config parse_config(const std::string& text, const std::string& where, bool with_console_state) {
     toml::table root;
     try {
         root = toml::parse(text, where);
@@ -346,6 +347,9 @@ Config parse_config(const std::string& text, const std::string& where) {
                  "unknown top-level key '" + std::string(section.str()) + "'");
         read_elements(cfg, section.str(), *tables, where);
     }
+    // The console's changes join the top level before views inherit from it.
+    if (with_console_state && !cfg.console.listen.empty() && !cfg.console.state_file.empty())
+        apply_console_state(cfg, read_console_state(cfg.console.state_file));
     if (const toml::node* views = root.get("view")) read_views(cfg, *views, where);
     check_semantics(cfg, root, where);
     return cfg;
@@ -356,7 +360,7 @@ Config load_config(const std::string& path) {
     if (!in) throw ConfigError(path + ":0: cannot open the configuration file");
     std::stringstream ss;
     ss << in.rdbuf();
-    return parse_config(ss.str(), path);
+    return parse_config(ss.str(), path, true);
 }
 
 std::string config_reference() {

@@ -98,6 +98,7 @@ struct Config {
         std::string password_hash;             // port53d --hash-password
         uint32_t session_ttl = 43'200;         // seconds
         uint32_t login_attempts = 5;           // failed logins a minute per client address
+        std::string state_file = "/var/lib/port53/console.toml";  // conf/console_state.hpp
     } console;
     transports::MetricsSettings metrics;  // [metrics]: the Prometheus endpoint
     // [[view]] tables: split horizon (server/views.hpp). `local`, `blocklist` and the routes
@@ -137,7 +138,10 @@ struct ConfigError : std::runtime_error {
 };
 
 Config load_config(const std::string& path);
-Config parse_config(const std::string& text, const std::string& source_name);
+// `with_console_state`: merge console.state_file in (conf/console_state.hpp), as
+// load_config does.
+Config parse_config(const std::string& text, const std::string& source_name,
+                    bool with_console_state = false);
 
 // Markdown table of every setting: key, type, default, meaning.
 std::string config_reference();

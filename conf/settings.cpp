@@ -553,6 +553,10 @@ const Setting kSettings[] = {
      "Seconds a login lasts (the session cookie's Max-Age)."},
     {"console", "login_attempts", AT(console.login_attempts), 1, 1000,
      "Failed logins a minute one client address may make; then it waits (HTTP 429)."},
+    {"console", "state_file", AT(console.state_file), 0, 0,
+     "Where the console keeps what it changed (names blocked and allowed, local records, lists "
+     "turned off), merged into this configuration at every start and reload; writable by "
+     "server.user. Empty: the console changes nothing."},
     {"metrics", "listen", AT(metrics.listen), 0, 0,
      "Addresses (\"ip:port\") of the Prometheus endpoint, GET /metrics in the text exposition "
      "format; empty: off."},

@@ -1,10 +1,14 @@
 #include "daemon/console_api.hpp"
 
+#include <algorithm>
+
 #include "base/log.hpp"
+#include "conf/console_state.hpp"
 #include "daemon/console_assets.hpp"
 #include "server/query_log.hpp"
 #include "transports/doh_request.hpp"
 #include "wire/name.hpp"
+#include "wire/zone_file.hpp"
 
 namespace port53::daemon {
 
@@ -50,14 +54,52 @@ std::optional<std::string> form_name(std::string_view form) {
     return out;
 }
 
+void json_list(std::string& out, const char* key, const std::vector<std::string>& items) {
+    out += std::string("\"") + key + "\":[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ",";
+        server::append_json_string(out, items[i]);
+    }
+    out += "]";
+}
+
+// `item` added to `to` (once) and taken out of `from`: a name is blocked or allowed, not both.
+bool move_to(std::vector<std::string>& to, std::vector<std::string>& from,
+             const std::string& item) {
+    bool changed = std::erase(from, item) > 0;
+    if (std::find(to.begin(), to.end(), item) == to.end()) {
+        to.push_back(item);
+        changed = true;
+    }
+    return changed;
+}
+
+// One record in zone-file form, checked by the parser the configuration uses.
+std::optional<std::string> form_record(std::string_view form) {
+    auto text = transports::query_parameter(form, "record");
+    if (!text || text->find_first_of("\r\n") != std::string::npos) return std::nullopt;
+    try {
+        if (wire::parse_zone_text(*text + "\n", "console").size() != 1) return std::nullopt;
+    } catch (const std::runtime_error&) {
+        return std::nullopt;
+    }
+    return text;
+}
+
 }  // namespace
 
 ConsoleApi::ConsoleApi(ConsoleSettings settings, Command command, ClientProfileInputs profiles)
     : settings_(std::move(settings)),
       command_(std::move(command)),
       profiles_(std::move(profiles)),
+      known_lists_(settings_.lists),
       sessions_(settings_.session_ttl, 64),
-      limiter_(settings_.login_attempts) {}
+      limiter_(settings_.login_attempts) {
+    if (settings_.state_file.empty()) return;
+    for (const auto& l : conf::read_console_state(settings_.state_file).lists_off)
+        if (std::find(known_lists_.begin(), known_lists_.end(), l) == known_lists_.end())
+            known_lists_.push_back(l);
+}
 
 ConsoleResponse ConsoleApi::handle(const ConsoleRequest& r, ConsoleClock::time_point now) {
     std::string_view path = r.target.substr(0, r.target.find('?'));
@@ -134,12 +176,13 @@ ConsoleResponse ConsoleApi::api(const ConsoleRequest& r, std::string_view path,
         return from_command(command_("lookup " + *name));
     }
     if (path.starts_with("/api/profiles")) return profile(path, query);
+    if (path == "/api/changes") return changes_json();
     return json_error(404, "no such API");
 }
 
-// Changes: flush a name (or a zone) from the caches.
+// Changes: flush a name (or a zone) from the caches; the rest change the configuration.
 ConsoleResponse ConsoleApi::action(std::string_view path, std::string_view body) {
-    if (path != "/api/flush") return json_error(404, "no such action");
+    if (path != "/api/flush") return change(path, body);
     auto name = form_name(body);
     if (!name) return json_error(400, "name= must be a domain name");
     bool zone = transports::query_parameter(body, "zone") == "1";
@@ -161,6 +204,68 @@ ConsoleResponse ConsoleApi::profile(std::string_view path, std::string_view quer
             apple_mobileconfig(profiles_, tls),
             {{"Content-Disposition", std::string("attachment; filename=\"port53-") +
                                          (tls ? "dot" : "doh") + ".mobileconfig\""}}};
+}
+
+}  // namespace port53::daemon
+
+namespace port53::daemon {
+
+ConsoleResponse ConsoleApi::changes_json() const {
+    conf::ConsoleState st;
+    if (!settings_.state_file.empty()) st = conf::read_console_state(settings_.state_file);
+    std::string out = "{";
+    json_list(out, "block", st.block);
+    out += ",";
+    json_list(out, "allow", st.allow);
+    out += ",";
+    json_list(out, "local_data", st.local_data);
+    out += ",";
+    std::vector<std::string> on;
+    for (const auto& l : known_lists_)
+        if (std::find(st.lists_off.begin(), st.lists_off.end(), l) == st.lists_off.end())
+            on.push_back(l);
+    json_list(out, "lists_on", on);
+    out += ",";
+    json_list(out, "lists_off", st.lists_off);
+    out += std::string(",\"changes\":") + (settings_.state_file.empty() ? "false" : "true");
+    return {200, "application/json", out + "}\n", {}};
+}
+
+ConsoleResponse ConsoleApi::change(std::string_view path, std::string_view body) {
+    if (settings_.state_file.empty()) return json_error(409, "console.state_file is empty");
+    conf::ConsoleState before = conf::read_console_state(settings_.state_file), st = before;
+    auto name = form_name(body);
+    auto record = form_record(body);
+    auto list = transports::query_parameter(body, "list");
+    bool on = transports::query_parameter(body, "on") == "1";
+    if (path == "/api/block" && name) {
+        move_to(st.block, st.allow, *name);
+    } else if (path == "/api/allow" && name) {
+        move_to(st.allow, st.block, *name);
+    } else if (path == "/api/unlist" && name) {
+        std::erase(st.block, *name);
+        std::erase(st.allow, *name);
+    } else if (path == "/api/local" && record) {
+        if (std::find(st.local_data.begin(), st.local_data.end(), *record) == st.local_data.end())
+            st.local_data.push_back(*record);
+    } else if (path == "/api/local/remove" && record) {
+        std::erase(st.local_data, *record);
+    } else if (path == "/api/list" && list &&
+               std::find(known_lists_.begin(), known_lists_.end(), *list) != known_lists_.end()) {
+        std::erase(st.lists_off, *list);
+        if (!on) st.lists_off.push_back(*list);
+    } else {
+        return json_error(400, "no such change, or its name, record or list is not valid");
+    }
+    if (st == before) return {200, "application/json", "{\"changed\":false}\n", {}};
+    conf::write_console_state(settings_.state_file, st);
+    std::string answer = command_("reload");
+    if (!answer.starts_with("ok")) {
+        conf::write_console_state(settings_.state_file, before);  // the running one stays
+        return from_command(answer);
+    }
+    P53_LOG(info, "console: " << path.substr(5) << " " << body.substr(0, 200));
+    return {200, "application/json", "{\"changed\":true}\n", {}};
 }
 
 }  // namespace port53::daemon

@@ -32,7 +32,9 @@ struct ConsoleResponse {
 struct ConsoleSettings {
     std::string password_hash;
     std::chrono::seconds session_ttl{43'200};
-    unsigned login_attempts = 5;  // failed logins a minute per client address
+    unsigned login_attempts = 5;     // failed logins a minute per client address
+    std::string state_file;          // conf/console_state.hpp; empty: no changes
+    std::vector<std::string> lists;  // the configured blocklists (files, URLs, RPZ files) on
 };
 
 class ConsoleApi {
@@ -48,10 +50,16 @@ class ConsoleApi {
     ConsoleResponse api(const ConsoleRequest& r, std::string_view path, std::string_view query,
                         const std::string& session);
     ConsoleResponse action(std::string_view path, std::string_view body);
+    // Block, allow, local records, lists on and off: written to the state file, then the
+    // configuration is reloaded (and the file put back if the reload refuses it).
+    ConsoleResponse change(std::string_view path, std::string_view body);
+    ConsoleResponse changes_json() const;
     ConsoleResponse profile(std::string_view path, std::string_view query) const;
     ConsoleSettings settings_;
     Command command_;
     ClientProfileInputs profiles_;
+    // The configured lists, on or off (those off are no longer in the configuration).
+    std::vector<std::string> known_lists_;
     ConsoleSessions sessions_;
     LoginLimiter limiter_;
 };

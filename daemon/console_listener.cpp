@@ -16,6 +16,7 @@
 
 #include "base/log.hpp"
 #include "daemon/console_profiles.hpp"
+#include "daemon/control_line.hpp"
 
 namespace port53::daemon {
 namespace asio = boost::asio;
@@ -28,8 +29,8 @@ namespace {
 constexpr int kMaxConnections = 32;  // a few browsers, each with a few connections
 constexpr auto kIdle = std::chrono::seconds(30);
 constexpr std::size_t kMaxHeader = 8192, kMaxBody = 16384;
-constexpr int kMaxRequests = 1000;  // per connection
-constexpr auto kCommandWait = std::chrono::seconds(5);
+constexpr int kMaxRequests = 1000;                       // per connection
+constexpr auto kCommandWait = std::chrono::seconds(30);  // a reload reads every list
 
 // Every answer: never cached, never framed by another site, scripts only from here
 // (the page has no inline script), no referrer leaves it.
@@ -42,6 +43,16 @@ void secure_headers(http::response<http::string_body>& res) {
     res.set("Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; "
             "form-action 'self'");
+}
+
+ConsoleSettings api_settings(const conf::Config& cfg) {
+    const auto& c = cfg.console;
+    ConsoleSettings s{
+        c.password_hash, std::chrono::seconds(c.session_ttl), c.login_attempts, c.state_file, {}};
+    const auto& b = cfg.blocklist;
+    for (const auto* lists : {&b.files, &b.urls, &b.rpz_files})
+        s.lists.insert(s.lists.end(), lists->begin(), lists->end());
+    return s;
 }
 
 }  // namespace
@@ -81,9 +92,7 @@ ConsoleListener::ConsoleListener(const conf::Config& cfg, ConsoleApi::Command co
     : ctx_(console_tls_context(cfg)),
       acceptor_(io_),
       acl_(server::Acl::parse(cfg.console.acl)),
-      api_({cfg.console.password_hash, std::chrono::seconds(cfg.console.session_ttl),
-            cfg.console.login_attempts},
-           std::move(command), client_profile_inputs(cfg)) {
+      api_(api_settings(cfg), std::move(command), client_profile_inputs(cfg)) {
     conf::ListenAddress a = conf::parse_listen_address(cfg.console.listen);
     Tcp::endpoint at(asio::ip::make_address(a.ip), a.port);
     boost::system::error_code ec;
@@ -165,8 +174,18 @@ std::unique_ptr<ConsoleListener> open_console(const conf::Config& cfg, asio::io_
     auto command = [&worker0, &targets](const std::string& line) {
         auto done = std::make_shared<std::promise<std::string>>();
         auto answer = done->get_future();
-        asio::post(worker0,
-                   [done, line, &targets] { done->set_value(control_command(line, targets)); });
+        asio::post(worker0, [done, line, &targets, &worker0] {
+            // A reload is awaited on the worker, which serves queries meanwhile.
+            if (const DeferredCommand* deferred = deferred_command(line)) {
+                asio::co_spawn(worker0, (*deferred)(line),
+                               [done](const std::exception_ptr& e, std::string answer) {
+                                   done->set_value(e ? std::string("error: the command failed\n")
+                                                     : std::move(answer));
+                               });
+                return;
+            }
+            done->set_value(control_command(line, targets));
+        });
         if (answer.wait_for(kCommandWait) != std::future_status::ready)
             return std::string("error: the daemon is busy or stopping\n");
         return answer.get();

@@ -54,6 +54,14 @@ try {
   seen.cookie_visible_to_scripts = await page.evaluate(() => document.cookie);
   await page.screenshot({ path: shots + "/3-cache-and-profiles.png", fullPage: true });
 
+  // Block a name with one click; the Python side then asks for it over DNS.
+  await page.fill("#names-name", "blocked-by-browser.wild.sec.lab.");
+  await page.click("#block");
+  await page.waitForFunction(() =>
+    document.getElementById("blocked-names").textContent.includes("blocked-by-browser"));
+  seen.blocked_names = await page.textContent("#blocked-names");
+  await page.screenshot({ path: shots + "/4-blocked.png", fullPage: true });
+
   await page.click("#logout");
   await page.waitForSelector("#login-view", { state: "visible" });
   seen.logged_out = true;

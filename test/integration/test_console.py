@@ -9,9 +9,11 @@ import plistlib
 import socket
 import ssl
 import subprocess
+import urllib.parse
 
 import dns.message
 import dns.query
+import dns.rcode
 import pytest
 
 from conftest import PORT53D, OwnPort53d, port53d_only
@@ -47,9 +49,8 @@ def pki(tmp_path_factory):
     return make_console_pki(str(tmp_path_factory.mktemp("console-pki")))
 
 
-@pytest.fixture(scope="module")
-def console(lab, pki, tmp_path_factory):
-    extra = """
+def console_config(pki, addr, state_file, list_file):
+    return """
 [tls]
 certificate = "{cert}"
 private_key = "{key}"
@@ -60,24 +61,36 @@ listen = "{a}:{port}"
 access_control = ["127.0.0.1/32 allow", "127.0.0.9/32 allow"]
 password_hash = "{hash}"
 login_attempts = 3
-""".format(cert=pki["server-ip"], key=pki["key"], a=ADDR, port=PORT,
-           hash=password_hash(PASSWORD))
-    with OwnPort53d(lab, tmp_path_factory.mktemp("console"), ADDR, extra=extra,
-                    name="console") as d:
-        yield d
+state_file = "{state}"
+[blocklist]
+files = ["{lst}"]
+""".format(cert=pki["server-ip"], key=pki["key"], a=addr, port=PORT,
+           hash=password_hash(PASSWORD), state=state_file, lst=list_file)
+
+
+@pytest.fixture(scope="module")
+def console(lab, pki, tmp_path_factory):
+    d = tmp_path_factory.mktemp("console")
+    (d / "list.txt").write_text("listed.wild.sec.lab\n")
+    with OwnPort53d(lab, d, ADDR, extra=console_config(pki, ADDR, d / "state.toml",
+                                                       d / "list.txt"), name="console") as own:
+        own.state = d / "state.toml"
+        own.list = str(d / "list.txt")
+        yield own
 
 
 class Browser:
     """What a browser keeps for one origin: the cookie and the CSRF token."""
 
-    def __init__(self, pki, source="127.0.0.1"):
+    def __init__(self, pki, source="127.0.0.1", addr=ADDR):
         self.ctx = ssl.create_default_context(cafile=pki["ca"])
+        self.addr = addr
         self.source = source
         self.cookie = None
         self.csrf = None
 
     def request(self, method, path, fields=None, csrf=True):
-        conn = http.client.HTTPSConnection(ADDR, PORT, context=self.ctx, timeout=10,
+        conn = http.client.HTTPSConnection(self.addr, PORT, context=self.ctx, timeout=10,
                                            source_address=(self.source, 0))
         headers = {}
         if self.cookie:
@@ -86,7 +99,8 @@ class Browser:
             headers["X-CSRF-Token"] = self.csrf
         body = None
         if fields is not None:
-            body = "&".join("%s=%s" % (k, v) for k, v in fields.items())
+            body = "&".join("%s=%s" % (k, urllib.parse.quote(v, safe=""))
+                            for k, v in fields.items())
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         # The certificate names ADDR as an IP SAN: http.client checks the host it connects to.
         conn.request(method, path, body=body, headers=headers)
@@ -96,8 +110,7 @@ class Browser:
         return res, data
 
     def login(self, password=PASSWORD):
-        res, data = self.request("POST", "/api/login",
-                                 {"password": password.replace(" ", "%20")})
+        res, data = self.request("POST", "/api/login", {"password": password})
         if res.status == 200:
             self.cookie = res.getheader("Set-Cookie").split(";")[0]
             self.csrf = json.loads(data)["csrf"]
@@ -163,7 +176,7 @@ def test_changes_need_the_csrf_token(console, pki):
     # Only a domain name reaches the command line: a newline in it is part of the label, so
     # "flush-all" after it is no second command and the rest of the cache stays.
     dns.query.udp(dns.message.make_query("kept.wild.sec.lab.", "A"), ADDR, timeout=5)
-    res, data = b.request("POST", "/api/flush", {"name": "bad%0Aflush-all"})
+    res, data = b.request("POST", "/api/flush", {"name": "bad\nflush-all"})
     assert res.status == 200 and data == b"0 cache entries forgotten\n", data
     res, data = b.request("GET", "/api/lookup?name=kept.wild.sec.lab.")
     assert b"192.0.2.80" in data, data
@@ -228,3 +241,81 @@ def test_hash_password_refuses_a_short_one():
     assert res.returncode == 1 and "at least 8 characters" in res.stderr
     h = password_hash("long enough")
     assert h.startswith("$scrypt$ln=15,r=8,p=1$") and h != password_hash("long enough")
+
+
+OTHER = "127.53.0.58"  # a console of a single test, restarted
+
+
+def a_of(name, server=ADDR):
+    r = dns.query.udp(dns.message.make_query(name, "A", use_edns=0), server, timeout=5)
+    ede = [o.code for o in r.options if o.otype == 15]
+    return dns.rcode.to_text(r.rcode()), [rr.to_text() for s in r.answer for rr in s], ede
+
+
+def test_block_allow_and_unlist_apply_at_once(console, pki):
+    b = Browser(pki)
+    b.login()
+    name = "blockme.wild.sec.lab."
+    assert a_of(name)[:2] == ("NOERROR", ["192.0.2.80"])  # cached now
+    res, data = b.request("POST", "/api/block", {"name": name}, csrf=False)
+    assert res.status == 403
+    res, data = b.request("POST", "/api/block", {"name": name})
+    assert res.status == 200 and json.loads(data) == {"changed": True}, data
+    assert a_of(name) == ("NXDOMAIN", [], [15])  # RFC 8914 Blocked, the cached answer gone
+    assert name in console.state.read_text()
+    changes = json.loads(b.request("GET", "/api/changes")[1])
+    assert changes["block"] == [name] and changes["allow"] == []
+    res, data = b.request("POST", "/api/block", {"name": name})
+    assert json.loads(data) == {"changed": False}
+    b.request("POST", "/api/allow", {"name": name})
+    assert a_of(name)[:2] == ("NOERROR", ["192.0.2.80"])
+    assert json.loads(b.request("GET", "/api/changes")[1])["allow"] == [name]
+    b.request("POST", "/api/unlist", {"name": name})
+    changes = json.loads(b.request("GET", "/api/changes")[1])
+    assert changes["block"] == [] == changes["allow"]
+
+
+def test_local_records_and_lists_on_and_off(console, pki):
+    b = Browser(pki)
+    b.login()
+    record = "nas.home.arpa. 3600 IN A 192.168.1.10"
+    assert a_of("nas.home.arpa.")[0] == "NXDOMAIN"
+    assert b.request("POST", "/api/local", {"record": record})[0].status == 200
+    assert a_of("nas.home.arpa.")[:2] == ("NOERROR", ["192.168.1.10"])
+    assert json.loads(b.request("GET", "/api/changes")[1])["local_data"] == [record]
+    for bad in ("nas.home.arpa. 3600 IN A not-an-address", record + "\nevil. A 192.0.2.9", ""):
+        res, data = b.request("POST", "/api/local", {"record": bad})
+        assert res.status == 400, (bad, data)
+    b.request("POST", "/api/local/remove", {"record": record})
+    assert a_of("nas.home.arpa.")[0] == "NXDOMAIN"
+    # The configured list: on (blocked), off (resolves), on again.
+    assert a_of("listed.wild.sec.lab.")[2] == [15]
+    changes = json.loads(b.request("GET", "/api/changes")[1])
+    assert changes["lists_on"] == [console.list] and changes["lists_off"] == []
+    b.request("POST", "/api/list", {"list": console.list, "on": "0"})
+    assert a_of("listed.wild.sec.lab.")[:2] == ("NOERROR", ["192.0.2.80"])
+    changes = json.loads(b.request("GET", "/api/changes")[1])
+    assert changes["lists_on"] == [] and changes["lists_off"] == [console.list]
+    b.request("POST", "/api/list", {"list": console.list, "on": "1"})
+    assert a_of("listed.wild.sec.lab.")[2] == [15]
+    res, _ = b.request("POST", "/api/list", {"list": "/etc/passwd", "on": "0"})
+    assert res.status == 400  # only the configured lists
+
+
+def test_changes_survive_a_restart(lab, tmp_path):
+    pki = make_console_pki(str(tmp_path / "pki"), OTHER)
+    (tmp_path / "list.txt").write_text("listed.wild.sec.lab\n")
+    extra = console_config(pki, OTHER, tmp_path / "state.toml", tmp_path / "list.txt")
+    with OwnPort53d(lab, tmp_path, OTHER, extra=extra, name="first"):
+        b = Browser(pki, addr=OTHER)
+        b.login()
+        b.request("POST", "/api/block", {"name": "gone.wild.sec.lab."})
+        b.request("POST", "/api/list", {"list": str(tmp_path / "list.txt"), "on": "0"})
+    with OwnPort53d(lab, tmp_path, OTHER, extra=extra, name="second"):
+        assert a_of("gone.wild.sec.lab.", OTHER)[0] == "NXDOMAIN"
+        assert a_of("listed.wild.sec.lab.", OTHER)[0] == "NOERROR"
+    # A state file port53d cannot read stops the start with its name and line.
+    (tmp_path / "state.toml").write_text("block = [1]\n")
+    res = subprocess.run([PORT53D, "--check", "-c", str(tmp_path / "first.toml")],
+                         capture_output=True, text=True, timeout=10)
+    assert res.returncode == 1 and "state.toml:1: block holds strings only" in res.stderr

@@ -1,7 +1,7 @@
 """The web console in a real browser (issue 14): headless Chromium driven by Playwright
 (test/browser/console.mjs) fails to log in with a wrong password, logs in, watches the live
 numbers move while queries flow, looks a name up in the cache and flushes it, sees the client
-profiles and logs out. Screenshots are kept in the test's directory."""
+profiles, blocks a name (which dig then gets blocked) and logs out. Screenshots are kept in the test's directory."""
 import base64
 import hashlib
 import json
@@ -47,8 +47,9 @@ doh_listen = ["{a}:443"]
 [console]
 listen = "{a}:{port}"
 password_hash = "{hash}"
+state_file = "{state}"
 """.format(cert=pki["server-ip"], key=pki["key"], a=ADDR, port=PORT,
-           hash=password_hash(PASSWORD))
+           hash=password_hash(PASSWORD), state=tmp_path / "console-state.toml")
     shots = tmp_path / "screenshots"
     shots.mkdir()
     with OwnPort53d(lab, tmp_path, ADDR, extra=extra, name="console-browser"):
@@ -72,6 +73,9 @@ password_hash = "{hash}"
         finally:
             stop.set()
             t.join()
+        # What the browser blocked, dig is refused (NXDOMAIN with EDE 15, Blocked).
+        dig = subprocess.run(["dig", "@" + ADDR, "blocked-by-browser.wild.sec.lab.", "A",
+                              "+time=5", "+tries=1"], capture_output=True, text=True, timeout=15)
     assert res.returncode == 0, res.stdout + res.stderr
     seen = json.loads(res.stdout)
     assert seen["wrong_password"] == "Wrong password."
@@ -82,5 +86,7 @@ password_hash = "{hash}"
     assert "https://console.lab/dns-query" in seen["profiles"]
     assert seen["cookie_visible_to_scripts"] == ""  # HttpOnly
     assert seen["logged_out"]
+    assert "blocked-by-browser.wild.sec.lab." in seen["blocked_names"]
+    assert "status: NXDOMAIN" in dig.stdout and "EDE: 15 (Blocked)" in dig.stdout, dig.stdout
     assert sorted(os.listdir(shots)) == ["1-wrong-password.png", "2-overview.png",
-                                         "3-cache-and-profiles.png"]
+                                         "3-cache-and-profiles.png", "4-blocked.png"]

@@ -1,8 +1,13 @@
 #include "conf/config.hpp"
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "conf/console_state.hpp"
 
 using namespace port53;
 using namespace port53::conf;
@@ -226,4 +231,31 @@ TEST_CASE("zone routes are checked with their line", "[config]") {
     CHECK(error_of("[[forward]]\nzone = \"a.example\"\nservers = [\"10.0.0.1\"]\n"
                    "[[stub]]\nzone = \"A.example.\"\nservers = [\"10.0.0.2\"]\n")
               .ends_with("has more than one [[forward]] or [[stub]]"));
+}
+
+TEST_CASE("console state: written, read back, merged into the top level", "[config][console]") {
+    char dir[] = "/tmp/p53-console-state-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    std::string path = std::string(dir) + "/state.toml";
+    CHECK(port53::conf::read_console_state(path) == port53::conf::ConsoleState{});  // no file
+    port53::conf::ConsoleState s{{"ads.example."},
+                                 {"ok.example."},
+                                 {"nas.home.arpa. 3600 IN A 192.168.1.10"},
+                                 {"/etc/port53/off.txt", "https://lists.example/x \"quoted\""}};
+    port53::conf::write_console_state(path, s);
+    CHECK(port53::conf::read_console_state(path) == s);
+    auto cfg = port53::conf::parse_config(
+        "[blocklist]\nblock = [\"b.example.\"]\nfiles = [\"/etc/port53/on.txt\", "
+        "\"/etc/port53/off.txt\"]\n",
+        "t.toml");
+    port53::conf::apply_console_state(cfg, s);
+    CHECK(cfg.blocklist.block == std::vector<std::string>{"b.example.", "ads.example."});
+    CHECK(cfg.blocklist.allow == std::vector<std::string>{"ok.example."});
+    CHECK(cfg.blocklist.files == std::vector<std::string>{"/etc/port53/on.txt"});
+    CHECK(cfg.local.data == s.local_data);
+    std::ofstream(path) << "block = [\"a.\"]\nsurprise = [\"x\"]\n";
+    CHECK_THROWS_WITH(port53::conf::read_console_state(path),
+                      Catch::Contains("state.toml:2: unknown key 'surprise'"));
+    std::remove(path.c_str());
+    rmdir(dir);
 }

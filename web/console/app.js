@@ -39,6 +39,7 @@ function showApp() {
   last = null;
   refresh();
   timer = setInterval(refresh, 2000);
+  loadChanges();
   loadProfiles();
 }
 
@@ -83,6 +84,52 @@ async function refresh() {
   fillTable("rcodes", byLabel(m, "port53_answers_by_rcode_total", "rcode"));
   fillTable("validation", byLabel(m, "port53_validation_total", "result"));
   fillTable("ede", byLabel(m, "port53_answers_by_ede_total", "code"));
+}
+
+// A table of items, each with a button that posts `path` with {key: item, ...extra}.
+function fillActions(id, items, button, path, key, extra = {}) {
+  const table = $(id);
+  table.replaceChildren();
+  for (const item of items) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = item;
+    const b = document.createElement("button");
+    b.textContent = button;
+    b.addEventListener("click", () => change(path, { [key]: item, ...extra }));
+    tr.insertCell().append(b);
+  }
+  if (!items.length) table.insertRow().insertCell().textContent = "none";
+}
+
+async function loadChanges() {
+  const res = await api("/api/changes");
+  if (!res.ok) return;
+  const c = await res.json();
+  fillActions("blocked-names", c.block, "Remove", "/api/unlist", "name");
+  fillActions("allowed-names", c.allow, "Remove", "/api/unlist", "name");
+  fillActions("local-records", c.local_data, "Remove", "/api/local/remove", "record");
+  const lists = $("lists");
+  lists.replaceChildren();
+  for (const [name, on] of [...c.lists_on.map((l) => [l, true]),
+                            ...c.lists_off.map((l) => [l, false])]) {
+    const tr = lists.insertRow();
+    tr.insertCell().textContent = name;
+    tr.insertCell().textContent = on ? "on" : "off";
+    const b = document.createElement("button");
+    b.textContent = on ? "Turn off" : "Turn on";
+    b.addEventListener("click", () => change("/api/list", { list: name, on: on ? "0" : "1" }));
+    tr.insertCell().append(b);
+  }
+  if (!lists.rows.length) lists.insertRow().insertCell().textContent = "no lists configured";
+}
+
+// A change to the configuration: applied at once (a reload) and kept across restarts.
+async function change(path, fields) {
+  $("names-error").textContent = "";
+  const res = await api(path, { method: "POST", body: form(fields) });
+  if (!res.ok) $("names-error").textContent = (await res.json()).error;
+  await loadChanges();
+  return res.ok;
 }
 
 function addLine(parent, label, text, href) {
@@ -148,6 +195,22 @@ $("flush").addEventListener("click", async () => {
   const res = await api("/api/flush", { method: "POST", body: form({
     name: $("lookup-name").value, zone: $("flush-zone").checked ? "1" : "0" }) });
   $("cache-out").textContent = res.ok ? await res.text() : (await res.json()).error;
+});
+
+$("names-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (await change("/api/block", { name: $("names-name").value })) $("names-name").value = "";
+});
+
+$("allow").addEventListener("click", async () => {
+  if (await change("/api/allow", { name: $("names-name").value })) $("names-name").value = "";
+});
+
+$("local-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  if (await change("/api/local", { record: $("local-record").value })) {
+    $("local-record").value = "";
+  }
 });
 
 (async () => {
