@@ -99,6 +99,7 @@ struct Config {
         uint32_t session_ttl = 43'200;         // seconds
         uint32_t login_attempts = 5;           // failed logins a minute per client address
         std::string state_file = "/var/lib/port53/console.toml";  // conf/console_state.hpp
+        uint32_t recent_queries = 20'000;  // kept for its query log, over all workers
     } console;
     transports::MetricsSettings metrics;  // [metrics]: the Prometheus endpoint
     // [[view]] tables: split horizon (server/views.hpp). `local`, `blocklist` and the routes

@@ -557,6 +557,9 @@ const Setting kSettings[] = {
      "Where the console keeps what it changed (names blocked and allowed, local records, lists "
      "turned off), merged into this configuration at every start and reload; writable by "
      "server.user. Empty: the console changes nothing."},
+    {"console", "recent_queries", AT(console.recent_queries), 100, 10'000'000,
+     "Latest answered queries kept for the console's searchable log (about 330 bytes each), "
+     "over all workers; top names and clients come from 10-minute counts kept for a day."},
     {"metrics", "listen", AT(metrics.listen), 0, 0,
      "Addresses (\"ip:port\") of the Prometheus endpoint, GET /metrics in the text exposition "
      "format; empty: off."},

@@ -88,10 +88,12 @@ std::optional<std::string> form_record(std::string_view form) {
 
 }  // namespace
 
-ConsoleApi::ConsoleApi(ConsoleSettings settings, Command command, ClientProfileInputs profiles)
+ConsoleApi::ConsoleApi(ConsoleSettings settings, Command command, ClientProfileInputs profiles,
+                       const server::Activity* activity)
     : settings_(std::move(settings)),
       command_(std::move(command)),
       profiles_(std::move(profiles)),
+      activity_(activity),
       known_lists_(settings_.lists),
       sessions_(settings_.session_ttl, 64),
       limiter_(settings_.login_attempts) {
@@ -177,6 +179,9 @@ ConsoleResponse ConsoleApi::api(const ConsoleRequest& r, std::string_view path,
     }
     if (path.starts_with("/api/profiles")) return profile(path, query);
     if (path == "/api/changes") return changes_json();
+    if (path == "/api/top") return top_json(query);
+    if (path == "/api/log") return log_json(query);
+    if (path == "/api/views") return {200, "application/json", settings_.views_json + "\n", {}};
     return json_error(404, "no such API");
 }
 
@@ -266,6 +271,88 @@ ConsoleResponse ConsoleApi::change(std::string_view path, std::string_view body)
     }
     P53_LOG(info, "console: " << path.substr(5) << " " << body.substr(0, 200));
     return {200, "application/json", "{\"changed\":true}\n", {}};
+}
+
+}  // namespace port53::daemon
+
+namespace port53::daemon {
+
+namespace {
+
+using Top = server::Activity::Top;
+
+std::optional<Top> top_kind(std::string_view text) {
+    static const std::pair<std::string_view, Top> kKinds[] = {
+        {"names", Top::names},
+        {"blocked", Top::blocked},
+        {"clients", Top::clients},
+        {"refused", Top::refused},
+        {"rate_limited", Top::rate_limited},
+        {"tunnel_suspects", Top::tunnel_suspects},
+        {"bogus", Top::bogus}};
+    for (const auto& [name, kind] : kKinds)
+        if (name == text) return kind;
+    return std::nullopt;
+}
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// "?n=20" as a number in [1, max], or `fallback`.
+std::size_t bounded(std::string_view query, const char* key, std::size_t fallback,
+                    std::size_t max) {
+    auto text = transports::query_parameter(query, key);
+    if (!text || text->empty() || text->size() > 7 ||
+        text->find_first_not_of("0123456789") != std::string::npos)
+        return fallback;
+    return std::clamp<std::size_t>(std::stoul(*text), 1, max);
+}
+
+}  // namespace
+
+// GET /api/top?kind=names&period=hour|day&n=20: [{"key":..,"n":..}], largest first.
+ConsoleResponse ConsoleApi::top_json(std::string_view query) const {
+    if (!activity_) return json_error(404, "no activity kept");
+    auto kind = top_kind(transports::query_parameter(query, "kind").value_or("names"));
+    auto period = transports::query_parameter(query, "period").value_or("hour");
+    if (!kind || (period != "hour" && period != "day"))
+        return json_error(400,
+                          "kind: names, blocked, clients, refused, rate_limited, "
+                          "tunnel_suspects or bogus; period: hour or day");
+    int64_t since = unix_now() - (period == "hour" ? 3600 : 86'400);
+    std::string out = "[";
+    for (const auto& c : activity_->top(*kind, since, bounded(query, "n", 20, 1000))) {
+        out += out.size() > 1 ? ",{\"key\":" : "{\"key\":";
+        server::append_json_string(out, c.key);
+        out += ",\"n\":" + std::to_string(c.n) + "}";
+    }
+    return {200, "application/json", out + "]\n", {}};
+}
+
+// GET /api/log?q=TEXT&rcode=NXDOMAIN&limit=100: the newest matching queries.
+ConsoleResponse ConsoleApi::log_json(std::string_view query) const {
+    if (!activity_) return json_error(404, "no activity kept");
+    auto needle = transports::query_parameter(query, "q").value_or("");
+    auto rcode = transports::query_parameter(query, "rcode").value_or("");
+    std::string out = "[";
+    for (const auto& e : activity_->search(needle, rcode, bounded(query, "limit", 100, 1000))) {
+        out += out.size() > 1 ? ",{\"time\":" : "{\"time\":";
+        out += std::to_string(e.unix_s) + ",\"client\":";
+        server::append_json_string(out, e.client);
+        out += ",\"name\":";
+        server::append_json_string(out, e.name);
+        out += ",\"type\":";
+        server::append_json_string(out, e.type);
+        out += ",\"rcode\":";
+        server::append_json_string(out, e.rcode);
+        out += ",\"ede\":" + std::to_string(e.ede) +
+               ",\"blocked\":" + (e.blocked ? "true" : "false") +
+               ",\"cache_hit\":" + (e.cache_hit ? "true" : "false") + "}";
+    }
+    return {200, "application/json", out + "]\n", {}};
 }
 
 }  // namespace port53::daemon

@@ -10,6 +10,7 @@
 
 #include "daemon/console_auth.hpp"
 #include "daemon/console_profiles.hpp"
+#include "server/activity.hpp"
 
 namespace port53::daemon {
 
@@ -35,6 +36,7 @@ struct ConsoleSettings {
     unsigned login_attempts = 5;     // failed logins a minute per client address
     std::string state_file;          // conf/console_state.hpp; empty: no changes
     std::vector<std::string> lists;  // the configured blocklists (files, URLs, RPZ files) on
+    std::string views_json = "[]";   // the views as configured (name, clients, listeners, ...)
 };
 
 class ConsoleApi {
@@ -42,7 +44,9 @@ class ConsoleApi {
     // `command` runs one port53-ctl command line and returns its answer ("ok\n..." or
     // "error: ...").
     using Command = std::function<std::string(const std::string&)>;
-    ConsoleApi(ConsoleSettings settings, Command command, ClientProfileInputs profiles);
+    // `activity`: recent queries and counts (null: none kept).
+    ConsoleApi(ConsoleSettings settings, Command command, ClientProfileInputs profiles,
+               const server::Activity* activity);
     ConsoleResponse handle(const ConsoleRequest& r, ConsoleClock::time_point now);
 
   private:
@@ -54,10 +58,13 @@ class ConsoleApi {
     // configuration is reloaded (and the file put back if the reload refuses it).
     ConsoleResponse change(std::string_view path, std::string_view body);
     ConsoleResponse changes_json() const;
+    ConsoleResponse top_json(std::string_view query) const;
+    ConsoleResponse log_json(std::string_view query) const;
     ConsoleResponse profile(std::string_view path, std::string_view query) const;
     ConsoleSettings settings_;
     Command command_;
     ClientProfileInputs profiles_;
+    const server::Activity* activity_;
     // The configured lists, on or off (those off are no longer in the configuration).
     std::vector<std::string> known_lists_;
     ConsoleSessions sessions_;

@@ -17,6 +17,7 @@
 #include "base/log.hpp"
 #include "daemon/console_profiles.hpp"
 #include "daemon/control_line.hpp"
+#include "server/query_log.hpp"
 
 namespace port53::daemon {
 namespace asio = boost::asio;
@@ -45,6 +46,36 @@ void secure_headers(http::response<http::string_body>& res) {
             "form-action 'self'");
 }
 
+void json_strings(std::string& out, const std::vector<std::string>& items) {
+    out += "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ",";
+        server::append_json_string(out, items[i]);
+    }
+    out += "]";
+}
+
+// The views as configured: who is in each and what it has of its own.
+std::string views_json(const conf::Config& cfg) {
+    std::string out = "[";
+    for (const auto& v : cfg.views) {
+        out += out.size() > 1 ? ",{\"name\":" : "{\"name\":";
+        server::append_json_string(out, v.name);
+        out += ",\"clients\":";
+        json_strings(out, v.clients);
+        out += ",\"listeners\":";
+        json_strings(out, v.listeners);
+        out += ",\"doh_paths\":";
+        json_strings(out, v.doh_paths);
+        out += std::string(",\"inherit\":") + (v.inherit ? "true" : "false") +
+               ",\"local_records\":" + std::to_string(v.local.data.size()) +
+               ",\"blocked_names\":" + std::to_string(v.blocklist.block.size()) +
+               ",\"forward_zones\":" + std::to_string(v.forward_zones.size()) +
+               ",\"stub_zones\":" + std::to_string(v.stub_zones.size()) + "}";
+    }
+    return out + "]";
+}
+
 ConsoleSettings api_settings(const conf::Config& cfg) {
     const auto& c = cfg.console;
     ConsoleSettings s{
@@ -52,6 +83,7 @@ ConsoleSettings api_settings(const conf::Config& cfg) {
     const auto& b = cfg.blocklist;
     for (const auto* lists : {&b.files, &b.urls, &b.rpz_files})
         s.lists.insert(s.lists.end(), lists->begin(), lists->end());
+    s.views_json = views_json(cfg);
     return s;
 }
 
@@ -88,11 +120,12 @@ ssl::context console_tls_context(const conf::Config& cfg) {
     return ctx;
 }
 
-ConsoleListener::ConsoleListener(const conf::Config& cfg, ConsoleApi::Command command)
+ConsoleListener::ConsoleListener(const conf::Config& cfg, ConsoleApi::Command command,
+                                 const server::Activity* activity)
     : ctx_(console_tls_context(cfg)),
       acceptor_(io_),
       acl_(server::Acl::parse(cfg.console.acl)),
-      api_(api_settings(cfg), std::move(command), client_profile_inputs(cfg)) {
+      api_(api_settings(cfg), std::move(command), client_profile_inputs(cfg), activity) {
     conf::ListenAddress a = conf::parse_listen_address(cfg.console.listen);
     Tcp::endpoint at(asio::ip::make_address(a.ip), a.port);
     boost::system::error_code ec;
@@ -167,7 +200,8 @@ base::awaitable<void> ConsoleListener::serve(Tcp::socket socket, std::string cli
 }
 
 std::unique_ptr<ConsoleListener> open_console(const conf::Config& cfg, asio::io_context& worker0,
-                                              ControlTargets& targets) {
+                                              ControlTargets& targets,
+                                              const server::Activity* activity) {
     if (cfg.console.listen.empty()) return nullptr;
     // A command runs on worker 0, where port53-ctl's do; the console's thread waits for it
     // (bounded: while the daemon shuts down worker 0 may no longer run it).
@@ -190,7 +224,7 @@ std::unique_ptr<ConsoleListener> open_console(const conf::Config& cfg, asio::io_
             return std::string("error: the daemon is busy or stopping\n");
         return answer.get();
     };
-    auto listener = std::make_unique<ConsoleListener>(cfg, command);
+    auto listener = std::make_unique<ConsoleListener>(cfg, command, activity);
     P53_LOG(info, "web console on https://" << cfg.console.listen << "/");
     return listener;
 }

@@ -24,7 +24,8 @@ boost::asio::ssl::context console_tls_context(const conf::Config& cfg);
 class ConsoleListener {
   public:
     // Binds and starts its thread; throws std::runtime_error naming the address or file.
-    ConsoleListener(const conf::Config& cfg, ConsoleApi::Command command);
+    ConsoleListener(const conf::Config& cfg, ConsoleApi::Command command,
+                    const server::Activity* activity);
     ~ConsoleListener();
     ConsoleListener(const ConsoleListener&) = delete;
     ConsoleListener& operator=(const ConsoleListener&) = delete;
@@ -46,6 +47,7 @@ class ConsoleListener {
 // without a listen address.
 std::unique_ptr<ConsoleListener> open_console(const conf::Config& cfg,
                                               boost::asio::io_context& worker0,
-                                              ControlTargets& targets);
+                                              ControlTargets& targets,
+                                              const server::Activity* activity);
 
 }  // namespace port53::daemon

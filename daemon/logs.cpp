@@ -8,6 +8,8 @@ namespace port53::daemon {
 Logs::Logs(const conf::Config& cfg, std::size_t workers, upstream::Network& network)
     : network_(network) {
     server::configure_security_log(cfg.security_log);
+    if (!cfg.console.listen.empty())
+        activity_ = std::make_unique<server::Activity>(cfg.console.recent_queries / workers);
     if (!cfg.query_log.file.empty()) {
         query_log_ = std::make_unique<server::QueryLog>(cfg.query_log);
         P53_LOG(info, "query log: " << (cfg.query_log.file == "-" ? "standard output"
@@ -21,7 +23,8 @@ Logs::Logs(const conf::Config& cfg, std::size_t workers, upstream::Network& netw
 }
 
 void Logs::attach(server::Server& server, ControlTargets& control) {
-    server.set_taps({query_log_.get(), dnstap_.get()});
+    server.set_taps({query_log_.get(), dnstap_.get(), activity_.get()});
+    server::set_security_activity(activity_.get());
     control.logs = this;
 }
 

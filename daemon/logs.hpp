@@ -10,6 +10,7 @@
 #include "conf/config.hpp"
 #include "daemon/control_commands.hpp"
 #include "daemon/dnstap_network.hpp"
+#include "server/activity.hpp"
 #include "server/dnstap.hpp"
 #include "server/query_log.hpp"
 #include "server/server.hpp"
@@ -30,6 +31,8 @@ class Logs {
     // Hands the query log and dnstap's client side to the server, and itself to
     // port53-ctl's reopen-logs.
     void attach(server::Server& server, ControlTargets& control);
+    // What the web console shows of recent queries (null: no console).
+    const server::Activity* activity() const { return activity_.get(); }
     // Logrotate moved the files away: write to new ones under the configured names.
     void reopen();
     // Reopens whenever `usr1` (the caller's, on a worker's io_context, so it goes with
@@ -42,6 +45,7 @@ class Logs {
     std::unique_ptr<server::QueryLog> query_log_;
     std::unique_ptr<server::Dnstap> dnstap_;
     std::unique_ptr<DnstapNetwork> dnstap_network_;
+    std::unique_ptr<server::Activity> activity_;
 };
 
 // port53-ctl reopen-logs.

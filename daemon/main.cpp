@@ -171,10 +171,11 @@ struct Operations {
 };
 
 std::unique_ptr<Operations> open_operations(const conf::Config& cfg, asio::io_context& io,
-                                            std::unique_ptr<Operations> ops) {
+                                            std::unique_ptr<Operations> ops,
+                                            const server::Activity* activity) {
     ops->metrics = daemon::open_metrics(cfg.metrics, io, ops->figures);
     ops->control_tls = daemon::open_control_tls(cfg.control, io, ops->targets);
-    ops->console = daemon::open_console(cfg, io, ops->targets);
+    ops->console = daemon::open_console(cfg, io, ops->targets, activity);
     // Before the listeners start: the first clients already find the cache as it was.
     daemon::load_cache_file(cfg.cache.file, ops->targets);
     if (cfg.control.socket.empty()) return ops;
@@ -292,7 +293,8 @@ int run(const std::shared_ptr<const conf::Config>& config, const std::string& pa
             daemon::MetricsSources{&server, &answers, &rrsets, first->blocklist(), nullptr,
                                    &secondaries, daemon::zone_names(cfg.secondaries),
                                    std::time(nullptr), &infra, &clock},
-            answers, rrsets, threads, first->view_caches()));
+            answers, rrsets, threads, first->view_caches()),
+        logs.activity());
     logs.attach(server, ops->targets);
     daemon::drop_privileges(cfg.server.user, cfg.server.group);  // sockets bound: root is done
     workers.start_listeners();

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/log.hpp"
+#include "server/activity.hpp"
 
 namespace port53::server {
 
@@ -54,6 +55,7 @@ std::string_view security_event_text(SecurityEvent kind) {
 }
 
 void log_security_event(SecurityEvent kind, const sockaddr* client, std::string_view detail) {
+    if (Activity* a = security_activity()) a->security(kind, client);  // the web console's
     if (!base::log_enabled(base::LogLevel::warning)) return;
     // Per worker thread: no lock and no shared counter on the path a flood takes.
     thread_local std::array<std::optional<EventLimiter>, kSecurityEventKinds> t_limiters;

@@ -214,19 +214,25 @@ void Server::tap_answer(std::span<const uint8_t> query, std::span<const uint8_t>
     if (taps_.dnstap)
         taps_.dnstap->write({DnstapType::client_response, dnstap_protocol(t), client, start_ns,
                              dnstap_now_ns(), reply});
-    if (!taps_.log) return;
+    if (!taps_.log && !taps_.activity) return;
     auto elapsed = std::chrono::steady_clock::now() - start;
     QueryView q;
     parse_query(query, q);
     ReplySummary summary = summarise_reply(reply);
-    taps_.log->write(
-        QueryRecord{std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count(),
-                    client, t, std::span<const uint8_t>(q.qname, q.qname_len), q.qtype,
-                    summary.rcode, summary.ede, cache_hit,
-                    static_cast<uint64_t>(
-                        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())});
+    QueryRecord record{std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count(),
+                       client,
+                       t,
+                       std::span<const uint8_t>(q.qname, q.qname_len),
+                       q.qtype,
+                       summary.rcode,
+                       summary.ede,
+                       cache_hit,
+                       static_cast<uint64_t>(
+                           std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count())};
+    if (taps_.log) taps_.log->write(record);
+    if (taps_.activity) taps_.activity->record(record);
 }
 
 Server::Fast Server::check_and_answer(std::span<const uint8_t> query, std::span<uint8_t> out,

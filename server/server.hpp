@@ -16,6 +16,7 @@
 #include "cache/answer_cache.hpp"
 #include "engine/engine.hpp"
 #include "server/acl.hpp"
+#include "server/activity.hpp"
 #include "server/dnstap.hpp"
 #include "server/front_door.hpp"
 #include "server/inflight.hpp"
@@ -104,11 +105,12 @@ class Server final : public FrontDoor {
     struct Taps {
         QueryLog* log = nullptr;
         Dnstap* dnstap = nullptr;
+        Activity* activity = nullptr;  // the web console's (server/activity.hpp)
     };
     void set_taps(Taps t) {
         taps_ = t;
         if (t.dnstap && !t.dnstap->client()) taps_.dnstap = nullptr;
-        tapped_ = taps_.log || taps_.dnstap;
+        tapped_ = taps_.log || taps_.dnstap || taps_.activity;
     }
 
   private:

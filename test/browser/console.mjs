@@ -42,6 +42,21 @@ try {
   seen.validation = await page.textContent("#validation");
   await page.screenshot({ path: shots + "/2-overview.png", fullPage: true });
 
+  // Top names of the last hour, and the query log searched.
+  await page.waitForFunction(() =>
+    document.getElementById("top-names").textContent.includes("www.sec.lab."));
+  seen.top_names = await page.textContent("#top-names");
+  seen.top_clients = await page.textContent("#top-clients");
+  await page.fill("#log-q", "www.sec");
+  await page.selectOption("#log-rcode", "NOERROR");
+  await page.click("#log-form button");
+  // (The log's first search, at login, may answer after this one: wait for this one's rows.)
+  await page.waitForFunction(() => {
+    const rows = [...document.getElementById("log").rows].slice(1);
+    return rows.length > 0 && rows.every((r) => r.textContent.includes("www.sec.lab."));
+  });
+  seen.log_rows = await page.$$eval("#log tr", (rows) => rows.map((r) => r.textContent));
+
   await page.fill("#lookup-name", "www.sec.lab.");
   await page.click("#lookup-form button[type=submit]");
   await page.waitForFunction(() => document.getElementById("cache-out").textContent !== "");

@@ -9,6 +9,7 @@ import plistlib
 import socket
 import ssl
 import subprocess
+import time
 import urllib.parse
 
 import dns.message
@@ -64,6 +65,11 @@ login_attempts = 3
 state_file = "{state}"
 [blocklist]
 files = ["{lst}"]
+[[view]]
+name = "kids"
+clients = ["127.0.0.8/32"]
+[view.blocklist]
+block = ["games.example"]
 """.format(cert=pki["server-ip"], key=pki["key"], a=addr, port=PORT,
            hash=password_hash(PASSWORD), state=state_file, lst=list_file)
 
@@ -72,8 +78,10 @@ files = ["{lst}"]
 def console(lab, pki, tmp_path_factory):
     d = tmp_path_factory.mktemp("console")
     (d / "list.txt").write_text("listed.wild.sec.lab\n")
-    with OwnPort53d(lab, d, ADDR, extra=console_config(pki, ADDR, d / "state.toml",
-                                                       d / "list.txt"), name="console") as own:
+    # Queries from 127.0.0.7 are dropped by the access list: the console counts it refused.
+    deny = 'listen_access_control = ["%s:53 = 127.0.0.7/32 deny, 127.0.0.0/8 allow"]\n' % ADDR
+    with OwnPort53d(lab, d, ADDR, server=deny, extra=console_config(
+            pki, ADDR, d / "state.toml", d / "list.txt"), name="console") as own:
         own.state = d / "state.toml"
         own.list = str(d / "list.txt")
         yield own
@@ -319,3 +327,57 @@ def test_changes_survive_a_restart(lab, tmp_path):
     res = subprocess.run([PORT53D, "--check", "-c", str(tmp_path / "first.toml")],
                          capture_output=True, text=True, timeout=10)
     assert res.returncode == 1 and "state.toml:1: block holds strings only" in res.stderr
+
+
+def test_top_names_clients_refused_and_the_query_log(console, pki):
+    b = Browser(pki)
+    b.login()
+    for _ in range(3):
+        a_of("top1.wild.sec.lab.")
+    a_of("top2.wild.sec.lab.")
+    a_of("nothing-here.sec.lab.")  # NXDOMAIN
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.7", 0))
+    s.sendto(dns.message.make_query("refused.sec.lab.", "A").to_wire(), (ADDR, 53))
+    s.close()
+
+    def top(kind, period="hour"):
+        res, data = b.request("GET", "/api/top?kind=%s&period=%s&n=50" % (kind, period))
+        assert res.status == 200, data
+        return {c["key"]: c["n"] for c in json.loads(data)}
+
+    names = top("names")
+    assert names["top1.wild.sec.lab."] >= 3 and names["top2.wild.sec.lab."] >= 1
+    assert top("names", "day")["top1.wild.sec.lab."] >= 3
+    assert top("clients")["127.0.0.1"] >= 5
+    for _ in range(50):  # the dropped datagram is read by a worker soon
+        if "127.0.0.7" in top("refused"):
+            break
+        time.sleep(0.05)
+    assert top("refused") == {"127.0.0.7": 1}
+    assert b.request("GET", "/api/top?kind=passwords")[0].status == 400
+
+    res, data = b.request("GET", "/api/log?q=TOP1.wild&limit=2")
+    entries = json.loads(data)
+    assert len(entries) == 2 and all(e["name"] == "top1.wild.sec.lab." for e in entries)
+    assert entries[0]["time"] >= entries[1]["time"] and entries[0]["cache_hit"]
+    assert {e["client"] for e in entries} == {"127.0.0.1"}
+    res, data = b.request("GET", "/api/log?rcode=NXDOMAIN")
+    assert "nothing-here.sec.lab." in [e["name"] for e in json.loads(data)]
+    res, data = b.request("GET", "/api/log?q=127.0.0.1&rcode=NOERROR&limit=1")
+    assert len(json.loads(data)) == 1
+
+
+def test_blocked_names_and_views(console, pki):
+    b = Browser(pki)
+    b.login()
+    b.request("POST", "/api/block", {"name": "counted.wild.sec.lab."})
+    a_of("counted.wild.sec.lab.")
+    a_of("counted.wild.sec.lab.")
+    res, data = b.request("GET", "/api/top?kind=blocked")
+    assert {c["key"]: c["n"] for c in json.loads(data)}["counted.wild.sec.lab."] == 2
+    b.request("POST", "/api/unlist", {"name": "counted.wild.sec.lab."})
+    views = json.loads(b.request("GET", "/api/views")[1])
+    assert views == [{"name": "kids", "clients": ["127.0.0.8/32"], "listeners": [],
+                      "doh_paths": [], "inherit": True, "local_records": 0,
+                      "blocked_names": 1, "forward_zones": 0, "stub_zones": 0}]

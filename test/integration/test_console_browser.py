@@ -1,6 +1,7 @@
 """The web console in a real browser (issue 14): headless Chromium driven by Playwright
 (test/browser/console.mjs) fails to log in with a wrong password, logs in, watches the live
-numbers move while queries flow, looks a name up in the cache and flushes it, sees the client
+numbers move while queries flow, finds the name in the top names and the searched query
+log, looks a name up in the cache and flushes it, sees the client
 profiles, blocks a name (which dig then gets blocked) and logs out. Screenshots are kept in the test's directory."""
 import base64
 import hashlib
@@ -83,6 +84,9 @@ state_file = "{state}"
     assert seen["queries_later"] != seen["queries_first"]
     assert "NOERROR" in seen["rcodes"]
     assert "www.sec.lab." in seen["lookup"] and "forgotten" in seen["flush"]
+    assert "www.sec.lab." in seen["top_names"] and "127.0.0.1" in seen["top_clients"]
+    assert len(seen["log_rows"]) > 1 and all("www.sec.lab.A" in r and "NOERROR" in r
+                                             for r in seen["log_rows"][1:]), seen
     assert "https://console.lab/dns-query" in seen["profiles"]
     assert seen["cookie_visible_to_scripts"] == ""  # HttpOnly
     assert seen["logged_out"]

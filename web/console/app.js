@@ -39,6 +39,9 @@ function showApp() {
   last = null;
   refresh();
   timer = setInterval(refresh, 2000);
+  loadTops();
+  searchLog();
+  loadViews();
   loadChanges();
   loadProfiles();
 }
@@ -73,6 +76,7 @@ async function refresh() {
     $("qps").textContent = Math.round((queries - last.queries) * 1000 / (now - last.t))
       .toLocaleString();
   }
+  if (last && Math.floor(now / 10000) !== Math.floor(last.t / 10000)) loadTops();
   last = { t: now, queries };
   $("queries").textContent = queries.toLocaleString();
   const hits = byLabel(m, "port53_answer_cache_lookups_total", "result");
@@ -84,6 +88,52 @@ async function refresh() {
   fillTable("rcodes", byLabel(m, "port53_answers_by_rcode_total", "rcode"));
   fillTable("validation", byLabel(m, "port53_validation_total", "result"));
   fillTable("ede", byLabel(m, "port53_answers_by_ede_total", "code"));
+}
+
+const TOPS = ["names", "blocked", "clients", "refused", "rate_limited", "tunnel_suspects",
+              "bogus"];
+
+async function loadTops() {
+  const period = $("period").value;
+  await Promise.all(TOPS.map(async (kind) => {
+    const res = await api("/api/top?" + form({ kind, period, n: 10 }));
+    if (res.ok) fillTable("top-" + kind, (await res.json()).map((c) => [c.key, c.n]));
+  }));
+}
+
+async function searchLog() {
+  const res = await api("/api/log?" + form({ q: $("log-q").value, rcode: $("log-rcode").value,
+                                             limit: 50 }));
+  if (!res.ok) return;
+  const table = $("log");
+  table.replaceChildren();
+  const head = table.insertRow();
+  for (const h of ["time", "client", "name", "type", "answer", ""]) {
+    head.insertCell().textContent = h;
+  }
+  for (const e of await res.json()) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = new Date(e.time * 1000).toLocaleTimeString();
+    for (const v of [e.client, e.name, e.type, e.rcode]) tr.insertCell().textContent = v;
+    tr.insertCell().textContent = e.blocked ? "blocked" : e.cache_hit ? "cached" : "";
+  }
+}
+
+async function loadViews() {
+  const res = await api("/api/views");
+  if (!res.ok) return;
+  const views = await res.json();
+  const table = $("views");
+  table.replaceChildren();
+  for (const v of views) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = v.name;
+    tr.insertCell().textContent = [...v.clients, ...v.listeners, ...v.doh_paths].join(", ");
+    tr.insertCell().textContent = `${v.local_records} local records, ${v.blocked_names} ` +
+      `blocked names, ${v.forward_zones} forward and ${v.stub_zones} stub zones` +
+      (v.inherit ? ", inherits the rest" : "");
+  }
+  if (!views.length) table.insertRow().insertCell().textContent = "no views configured";
 }
 
 // A table of items, each with a button that posts `path` with {key: item, ...extra}.
@@ -195,6 +245,13 @@ $("flush").addEventListener("click", async () => {
   const res = await api("/api/flush", { method: "POST", body: form({
     name: $("lookup-name").value, zone: $("flush-zone").checked ? "1" : "0" }) });
   $("cache-out").textContent = res.ok ? await res.text() : (await res.json()).error;
+});
+
+$("period").addEventListener("change", loadTops);
+
+$("log-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  searchLog();
 });
 
 $("names-form").addEventListener("submit", async (e) => {

@@ -1,0 +1,193 @@
+#include "server/activity.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+#include "base/counters.hpp"
+
+namespace port53::server {
+
+namespace {
+
+std::atomic<uint64_t> g_next_id{1};
+std::atomic<Activity*> g_security{nullptr};
+
+int64_t unix_now() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Lower-case presentation form of a wire name ("www.example."), without escapes: the console
+// shows it as text and searches it.
+std::string name_text(std::span<const uint8_t> wire) {
+    std::string out;
+    for (std::size_t i = 0; i < wire.size() && wire[i] != 0;) {
+        std::size_t len = wire[i];
+        if (i + 1 + len > wire.size()) break;
+        for (std::size_t k = 0; k < len; ++k) {
+            auto c = static_cast<unsigned char>(wire[i + 1 + k]);
+            out += (c >= 'A' && c <= 'Z')   ? static_cast<char>(c + 32)
+                   : (c > 0x20 && c < 0x7f) ? static_cast<char>(c)
+                                            : '?';
+        }
+        out += '.';
+        i += 1 + len;
+    }
+    return out.empty() ? "." : out;
+}
+
+std::string client_text(const sockaddr_storage& s) {
+    return anonymised_address(reinterpret_cast<const sockaddr*>(&s), 32, 128);
+}
+
+std::string rcode_text(uint16_t rc) {
+    static const char* const kNames[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+                                         "NXDOMAIN", "NOTIMP",  "REFUSED"};
+    if (rc < 6) return kNames[rc];
+    return rc == 16 ? "BADVERS" : rc == 23 ? "BADCOOKIE" : "RCODE" + std::to_string(rc);
+}
+
+bool contains_folded(std::string_view hay, std::string_view needle) {
+    return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) ==
+                      std::tolower(static_cast<unsigned char>(b));
+           }) != hay.end();
+}
+
+}  // namespace
+
+void set_security_activity(Activity* a) {
+    g_security.store(a, std::memory_order_release);
+}
+
+Activity* security_activity() {
+    return g_security.load(std::memory_order_acquire);
+}
+
+Activity::Activity(std::size_t ring)
+    : ring_(std::max<std::size_t>(ring, 1)), id_(g_next_id.fetch_add(1)) {}
+
+Activity::~Activity() {
+    if (security_activity() == this) set_security_activity(nullptr);
+}
+
+Activity::Worker& Activity::own() {
+    thread_local uint64_t t_owner = 0;
+    thread_local Worker* t_worker = nullptr;
+    if (t_owner == id_ && t_worker) return *t_worker;
+    std::lock_guard lock(workers_m_);
+    workers_.push_back(std::make_unique<Worker>());
+    workers_.back()->ring.resize(ring_);
+    t_worker = workers_.back().get();
+    t_owner = id_;
+    return *t_worker;
+}
+
+void Activity::count(Worker& w, Top kind, int64_t unix_s, const std::string& key) {
+    int64_t index = unix_s / kBucketSeconds;
+    Bucket& b = w.buckets[static_cast<std::size_t>(index) % kBuckets];
+    if (b.index != index) {  // a day old: start it again
+        for (auto& c : b.counts) c.clear();
+        b.index = index;
+    }
+    auto& counts = b.counts[static_cast<std::size_t>(kind)];
+    auto it = counts.find(key);
+    if (it == counts.end() && counts.size() >= kMaxKeys) it = counts.try_emplace("(other)").first;
+    if (it == counts.end()) it = counts.try_emplace(key).first;
+    ++it->second;
+}
+
+void Activity::record(const QueryRecord& r) {
+    Worker& w = own();
+    int64_t now = r.unix_us / 1'000'000;
+    std::string name = name_text(r.qname);
+    std::lock_guard lock(w.m);
+    Slot& s = w.ring[w.next];
+    w.next = (w.next + 1) % w.ring.size();
+    w.filled = std::min(w.filled + 1, w.ring.size());
+    s.unix_s = now;
+    s.client = {};
+    if (r.client)
+        std::memcpy(&s.client, r.client,
+                    r.client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    s.name_len = static_cast<uint8_t>(std::min<std::size_t>(name.size(), s.name.size()));
+    std::memcpy(s.name.data(), name.data(), s.name_len);
+    s.qtype = r.qtype;
+    s.rcode = r.rcode;
+    s.ede = static_cast<int16_t>(r.ede);
+    s.cache_hit = r.cache_hit;
+    count(w, Top::names, now, name);
+    count(w, Top::clients, now, client_text(s.client));
+    if (r.ede == 15 || r.ede == 17) count(w, Top::blocked, now, name);  // RFC 8914 §4.16, §4.18
+}
+
+void Activity::security(SecurityEvent kind, const sockaddr* client) {
+    static constexpr Top kTop[] = {Top::refused, Top::rate_limited, Top::tunnel_suspects,
+                                   Top::bogus};
+    Worker& w = own();
+    sockaddr_storage s{};
+    if (client)
+        std::memcpy(&s, client,
+                    client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+    std::string who = client_text(s);
+    std::lock_guard lock(w.m);
+    count(w, kTop[static_cast<std::size_t>(kind)], unix_now(), who.empty() ? "(unknown)" : who);
+}
+
+std::vector<Activity::Entry> Activity::search(std::string_view needle, std::string_view rcode,
+                                              std::size_t limit) const {
+    std::vector<Entry> out;
+    std::lock_guard outer(workers_m_);
+    for (const auto& w : workers_) {
+        std::lock_guard lock(w->m);
+        for (std::size_t k = 0; k < w->filled; ++k) {
+            const Slot& s = w->ring[(w->next + w->ring.size() - 1 - k) % w->ring.size()];
+            std::string_view name(s.name.data(), s.name_len);
+            std::string client = client_text(s.client);
+            std::string rc = rcode_text(s.rcode);
+            if (!needle.empty() && !contains_folded(name, needle) &&
+                !contains_folded(client, needle))
+                continue;
+            if (!rcode.empty() && rc != rcode) continue;
+            std::size_t slot = base::CounterBlock::qtype_slot(s.qtype);
+            out.push_back({s.unix_s, client, std::string(name),
+                           slot < base::kQtypeSlots ? base::qtype_name(slot)
+                                                    : "TYPE" + std::to_string(s.qtype),
+                           rc, s.ede, s.ede == 15 || s.ede == 17, s.cache_hit});
+            if (out.size() >= limit * workers_.size()) break;  // enough from this worker
+        }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const Entry& a, const Entry& b) { return a.unix_s > b.unix_s; });
+    if (out.size() > limit) out.resize(limit);
+    return out;
+}
+
+std::vector<Activity::Count> Activity::top(Top kind, int64_t since_unix_s, std::size_t n) const {
+    std::map<std::string, uint64_t> sum;
+    int64_t first = since_unix_s / kBucketSeconds;
+    std::lock_guard outer(workers_m_);
+    for (const auto& w : workers_) {
+        std::lock_guard lock(w->m);
+        for (const Bucket& b : w->buckets) {
+            if (b.index < first) continue;
+            for (const auto& [key, count] : b.counts[static_cast<std::size_t>(kind)])
+                sum[key] += count;
+        }
+    }
+    std::vector<Count> out;
+    out.reserve(sum.size());
+    for (auto& [key, count] : sum) out.push_back({key, count});
+    std::sort(out.begin(), out.end(), [](const Count& a, const Count& b) {
+        return a.n != b.n ? a.n > b.n : a.key < b.key;
+    });
+    if (out.size() > n) out.resize(n);
+    return out;
+}
+
+}  // namespace port53::server
