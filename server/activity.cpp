@@ -1,5 +1,7 @@
 #include "server/activity.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -22,23 +24,38 @@ int64_t unix_now() {
         .count();
 }
 
-// Lower-case presentation form of a wire name ("www.example."), without escapes: the console
-// shows it as text and searches it.
-std::string name_text(std::span<const uint8_t> wire) {
-    std::string out;
+// Lower-case presentation form of a wire name ("www.example."), without escapes (the console
+// shows it as text and searches it), into `out`; cut at its size.
+std::string_view name_text(std::span<const uint8_t> wire, std::span<char> out) {
+    std::size_t n = 0;
+    auto put = [&](char c) {
+        if (n < out.size()) out[n++] = c;
+    };
     for (std::size_t i = 0; i < wire.size() && wire[i] != 0;) {
         std::size_t len = wire[i];
         if (i + 1 + len > wire.size()) break;
         for (std::size_t k = 0; k < len; ++k) {
             auto c = static_cast<unsigned char>(wire[i + 1 + k]);
-            out += (c >= 'A' && c <= 'Z')   ? static_cast<char>(c + 32)
-                   : (c > 0x20 && c < 0x7f) ? static_cast<char>(c)
-                                            : '?';
+            bool upper = c >= 'A' && c <= 'Z', printable = c > 0x20 && c < 0x7f;
+            put(upper ? static_cast<char>(c + 32) : printable ? static_cast<char>(c) : '?');
         }
-        out += '.';
+        put('.');
         i += 1 + len;
     }
-    return out.empty() ? "." : out;
+    if (n == 0) put('.');
+    return {out.data(), n};
+}
+
+// The client's address as text into `out`: no allocation on the workers' path.
+std::string_view client_chars(const sockaddr_storage& s, std::span<char> out) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&s);
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&s);
+    const void* addr = s.ss_family == AF_INET6 ? static_cast<const void*>(&v6->sin6_addr)
+                                               : static_cast<const void*>(&v4->sin_addr);
+    if ((s.ss_family != AF_INET && s.ss_family != AF_INET6) ||
+        !inet_ntop(s.ss_family, addr, out.data(), static_cast<socklen_t>(out.size())))
+        return "(unknown)";
+    return out.data();
 }
 
 std::string client_text(const sockaddr_storage& s) {
@@ -88,7 +105,7 @@ Activity::Worker& Activity::own() {
     return *t_worker;
 }
 
-void Activity::count(Worker& w, Top kind, int64_t unix_s, const std::string& key) {
+void Activity::count(Worker& w, Top kind, int64_t unix_s, std::string_view key) {
     int64_t index = unix_s / kBucketSeconds;
     Bucket& b = w.buckets[static_cast<std::size_t>(index) % kBuckets];
     if (b.index != index) {  // a day old: start it again
@@ -98,14 +115,15 @@ void Activity::count(Worker& w, Top kind, int64_t unix_s, const std::string& key
     auto& counts = b.counts[static_cast<std::size_t>(kind)];
     auto it = counts.find(key);
     if (it == counts.end() && counts.size() >= kMaxKeys) it = counts.try_emplace("(other)").first;
-    if (it == counts.end()) it = counts.try_emplace(key).first;
+    if (it == counts.end()) it = counts.try_emplace(std::string(key)).first;
     ++it->second;
 }
 
 void Activity::record(const QueryRecord& r) {
     Worker& w = own();
     int64_t now = r.unix_us / 1'000'000;
-    std::string name = name_text(r.qname);
+    std::array<char, 255> text{};
+    std::string_view name = name_text(r.qname, text);
     std::lock_guard lock(w.m);
     Slot& s = w.ring[w.next];
     w.next = (w.next + 1) % w.ring.size();
@@ -122,7 +140,8 @@ void Activity::record(const QueryRecord& r) {
     s.ede = static_cast<int16_t>(r.ede);
     s.cache_hit = r.cache_hit;
     count(w, Top::names, now, name);
-    count(w, Top::clients, now, client_text(s.client));
+    std::array<char, INET6_ADDRSTRLEN> who{};
+    count(w, Top::clients, now, client_chars(s.client, who));
     if (r.ede == 15 || r.ede == 17) count(w, Top::blocked, now, name);  // RFC 8914 §4.16, §4.18
 }
 
@@ -134,9 +153,9 @@ void Activity::security(SecurityEvent kind, const sockaddr* client) {
     if (client)
         std::memcpy(&s, client,
                     client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
-    std::string who = client_text(s);
+    std::array<char, INET6_ADDRSTRLEN> who{};
     std::lock_guard lock(w.m);
-    count(w, kTop[static_cast<std::size_t>(kind)], unix_now(), who.empty() ? "(unknown)" : who);
+    count(w, kTop[static_cast<std::size_t>(kind)], unix_now(), client_chars(s, who));
 }
 
 std::vector<Activity::Entry> Activity::search(std::string_view needle, std::string_view rcode,

@@ -25,8 +25,8 @@ class Activity {
     // The kinds counted per bucket.
     enum class Top { names, blocked, clients, refused, rate_limited, tunnel_suspects, bogus };
     static constexpr std::size_t kKinds = 7;
-    static constexpr std::size_t kMaxKeys = 256;     // per kind and bucket
-    static constexpr int64_t kBucketSeconds = 600;   // 10 minutes
+    static constexpr std::size_t kMaxKeys = 256;                  // per kind and bucket
+    static constexpr int64_t kBucketSeconds = 600;                // 10 minutes
     static constexpr std::size_t kBuckets = std::size_t{24} * 6;  // a day of them
 
     // `ring` entries per worker (at least 1).
@@ -67,9 +67,17 @@ class Activity {
         int16_t ede = -1;
         bool cache_hit = false;
     };
+    // Looked up by string_view: a key already counted costs no allocation.
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view k) const {
+            return std::hash<std::string_view>{}(k);
+        }
+    };
+    using Counts = std::unordered_map<std::string, uint64_t, KeyHash, std::equal_to<>>;
     struct Bucket {
         int64_t index = -1;  // unix_s / kBucketSeconds
-        std::array<std::unordered_map<std::string, uint64_t>, kKinds> counts;
+        std::array<Counts, kKinds> counts;
     };
     struct Worker {
         mutable std::mutex m;
@@ -78,7 +86,7 @@ class Activity {
         std::vector<Bucket> buckets{kBuckets};
     };
     Worker& own();
-    static void count(Worker& w, Top kind, int64_t unix_s, const std::string& key);
+    static void count(Worker& w, Top kind, int64_t unix_s, std::string_view key);
 
     std::size_t ring_;
     uint64_t id_;                   // tells this recorder's per-thread worker from an earlier one
