@@ -181,6 +181,16 @@ ConsoleResponse ConsoleApi::api(const ConsoleRequest& r, std::string_view path,
     if (path == "/api/changes") return changes_json();
     if (path == "/api/top") return top_json(query);
     if (path == "/api/log") return log_json(query);
+    if (path == "/api/latency") {
+        if (!activity_) return json_error(404, "no activity kept");
+        auto l = activity_->latency(60);
+        return {200,
+                "application/json",
+                "{\"n\":" + std::to_string(l.n) + ",\"p50_us\":" + std::to_string(l.p50_us) +
+                    ",\"p95_us\":" + std::to_string(l.p95_us) +
+                    ",\"p99_us\":" + std::to_string(l.p99_us) + "}\n",
+                {}};
+    }
     if (path == "/api/views") return {200, "application/json", settings_.views_json + "\n", {}};
     return json_error(404, "no such API");
 }

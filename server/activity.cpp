@@ -139,6 +139,7 @@ void Activity::record(const QueryRecord& r) {
     s.rcode = r.rcode;
     s.ede = static_cast<int16_t>(r.ede);
     s.cache_hit = r.cache_hit;
+    s.latency_us = static_cast<uint32_t>(std::min<uint64_t>(r.latency_us, UINT32_MAX));
     count(w, Top::names, now, name);
     std::array<char, INET6_ADDRSTRLEN> who{};
     count(w, Top::clients, now, client_chars(s.client, who));
@@ -185,6 +186,25 @@ std::vector<Activity::Entry> Activity::search(std::string_view needle, std::stri
               [](const Entry& a, const Entry& b) { return a.unix_s > b.unix_s; });
     if (out.size() > limit) out.resize(limit);
     return out;
+}
+
+Activity::Latency Activity::latency(int64_t seconds) const {
+    int64_t since = unix_now() - seconds;
+    std::vector<uint32_t> all;
+    {
+        std::lock_guard outer(workers_m_);
+        for (const auto& w : workers_) {
+            std::lock_guard lock(w->m);
+            for (std::size_t k = 0; k < w->filled; ++k) {
+                const Slot& s = w->ring[(w->next + w->ring.size() - 1 - k) % w->ring.size()];
+                if (s.unix_s >= since) all.push_back(s.latency_us);
+            }
+        }
+    }
+    if (all.empty()) return {};
+    std::sort(all.begin(), all.end());
+    auto at = [&](double q) { return all[static_cast<std::size_t>(q * double(all.size() - 1))]; };
+    return {all.size(), at(0.50), at(0.95), at(0.99)};
 }
 
 std::vector<Activity::Count> Activity::top(Top kind, int64_t since_unix_s, std::size_t n) const {

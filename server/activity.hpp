@@ -50,6 +50,13 @@ class Activity {
     // and, unless empty, whose rcode is `rcode` ("NXDOMAIN"); at most `limit`.
     std::vector<Entry> search(std::string_view needle, std::string_view rcode,
                               std::size_t limit) const;
+    // Answer latency over the entries of the last `seconds` (from the ring): percentiles in
+    // microseconds; n = 0 when there were none.
+    struct Latency {
+        std::size_t n = 0;
+        uint64_t p50_us = 0, p95_us = 0, p99_us = 0;
+    };
+    Latency latency(int64_t seconds) const;
     struct Count {
         std::string key;
         uint64_t n = 0;
@@ -66,6 +73,7 @@ class Activity {
         uint16_t qtype = 0, rcode = 0;
         int16_t ede = -1;
         bool cache_hit = false;
+        uint32_t latency_us = 0;
     };
     // Looked up by string_view: a key already counted costs no allocation.
     struct KeyHash {

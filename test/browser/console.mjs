@@ -38,6 +38,9 @@ try {
   await page.waitForFunction((first) =>
     document.getElementById("queries").textContent !== first, seen.queries_first);
   seen.queries_later = await page.textContent("#queries");
+  await page.waitForFunction(() => document.getElementById("latency").textContent.includes("ms"));
+  seen.latency = await page.textContent("#latency");
+  seen.upstream_health = await page.textContent("#upstream-health");
   seen.rcodes = await page.textContent("#rcodes");
   seen.validation = await page.textContent("#validation");
   await page.screenshot({ path: shots + "/2-overview.png", fullPage: true });

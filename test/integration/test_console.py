@@ -357,6 +357,8 @@ def test_top_names_clients_refused_and_the_query_log(console, pki):
     assert top("refused") == {"127.0.0.7": 1}
     assert b.request("GET", "/api/top?kind=passwords")[0].status == 400
 
+    latency = json.loads(b.request("GET", "/api/latency")[1])
+    assert latency["n"] >= 5 and 0 < latency["p50_us"] <= latency["p99_us"] < 5_000_000
     res, data = b.request("GET", "/api/log?q=TOP1.wild&limit=2")
     entries = json.loads(data)
     assert len(entries) == 2 and all(e["name"] == "top1.wild.sec.lab." for e in entries)

@@ -110,3 +110,20 @@ TEST_CASE("activity: each worker thread records apart; security events by client
     CHECK(refused[0].n == 2);
     CHECK(a.top(Activity::Top::tunnel_suspects, 0, 10)[0].key == "(unknown)");
 }
+
+TEST_CASE("activity: answer latency percentiles over the last minute", "[activity]") {
+    Activity a(1000);
+    CHECK(a.latency(60).n == 0);
+    auto wire = wire_name("x.example.");
+    sockaddr_in c = client("192.0.2.1");
+    const auto* who = reinterpret_cast<const sockaddr*>(&c);
+    for (uint64_t us = 1; us <= 100; ++us)
+        a.record({now_us(), who, ClientTransport::udp, wire, 1, 0, -1, true, us});
+    // Two minutes old: left out.
+    a.record({now_us() - 120'000'000, who, ClientTransport::udp, wire, 1, 0, -1, true, 999'999});
+    auto l = a.latency(60);
+    CHECK(l.n == 100);
+    CHECK(l.p50_us == 50);
+    CHECK(l.p95_us == 95);
+    CHECK(l.p99_us == 99);
+}

@@ -84,7 +84,19 @@ async function refresh() {
   $("hit-ratio").textContent = percent(hit, hits.reduce((s, [, v]) => s + v, 0));
   $("blocked").textContent = percent(total(m, "port53_blocklist_answers_total"), queries);
   $("inflight").textContent = total(m, "port53_inflight_questions").toLocaleString();
-  $("upstream").textContent = total(m, "port53_upstream_queries_total").toLocaleString();
+  const upstream = total(m, "port53_upstream_queries_total");
+  $("upstream").textContent = upstream.toLocaleString();
+  const answered = total(m, "port53_upstream_response_seconds_count");
+  const mean = answered ? (1000 * total(m, "port53_upstream_response_seconds_sum") / answered)
+    .toFixed(1) + " ms" : "–";
+  $("upstream-health").textContent =
+    percent(total(m, "port53_upstream_timeouts_total"), upstream) + " / " + mean;
+  const lat = await api("/api/latency");
+  if (lat.ok) {
+    const l = await lat.json();
+    const ms = (us) => (us / 1000).toFixed(us < 10000 ? 2 : 0);
+    $("latency").textContent = l.n ? ms(l.p50_us) + " / " + ms(l.p99_us) + " ms" : "–";
+  }
   fillTable("rcodes", byLabel(m, "port53_answers_by_rcode_total", "rcode"));
   fillTable("validation", byLabel(m, "port53_validation_total", "result"));
   fillTable("ede", byLabel(m, "port53_answers_by_ede_total", "code"));
