@@ -220,8 +220,11 @@ std::unique_ptr<ConsoleListener> open_console(const conf::Config& cfg, asio::io_
             }
             done->set_value(control_command(line, targets));
         });
-        if (answer.wait_for(kCommandWait) != std::future_status::ready)
-            return std::string("error: the daemon is busy or stopping\n");
+        // Checked in slices: once the workers stop (shutdown), nothing will run it.
+        auto give_up = std::chrono::steady_clock::now() + kCommandWait;
+        while (answer.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready)
+            if (worker0.stopped() || std::chrono::steady_clock::now() > give_up)
+                return std::string("error: the daemon is busy or stopping\n");
         return answer.get();
     };
     auto listener = std::make_unique<ConsoleListener>(cfg, command, activity);
