@@ -163,35 +163,47 @@ def tamper(zone, path):
         f.write("".join("\t".join(rr) + "\n" for rr in rrs))
 
 
+def build_zone(z, zdir, zkeys, addrs, ds_lines):
+    """Writes one zone file (signed if the zone is) once its children's DS
+    lines are known; returns (zone file path, DS line or None, DNSKEY line)."""
+    src = os.path.join(zdir, file_stem(z.name) + ".zone")
+    with open(src, "w") as f:
+        f.write(render_zone(z, addrs, ds_lines))
+        if z.dnskeys == "ksk":
+            # the only DNSKEY published; sign() then adds none
+            f.write(ds_for(z, zkeys[0])[1] + "\n")
+    if not z.alg:
+        return src, None, None
+    signers = zkeys[:-1] if z.ds == "bogus" else zkeys
+    ds, dnskey = ds_for(z, zkeys[-1] if z.ds == "bogus" else signers[0])
+    return sign(z, src, signers), (None if z.ds == "none" else ds), dnskey
+
+
 def build_zones(d):
     """Writes keys and (signed) zone files; returns {zone name: zone file path}
     and the root's DS / DNSKEY lines."""
     zdir = os.path.join(d, "zones")
     os.makedirs(zdir, exist_ok=True)
     signed = [z for z in ZONES if z.alg]
-    # RSA key generation dominates start-up: do it in parallel.
+    addrs = address_records()
+    ds_lines, files, anchor = {}, {}, None
+    # RSA key generation dominates start-up: do it in parallel.  So is the
+    # signing of the zones with as many labels (walk.lab.'s 10,000 names take
+    # ~1 s): none is another's parent.
     with ThreadPoolExecutor(max_workers=4) as pool:
         keys = dict(zip([z.name for z in signed], pool.map(
             lambda z: keygen(z, os.path.join(d, "keys", file_stem(z.name))), signed)))
-    addrs = address_records()
-    ds_lines, files, anchor = {}, {}, None
-    # Bottom-up: a zone's DS must be in its parent before the parent is signed.
-    for z in sorted(ZONES, key=lambda z: -len(name(z.name))):
-        src = os.path.join(zdir, file_stem(z.name) + ".zone")
-        with open(src, "w") as f:
-            f.write(render_zone(z, addrs, ds_lines))
-            if z.dnskeys == "ksk":
-                # the only DNSKEY published; sign() then adds none
-                f.write(ds_for(z, keys[z.name][0])[1] + "\n")
-        files[z.name] = src
-        if z.alg:
-            zkeys = keys[z.name][:-1] if z.ds == "bogus" else keys[z.name]
-            files[z.name] = sign(z, src, zkeys)
-            ds, dnskey = ds_for(z, keys[z.name][-1] if z.ds == "bogus" else zkeys[0])
-            if z.ds != "none":
-                ds_lines[z.name] = [ds]
-            if z.name == ".":
-                anchor = (ds, dnskey)
+        # Bottom-up: a zone's DS must be in its parent before the parent is signed.
+        for depth in sorted({len(name(z.name)) for z in ZONES}, reverse=True):
+            level = [z for z in ZONES if len(name(z.name)) == depth]
+            built = list(pool.map(lambda z: build_zone(z, zdir, keys.get(z.name), addrs,
+                                                       ds_lines), level))
+            for z, (path, ds, dnskey) in zip(level, built):
+                files[z.name] = path
+                if ds:
+                    ds_lines[z.name] = [ds]
+                if z.name == ".":
+                    anchor = (ds, dnskey)
     return files, anchor
 
 
