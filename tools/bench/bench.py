@@ -16,6 +16,7 @@ totals, and the Markdown table.  Standard library only; no network use.
                                                # each lab case once: rcode and AD as expected?
     bench.py set      --out JSON k=v ...       # add fields to a result file
     bench.py table    --dir RESULTS            # prints Markdown, writes RESULTS/table.md
+    bench.py walk-queries ... / walk-check ...   # the cold walk (walk.py)
 """
 import argparse
 import gzip
@@ -26,6 +27,7 @@ import sys
 
 from common import load, merge_into, parse_kv, percentile, save
 from table import cmd_table
+import walk
 
 # The wildcard owners the lab serves (tools/lab/zones.py): any name below
 # them is a distinct question that needs an answer from the zone's server.
@@ -370,6 +372,7 @@ def main():
         p.add_argument("--" + k, required=True)
     p.add_argument("--set", nargs="*")
     p.set_defaults(fn=cmd_check_cases)
+    walk.add_parsers(sub)
     p = sub.add_parser("set")
     p.add_argument("--out", required=True)
     p.add_argument("kv", nargs="*")

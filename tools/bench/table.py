@@ -136,6 +136,60 @@ def randsub_table(d, after_other):
     return out
 
 
+def any_run(runs, key):
+    return next(runs[key + (res,)] for res in RESOLVERS if key + (res,) in runs)
+
+
+def walk_rows(runs, t):
+    """(metric, fn[, num_fn, better]) rows of the cold walk, t threads."""
+    unbound = runs.get(("walk", t, "unbound"))
+
+    def vs_unbound(r):
+        return "%.2f×" % (r["run_time_s"] / unbound["run_time_s"]) if unbound else "—"
+    return [
+        ("names sent (dnsperf -c / -q)", lambda r: "%d (%s / %s)" % (
+            r["sent"], r.get("clients", "?"), r.get("outstanding", "?"))),
+        ("answers by rcode", lambda r: rcode_text(r["rcodes"])),
+        ("lost (no answer within 5 s)", lambda r: "%d" % r["lost"]),
+        ("**wall time of the walk (s)**", lambda r: "%.2f" % r["run_time_s"],
+         lambda r: r["run_time_s"], "low"),
+        ("wall time ÷ Unbound's (issue 13: port53 ≤ 0.8×)", vs_unbound),
+        ("queries/s (completed / run time)", lambda r: num(r["qps"]), lambda r: r["qps"], "high"),
+        ("latency p50 / p99 (ms)", lambda r: "%s / %s" % (
+            ms(r["p50_latency_s"]), ms(r["p99_latency_s"]))),
+        ("resolver CPU per name (µs, user+sys)", lambda r: num(cpu_us(r), "%.1f"), cpu_us, "low"),
+        ("upstream queries per name (run ÷ names sent; start-up apart)",
+         lambda r: per(upstream_total(r, "up_run"), r["sent"])),
+        ("upstream: start-up / run (UDP + TCP SYN)", lambda r: "%d / %d + %d" % (
+            upstream_total(r, "up_startup"), r["up_run_udp"], r["up_run_tcp_syn"])),
+        ("every name again from the cache (DO): NOERROR+AD with the zone's address",
+         lambda r: "%d / %d" % (r["check_secure_right"], r["check_asked"])),
+        ("  their upstream queries (0: all cached)", lambda r: "%d" % upstream_total(r, "up_check")),
+        ("RSS at end / peak VmHWM (MiB)", lambda r: "%s / %s" % (mib(r["rss_end_kb"]), mib(r["hwm_kb"]))),
+    ]
+
+
+def walk_callgrind_rows():
+    return [
+        ("instructions per cold validated name (Ir ÷ answers; start-up and warm-up "
+         "excluded; issue 13: ≤ 0.9M)", lambda r: num(r["ir_per_name"], "%.0f"),
+         lambda r: r["ir_per_name"], "low"),
+        ("Ir per name incl. start-up and warm-up (÷ batch answers)",
+         lambda r: num(r["ir_per_name_incl_startup"], "%.0f")),
+        ("Ir start-up (to first answer) / warm-up names", lambda r: "%.3g / %.3g (%d names)" % (
+            r["ir_startup"], r["ir_warmup"], r["warm_names"])),
+        ("batch answers by rcode", lambda r: rcode_text(r["rcodes"])),
+        ("batch: answered / sent, lost", lambda r: "%d / %d, %d lost" % (
+            r["completed"], r["names"], r["lost"])),
+        ("AD on re-query from cache (validated)", lambda r: "%d / %d" % (
+            r["ad_requery"], r["requery_answers"])),
+        ("upstream queries per name under valgrind (batch)",
+         lambda r: per(upstream_total(r, "up_walk"), r["names"])),
+        ("batch run time (s) / p50 / p99 latency (ms)", lambda r: "%.1f / %s / %s" % (
+            r["run_time_s"], ms(r["p50_latency_s"]), ms(r["p99_latency_s"]))),
+    ]
+
+
 def cmd_table(a):
     runs = {}
     for path in glob.glob(os.path.join(a.dir, "runs", "*.json")):
@@ -260,6 +314,15 @@ def cmd_table(a):
             row(s, "upstream: start-up UDP + TCP SYN / run UDP + TCP SYN",
                 lambda r: "%d + %d / %d + %d" % (r["up_startup_udp"], r["up_startup_tcp_syn"],
                                                  r["up_run_udp"], r["up_run_tcp_syn"]))
+        scenario_key = ("walk", t)
+        if any(scenario_key + (res,) in runs for res in RESOLVERS):
+            s = "cold walk of %s, %s" % (any_run(runs, scenario_key).get("zone", "?"), tl)
+            for spec in walk_rows(runs, t):
+                row(s, *spec)
+    scenario_key = ("callgrind-walk", 1)
+    if any(scenario_key + (res,) in runs for res in RESOLVERS):
+        for spec in walk_callgrind_rows():
+            row("callgrind, 1 thread, cold validated names of the walk zone", *spec)
     scenario_key = ("callgrind-cold", 1)
     if any(scenario_key + (res,) in runs for res in RESOLVERS):
         s = "callgrind, 1 thread, cold validated names"
