@@ -108,7 +108,8 @@ Options:
                          to 100 ms each time: queries/s then measures dnsperf
   --only LIST            scenarios to run, comma-separated: hit (cache-hit and its
                          callgrind), cold (cold-cache and cold-callgrind), randsub,
-                         walk (walk and walk-callgrind); default hit,cold,randsub
+                         walk (walk and walk-callgrind: ~1.5 min for four
+                         resolvers); default hit,cold,randsub,walk
   --edns                 send EDNS0 queries (dnsperf -e); default: plain queries
   --loadgen WHICH        load generator of the cache-hit saturating run: dnsperf (default),
                          port53-load (tools/loadgen: sendmmsg/recvmmsg batches, -c sockets,
@@ -175,7 +176,7 @@ walk_clients=10
 walk_q=100
 walk_cg_names=500
 walk_cg_given=0
-only=hit,cold,randsub
+only=hit,cold,randsub,walk
 callgrind=1
 edns=()
 quick=0
