@@ -153,8 +153,12 @@ WALK_ZONE=walk.lab.
 PORT53_ADDR=127.53.0.1
 # shellcheck source=tools/bench/peers.sh
 . "$ROOT/tools/bench/peers.sh"
+# shellcheck source=tools/bench/resolvers.sh
+. "$ROOT/tools/bench/resolvers.sh"
 # shellcheck source=tools/bench/cold.sh
 . "$ROOT/tools/bench/cold.sh"
+# shellcheck source=tools/bench/randsub.sh
+. "$ROOT/tools/bench/randsub.sh"
 
 threads_list=1,2
 peers=unbound,pdns-recursor,knot-resolver
@@ -425,125 +429,6 @@ if [ "$run_walk" = 1 ]; then
         --out "$out/queries/walk.txt" --cg "$out/queries/walk-callgrind" --cg-names "$walk_cg_names" >&2
 fi
 
-# ---- resolvers
-addr_of() {
-    if [ "$1" = port53 ]; then echo $PORT53_ADDR; else local v=PEER_ADDR_$1; echo "${!v}"; fi
-}
-
-CONF_VARIANT=   # e.g. -agg: start_resolver then uses conf/port53-tN-agg.toml
-RPIDS=()        # every process of the running resolver (kresd: one per worker); RPID is the first
-start_resolver() {  # kind threads logname [wrapper...]
-    local kind=$1 t=$2 name=$3; shift 3
-    local cmd addr timeout=15 n=1 i
-    if [ "$kind" = port53 ]; then
-        cmd=("$PORT53D" -c "$out/conf/port53-t$t$CONF_VARIANT.toml")
-    else
-        peer_prepare "$kind"
-        peer_cmd "$kind" "$t" "$CONF_VARIANT"
-        cmd=("${PEER_CMD[@]}")
-        n=$(peer_processes "$kind" "$t")
-    fi
-    [ $# -gt 0 ] && timeout=120
-    addr=$(addr_of "$kind")
-    RPIDS=()
-    for i in $(seq "$n"); do
-        echo "=== $(date +%T) $* ${cmd[*]}" >>"$out/logs/$name.log"
-        "${PIN_RESOLVER[@]}" "$@" "${cmd[@]}" >>"$out/logs/$name.log" 2>&1 &
-        RPIDS+=($!)
-    done
-    RPID=${RPIDS[0]}
-    local deadline=$((SECONDS + timeout))
-    while ! dig @"$addr" +norec +tries=1 +time=1 . NS >/dev/null 2>&1; do
-        for i in "${RPIDS[@]}"; do
-            kill -0 "$i" 2>/dev/null && continue
-            echo "bench.sh: $kind exited during start-up:" >&2
-            tail -n 20 "$out/logs/$name.log" >&2; stop_resolver; exit 1
-        done
-        if [ $SECONDS -ge $deadline ]; then
-            echo "bench.sh: $kind does not answer on $addr after ${timeout}s" >&2; exit 1
-        fi
-        sleep 0.1
-    done
-}
-
-stop_resolver() {
-    local pid i
-    RPID=
-    for pid in "${RPIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${RPIDS[@]}"; do
-        for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && { log "resolver $pid ignored SIGTERM for 10 s: SIGKILL"; kill -KILL "$pid"; }
-        wait "$pid" 2>/dev/null || true
-    done
-    RPIDS=()
-}
-
-# summed over the resolver's processes (kresd runs one per worker)
-status_sum() { local p; for p in "${RPIDS[@]}"; do cat "/proc/$p/status"; done | awk -v k="$1" '$1 == k {s += $2} END {print s + 0}'; }
-rss() { status_sum VmRSS:; }
-hwm() { status_sum VmHWM:; }
-# utime + stime of all threads, in clock ticks (fields 14 and 15 of stat)
-cpu_ticks() { local p; for p in "${RPIDS[@]}"; do sed 's/^.*) //' "/proc/$p/stat"; done | awk '{s += $12 + $13} END {print s + 0}'; }
-
-# "tid:ticks" for every thread, to see how the load spreads over the workers
-thread_ticks() {
-    local f p
-    for p in "${RPIDS[@]}"; do
-        for f in /proc/$p/task/*/stat; do
-            echo "$(basename "$(dirname "$f")"):$(sed 's/^.*) //' "$f" | awk '{print $12 + $13}')"
-        done
-    done 2>/dev/null | tr '\n' ' '
-}
-
-perf() {  # name addr queryfile [dnsperf args...]: dnsperf -v into raw/NAME.dnsperf.txt
-    local name=$1 addr=$2 qf=$3; shift 3
-    local raw=$out/raw/$name.dnsperf.txt rc=0
-    echo "${PIN_LOAD[*]} dnsperf -s $addr -d $qf ${edns[*]} -v $*" >"$out/raw/$name.cmd"
-    # its own CPU (user, system: bash's time of the child) beside its report
-    local TIMEFORMAT='%U %S'
-    { time "${PIN_LOAD[@]}" dnsperf -s "$addr" -d "$qf" "${edns[@]}" -v "$@" >"$raw" \
-        2>"$out/raw/$name.stderr" || rc=$?; } 2>"$out/raw/$name.cputime"
-    [ "$rc" = 0 ] || log "dnsperf for $name exited with $rc (see $out/raw/$name.stderr)"
-    if [ -n "$RPID" ] && ! kill -0 "$RPID" 2>/dev/null; then
-        log "the resolver died during $name (see $out/logs/)"
-        exit 1
-    fi
-}
-
-loadperf() {  # name addr queryfile [port53-load args...]: its report into raw/NAME.dnsperf.txt
-    local name=$1 addr=$2 qf=$3; shift 3
-    local raw=$out/raw/$name.dnsperf.txt rc=0 e=()
-    [ ${#edns[@]} -gt 0 ] && e=(-e)
-    echo "${PIN_LOAD[*]} port53-load -s $addr -d $qf ${e[*]} $*" >"$out/raw/$name.cmd"
-    "${PIN_LOAD[@]}" "$PORT53_LOAD" -s "$addr" -d "$qf" "${e[@]}" "$@" >"$raw" \
-        2>"$out/raw/$name.stderr" || rc=$?
-    [ "$rc" = 0 ] || log "port53-load for $name exited with $rc (see $out/raw/$name.stderr)"
-    if [ -n "$RPID" ] && ! kill -0 "$RPID" 2>/dev/null; then
-        log "the resolver died during $name (see $out/logs/)"
-        exit 1
-    fi
-}
-
-parse() {  # name scenario kind threads [k=v...]
-    local name=$1 scenario=$2 kind=$3 t=$4; shift 4
-    "${HELPER[@]}" dnsperf --raw "$out/raw/$name.dnsperf.txt" --out "$out/runs/$name.json" \
-        --set scenario="$scenario" resolver="$kind" threads="$t" clk_tck="$clk_tck" "$@"
-}
-
-warm() {  # kind threads tag: two passes over the cache-hit names
-    local kind=$1 t=$2 tag=$3 addr i scenario
-    addr=$(addr_of "$kind")
-    for i in 1 2; do
-        scenario=warm$i; [ "$tag" = "t$t" ] || scenario=warm$i-$tag
-        perf "warm$i-$tag-$kind" "$addr" "$out/queries/hit.txt" -n 1 -c 1 -q 20 -t 10 -l 60
-        parse "warm$i-$tag-$kind" "$scenario" "$kind" "$t"
-    done
-}
-
-runs_for() {  # rate seconds -> dnsperf -n (passes over the hit file) so -Q * -l fits
-    echo $(( ($1 * $2) / hit_lines + 2 ))
-}
-
 scenario_hit() {  # kind threads
     local kind=$1 t=$2 addr c0 c1 r0 name tt0 tt1
     addr=$(addr_of "$kind")
@@ -597,50 +482,6 @@ scenario_cold() {  # kind threads
     up_run=$(upstream_take)
     parse "$name" cold "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_end_kb="$(rss)" hwm_kb="$(hwm)"
     "${HELPER[@]}" upstream --out "$out/runs/$name.json" up_startup "$up_start" up_run "$up_run"
-    stop_resolver
-}
-
-# dig +dnssec over a file of names: "asked nxdomain ad nxdomain_ad" (ad: the AD flag)
-dig_check() {  # addr file raw-out
-    timeout 120 dig @"$1" +dnssec +tries=1 +time=5 +noall +comments -f "$2" >"$3" 2>&1 || true
-    awk -v asked="$(wc -l <"$2")" '
-        /^;; ->>HEADER<<-/ { nx = ($0 ~ /status: NXDOMAIN,/) }
-        /^;; flags:/ { ad = ($0 ~ /^;; flags:[^;]* ad[ ;]/); n_nx += nx; n_ad += ad; n_both += nx && ad }
-        END { print asked + 0, n_nx + 0, n_ad + 0, n_both + 0 }' "$3"
-}
-
-scenario_randsub() {  # kind threads zone agg(yes|no) zone-order
-    local kind=$1 t=$2 zone=$3 agg=$4 order=$5 addr c0 c1 v=agg
-    [ "$agg" = no ] && v=noagg
-    local name=randsub-t$t-${zone%.}-$kind-$v qf=$out/queries/randsub-${zone%.}
-    local up_start up_warm up_run up_again up_fresh again fresh
-    addr=$(addr_of "$kind")
-    log "randsub: $kind (aggressive $agg), $t thread(s), $randsub_names names below $zone"
-    upstream_take >/dev/null
-    CONF_VARIANT=-$v
-    start_resolver "$kind" "$t" "$kind-t$t-randsub-$v"
-    CONF_VARIANT=
-    up_start=$(upstream_take)
-    # the delegation chain and the zone's DNSKEY, apart from the per-name cost
-    # (a positive answer: no denial, nothing for aggressive use to learn)
-    dig @"$addr" +tries=1 +time=10 "$zone" SOA >"$out/raw/$name-warmup.dig.txt" 2>&1 || true
-    up_warm=$(upstream_take)
-    c0=$(cpu_ticks)
-    perf "$name" "$addr" "$qf.txt" -n 1 -c 4 -q "$randsub_q" -t 5 -l $((60 + randsub_names / 50))
-    c1=$(cpu_ticks)
-    up_run=$(upstream_take)
-    read -r -a again <<<"$(dig_check "$addr" "$qf-again.txt" "$out/raw/$name-again.dig.txt")"
-    up_again=$(upstream_take)
-    read -r -a fresh <<<"$(dig_check "$addr" "$qf-fresh.txt" "$out/raw/$name-fresh.dig.txt")"
-    up_fresh=$(upstream_take)
-    parse "$name" randsub "$kind" "$t" zone="$zone" zone_order="$order" aggressive="$agg" \
-        denial="${randsub_denial[$zone]% *}" denial_records="${randsub_denial[$zone]#* }" \
-        cpu_ticks=$((c1 - c0)) rss_end_kb="$(rss)" hwm_kb="$(hwm)" \
-        requery_asked="${again[0]}" requery_nxdomain="${again[1]}" requery_ad="${again[2]}" \
-        requery_nxdomain_ad="${again[3]}" fresh_asked="${fresh[0]}" fresh_nxdomain="${fresh[1]}" \
-        fresh_ad="${fresh[2]}" fresh_nxdomain_ad="${fresh[3]}"
-    "${HELPER[@]}" upstream --out "$out/runs/$name.json" up_startup "$up_start" up_warmup "$up_warm" \
-        up_run "$up_run" up_requery "$up_again" up_fresh "$up_fresh"
     stop_resolver
 }
 
