@@ -3,7 +3,8 @@
 # cache-hit throughput and latency,
 # cold-cache resolution and its upstream queries, user-space instructions per
 # cache hit and per cold validated name, upstream queries saved by aggressive
-# negative caching (random subdomains).  See usage().
+# negative caching (random subdomains), the cold walk of a 10,000-name zone.
+# See usage().
 set -euo pipefail
 
 usage() {
@@ -51,6 +52,19 @@ Scenarios (per thread count):
               Ir per name = the batches' Ir / answers. Every name is then asked
               again from the cache to count the AD bits; upstream queries are
               counted as above
+  walk        the cold walk of walk.lab. (tools/lab/zones.py): a fresh resolver gets
+              each of the zone's 10,000 names (each with one A record; no wildcard,
+              so nothing is free through aggressive NSEC) once, in a random order,
+              dnsperf -n 1 -c --walk-clients -q --walk-outstanding -t 5: wall time of
+              the whole walk, queries/s, resolver CPU per name, upstream queries
+              per name (counted as in cold-cache, start-up apart); then every name
+              again from the cache (DO bit, 16 at a time): NOERROR with AD and the
+              zone's address, per name
+  walk-callgrind
+              (1 thread, under valgrind; part of walk) user-space instructions per
+              cold validated name of walk.lab., as cold-callgrind: start-up and one
+              warm-up name of the zone dumped apart, then a batch of
+              --walk-callgrind-names other names of the zone (dnsperf -c 1 -q 5)
   randsub     random-subdomain load: upstream queries saved by aggressive use of
               the validated cache (RFC 8198). Per zone of --randsub-zones, a fresh
               resolver gets --randsub-names distinct random names that do not
@@ -76,7 +90,12 @@ Options:
   --callgrind-queries N  queries in the big callgrind batch (default 20000)
   --cold-callgrind-names N
                          names in the cold-callgrind batch; 0 skips it (default 500)
-  --no-callgrind         skip both callgrind measurements
+  --walk-names N         names of walk.lab. in the walk (default 10000: all of them)
+  --walk-clients N       dnsperf -c of the walk (default 10)
+  --walk-outstanding Q   dnsperf -q of the walk (default 100)
+  --walk-callgrind-names N
+                         names in the walk-callgrind batch; 0 skips it (default 500)
+  --no-callgrind         skip every callgrind measurement
   --randsub-names N      random names per zone in randsub (default 2000)
   --randsub-zones LIST   zones for randsub (default sec.lab.,many.lab.,many.example.:
                          NSEC with 9 names, NSEC with 200, NSEC3 with 200)
@@ -88,8 +107,9 @@ Options:
                          (it re-checks before the receiver counts them) and idles up
                          to 100 ms each time: queries/s then measures dnsperf
   --only LIST            scenarios to run, comma-separated: hit (cache-hit and its
-                         callgrind), cold (cold-cache and cold-callgrind), randsub;
-                         default hit,cold,randsub
+                         callgrind), cold (cold-cache and cold-callgrind), randsub,
+                         walk (walk and walk-callgrind: ~1.5 min for four
+                         resolvers); default hit,cold,randsub,walk
   --edns                 send EDNS0 queries (dnsperf -e); default: plain queries
   --loadgen WHICH        load generator of the cache-hit saturating run: dnsperf (default),
                          port53-load (tools/loadgen: sendmmsg/recvmmsg batches, -c sockets,
@@ -99,7 +119,8 @@ Options:
   --port53-load PATH     the generator (default build/port53-load; copied like the daemon)
   --pin                  resolver on CPU 0, load generators on CPU 1 (taskset; needs 2 CPUs)
   --quick                smoke test: 2 s loads, 1 thread, 500 cold names, 3000 callgrind
-                         queries, 100 cold-callgrind names, 500 randsub names
+                         queries, 100 cold-callgrind names, 500 randsub names,
+                         2000 walk names, 100 walk-callgrind names
   --port53d PATH         daemon to test (default build/port53d); copied into the
                          results directory first, so a rebuild cannot change it mid-run
   --out DIR              results directory (default /tmp/port53-bench/<date>-<time>)
@@ -128,9 +149,16 @@ if [ "${1:-}" = "--soak" ]; then
 fi
 export PYTHONDONTWRITEBYTECODE=1
 HELPER=(/usr/bin/python3 "$ROOT/tools/bench/bench.py")
+WALK_ZONE=walk.lab.
 PORT53_ADDR=127.53.0.1
 # shellcheck source=tools/bench/peers.sh
 . "$ROOT/tools/bench/peers.sh"
+# shellcheck source=tools/bench/resolvers.sh
+. "$ROOT/tools/bench/resolvers.sh"
+# shellcheck source=tools/bench/cold.sh
+. "$ROOT/tools/bench/cold.sh"
+# shellcheck source=tools/bench/randsub.sh
+. "$ROOT/tools/bench/randsub.sh"
 
 threads_list=1,2
 peers=unbound,pdns-recursor,knot-resolver
@@ -146,7 +174,13 @@ randsub_names=2000
 randsub_given=0
 randsub_zones=sec.lab.,many.lab.,many.example.
 randsub_q=20
-only=hit,cold,randsub
+walk_names=10000
+walk_given=0
+walk_clients=10
+walk_q=100
+walk_cg_names=500
+walk_cg_given=0
+only=hit,cold,randsub,walk
 callgrind=1
 edns=()
 quick=0
@@ -175,6 +209,10 @@ while [ $# -gt 0 ]; do
         --randsub-names) randsub_names=$2; randsub_given=1; shift 2 ;;
         --randsub-zones) randsub_zones=$2; shift 2 ;;
         --randsub-outstanding) randsub_q=$2; shift 2 ;;
+        --walk-names) walk_names=$2; walk_given=1; shift 2 ;;
+        --walk-clients) walk_clients=$2; shift 2 ;;
+        --walk-outstanding) walk_q=$2; shift 2 ;;
+        --walk-callgrind-names) walk_cg_names=$2; walk_cg_given=1; shift 2 ;;
         --only) only=$2; shift 2 ;;
         --no-callgrind) callgrind=0; shift ;;
         --edns) edns=(-e); shift ;;
@@ -196,9 +234,11 @@ if [ "$quick" = 1 ]; then
     [ "$threads_given" = 1 ] || threads_list=1
     [ "$cold_cg_given" = 1 ] || cold_cg_names=100
     [ "$randsub_given" = 1 ] || randsub_names=500
+    [ "$walk_given" = 1 ] || walk_names=2000
+    [ "$walk_cg_given" = 1 ] || walk_cg_names=100
 fi
 for v in "$seconds" "$clients" "$max_qps" "$latency_qps" "$cold_names" "$cg_queries" "$cold_cg_names" \
-         "$randsub_names" "$randsub_q"; do
+         "$randsub_names" "$randsub_q" "$walk_names" "$walk_clients" "$walk_q" "$walk_cg_names"; do
     [[ "$v" =~ ^[0-9]+$ ]] || { echo "bench.sh: not a number: $v" >&2; exit 2; }
 done
 case "$loadgen" in dnsperf|port53-load|both) ;;
@@ -212,16 +252,21 @@ case "$loadgen" in dnsperf|port53-load|both) ;;
     echo "bench.sh: --randsub-names from 1 to 100000" >&2; exit 2; }
 [ "$randsub_q" -ge 1 ] && [ "$randsub_q" -le 1000 ] || {
     echo "bench.sh: --randsub-outstanding from 1 to 1000" >&2; exit 2; }
+[ "$walk_names" -ge 1 ] && [ "$walk_names" -le 10000 ] && [ "$walk_cg_names" -le 9999 ] || {
+    echo "bench.sh: --walk-names from 1 to 10000, --walk-callgrind-names at most 9999" >&2; exit 2; }
+[ "$walk_clients" -ge 1 ] && [ "$walk_q" -ge "$walk_clients" ] && [ "$walk_q" -le 1000 ] || {
+    echo "bench.sh: --walk-clients at least 1, --walk-outstanding from that to 1000" >&2; exit 2; }
 [[ "$randsub_zones" =~ ^[a-z0-9.-]+(,[a-z0-9.-]+)*$ ]] || {
     echo "bench.sh: --randsub-zones wants e.g. sec.lab.,many.example." >&2; exit 2; }
-run_hit=0; run_cold=0; run_randsub=0
+run_hit=0; run_cold=0; run_randsub=0; run_walk=0
 IFS=, read -r -a only_arr <<<"$only"
 for o in "${only_arr[@]}"; do
     case "$o" in
         hit) run_hit=1 ;;
         cold) run_cold=1 ;;
         randsub) run_randsub=1 ;;
-        *) echo "bench.sh: --only wants a comma-separated list of hit, cold, randsub" >&2; exit 2 ;;
+        walk) run_walk=1 ;;
+        *) echo "bench.sh: --only wants a comma-separated list of hit, cold, randsub, walk" >&2; exit 2 ;;
     esac
 done
 peer_kinds=$(peers_parse "$peers") || exit 2
@@ -231,6 +276,8 @@ HAVE_UNBOUND=0
 for k in "${PEERS[@]}"; do [ "$k" = unbound ] && HAVE_UNBOUND=1; done
 run_cold_cg=0
 [ "$run_cold" = 1 ] && [ "$callgrind" = 1 ] && [ "$cold_cg_names" -gt 0 ] && run_cold_cg=1
+run_walk_cg=0
+[ "$run_walk" = 1 ] && [ "$callgrind" = 1 ] && [ "$walk_cg_names" -gt 0 ] && run_walk_cg=1
 run_hit_cg=0
 [ "$run_hit" = 1 ] && [ "$callgrind" = 1 ] && run_hit_cg=1
 
@@ -252,7 +299,7 @@ fi
 need=(dnsperf dig nsd ldns-signzone)
 for k in "${PEERS[@]}"; do need+=("$(peer_binary "$k")"); done
 [ "$callgrind" = 1 ] && need+=(valgrind callgrind_control)
-[ "$run_cold" = 1 ] || [ "$run_randsub" = 1 ] && need+=(nft)
+[ "$run_cold" = 1 ] || [ "$run_randsub" = 1 ] || [ "$run_walk" = 1 ] && need+=(nft)
 for t in "${need[@]}"; do
     command -v "$t" >/dev/null || { echo "bench.sh: $t not found (apt-get install it)" >&2; exit 1; }
 done
@@ -267,7 +314,7 @@ done
 # connections (SYN without ACK). Nothing else here sends to 127.100.0.0/16
 # while a resolver runs (the lab's own readiness checks end before).
 NFT_TABLE=p53bench
-if [ "$run_cold" = 1 ] || [ "$run_randsub" = 1 ]; then
+if [ "$run_cold" = 1 ] || [ "$run_randsub" = 1 ] || [ "$run_walk" = 1 ]; then
     nft -f - <<EOF || { echo "bench.sh: could not set up the nftables counters" >&2; exit 1; }
 table ip $NFT_TABLE {
     counter upstream_udp { }
@@ -377,125 +424,10 @@ fi
     --cold-cg "$out/queries/cold-callgrind" \
     --cold-cg-names "$cold_cg_names" >&2
 hit_lines=$(wc -l <"$out/queries/hit.txt")
-
-# ---- resolvers
-addr_of() {
-    if [ "$1" = port53 ]; then echo $PORT53_ADDR; else local v=PEER_ADDR_$1; echo "${!v}"; fi
-}
-
-CONF_VARIANT=   # e.g. -agg: start_resolver then uses conf/port53-tN-agg.toml
-RPIDS=()        # every process of the running resolver (kresd: one per worker); RPID is the first
-start_resolver() {  # kind threads logname [wrapper...]
-    local kind=$1 t=$2 name=$3; shift 3
-    local cmd addr timeout=15 n=1 i
-    if [ "$kind" = port53 ]; then
-        cmd=("$PORT53D" -c "$out/conf/port53-t$t$CONF_VARIANT.toml")
-    else
-        peer_prepare "$kind"
-        peer_cmd "$kind" "$t" "$CONF_VARIANT"
-        cmd=("${PEER_CMD[@]}")
-        n=$(peer_processes "$kind" "$t")
-    fi
-    [ $# -gt 0 ] && timeout=120
-    addr=$(addr_of "$kind")
-    RPIDS=()
-    for i in $(seq "$n"); do
-        echo "=== $(date +%T) $* ${cmd[*]}" >>"$out/logs/$name.log"
-        "${PIN_RESOLVER[@]}" "$@" "${cmd[@]}" >>"$out/logs/$name.log" 2>&1 &
-        RPIDS+=($!)
-    done
-    RPID=${RPIDS[0]}
-    local deadline=$((SECONDS + timeout))
-    while ! dig @"$addr" +norec +tries=1 +time=1 . NS >/dev/null 2>&1; do
-        for i in "${RPIDS[@]}"; do
-            kill -0 "$i" 2>/dev/null && continue
-            echo "bench.sh: $kind exited during start-up:" >&2
-            tail -n 20 "$out/logs/$name.log" >&2; stop_resolver; exit 1
-        done
-        if [ $SECONDS -ge $deadline ]; then
-            echo "bench.sh: $kind does not answer on $addr after ${timeout}s" >&2; exit 1
-        fi
-        sleep 0.1
-    done
-}
-
-stop_resolver() {
-    local pid i
-    RPID=
-    for pid in "${RPIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${RPIDS[@]}"; do
-        for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && { log "resolver $pid ignored SIGTERM for 10 s: SIGKILL"; kill -KILL "$pid"; }
-        wait "$pid" 2>/dev/null || true
-    done
-    RPIDS=()
-}
-
-# summed over the resolver's processes (kresd runs one per worker)
-status_sum() { local p; for p in "${RPIDS[@]}"; do cat "/proc/$p/status"; done | awk -v k="$1" '$1 == k {s += $2} END {print s + 0}'; }
-rss() { status_sum VmRSS:; }
-hwm() { status_sum VmHWM:; }
-# utime + stime of all threads, in clock ticks (fields 14 and 15 of stat)
-cpu_ticks() { local p; for p in "${RPIDS[@]}"; do sed 's/^.*) //' "/proc/$p/stat"; done | awk '{s += $12 + $13} END {print s + 0}'; }
-
-# "tid:ticks" for every thread, to see how the load spreads over the workers
-thread_ticks() {
-    local f p
-    for p in "${RPIDS[@]}"; do
-        for f in /proc/$p/task/*/stat; do
-            echo "$(basename "$(dirname "$f")"):$(sed 's/^.*) //' "$f" | awk '{print $12 + $13}')"
-        done
-    done 2>/dev/null | tr '\n' ' '
-}
-
-perf() {  # name addr queryfile [dnsperf args...]: dnsperf -v into raw/NAME.dnsperf.txt
-    local name=$1 addr=$2 qf=$3; shift 3
-    local raw=$out/raw/$name.dnsperf.txt rc=0
-    echo "${PIN_LOAD[*]} dnsperf -s $addr -d $qf ${edns[*]} -v $*" >"$out/raw/$name.cmd"
-    # its own CPU (user, system: bash's time of the child) beside its report
-    local TIMEFORMAT='%U %S'
-    { time "${PIN_LOAD[@]}" dnsperf -s "$addr" -d "$qf" "${edns[@]}" -v "$@" >"$raw" \
-        2>"$out/raw/$name.stderr" || rc=$?; } 2>"$out/raw/$name.cputime"
-    [ "$rc" = 0 ] || log "dnsperf for $name exited with $rc (see $out/raw/$name.stderr)"
-    if [ -n "$RPID" ] && ! kill -0 "$RPID" 2>/dev/null; then
-        log "the resolver died during $name (see $out/logs/)"
-        exit 1
-    fi
-}
-
-loadperf() {  # name addr queryfile [port53-load args...]: its report into raw/NAME.dnsperf.txt
-    local name=$1 addr=$2 qf=$3; shift 3
-    local raw=$out/raw/$name.dnsperf.txt rc=0 e=()
-    [ ${#edns[@]} -gt 0 ] && e=(-e)
-    echo "${PIN_LOAD[*]} port53-load -s $addr -d $qf ${e[*]} $*" >"$out/raw/$name.cmd"
-    "${PIN_LOAD[@]}" "$PORT53_LOAD" -s "$addr" -d "$qf" "${e[@]}" "$@" >"$raw" \
-        2>"$out/raw/$name.stderr" || rc=$?
-    [ "$rc" = 0 ] || log "port53-load for $name exited with $rc (see $out/raw/$name.stderr)"
-    if [ -n "$RPID" ] && ! kill -0 "$RPID" 2>/dev/null; then
-        log "the resolver died during $name (see $out/logs/)"
-        exit 1
-    fi
-}
-
-parse() {  # name scenario kind threads [k=v...]
-    local name=$1 scenario=$2 kind=$3 t=$4; shift 4
-    "${HELPER[@]}" dnsperf --raw "$out/raw/$name.dnsperf.txt" --out "$out/runs/$name.json" \
-        --set scenario="$scenario" resolver="$kind" threads="$t" clk_tck="$clk_tck" "$@"
-}
-
-warm() {  # kind threads tag: two passes over the cache-hit names
-    local kind=$1 t=$2 tag=$3 addr i scenario
-    addr=$(addr_of "$kind")
-    for i in 1 2; do
-        scenario=warm$i; [ "$tag" = "t$t" ] || scenario=warm$i-$tag
-        perf "warm$i-$tag-$kind" "$addr" "$out/queries/hit.txt" -n 1 -c 1 -q 20 -t 10 -l 60
-        parse "warm$i-$tag-$kind" "$scenario" "$kind" "$t"
-    done
-}
-
-runs_for() {  # rate seconds -> dnsperf -n (passes over the hit file) so -Q * -l fits
-    echo $(( ($1 * $2) / hit_lines + 2 ))
-}
+if [ "$run_walk" = 1 ]; then
+    "${HELPER[@]}" walk-queries --lab-src "$out/lab-src" --zone "$WALK_ZONE" --names "$walk_names" \
+        --out "$out/queries/walk.txt" --cg "$out/queries/walk-callgrind" --cg-names "$walk_cg_names" >&2
+fi
 
 scenario_hit() {  # kind threads
     local kind=$1 t=$2 addr c0 c1 r0 name tt0 tt1
@@ -551,100 +483,6 @@ scenario_cold() {  # kind threads
     parse "$name" cold "$kind" "$t" cpu_ticks=$((c1 - c0)) rss_end_kb="$(rss)" hwm_kb="$(hwm)"
     "${HELPER[@]}" upstream --out "$out/runs/$name.json" up_startup "$up_start" up_run "$up_run"
     stop_resolver
-}
-
-# dig +dnssec over a file of names: "asked nxdomain ad nxdomain_ad" (ad: the AD flag)
-dig_check() {  # addr file raw-out
-    timeout 120 dig @"$1" +dnssec +tries=1 +time=5 +noall +comments -f "$2" >"$3" 2>&1 || true
-    awk -v asked="$(wc -l <"$2")" '
-        /^;; ->>HEADER<<-/ { nx = ($0 ~ /status: NXDOMAIN,/) }
-        /^;; flags:/ { ad = ($0 ~ /^;; flags:[^;]* ad[ ;]/); n_nx += nx; n_ad += ad; n_both += nx && ad }
-        END { print asked + 0, n_nx + 0, n_ad + 0, n_both + 0 }' "$3"
-}
-
-scenario_randsub() {  # kind threads zone agg(yes|no) zone-order
-    local kind=$1 t=$2 zone=$3 agg=$4 order=$5 addr c0 c1 v=agg
-    [ "$agg" = no ] && v=noagg
-    local name=randsub-t$t-${zone%.}-$kind-$v qf=$out/queries/randsub-${zone%.}
-    local up_start up_warm up_run up_again up_fresh again fresh
-    addr=$(addr_of "$kind")
-    log "randsub: $kind (aggressive $agg), $t thread(s), $randsub_names names below $zone"
-    upstream_take >/dev/null
-    CONF_VARIANT=-$v
-    start_resolver "$kind" "$t" "$kind-t$t-randsub-$v"
-    CONF_VARIANT=
-    up_start=$(upstream_take)
-    # the delegation chain and the zone's DNSKEY, apart from the per-name cost
-    # (a positive answer: no denial, nothing for aggressive use to learn)
-    dig @"$addr" +tries=1 +time=10 "$zone" SOA >"$out/raw/$name-warmup.dig.txt" 2>&1 || true
-    up_warm=$(upstream_take)
-    c0=$(cpu_ticks)
-    perf "$name" "$addr" "$qf.txt" -n 1 -c 4 -q "$randsub_q" -t 5 -l $((60 + randsub_names / 50))
-    c1=$(cpu_ticks)
-    up_run=$(upstream_take)
-    read -r -a again <<<"$(dig_check "$addr" "$qf-again.txt" "$out/raw/$name-again.dig.txt")"
-    up_again=$(upstream_take)
-    read -r -a fresh <<<"$(dig_check "$addr" "$qf-fresh.txt" "$out/raw/$name-fresh.dig.txt")"
-    up_fresh=$(upstream_take)
-    parse "$name" randsub "$kind" "$t" zone="$zone" zone_order="$order" aggressive="$agg" \
-        denial="${randsub_denial[$zone]% *}" denial_records="${randsub_denial[$zone]#* }" \
-        cpu_ticks=$((c1 - c0)) rss_end_kb="$(rss)" hwm_kb="$(hwm)" \
-        requery_asked="${again[0]}" requery_nxdomain="${again[1]}" requery_ad="${again[2]}" \
-        requery_nxdomain_ad="${again[3]}" fresh_asked="${fresh[0]}" fresh_nxdomain="${fresh[1]}" \
-        fresh_ad="${fresh[2]}" fresh_nxdomain_ad="${fresh[3]}"
-    "${HELPER[@]}" upstream --out "$out/runs/$name.json" up_startup "$up_start" up_warmup "$up_warm" \
-        up_run "$up_run" up_requery "$up_again" up_fresh "$up_fresh"
-    stop_resolver
-}
-
-scenario_cold_callgrind() {  # kind
-    local kind=$1 addr pid up_start up_warm up_sec up_example ad answers
-    addr=$(addr_of "$kind")
-    log "cold-callgrind: $kind, 1 thread, 2 warm-up + $cold_cg_names cold names under valgrind"
-    local vg=(valgrind --tool=callgrind --vgdb=yes --vgdb-prefix="$out/callgrind/vgdb-cold-$kind"
-              --callgrind-out-file="$out/callgrind/$kind-cold.%p.out" --dump-instr=no)
-    local ctl=(callgrind_control --vgdb-prefix="$out/callgrind/vgdb-cold-$kind")
-    upstream_take >/dev/null
-    start_resolver "$kind" 1 "$kind-cold-callgrind" "${vg[@]}"
-    pid=$RPID
-    up_start=$(upstream_take)
-    # dump 1: start-up until the first answer; dump 2: the warm-up names;
-    # dumps 3 and 4: the batches below wild.sec.lab. and wild.example.
-    # (each dump zeroes the counters)
-    "${ctl[@]}" --dump=cold-startup "$pid" >>"$out/logs/$kind-cold-callgrind.ctl" 2>&1
-    perf "callgrind-cold-warm-$kind" "$addr" "$out/queries/cold-callgrind-warm.txt" \
-        -n 1 -c 1 -q 1 -t 60 -l 300
-    up_warm=$(upstream_take)
-    "${ctl[@]}" --dump=cold-warmup "$pid" >>"$out/logs/$kind-cold-callgrind.ctl" 2>&1
-    # few outstanding queries: valgrind slows the resolver ~50x, and it must
-    # not be overrun (a lost query would be work counted for no answer)
-    perf "callgrind-cold-sec-$kind" "$addr" "$out/queries/cold-callgrind-1.txt" \
-        -n 1 -c 1 -q 5 -t 60 -l 450
-    up_sec=$(upstream_take)
-    "${ctl[@]}" --dump=cold-sec "$pid" >>"$out/logs/$kind-cold-callgrind.ctl" 2>&1
-    perf "callgrind-cold-example-$kind" "$addr" "$out/queries/cold-callgrind-2.txt" \
-        -n 1 -c 1 -q 5 -t 60 -l 450
-    up_example=$(upstream_take)
-    "${ctl[@]}" --dump=cold-example "$pid" >>"$out/logs/$kind-cold-callgrind.ctl" 2>&1
-    # validated? every batch name again, now from the cache: count AD bits
-    timeout 300 dig @"$addr" +tries=1 +time=20 +noall +comments -f "$out/queries/cold-callgrind.txt" \
-        >"$out/raw/callgrind-cold-requery-$kind.dig.txt" 2>&1 || true
-    answers=$(grep -c '^;; flags:' "$out/raw/callgrind-cold-requery-$kind.dig.txt" || true)
-    ad=$(grep -c '^;; flags:[^;]* ad[ ;]' "$out/raw/callgrind-cold-requery-$kind.dig.txt" || true)
-    stop_resolver
-    parse "callgrind-cold-warm-$kind" callgrind-cold-warm "$kind" 1
-    parse "callgrind-cold-sec-$kind" callgrind-cold-sec "$kind" 1
-    parse "callgrind-cold-example-$kind" callgrind-cold-example "$kind" 1
-    "${HELPER[@]}" callgrind-cold --startup "$out/callgrind/$kind-cold.$pid.out.1" \
-        --warm "$out/callgrind/$kind-cold.$pid.out.2" \
-        --warm-run "$out/runs/callgrind-cold-warm-$kind.json" \
-        --batch sec "$out/callgrind/$kind-cold.$pid.out.3" "$out/runs/callgrind-cold-sec-$kind.json" \
-        --batch example "$out/callgrind/$kind-cold.$pid.out.4" "$out/runs/callgrind-cold-example-$kind.json" \
-        --out "$out/runs/callgrind-cold-$kind.json" \
-        --set scenario=callgrind-cold resolver="$kind" threads=1 \
-        ad_requery="$ad" requery_answers="$answers"
-    "${HELPER[@]}" upstream --out "$out/runs/callgrind-cold-$kind.json" \
-        up_startup "$up_start" up_warmup "$up_warm" up_sec "$up_sec" up_example "$up_example"
 }
 
 scenario_callgrind() {  # kind
@@ -712,6 +550,10 @@ for t in "${threads_arr[@]}"; do
             scenario_cold "$kind" "$t"
             sleep 1
         fi
+        if [ "$run_walk" = 1 ]; then
+            scenario_walk "$kind" "$t"
+            sleep 1
+        fi
     done
     if [ "$run_randsub" = 1 ]; then
         for i in "${!randsub_arr[@]}"; do
@@ -725,6 +567,9 @@ for t in "${threads_arr[@]}"; do
 done
 if [ "$run_cold_cg" = 1 ]; then
     for kind in "${KINDS[@]}"; do scenario_cold_callgrind "$kind"; sleep 1; done
+fi
+if [ "$run_walk_cg" = 1 ]; then
+    for kind in "${KINDS[@]}"; do scenario_walk_callgrind "$kind"; sleep 1; done
 fi
 if [ "$run_hit_cg" = 1 ]; then
     for set in cases wild; do
@@ -754,7 +599,12 @@ randsub: $randsub_names random 12-letter names (NXDOMAIN) below each of $randsub
 per zone and setting, dnsperf -n 1 -c 4 -q $randsub_q -t 5; the zone's SOA asked first (warm-up, counted \
 apart); port53d resolver.aggressive_nsec = true|false, Unbound aggressive-nsec: yes|no; \
 dig +dnssec on 10 names of the run and 10 fresh ones"
-[ "$run_randsub" = 1 ] && [ "$run_cold" = 0 ] && settings="$settings; \
+[ "$run_walk" = 1 ] && settings="$settings; \
+walk: $walk_names names of $WALK_ZONE (ECDSAP256SHA256, NSEC, one A each) in a random order, a fresh \
+resolver, dnsperf -n 1 -c $walk_clients -q $walk_q -t 5; then each name again with DO from the cache"
+[ "$run_walk_cg" = 1 ] && settings="$settings; walk-callgrind: 1 thread, 1 warm-up name of $WALK_ZONE then \
+$walk_cg_names others, dnsperf -c 1 -q 5 -t 60, Ir of the batch's dump ÷ answers"
+[ "$run_randsub" = 1 ] || [ "$run_walk" = 1 ] && [ "$run_cold" = 0 ] && settings="$settings; \
 upstream queries: nftables counter, output to 127.100.0.0/16 UDP dport 53 + TCP SYN dport 53"
 [ "$run_cold_cg" = 1 ] && settings="$settings; cold-callgrind: 1 thread, 2 warm-up names then \
 $cold_cg_names distinct wildcard names (half below each wildcard, one batch each), dnsperf -c 1 -q 5 -t 60, \

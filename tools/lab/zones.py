@@ -77,15 +77,21 @@ def big_txt_strings():
     return ["%02d-" % i + chr(ord("a") + i) * 197 for i in range(16)]
 
 
-def many_names(n=200, seed=8198):
-    """n distinct 10-letter labels, "label A 192.0.2.x", the same at every lab
-    start.  Random labels spread the zone's NSEC ranges over the whole name
-    space, as a real zone's are (h000..h199 would leave two huge ranges).
-    Queries of 12 letters never hit one of them."""
+def many_names(n=200, seed=8198, nets=("192.0.2.",)):
+    """n distinct 10-letter labels, "label A addr", the same at every lab
+    start; the addresses go round the documentation networks in nets
+    (192.0.2.1, .2, ... with one).  Random labels spread the zone's NSEC ranges
+    over the whole name space, as a real zone's are (h000..h199 would leave two
+    huge ranges).  Queries of 12 letters never hit one of them."""
     rnd, labels = random.Random(seed), set()
     while len(labels) < n:
         labels.add("".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(10)))
-    return ["%s A 192.0.2.%d" % (label, 1 + i % 254) for i, label in enumerate(sorted(labels))]
+    return ["%s A %s%d" % (label, nets[i % len(nets)], 1 + (i // len(nets)) % 254)
+            for i, label in enumerate(sorted(labels))]
+
+
+# The cold-walk benchmark's zone (tools/bench.sh --only walk): this many names.
+WALK_ZONE, WALK_NAMES = "walk.lab.", 10000
 
 
 def broken(zone, addr, alg=ECDSAP256, **hooks):
@@ -155,6 +161,16 @@ ZONES = [
          alg=ECDSAP256, records=many_names()),
     Zone("many.example.", ["target"], {"ns1.many.example.": SERVERS["target"]},
          alg=ECDSAP256, nsec3=True, records=many_names()),
+    # Cold-walk benchmark (tools/bench.sh --only walk): 10,000 distinct names
+    # that exist, each "label A" once, so no answer can be derived from
+    # another (no wildcard: aggressive NSEC has nothing to give) and each one
+    # costs an upstream query and an RRSIG check.  Positive answers carry no
+    # denial records, so NSEC (cheaper to sign at every lab start than NSEC3)
+    # changes nothing the walk measures; ECDSAP256SHA256, the most common
+    # algorithm of signed zones.
+    Zone(WALK_ZONE, ["sec"], {"ns1.walk.lab.": SERVERS["sec"]}, alg=ECDSAP256,
+         records=many_names(WALK_NAMES, seed=13,
+                            nets=("192.0.2.", "198.51.100.", "203.0.113."))),
     # Broken DNSSEC: one trap per zone, each under a fine parent (with a DS
     # unless said otherwise), so the chain breaks in the child itself.
     # Windows stay a week off: Unbound tolerates up to a day of clock skew.
