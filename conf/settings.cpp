@@ -458,7 +458,8 @@ const Setting kSettings[] = {
      "Also answer the reverse (PTR) name of each A and AAAA record in local.data."},
     {"local", "zones", AT(local.zones), 0, 0,
      "Zones answered here and what names without data get: \"NAME static\" (NXDOMAIN/NODATA), "
-     "\"NAME transparent\" (resolved as usual) or \"NAME redirect\" (the apex's data)."},
+     "\"NAME transparent\" (resolved as usual), \"NAME redirect\" (the apex's data) or \"NAME "
+     "always_nodata\" (NODATA for every name it lacks)."},
     {"local", "zone_files", AT(local.zone_files), 0, 0,
      "Zone files served here authoritatively (AA), with wildcards; names below a delegation in "
      "them are resolved as usual."},

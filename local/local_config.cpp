@@ -15,8 +15,9 @@ void add_zone_lines(LocalZones& zones, const std::vector<std::string>& lines) {
         auto kind =
             space == std::string::npos ? std::nullopt : zone_kind_from_text(line.substr(space + 1));
         if (!name || !kind)
-            throw LocalSettingError("zones", "local.zones: \"" + line +
-                                                 "\" is not \"NAME static|transparent|redirect\"");
+            throw LocalSettingError(
+                "zones", "local.zones: \"" + line +
+                             "\" is not \"NAME static|transparent|redirect|always_nodata\"");
         zones.add_zone(*name, *kind);
     }
 }

@@ -37,6 +37,7 @@ std::optional<ZoneKind> zone_kind_from_text(std::string_view text) {
     if (text == "static") return ZoneKind::static_zone;
     if (text == "transparent") return ZoneKind::transparent;
     if (text == "redirect") return ZoneKind::redirect;
+    if (text == "always_nodata") return ZoneKind::always_nodata;
     return std::nullopt;
 }
 
@@ -111,6 +112,7 @@ std::optional<engine::Step> LocalZones::lookup(const Question& q) const {
             return answer_at(*z, q.name, moved_to(w->second, q.name), q, &ce);
     }
     if (z->kind == ZoneKind::transparent) return std::nullopt;
+    if (z->kind == ZoneKind::always_nodata) return no_data_here(*z, q.name);
     engine::Step s = local_step(engine::Step::Kind::nxdomain);
     s.next = q.name;
     s.authority = rrset_of(z->names.at(z->apex.key()), type::SOA);

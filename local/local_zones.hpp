@@ -16,9 +16,10 @@ namespace port53::local {
 
 // How a zone answers a name it holds no data for (Unbound's local-zone types).
 enum class ZoneKind {
-    static_zone,  // NXDOMAIN or NODATA: nothing else exists here
-    transparent,  // resolve it as usual; only the names with data are answered here
-    redirect,     // every name below answers with the apex's data (RFC 6761 §6.3 localhost)
+    static_zone,    // NXDOMAIN or NODATA: nothing else exists here
+    transparent,    // resolve it as usual; only the names with data are answered here
+    redirect,       // every name below answers with the apex's data (RFC 6761 §6.3 localhost)
+    always_nodata,  // as static, but a name it lacks is NODATA too (RFC 9462 §4 resolver.arpa.)
 };
 std::optional<ZoneKind> zone_kind_from_text(std::string_view text);
 

@@ -81,8 +81,12 @@ void add_special_use_zones(LocalZones& zones, const std::vector<std::string>& di
     for (const auto& text : all) {
         Name apex = parsed(text);
         if (std::find(off.begin(), off.end(), apex) != off.end()) continue;
-        zones.add_zone(apex,
-                       apex == parsed("localhost.") ? ZoneKind::redirect : ZoneKind::static_zone);
+        // RFC 9462 §4: without designated resolvers (DDR answers _dns.resolver.arpa. before
+        // these zones when it is on), every name of resolver.arpa. is NODATA.
+        ZoneKind kind = apex == parsed("localhost.")       ? ZoneKind::redirect
+                        : apex == parsed("resolver.arpa.") ? ZoneKind::always_nodata
+                                                           : ZoneKind::static_zone;
+        zones.add_zone(apex, kind);
     }
     for (const auto& r : parse_zone_text(kLoopbackData, "built-in loopback names")) {
         bool in_zone = false;

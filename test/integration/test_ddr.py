@@ -155,13 +155,15 @@ def test_kdig_shows_the_records(own):
 
 
 def test_ddr_off_and_a_certificate_without_the_address(lab, pki, tmp_path):
-    """ddr.enabled = false: resolver.arpa. stays the empty special-use zone (NXDOMAIN, as
-    RFC 9462 §6.4 wants it answered locally). A certificate
+    """ddr.enabled = false: resolver.arpa. stays the special-use zone, answered here with
+    NODATA (RFC 9462 §4: no designated resolvers; §6.4: never asked of anyone). A certificate
     without the port-53 address still gets records, and a warning that clients will not
     verify them; ddr.name overrides the certificate's name."""
     with own_daemon(lab, tmp_path, pki["server"], pki["key"], "enabled = false", "off", OTHER):
-        r, records = svcb(OTHER, rcode=dns.rcode.NXDOMAIN)
+        r, records = svcb(OTHER)
         assert records == [] and r.authority[0].name.to_text() == "resolver.arpa.", r
+        r, records = svcb(OTHER, "anything.else.resolver.arpa.")
+        assert records == [] and r.authority, r
     with own_daemon(lab, tmp_path, pki["server"], pki["key"], 'name = "resolver.lab."',
                     "named", OTHER) as d:
         _, (dot, doh) = svcb(OTHER)

@@ -338,3 +338,17 @@ TEST_CASE("covers: the names a zone here holds, whose cached answers a reload fo
     CHECK_FALSE(z.covers(N("corp.example.")));
     CHECK_FALSE(z.covers(N("www.example.")));
 }
+
+TEST_CASE("local zones: resolver.arpa. is NODATA for every name (RFC 9462 §4)", "[local]") {
+    auto z = defaults();
+    for (const char* name : {"resolver.arpa.", "_dns.resolver.arpa.", "a.b.resolver.arpa."}) {
+        CAPTURE(name);
+        auto s = z.lookup(q(name, 64));
+        REQUIRE(s);
+        CHECK(s->kind == Kind::nodata);
+        REQUIRE_FALSE(s->authority.empty());
+        CHECK(s->authority.front().owner == N("resolver.arpa."));
+    }
+    CHECK(z.lookup(q("x.test.", 1))->kind == Kind::nxdomain);  // the other zones stay static
+    CHECK(local::zone_kind_from_text("always_nodata") == local::ZoneKind::always_nodata);
+}
