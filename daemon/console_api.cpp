@@ -342,13 +342,17 @@ ConsoleResponse ConsoleApi::top_json(std::string_view query) const {
     return {200, "application/json", out + "]\n", {}};
 }
 
-// GET /api/log?q=TEXT&rcode=NXDOMAIN&limit=100: the newest matching queries.
+// GET /api/log?q=TEXT&rcode=NXDOMAIN&type=AAAA&blocked=1&limit=100: the newest matching
+// queries.
 ConsoleResponse ConsoleApi::log_json(std::string_view query) const {
     if (!activity_) return json_error(404, "no activity kept");
     auto needle = transports::query_parameter(query, "q").value_or("");
     auto rcode = transports::query_parameter(query, "rcode").value_or("");
+    auto type = transports::query_parameter(query, "type").value_or("");
+    auto blocked = transports::query_parameter(query, "blocked").value_or("");
+    server::Activity::Filter f{needle, rcode, type, blocked == "1" ? 1 : blocked == "0" ? 0 : -1};
     std::string out = "[";
-    for (const auto& e : activity_->search(needle, rcode, bounded(query, "limit", 100, 1000))) {
+    for (const auto& e : activity_->search(f, bounded(query, "limit", 100, 1000))) {
         out += out.size() > 1 ? ",{\"time\":" : "{\"time\":";
         out += std::to_string(e.unix_s) + ",\"client\":";
         server::append_json_string(out, e.client);

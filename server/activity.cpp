@@ -159,31 +159,40 @@ void Activity::security(SecurityEvent kind, const sockaddr* client) {
     count(w, kTop[static_cast<std::size_t>(kind)], unix_now(), client_chars(s, who));
 }
 
-std::vector<Activity::Entry> Activity::search(std::string_view needle, std::string_view rcode,
-                                              std::size_t limit) const {
+namespace {
+
+std::string type_text(uint16_t t) {
+    std::size_t slot = base::CounterBlock::qtype_slot(t);
+    return slot < base::kQtypeSlots ? base::qtype_name(slot) : "TYPE" + std::to_string(t);
+}
+
+}  // namespace
+
+std::vector<Activity::Entry> Activity::search(const Filter& f, std::size_t limit) const {
     std::vector<Entry> out;
     std::lock_guard outer(workers_m_);
     for (const auto& w : workers_) {
         std::lock_guard lock(w->m);
-        for (std::size_t k = 0; k < w->filled; ++k) {
+        std::size_t taken = 0;  // from this worker: its newest `limit` are all that can be kept
+        for (std::size_t k = 0; k < w->filled && taken < limit; ++k) {
             const Slot& s = w->ring[(w->next + w->ring.size() - 1 - k) % w->ring.size()];
             std::string_view name(s.name.data(), s.name_len);
             std::string client = client_text(s.client);
-            std::string rc = rcode_text(s.rcode);
-            if (!needle.empty() && !contains_folded(name, needle) &&
-                !contains_folded(client, needle))
+            bool blocked = s.ede == 15 || s.ede == 17;
+            if (!f.needle.empty() && !contains_folded(name, f.needle) &&
+                !contains_folded(client, f.needle))
                 continue;
-            if (!rcode.empty() && rc != rcode) continue;
-            std::size_t slot = base::CounterBlock::qtype_slot(s.qtype);
-            out.push_back({s.unix_s, client, std::string(name),
-                           slot < base::kQtypeSlots ? base::qtype_name(slot)
-                                                    : "TYPE" + std::to_string(s.qtype),
-                           rc, s.ede, s.ede == 15 || s.ede == 17, s.cache_hit});
-            if (out.size() >= limit * workers_.size()) break;  // enough from this worker
+            std::string rc = rcode_text(s.rcode), type = type_text(s.qtype);
+            if ((!f.rcode.empty() && rc != f.rcode) || (!f.type.empty() && type != f.type) ||
+                (f.blocked >= 0 && blocked != (f.blocked == 1)))
+                continue;
+            out.push_back(
+                {s.unix_s, client, std::string(name), type, rc, s.ede, blocked, s.cache_hit});
+            ++taken;
         }
     }
-    std::sort(out.begin(), out.end(),
-              [](const Entry& a, const Entry& b) { return a.unix_s > b.unix_s; });
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Entry& a, const Entry& b) { return a.unix_s > b.unix_s; });
     if (out.size() > limit) out.resize(limit);
     return out;
 }

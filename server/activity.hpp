@@ -46,10 +46,15 @@ class Activity {
         int ede = -1;
         bool blocked = false, cache_hit = false;
     };
-    // The newest entries whose name or client holds `needle` (case-insensitive; empty: all)
-    // and, unless empty, whose rcode is `rcode` ("NXDOMAIN"); at most `limit`.
-    std::vector<Entry> search(std::string_view needle, std::string_view rcode,
-                              std::size_t limit) const;
+    // What a search keeps; an empty or negative field keeps all.
+    struct Filter {
+        std::string_view needle;  // in the name or the client, case-insensitive
+        std::string_view rcode;   // "NXDOMAIN"
+        std::string_view type;    // "AAAA"
+        int blocked = -1;         // 1: blocked only, 0: not blocked only
+    };
+    // The newest entries `f` keeps, at most `limit`.
+    std::vector<Entry> search(const Filter& f, std::size_t limit) const;
     // Answer latency over the entries of the last `seconds` (from the ring): percentiles in
     // microseconds; n = 0 when there were none.
     struct Latency {

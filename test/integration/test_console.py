@@ -378,6 +378,12 @@ def test_blocked_names_and_views(console, pki):
     a_of("counted.wild.sec.lab.")
     res, data = b.request("GET", "/api/top?kind=blocked")
     assert {c["key"]: c["n"] for c in json.loads(data)}["counted.wild.sec.lab."] == 2
+    blocked = json.loads(b.request("GET", "/api/log?blocked=1&type=A")[1])
+    assert blocked and {e["name"] for e in blocked} <= {"counted.wild.sec.lab.",
+                                                        "blockme.wild.sec.lab.",
+                                                        "listed.wild.sec.lab."}
+    assert all(e["blocked"] and e["ede"] == 15 for e in blocked)
+    assert json.loads(b.request("GET", "/api/log?q=counted&type=AAAA")[1]) == []
     b.request("POST", "/api/unlist", {"name": "counted.wild.sec.lab."})
     views = json.loads(b.request("GET", "/api/views")[1])
     assert views == [{"name": "kids", "clients": ["127.0.0.8/32"], "listeners": [],

@@ -82,16 +82,20 @@ TEST_CASE("activity: the ring keeps the newest, searched by name, client and rco
     Activity a(4);
     for (int i = 0; i < 6; ++i) ask(a, "q" + std::to_string(i) + ".example.", "192.0.2.9");
     ask(a, "gone.example.", "198.51.100.7", 3);
-    auto all = a.search("", "", 100);
+    auto all = a.search({}, 100);
     REQUIRE(all.size() == 4);  // the ring holds four
     CHECK(all[0].name == "gone.example.");
     CHECK(all[0].rcode == "NXDOMAIN");
     CHECK(all[0].type == "A");
-    CHECK(a.search("Q5.EXAMPLE", "", 100).size() == 1);
-    CHECK(a.search("q1.", "", 100).empty());  // overwritten
-    CHECK(a.search("198.51.100", "", 100).size() == 1);
-    CHECK(a.search("", "NOERROR", 100).size() == 3);
-    CHECK(a.search("", "", 2).size() == 2);
+    CHECK(a.search({"Q5.EXAMPLE"}, 100).size() == 1);
+    CHECK(a.search({"q1."}, 100).empty());  // overwritten
+    CHECK(a.search({"198.51.100"}, 100).size() == 1);
+    CHECK(a.search({"", "NOERROR"}, 100).size() == 3);
+    CHECK(a.search({}, 2).size() == 2);
+    CHECK(a.search({"", "", "A"}, 100).size() == 4);
+    CHECK(a.search({"", "", "AAAA"}, 100).empty());
+    CHECK(a.search({"", "", "", 1}, 100).empty());  // none blocked
+    CHECK(a.search({"", "", "", 0}, 100).size() == 4);
 }
 
 TEST_CASE("activity: each worker thread records apart; security events by client", "[activity]") {
@@ -99,7 +103,7 @@ TEST_CASE("activity: each worker thread records apart; security events by client
     std::thread t([&] { ask(a, "other-thread.example.", "192.0.2.3"); });
     t.join();
     ask(a, "this-thread.example.", "192.0.2.4");
-    CHECK(a.search("", "", 10).size() == 2);
+    CHECK(a.search({}, 10).size() == 2);
     sockaddr_in c = client("203.0.113.5");
     a.security(SecurityEvent::refused, reinterpret_cast<const sockaddr*>(&c));
     a.security(SecurityEvent::refused, reinterpret_cast<const sockaddr*>(&c));

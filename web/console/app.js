@@ -114,8 +114,9 @@ async function loadTops() {
 }
 
 async function searchLog() {
-  const res = await api("/api/log?" + form({ q: $("log-q").value, rcode: $("log-rcode").value,
-                                             limit: 50 }));
+  const res = await api("/api/log?" + form({
+    q: $("log-q").value, rcode: $("log-rcode").value,
+    type: $("log-type").value.trim().toUpperCase(), blocked: $("log-blocked").value, limit: 50 }));
   if (!res.ok) return;
   const table = $("log");
   table.replaceChildren();
