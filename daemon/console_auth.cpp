@@ -9,6 +9,8 @@
 #include <optional>
 #include <stdexcept>
 
+#include "secondary/tsig.hpp"
+
 namespace port53::daemon {
 
 namespace {
@@ -29,18 +31,6 @@ std::string base64(const std::string& bytes) {
     return out;
 }
 
-std::optional<std::string> unbase64(std::string_view text) {
-    if (text.empty() || text.size() % 4 != 0) return std::nullopt;
-    std::string out(text.size() / 4 * 3, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(text.data()),
-                            static_cast<int>(text.size()));
-    if (n < 0) return std::nullopt;
-    std::size_t pad = text.ends_with("==") ? 2 : text.ends_with("=") ? 1 : 0;
-    out.resize(static_cast<std::size_t>(n) - pad);
-    return out;
-}
-
 struct Parsed {
     unsigned log_n, r, p;
     std::string salt, hash;
@@ -54,7 +44,7 @@ std::optional<Parsed> parse(std::string_view stored) {
         std::sscanf(text.c_str(), "$scrypt$ln=%2u,r=%2u,p=%2u$%63[A-Za-z0-9+/=]$%95[A-Za-z0-9+/=]",
                     &out.log_n, &out.r, &out.p, salt, hash) != 5)
         return std::nullopt;
-    auto s = unbase64(salt), h = unbase64(hash);
+    auto s = secondary::decode_base64(salt), h = secondary::decode_base64(hash);
     if (!s || !h || s->size() < 8 || h->size() < 16) return std::nullopt;
     // Costs an attacker who can edit the file could make huge: bounded.
     if (out.log_n < 10 || out.log_n > 20 || out.r < 1 || out.r > 16 || out.p < 1 || out.p > 4)

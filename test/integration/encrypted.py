@@ -163,3 +163,9 @@ def wait_closed(sock, timeout):
         except (ConnectionResetError, ssl.SSLError, OSError):
             return True
     return False
+
+
+def tls_section(cert, key, addr, dot_port=853, doh_port=443):
+    """A [tls] section: DoT and DoH on `addr` with this certificate and key."""
+    return ('\n[tls]\ncertificate = "%s"\nprivate_key = "%s"\ndot_listen = ["%s:%d"]\n'
+            'doh_listen = ["%s:%d"]\n' % (cert, key, addr, dot_port, addr, doh_port))

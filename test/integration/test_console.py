@@ -18,7 +18,7 @@ import dns.rcode
 import pytest
 
 from conftest import PORT53D, OwnPort53d, port53d_only
-from encrypted import make_name_pki, openssl
+from encrypted import make_name_pki, openssl, tls_section
 
 pytestmark = port53d_only
 ADDR = "127.53.0.56"
@@ -51,13 +51,7 @@ def pki(tmp_path_factory):
 
 
 def console_config(pki, addr, state_file, list_file):
-    return """
-[tls]
-certificate = "{cert}"
-private_key = "{key}"
-dot_listen = ["{a}:853"]
-doh_listen = ["{a}:443"]
-[console]
+    return tls_section(pki["server-ip"], pki["key"], addr) + """[console]
 listen = "{a}:{port}"
 access_control = ["127.0.0.1/32 allow", "127.0.0.9/32 allow"]
 password_hash = "{hash}"
@@ -70,8 +64,7 @@ name = "kids"
 clients = ["127.0.0.8/32"]
 [view.blocklist]
 block = ["games.example"]
-""".format(cert=pki["server-ip"], key=pki["key"], a=addr, port=PORT,
-           hash=password_hash(PASSWORD), state=state_file, lst=list_file)
+""".format(a=addr, port=PORT, hash=password_hash(PASSWORD), state=state_file, lst=list_file)
 
 
 @pytest.fixture(scope="module")

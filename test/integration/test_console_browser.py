@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from conftest import OwnPort53d, port53d_only
+from encrypted import tls_section
 from test_console import PASSWORD, make_console_pki, password_hash
 
 pytestmark = port53d_only
@@ -36,18 +37,12 @@ def test_chromium_logs_in_and_sees_live_numbers(lab, tmp_path):
     if not os.path.isdir(os.path.join(BROWSER_DIR, "node_modules", "playwright-core")):
         pytest.skip("playwright-core missing: (cd test/browser && npm ci)")
     pki = make_console_pki(str(tmp_path / "pki"), ADDR)
-    extra = """
-[tls]
-certificate = "{cert}"
-private_key = "{key}"
-dot_listen = ["{a}:853"]
-doh_listen = ["{a}:443"]
-[console]
+    extra = tls_section(pki["server-ip"], pki["key"], ADDR) + """[console]
 listen = "{a}:{port}"
 password_hash = "{hash}"
 state_file = "{state}"
-""".format(cert=pki["server-ip"], key=pki["key"], a=ADDR, port=PORT,
-           hash=password_hash(PASSWORD), state=tmp_path / "console-state.toml")
+""".format(a=ADDR, port=PORT, hash=password_hash(PASSWORD),
+           state=tmp_path / "console-state.toml")
     shots = tmp_path / "screenshots"
     shots.mkdir()
     with OwnPort53d(lab, tmp_path, ADDR, extra=extra, name="console-browser"):

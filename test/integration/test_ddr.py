@@ -17,7 +17,7 @@ import dns.rdtypes.svcbbase
 import pytest
 
 from conftest import OwnPort53d, port53d_only
-from encrypted import curl, dot_query, make_name_pki, openssl
+from encrypted import curl, dot_query, make_name_pki, openssl, tls_section
 
 pytestmark = port53d_only
 ADDR = "127.53.0.53"
@@ -43,19 +43,13 @@ def make_ddr_pki(d):
 
 
 def tls_config(addr, cert, key, ddr=""):
-    return """
-[tls]
-certificate = "{cert}"
-private_key = "{key}"
-dot_listen = ["{a}:853"]
-doh_listen = ["{a}:443"]
-[ddr]
+    return tls_section(cert, key, addr) + """[ddr]
 {ddr}
 [[view]]
 name = "kids"
 listeners = ["{kids}:53"]
 doh_paths = ["/dns-query/kids"]
-""".format(cert=cert, key=key, a=addr, kids=KIDS, ddr=ddr)
+""".format(kids=KIDS, ddr=ddr)
 
 
 def own_daemon(lab, tmp_path, cert, key, ddr="", name="ddr", addr=ADDR):
