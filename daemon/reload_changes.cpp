@@ -72,6 +72,15 @@ const std::vector<Fixed>& fixed_settings() {
               }),
         fixed("metrics",
               [](const Config& c) { return std::pair(c.metrics.listen, c.metrics.acl); }),
+        // The console is opened once (daemon/console_listener.hpp); its changes file is read
+        // at every reload, though (conf/console_state.hpp).
+        fixed("console",
+              [](const Config& c) {
+                  const auto& k = c.console;
+                  return std::tuple(k.listen, k.acl, k.certificate, k.private_key, k.password_hash,
+                                    k.session_ttl, k.login_attempts, k.state_file,
+                                    k.recent_queries);
+              }),
         fixed("control",
               [](const Config& c) {
                   const auto& k = c.control;

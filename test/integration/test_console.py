@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import plistlib
+import signal
 import socket
 import ssl
 import subprocess
@@ -312,9 +313,19 @@ def test_changes_survive_a_restart(lab, tmp_path):
         b.login()
         b.request("POST", "/api/block", {"name": "gone.wild.sec.lab."})
         b.request("POST", "/api/list", {"list": str(tmp_path / "list.txt"), "on": "0"})
-    with OwnPort53d(lab, tmp_path, OTHER, extra=extra, name="second"):
+    with OwnPort53d(lab, tmp_path, OTHER, extra=extra, name="second") as d:
         assert a_of("gone.wild.sec.lab.", OTHER)[0] == "NXDOMAIN"
         assert a_of("listed.wild.sec.lab.", OTHER)[0] == "NOERROR"
+        # The console is opened once: a reload says so, and keeps it as it was.
+        d.conf.write_text(d.conf.read_text().replace("login_attempts = 3", "login_attempts = 9"))
+        d.proc.send_signal(signal.SIGHUP)
+        for _ in range(100):
+            if "console changed: needs a restart" in open(d.log).read():
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("no restart warning:\n" + open(d.log).read()[-2000:])
+        assert Browser(pki, addr=OTHER).login()[0].status == 200
     # A state file port53d cannot read stops the start with its name and line.
     (tmp_path / "state.toml").write_text("block = [1]\n")
     res = subprocess.run([PORT53D, "--check", "-c", str(tmp_path / "first.toml")],
