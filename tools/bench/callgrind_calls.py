@@ -1,6 +1,7 @@
-"""Calls made to allocation functions in a callgrind output file, summed over all callers:
-`callgrind_calls.py FILE` prints 'operator_new N malloc N'. Callgrind writes each call as
-'cfn=(id) name' (the name only the first time an id appears) followed by 'calls=N ...'."""
+"""Calls made to allocation functions in a callgrind output file, summed over all callers,
+and the instructions it counted: `callgrind_calls.py FILE` prints 'operator_new N malloc N
+instructions N'. Callgrind writes each call as 'cfn=(id) name' (the name only the first time an
+id appears) followed by 'calls=N ...', and the total as 'summary: N' (or 'totals: N')."""
 import re
 import sys
 
@@ -9,8 +10,12 @@ WANTED = {"operator new(unsigned long)": "operator_new", "malloc": "malloc"}
 
 def main(path):
     names, callee, total = {}, None, dict.fromkeys(WANTED.values(), 0)
+    total["instructions"] = 0
     with open(path, errors="replace") as f:
         for line in f:
+            if line.startswith(("summary:", "totals:")):
+                total["instructions"] = int(line.split()[1])
+                continue
             m = re.match(r"(c?fn)=\((\d+)\)(?: (.*))?", line)
             if m:
                 if m.group(3):
