@@ -46,16 +46,30 @@ std::string_view name_text(std::span<const uint8_t> wire, std::span<char> out) {
     return {out.data(), n};
 }
 
-// The client's address as text into `out`: no allocation on the workers' path.
-std::string_view client_chars(const sockaddr_storage& s, std::span<char> out) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&s);
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&s);
-    const void* addr = s.ss_family == AF_INET6 ? static_cast<const void*>(&v6->sin6_addr)
-                                               : static_cast<const void*>(&v4->sin_addr);
-    if ((s.ss_family != AF_INET && s.ss_family != AF_INET6) ||
-        !inet_ntop(s.ss_family, addr, out.data(), static_cast<socklen_t>(out.size())))
-        return "(unknown)";
-    return out.data();
+// The client's address as a counting key: a family byte ('4' or '6') and the address bytes,
+// 5 or 17 bytes (no text "(other)" or "(unknown)" has those lengths). Made on the workers' path
+// without inet_ntop, whose sprintf cost more than the rest of the recording; key_text turns
+// it into text when the console reads the counts.
+std::string_view client_key(const sockaddr_storage& s, std::span<char, 17> out) {
+    if (s.ss_family == AF_INET) {
+        out[0] = '4';
+        std::memcpy(&out[1], &reinterpret_cast<const sockaddr_in*>(&s)->sin_addr, 4);
+        return {out.data(), 5};
+    }
+    if (s.ss_family == AF_INET6) {
+        out[0] = '6';
+        std::memcpy(&out[1], &reinterpret_cast<const sockaddr_in6*>(&s)->sin6_addr, 16);
+        return {out.data(), 17};
+    }
+    return "(unknown)";
+}
+
+std::string key_text(const std::string& key) {
+    char text[INET6_ADDRSTRLEN] = {};
+    bool v4 = key.size() == 5 && key[0] == '4', v6 = key.size() == 17 && key[0] == '6';
+    if ((!v4 && !v6) || !inet_ntop(v4 ? AF_INET : AF_INET6, key.data() + 1, text, sizeof text))
+        return key;
+    return text;
 }
 
 std::string client_text(const sockaddr_storage& s) {
@@ -141,8 +155,8 @@ void Activity::record(const QueryRecord& r) {
     s.cache_hit = r.cache_hit;
     s.latency_us = static_cast<uint32_t>(std::min<uint64_t>(r.latency_us, UINT32_MAX));
     count(w, Top::names, now, name);
-    std::array<char, INET6_ADDRSTRLEN> who{};
-    count(w, Top::clients, now, client_chars(s.client, who));
+    std::array<char, 17> who{};
+    count(w, Top::clients, now, client_key(s.client, who));
     if (r.ede == 15 || r.ede == 17) count(w, Top::blocked, now, name);  // RFC 8914 §4.16, §4.18
 }
 
@@ -154,9 +168,9 @@ void Activity::security(SecurityEvent kind, const sockaddr* client) {
     if (client)
         std::memcpy(&s, client,
                     client->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
-    std::array<char, INET6_ADDRSTRLEN> who{};
+    std::array<char, 17> who{};
     std::lock_guard lock(w.m);
-    count(w, kTop[static_cast<std::size_t>(kind)], unix_now(), client_chars(s, who));
+    count(w, kTop[static_cast<std::size_t>(kind)], unix_now(), client_key(s, who));
 }
 
 namespace {
@@ -230,7 +244,8 @@ std::vector<Activity::Count> Activity::top(Top kind, int64_t since_unix_s, std::
     }
     std::vector<Count> out;
     out.reserve(sum.size());
-    for (auto& [key, count] : sum) out.push_back({key, count});
+    bool names = kind == Top::names || kind == Top::blocked;  // the rest count clients
+    for (auto& [key, count] : sum) out.push_back({names ? key : key_text(key), count});
     std::sort(out.begin(), out.end(), [](const Count& a, const Count& b) {
         return a.n != b.n ? a.n > b.n : a.key < b.key;
     });

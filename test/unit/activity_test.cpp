@@ -131,3 +131,17 @@ TEST_CASE("activity: answer latency percentiles over the last minute", "[activit
     CHECK(l.p95_us == 95);
     CHECK(l.p99_us == 99);
 }
+
+TEST_CASE("activity: IPv6 clients are counted and shown as text", "[activity]") {
+    Activity a(10);
+    sockaddr_in6 c{};
+    c.sin6_family = AF_INET6;
+    inet_pton(AF_INET6, "2001:db8::53", &c.sin6_addr);
+    auto wire = wire_name("v6.example.");
+    a.record({now_us(), reinterpret_cast<const sockaddr*>(&c), ClientTransport::udp, wire, 28, 0,
+              -1, false, 10});
+    a.security(SecurityEvent::rate_limited, reinterpret_cast<const sockaddr*>(&c));
+    CHECK(a.top(Activity::Top::clients, 0, 10)[0].key == "2001:db8::53");
+    CHECK(a.top(Activity::Top::rate_limited, 0, 10)[0].key == "2001:db8::53");
+    CHECK(a.search({"2001:db8::53"}, 10).at(0).type == "AAAA");
+}
