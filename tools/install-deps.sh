@@ -30,5 +30,7 @@ if [ "${1:-}" = "test" ]; then
         $SUDO apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
     fi
-    (cd "$(dirname "$0")/../test/browser" && npm ci --no-audit --no-fund --loglevel=error)
+    # Without the npm registry the browser test of the console is skipped, saying why.
+    (cd "$(dirname "$0")/../test/browser" && npm ci --no-audit --no-fund --loglevel=error) ||
+        echo "install-deps.sh: npm ci failed: the console's browser test will be skipped" >&2
 fi
