@@ -12,6 +12,15 @@
 
 namespace port53::daemon {
 
+void append_json_strings(std::string& out, const std::vector<std::string>& items) {
+    out += "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ",";
+        server::append_json_string(out, items[i]);
+    }
+    out += "]";
+}
+
 namespace {
 
 constexpr std::string_view kCookie = "p53_console";
@@ -55,12 +64,8 @@ std::optional<std::string> form_name(std::string_view form) {
 }
 
 void json_list(std::string& out, const char* key, const std::vector<std::string>& items) {
-    out += std::string("\"") + key + "\":[";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i) out += ",";
-        server::append_json_string(out, items[i]);
-    }
-    out += "]";
+    out += std::string("\"") + key + "\":";
+    append_json_strings(out, items);
 }
 
 // `item` added to `to` (once) and taken out of `from`: a name is blocked or allowed, not both.

@@ -30,6 +30,9 @@ struct ConsoleResponse {
     std::vector<std::pair<std::string, std::string>> headers;  // besides the usual ones
 };
 
+// `items` as a JSON array of strings, appended to `out`.
+void append_json_strings(std::string& out, const std::vector<std::string>& items);
+
 struct ConsoleSettings {
     std::string password_hash;
     std::chrono::seconds session_ttl{43'200};

@@ -46,15 +46,6 @@ void secure_headers(http::response<http::string_body>& res) {
             "form-action 'self'");
 }
 
-void json_strings(std::string& out, const std::vector<std::string>& items) {
-    out += "[";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (i) out += ",";
-        server::append_json_string(out, items[i]);
-    }
-    out += "]";
-}
-
 // The views as configured: who is in each and what it has of its own.
 std::string views_json(const conf::Config& cfg) {
     std::string out = "[";
@@ -62,11 +53,11 @@ std::string views_json(const conf::Config& cfg) {
         out += out.size() > 1 ? ",{\"name\":" : "{\"name\":";
         server::append_json_string(out, v.name);
         out += ",\"clients\":";
-        json_strings(out, v.clients);
+        append_json_strings(out, v.clients);
         out += ",\"listeners\":";
-        json_strings(out, v.listeners);
+        append_json_strings(out, v.listeners);
         out += ",\"doh_paths\":";
-        json_strings(out, v.doh_paths);
+        append_json_strings(out, v.doh_paths);
         out += std::string(",\"inherit\":") + (v.inherit ? "true" : "false") +
                ",\"local_records\":" + std::to_string(v.local.data.size()) +
                ",\"blocked_names\":" + std::to_string(v.blocklist.block.size()) +

@@ -83,17 +83,26 @@ void warn_unverifiable(const conf::Config& cfg, const CertificateNames& names) {
 
 }  // namespace
 
-std::string resolver_name(const conf::Config& cfg) {
-    if (!cfg.ddr.name.empty() || cfg.tls.certificate.empty()) return cfg.ddr.name;
-    for (const auto& n : certificate_names(cfg.tls.certificate).dns)
+namespace {
+
+std::string name_from(const conf::Config& cfg, const CertificateNames& names) {
+    if (!cfg.ddr.name.empty()) return cfg.ddr.name;
+    for (const auto& n : names.dns)
         if (!n.empty() && n[0] != '*') return n;  // a wildcard names no host
     return "";
+}
+
+}  // namespace
+
+std::string resolver_name(const conf::Config& cfg) {
+    if (!cfg.ddr.name.empty() || cfg.tls.certificate.empty()) return cfg.ddr.name;
+    return name_from(cfg, certificate_names(cfg.tls.certificate));
 }
 
 std::optional<local::DesignatedEndpoints> designated_endpoints(const conf::Config& cfg) {
     if (!cfg.ddr.enabled || cfg.tls.certificate.empty()) return std::nullopt;
     CertificateNames names = certificate_names(cfg.tls.certificate);
-    std::string name = resolver_name(cfg);
+    std::string name = name_from(cfg, names);  // the file read once
     if (name.empty()) {
         P53_LOG(warning, "DDR off: the certificate holds no DNS name and ddr.name is empty");
         return std::nullopt;
