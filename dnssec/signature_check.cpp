@@ -1,11 +1,13 @@
 #include "dnssec/signature_check.hpp"
 
 #include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/rsa.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 
@@ -35,9 +37,6 @@ struct ParamBldFree {
 };
 struct ParamFree {
     void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct EcdsaSigFree {
-    void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
@@ -156,69 +155,144 @@ Pkey decode_key(uint8_t alg, std::string_view k) {
     }
 }
 
+struct MdFree {
+    void operator()(EVP_MD* m) const { EVP_MD_free(m); }
+};
+using FetchedMd = std::unique_ptr<EVP_MD, MdFree>;
+
+// OpenSSL 3 looks an algorithm up in its provider tables on every EVP_DigestVerifyInit, and
+// EVP_sha256() and its kind are such lookups too: the cold path paid that per signature.
+// Fetched once per thread instead. Null for EdDSA, which hashes inside (RFC 8032).
+const EVP_MD* digest_of(uint8_t alg) {
+    thread_local FetchedMd sha1(EVP_MD_fetch(nullptr, "SHA1", nullptr));
+    thread_local FetchedMd sha256(EVP_MD_fetch(nullptr, "SHA256", nullptr));
+    thread_local FetchedMd sha384(EVP_MD_fetch(nullptr, "SHA384", nullptr));
+    thread_local FetchedMd sha512(EVP_MD_fetch(nullptr, "SHA512", nullptr));
+    switch (alg) {
+        case algorithm::RSASHA1:
+        case algorithm::RSASHA1_NSEC3_SHA1:
+            return sha1.get();
+        case algorithm::RSASHA256:
+        case algorithm::ECDSAP256SHA256:
+            return sha256.get();
+        case algorithm::ECDSAP384SHA384:
+            return sha384.get();
+        case algorithm::RSASHA512:
+            return sha512.get();
+        default:
+            return nullptr;
+    }
+}
+
+bool is_ecdsa(uint8_t alg) {
+    return alg == algorithm::ECDSAP256SHA256 || alg == algorithm::ECDSAP384SHA384;
+}
+
+// A decoded key with a context already set up to check signatures over a digest, so each
+// signature costs a hash and EVP_PKEY_verify (the context is not changed by a check and is
+// reused). EdDSA has no such context: it signs the data itself, not a digest.
+struct VerifyingKey {
+    Pkey key;
+    std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx;
+    uint8_t algorithm = 0;
+};
+
+VerifyingKey prepare_key(uint8_t alg, std::string_view public_key) {
+    VerifyingKey v{decode_key(alg, public_key), nullptr, alg};
+    const EVP_MD* md = digest_of(alg);
+    if (!v.key || !md) return v;
+    v.ctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, v.key.get(), nullptr));
+    // RFC 3110 §3 and RFC 5702 §3: PKCS #1 v1.5 with the digest's DigestInfo.
+    if (!v.ctx || EVP_PKEY_verify_init(v.ctx.get()) != 1 ||
+        (!is_ecdsa(alg) && EVP_PKEY_CTX_set_rsa_padding(v.ctx.get(), RSA_PKCS1_PADDING) != 1) ||
+        EVP_PKEY_CTX_set_signature_md(v.ctx.get(), md) != 1)
+        v.key.reset();  // unusable: every check with it fails, as with a bad key
+    return v;
+}
+
+struct BytesHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 // Decoded keys by DNSKEY rdata, per thread (no lock; each worker decodes a key once).
 // Bounded: a flood of distinct keys only empties it now and then.
 class KeyMemo {
   public:
-    EVP_PKEY* get(std::string_view dnskey_rdata, uint8_t alg, std::string_view public_key) {
-        auto it = keys_.find(std::string(dnskey_rdata));
-        if (it != keys_.end()) return it->second.get();
+    const VerifyingKey& get(std::string_view dnskey_rdata, uint8_t alg,
+                            std::string_view public_key) {
+        auto it = keys_.find(dnskey_rdata);
+        if (it != keys_.end()) return it->second;
         if (keys_.size() >= kMaxKeys) keys_.clear();
-        auto [added, _] = keys_.emplace(std::string(dnskey_rdata), decode_key(alg, public_key));
-        return added->second.get();
+        auto [added, _] = keys_.emplace(std::string(dnskey_rdata), prepare_key(alg, public_key));
+        return added->second;
     }
 
   private:
     static constexpr std::size_t kMaxKeys = 512;
-    std::unordered_map<std::string, Pkey> keys_;
+    std::unordered_map<std::string, VerifyingKey, BytesHash, std::equal_to<>> keys_;
 };
 
-const EVP_MD* digest_of(uint8_t alg) {
-    switch (alg) {
-        case algorithm::RSASHA1:
-        case algorithm::RSASHA1_NSEC3_SHA1:
-            return EVP_sha1();
-        case algorithm::RSASHA256:
-        case algorithm::ECDSAP256SHA256:
-            return EVP_sha256();
-        case algorithm::ECDSAP384SHA384:
-            return EVP_sha384();
-        case algorithm::RSASHA512:
-            return EVP_sha512();
-        default:
-            return nullptr;  // EdDSA hashes inside the algorithm (RFC 8032)
-    }
+// The largest DER form of a P-384 signature: SEQUENCE of two INTEGERs of up to 49 bytes.
+constexpr std::size_t kMaxEcdsaDer = 2 + 2 * (2 + 49);
+
+// One DER INTEGER (X.690 §8.3) from an unsigned big-endian number: no leading zero bytes
+// but one, and a zero byte first when the top bit is set (it would read as negative).
+std::size_t der_integer(std::string_view n, unsigned char* out) {
+    std::size_t skip = 0;
+    while (skip + 1 < n.size() && n[skip] == 0) ++skip;
+    n.remove_prefix(skip);
+    bool pad = (static_cast<uint8_t>(n[0]) & 0x80) != 0;
+    out[0] = 0x02;
+    out[1] = static_cast<unsigned char>(n.size() + (pad ? 1 : 0));
+    std::size_t at = 2;
+    if (pad) out[at++] = 0;
+    std::copy(n.begin(), n.end(), out + at);
+    return at + n.size();
 }
 
-// RFC 6605 §4: r and s side by side; OpenSSL wants them DER-encoded.
-std::optional<std::string> ecdsa_der(std::string_view sig, std::size_t half) {
-    if (sig.size() != 2 * half) return std::nullopt;
-    std::unique_ptr<ECDSA_SIG, EcdsaSigFree> s(ECDSA_SIG_new());
-    BIGNUM* r = BN_bin2bn(bytes(sig), static_cast<int>(half), nullptr);
-    BIGNUM* ss = BN_bin2bn(bytes(sig) + half, static_cast<int>(half), nullptr);
-    if (!s || !r || !ss || ECDSA_SIG_set0(s.get(), r, ss) != 1) {
-        BN_free(r);
-        BN_free(ss);
-        return std::nullopt;
-    }
-    int len = i2d_ECDSA_SIG(s.get(), nullptr);
-    if (len <= 0) return std::nullopt;
-    std::string out(static_cast<std::size_t>(len), '\0');
-    auto* p = reinterpret_cast<unsigned char*>(out.data());
-    i2d_ECDSA_SIG(s.get(), &p);
-    return out;
+// RFC 6605 §4: r and s side by side; OpenSSL wants them DER-encoded. Written here, in a
+// buffer on the stack (ECDSA_SIG and i2d cost three allocations per signature); always
+// short-form lengths, as the largest is under 128 bytes.
+std::size_t ecdsa_der(std::string_view sig, std::size_t half, unsigned char* out) {
+    if (sig.size() != 2 * half) return 0;
+    std::size_t len = der_integer(sig.substr(0, half), out + 2);
+    len += der_integer(sig.substr(half), out + 2 + len);
+    out[0] = 0x30;
+    out[1] = static_cast<unsigned char>(len);
+    return 2 + len;
 }
 
-bool verify(EVP_PKEY* key, uint8_t alg, std::string_view sig, std::string_view data) {
-    std::optional<std::string> der;
-    if (alg == algorithm::ECDSAP256SHA256 || alg == algorithm::ECDSAP384SHA384) {
-        der = ecdsa_der(sig, alg == algorithm::ECDSAP256SHA256 ? 32 : 48);
-        if (!der) return false;
-        sig = *der;
+bool verify_digest(const VerifyingKey& k, std::string_view sig, std::string_view data) {
+    thread_local std::unique_ptr<EVP_MD_CTX, MdCtxFree> hash(EVP_MD_CTX_new());
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (!hash || EVP_DigestInit_ex2(hash.get(), digest_of(k.algorithm), nullptr) != 1 ||
+        EVP_DigestUpdate(hash.get(), data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(hash.get(), md, &md_len) != 1)
+        return false;
+    unsigned char der[kMaxEcdsaDer];
+    if (is_ecdsa(k.algorithm)) {
+        std::size_t len = ecdsa_der(sig, k.algorithm == algorithm::ECDSAP256SHA256 ? 32 : 48, der);
+        if (len == 0) return false;
+        sig = std::string_view(reinterpret_cast<const char*>(der), len);
     }
-    std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-    return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, digest_of(alg), nullptr, key) == 1 &&
-           EVP_DigestVerify(ctx.get(), bytes(sig), sig.size(), bytes(data), data.size()) == 1;
+    return EVP_PKEY_verify(k.ctx.get(), bytes(sig), sig.size(), md, md_len) == 1;
+}
+
+bool verify(const VerifyingKey& k, uint8_t alg, std::string_view sig, std::string_view data) {
+    // RFC 4035 §5.3.1: the RRSIG's algorithm is the key's (the memo is keyed by the rdata).
+    if (!k.key || alg != k.algorithm) return false;
+    bool ok = false;
+    if (k.ctx) {
+        ok = verify_digest(k, sig, data);
+    } else {
+        std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+        ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, k.key.get()) == 1 &&
+             EVP_DigestVerify(ctx.get(), bytes(sig), sig.size(), bytes(data), data.size()) == 1;
+    }
+    if (!ok) ERR_clear_error();  // a forged signature leaves nothing behind for others to read
+    return ok;
 }
 
 }  // namespace
@@ -267,8 +341,7 @@ SignatureCheck check_signature(const std::vector<Record>& rrset, std::string_vie
     auto data = signed_data(rrset, rrsig_rdata);
     if (!data) return SignatureCheck::not_handled;
     thread_local KeyMemo memo;
-    EVP_PKEY* key = memo.get(dnskey_rdata, k->algorithm(), k->public_key());
-    if (!key) return SignatureCheck::invalid;
+    const VerifyingKey& key = memo.get(dnskey_rdata, k->algorithm(), k->public_key());
     return verify(key, v->algorithm(), v->signature(), *data) ? SignatureCheck::valid
                                                               : SignatureCheck::invalid;
 }

@@ -121,51 +121,74 @@ TEST_CASE("trust anchors: built-in root keys and negative anchors", "[dnssec]") 
 
 namespace {
 
-// Signs `records` with a fresh Ed25519 key for `zone` (via ldns), valid for an hour around
-// `now`; returns the DNSKEY and the RRSIGs as our records.
-struct Signed {
-    Record dnskey;
-    std::vector<Record> rrsigs;
-};
-Signed sign(const std::vector<Record>& records, const char* zone, uint32_t now) {
-    ldns_key* key = ldns_key_new_frm_algorithm(LDNS_SIGN_ED25519, 256);
-    ldns_key_set_pubkey_owner(key, ldns_dname_new_frm_str(zone));
-    ldns_key_set_flags(key, 257);
-    ldns_rr* tag_source = ldns_key2rr(key);  // the tag depends on the flags just set
-    ldns_key_set_keytag(key, ldns_calc_keytag(tag_source));
-    ldns_rr_free(tag_source);
-    ldns_key_set_inception(key, now - 3600);
-    ldns_key_set_expiration(key, now + 3600);
-    ldns_key_list* keys = ldns_key_list_new();
-    ldns_key_list_push_key(keys, key);
-    std::string text;
-    for (const auto& r : records)
-        text += r.owner.to_text() + " 300 IN A " + rdata_to_text(r.type, r.rdata) + "\n";
-    ldns_rr_list* rrset = ldns_rr_list_new();
-    std::size_t start = 0;
-    while (start < text.size()) {
-        std::size_t end = text.find('\n', start);
-        ldns_rr* rr = nullptr;
-        ldns_rr_new_frm_str(&rr, text.substr(start, end - start).c_str(), 300, nullptr, nullptr);
-        ldns_rr_list_push_rr(rrset, rr);
-        start = end + 1;
+// A fresh signing key for `zone` (via ldns), its signatures valid for an hour around `now`.
+class TestKey {
+  public:
+    TestKey(ldns_signing_algorithm alg, uint16_t bits, const char* zone, uint32_t now)
+        : keys_(ldns_key_list_new()) {
+        ldns_key* key = ldns_key_new_frm_algorithm(alg, bits);
+        ldns_key_set_pubkey_owner(key, ldns_dname_new_frm_str(zone));
+        ldns_key_set_flags(key, 257);
+        ldns_rr* tag_source = ldns_key2rr(key);  // the tag depends on the flags just set
+        ldns_key_set_keytag(key, ldns_calc_keytag(tag_source));
+        ldns_rr_free(tag_source);
+        ldns_key_set_inception(key, now - 3600);
+        ldns_key_set_expiration(key, now + 3600);
+        ldns_key_list_push_key(keys_, key);
+        ldns_rr* pub = ldns_key2rr(key);
+        dnskey_ = to_record(pub);
+        ldns_rr_free(pub);
     }
-    ldns_rr_list* sigs = ldns_sign_public(rrset, keys);
-    ldns_rr* pub = ldns_key2rr(key);
-    auto to_record = [](ldns_rr* rr) {
+    ~TestKey() { ldns_key_list_free(keys_); }  // frees the key too
+    TestKey(const TestKey&) = delete;
+    TestKey& operator=(const TestKey&) = delete;
+
+    const Record& dnskey() const { return dnskey_; }
+
+    std::vector<Record> sign(const std::vector<Record>& records) const {
+        std::string text;
+        for (const auto& r : records)
+            text += r.owner.to_text() + " 300 IN A " + rdata_to_text(r.type, r.rdata) + "\n";
+        ldns_rr_list* rrset = ldns_rr_list_new();
+        std::size_t start = 0;
+        while (start < text.size()) {
+            std::size_t end = text.find('\n', start);
+            ldns_rr* rr = nullptr;
+            ldns_rr_new_frm_str(&rr, text.substr(start, end - start).c_str(), 300, nullptr,
+                                nullptr);
+            ldns_rr_list_push_rr(rrset, rr);
+            start = end + 1;
+        }
+        ldns_rr_list* sigs = ldns_sign_public(rrset, keys_);
+        std::vector<Record> out;
+        for (std::size_t i = 0; i < ldns_rr_list_rr_count(sigs); ++i)
+            out.push_back(to_record(ldns_rr_list_rr(sigs, i)));
+        ldns_rr_list_deep_free(sigs);
+        ldns_rr_list_deep_free(rrset);
+        return out;
+    }
+
+  private:
+    static Record to_record(ldns_rr* rr) {
         char* s = ldns_rr2str(rr);
         Record r = parse_zone_text(s, "t").at(0);
         free(s);
         return r;
-    };
-    Signed out{to_record(pub), {}};
-    for (std::size_t i = 0; i < ldns_rr_list_rr_count(sigs); ++i)
-        out.rrsigs.push_back(to_record(ldns_rr_list_rr(sigs, i)));
-    ldns_rr_free(pub);
-    ldns_rr_list_deep_free(sigs);
-    ldns_rr_list_deep_free(rrset);
-    ldns_key_list_free(keys);  // frees the key too
-    return out;
+    }
+
+    ldns_key_list* keys_;
+    Record dnskey_;
+};
+
+struct Signed {
+    Record dnskey;
+    std::vector<Record> rrsigs;
+};
+
+// Signs `records` with a fresh Ed25519 key for `zone`.
+Signed sign(const std::vector<Record>& records, const char* zone, uint32_t now) {
+    TestKey key(LDNS_SIGN_ED25519, 256, zone, now);
+    return {key.dnskey(), key.sign(records)};
 }
 
 }  // namespace
@@ -227,4 +250,63 @@ TEST_CASE("the verification budget stops a flood of signature checks (KeyTrap)",
     Verdict v = verify_rrset(rrset, s.rrsigs, keys, N("example."), now, limits, work);
     CHECK(v.security == Security::bogus);
     CHECK(work.verifications_left <= 0);
+}
+
+TEST_CASE("every algorithm we validate verifies its signatures and refuses forgeries", "[dnssec]") {
+    uint32_t now = static_cast<uint32_t>(time(nullptr));
+    std::vector<Record> rrset{test::a("www.example.", "192.0.2.1")};
+    std::vector<Record> forged{test::a("www.example.", "192.0.2.66")};
+    struct Alg {
+        ldns_signing_algorithm alg;
+        uint16_t bits;
+    };
+    for (Alg a : {Alg{LDNS_SIGN_RSASHA1, 1024}, Alg{LDNS_SIGN_RSASHA1_NSEC3, 1024},
+                  Alg{LDNS_SIGN_RSASHA256, 2048}, Alg{LDNS_SIGN_RSASHA512, 2048},
+                  Alg{LDNS_SIGN_ECDSAP256SHA256, 256}, Alg{LDNS_SIGN_ECDSAP384SHA384, 384},
+                  Alg{LDNS_SIGN_ED25519, 256}, Alg{LDNS_SIGN_ED448, 456}}) {
+        CAPTURE(static_cast<int>(a.alg));
+        TestKey key(a.alg, a.bits, "example.", now);
+        auto sigs = key.sign(rrset);
+        REQUIRE(sigs.size() == 1);
+        Limits limits;
+        Work work(limits);
+        CHECK(verify_rrset(rrset, sigs, {key.dnskey()}, N("example."), now, limits, work)
+                  .is_secure());
+        CHECK(
+            verify_rrset(forged, sigs, {key.dnskey()}, N("example."), now, limits, work).security ==
+            Security::bogus);
+        Record cut = sigs[0];
+        cut.rdata.pop_back();  // one byte short: no key length matches it
+        CHECK(
+            verify_rrset(rrset, {cut}, {key.dnskey()}, N("example."), now, limits, work).security ==
+            Security::bogus);
+    }
+}
+
+TEST_CASE("ECDSA signatures verify whatever their r and s look like in DER", "[dnssec]") {
+    // RFC 6605 §4 gives r and s as fixed-size numbers; DER wants them minimal, with a zero
+    // byte first when the top bit is set. Sign until both shapes have been seen: a top
+    // bit comes every other signature, a leading zero byte about one in 128.
+    uint32_t now = static_cast<uint32_t>(time(nullptr));
+    TestKey key(LDNS_SIGN_ECDSAP256SHA256, 256, "example.", now);
+    std::vector<Record> rrset{test::a("www.example.", "192.0.2.1")};
+    bool top_bit = false, leading_zero = false;
+    int signed_count = 0;
+    for (; signed_count < 3000 && !(top_bit && leading_zero); ++signed_count) {
+        auto sigs = key.sign(rrset);
+        REQUIRE(sigs.size() == 1);
+        const std::string& rd = sigs[0].rdata;
+        std::string_view sig = std::string_view(rd).substr(rd.size() - 64);
+        auto first = [&](std::size_t at) { return static_cast<uint8_t>(sig[at]); };
+        top_bit = top_bit || first(0) >= 0x80 || first(32) >= 0x80;
+        bool zero = first(0) == 0 || first(32) == 0;
+        leading_zero = leading_zero || zero;
+        if (!zero && first(0) < 0x80 && first(32) < 0x80 && signed_count > 10) continue;
+        Limits limits;
+        Work work(limits);
+        CHECK(verify_rrset(rrset, sigs, {key.dnskey()}, N("example."), now, limits, work)
+                  .is_secure());
+    }
+    CHECK(top_bit);
+    CHECK(leading_zero);
 }
