@@ -10,7 +10,7 @@ BUILD="build-essential cmake ninja-build ccache pkg-config libboost-dev libssl-d
 TEST="catch2 clang clang-format clang-tidy cppcheck libclang-rt-14-dev nsd knot ldnsutils knot-dnsutils dnsutils dnsperf unbound python3-dnspython
       python3-pytest iproute2 nftables util-linux openssl curl chromium libnss3-tools nghttp2-client valgrind
       dpkg-dev file groff-base lintian
-      fstrm-bin dnstap-ldns"
+      fstrm-bin dnstap-ldns dnsdist"
 PKGS="$BUILD"
 [ "${1:-}" = "test" ] && PKGS="$BUILD $TEST"
 # Skip apt entirely when everything is already there (CI machines are reused).
