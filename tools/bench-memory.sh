@@ -7,23 +7,33 @@
 # first fill allocates once (arenas, the keys, the zones' proofs). port53d and Unbound, same
 # lab, same names, one worker thread each. Private network namespace (only lo), every load
 # bounded.
-#   tools/bench-memory.sh [--port53d PATH] [--names N1,N2] [--out DIR]
+# --zone walk asks names of walk.lab. instead (10,000 distinct names, each its own A RRset
+# and RRSIG, ECDSAP256SHA256, NSEC): no wildcard, so every name is an RRset of its own in
+# the cache as well as an answer (N2 at most 10,000).
+#   tools/bench-memory.sh [--port53d PATH] [--names N1,N2] [--zone wild|walk] [--out DIR]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port53d=$root/build/port53d
 sizes=10000,100000
+zone=wild
 out=/tmp/port53-bench-memory
 orig_args=("$@")
 while [ $# -gt 0 ]; do
     case $1 in
         --port53d) port53d=$2; shift 2 ;;
         --names) sizes=$2; shift 2 ;;
+        --zone) zone=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
-        *) echo "usage: $0 [--port53d PATH] [--names N1,N2] [--out DIR]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--port53d PATH] [--names N1,N2] [--zone wild|walk] [--out DIR]" >&2; exit 2 ;;
     esac
 done
 IFS=, read -r n1 n2 <<<"$sizes"
 [ "${n1:-0}" -gt 0 ] && [ "${n2:-0}" -gt "$n1" ] || { echo "--names: N1,N2 with N2 > N1" >&2; exit 2; }
+case $zone in
+    wild) ;;
+    walk) [ "$n2" -lt 10000 ] || { echo "--zone walk: N2 below 10000 (one name warms up)" >&2; exit 2; } ;;
+    *) echo "--zone: wild or walk" >&2; exit 2 ;;
+esac
 
 # shellcheck source=tools/bench/netns.sh
 . "$root/tools/bench/netns.sh"
@@ -48,8 +58,18 @@ sed -e "s/^  interface: .*/  interface: $U_ADDR/" -e "s/^  num-threads: .*/  num
 grep -q "^threads = 1" "$out/port53.toml" && grep -q "rrset-cache-size: 512m" "$out/unbound.conf" ||
     { echo "bench-memory.sh: config edit failed" >&2; exit 1; }
 
-for i in $(seq 1 "$n1"); do echo "n$i.wild.example A"; done >"$out/names1"
-for i in $(seq $((n1 + 1)) "$n2"); do echo "n$i.wild.example A"; done >"$out/names2"
+if [ "$zone" = walk ]; then
+    # The zone's own names (tools/lab/zones.py builds them the same at every start).
+    PYTHONPATH=$root/tools/lab /usr/bin/python3 -c 'import zones
+for l in zones.many_names(zones.WALK_NAMES, seed=13): print(l.split()[0] + "." + zones.WALK_ZONE + " A")' >"$out/walk"
+    warm=$(sed -n '$s/ A$//p' "$out/walk")
+    sed -n "1,${n1}p" "$out/walk" >"$out/names1"
+    sed -n "$((n1 + 1)),${n2}p" "$out/walk" >"$out/names2"
+else
+    warm=warm1.wild.example
+    for i in $(seq 1 "$n1"); do echo "n$i.wild.example A"; done >"$out/names1"
+    for i in $(seq $((n1 + 1)) "$n2"); do echo "n$i.wild.example A"; done >"$out/names2"
+fi
 
 wait_answering() { bench_wait_answering bench-memory.sh "$1"; }
 stop() { kill -TERM "$PID"; timeout 60 tail --pid="$PID" -f /dev/null; wait "$PID" || true; PID=; }
@@ -65,8 +85,8 @@ per_name() {  # kb_after kb_before names
 }
 measure() {  # name addr
     wait_answering "$2"
-    # The start-up state: one signed answer below each wildcard zone (keys, NSEC3 params).
-    dig +time=2 +tries=1 @"$2" warm1.wild.example A >/dev/null
+    # The start-up state: one signed answer of the zone (its keys, NSEC3 parameters).
+    dig +time=2 +tries=1 @"$2" "$warm" A >/dev/null
     sleep 0.5
     local r0 r1 r2 f1 f2
     r0=$(rss_kb)
