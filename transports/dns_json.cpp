@@ -99,13 +99,4 @@ std::optional<std::string> dns_json(std::span<const uint8_t> reply) {
     return out;
 }
 
-std::optional<uint32_t> smallest_ttl(std::span<const uint8_t> reply) {
-    auto m = wire::parse_message(reply);
-    if (!m) return std::nullopt;
-    std::optional<uint32_t> min;
-    for (const auto* section : {&m->answer, &m->authority, &m->additional})
-        for (const auto& r : *section) min = std::min(min.value_or(r.ttl), r.ttl);
-    return min;
-}
-
 }  // namespace port53::transports

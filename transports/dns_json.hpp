@@ -1,5 +1,5 @@
 // DNS answers as the JSON that Google's and Cloudflare's /resolve APIs return
-// (application/dns-json), and the smallest TTL of an answer for HTTP caching.
+// (application/dns-json).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -11,9 +11,5 @@ namespace port53::transports {
 // {"Status":0,"TC":false,...,"Question":[...],"Answer":[{"name","type","TTL","data"}]}.
 // nullopt if `reply` is not a readable DNS message.
 std::optional<std::string> dns_json(std::span<const uint8_t> reply);
-
-// The smallest TTL of the records in `reply` (OPT aside), RFC 8484 §5.1; nullopt if it has
-// none or cannot be read.
-std::optional<uint32_t> smallest_ttl(std::span<const uint8_t> reply);
 
 }  // namespace port53::transports

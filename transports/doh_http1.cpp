@@ -159,9 +159,12 @@ base::awaitable<bool> Http1Session<Stream>::write(const DohResponse& r, unsigned
                                                   bool keep_alive) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "port53");
-    res.set(http::field::content_type, r.content_type);
+    auto beast_view = [](std::string_view v) {
+        return boost::beast::string_view(v.data(), v.size());
+    };
+    res.set(http::field::content_type, beast_view(r.content_type));
     if (!r.cache_control.empty()) res.set(http::field::cache_control, r.cache_control);
-    if (!r.allow.empty()) res.set(http::field::allow, r.allow);
+    if (!r.allow.empty()) res.set(http::field::allow, beast_view(r.allow));
     res.body() = r.body;
     res.keep_alive(keep_alive);
     res.prepare_payload();

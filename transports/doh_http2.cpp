@@ -6,6 +6,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <charconv>
+#include <iterator>
 
 #include "base/counters.hpp"
 #include "base/log.hpp"
@@ -31,6 +33,40 @@ nghttp2_nv header(std::string_view name, std::string_view value) {
 
 using Stream = Http2Session::Stream;
 
+// A request body or answer past this is not kept for the next stream: a few large POSTs
+// must not leave every slot holding 64 KiB.
+constexpr std::size_t kKeptBuffer = 4096;
+
+Stream* Http2Session::Streams::find(int32_t id) {
+    for (auto& s : slots_)
+        if (s->id == id) return s.get();
+    return nullptr;
+}
+
+Stream& Http2Session::Streams::open(int32_t id) {
+    Stream* s = find(0);
+    if (!s) s = slots_.emplace_back(std::make_unique<Stream>()).get();
+    s->id = id;
+    return *s;
+}
+
+void Http2Session::Streams::close(int32_t id) {
+    Stream* s = find(id);
+    if (!s) return;
+    s->id = 0;
+    s->method.clear();
+    s->path.clear();
+    s->content_type.clear();
+    s->body.clear();
+    s->body_too_big = false;
+    s->sent = 0;
+    if (s->body.capacity() > kKeptBuffer) s->body.shrink_to_fit();
+    if (s->response.body.capacity() > kKeptBuffer) {
+        s->response.body.clear();
+        s->response.body.shrink_to_fit();
+    }
+}
+
 // nghttp2's C callbacks, with access to the session's streams.
 struct Http2Callbacks {
     static Http2Session& self(void* user) { return *static_cast<Http2Session*>(user); }
@@ -46,30 +82,30 @@ struct Http2Callbacks {
                                       NGHTTP2_REFUSED_STREAM);
             return 0;
         }
-        s.streams_.try_emplace(f->hd.stream_id);
+        s.streams_.open(f->hd.stream_id);
         return 0;
     }
 
     static int on_header(nghttp2_session*, const nghttp2_frame* f, const uint8_t* name,
                          size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
                          void* user) {
-        auto it = self(user).streams_.find(f->hd.stream_id);
-        if (it == self(user).streams_.end()) return 0;
+        Stream* s = self(user).streams_.find(f->hd.stream_id);
+        if (!s) return 0;
         std::string_view n = view(name, namelen);  // nghttp2 delivers names lower-cased
         if (n == ":method")
-            it->second.method.assign(view(value, valuelen));
+            s->method.assign(view(value, valuelen));
         else if (n == ":path")
-            it->second.path.assign(view(value, valuelen));
+            s->path.assign(view(value, valuelen));
         else if (n == "content-type")
-            it->second.content_type.assign(view(value, valuelen));
+            s->content_type.assign(view(value, valuelen));
         return 0;
     }
 
     static int on_data(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t len,
                        void* user) {
-        auto it = self(user).streams_.find(id);
-        if (it == self(user).streams_.end()) return 0;
-        Stream& s = it->second;
+        Stream* found = self(user).streams_.find(id);
+        if (!found) return 0;
+        Stream& s = *found;
         // Keep reading (flow control needs it) but stop storing past the DNS maximum.
         if (s.body.size() + len > kMaxDnsMessage)
             s.body_too_big = true;
@@ -91,20 +127,20 @@ struct Http2Callbacks {
         }
         bool request_done = (f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
                             (f->hd.flags & NGHTTP2_FLAG_END_STREAM);
-        if (request_done && s.streams_.count(f->hd.stream_id)) s.handle_request(f->hd.stream_id);
+        if (request_done && s.streams_.find(f->hd.stream_id)) s.handle_request(f->hd.stream_id);
         return 0;
     }
 
     static int on_close(nghttp2_session*, int32_t id, uint32_t, void* user) {
-        self(user).streams_.erase(id);
+        self(user).streams_.close(id);
         return 0;
     }
 
     static ssize_t read_body(nghttp2_session*, int32_t id, uint8_t* buf, size_t length,
                              uint32_t* flags, nghttp2_data_source*, void* user) {
-        auto it = self(user).streams_.find(id);
-        if (it == self(user).streams_.end()) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-        Stream& s = it->second;
+        Stream* found = self(user).streams_.find(id);
+        if (!found) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        Stream& s = *found;
         std::size_t n = std::min(length, s.response.body.size() - s.sent);
         std::copy_n(s.response.body.data() + s.sent, n, buf);
         s.sent += n;
@@ -136,7 +172,7 @@ Http2Session::Http2Session(std::unique_ptr<TlsStream> stream, server::FrontDoor&
     nghttp2_option_set_stream_reset_rate_limit(opt, std::max<uint64_t>(settings_.max_streams, 32),
                                                10);
     nghttp2_session* raw = nullptr;
-    nghttp2_session_server_new2(&raw, cb, this, opt);
+    nghttp2_session_server_new3(&raw, cb, this, opt, pool_.mem());
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cb);
     session_.reset(raw);
@@ -231,7 +267,7 @@ void Http2Session::flush() {
 
 base::awaitable<void> Http2Session::write_loop() {
     auto self = shared_from_this();
-    std::vector<uint8_t> out;
+    std::vector<uint8_t>& out = write_buf_;
     boost::system::error_code ec;
     while (!closed_) {
         out.clear();
@@ -259,50 +295,66 @@ base::awaitable<void> Http2Session::write_loop() {
 }
 
 void Http2Session::handle_request(int32_t id) {
-    Stream& s = streams_.at(id);
+    Stream& s = *streams_.find(id);
     if (s.body_too_big) {
         DohDecoded e;
         e.status = 413;
         e.error = "DNS message over 65535 bytes";
-        return respond(id, doh_error(e));
+        doh_error(e, s.response);
+        return respond(id);
     }
     HttpRequest req{s.method, s.path, s.content_type,
                     std::span(reinterpret_cast<const uint8_t*>(s.body.data()), s.body.size())};
     control_frames_ = 0;
     arm_idle_timer();
-    DohDecoded d = decode_doh_request(req, settings_.doh_path, settings_.view_paths);
+    // Decoded into one per thread: the front door takes the query before answer_query returns.
+    thread_local DohDecoded d;
+    decode_doh_request(req, settings_.doh_path, settings_.view_paths, d);
     s.body.clear();
-    s.body.shrink_to_fit();
-    if (d.status != 200) return respond(id, doh_error(d));
+    if (d.status != 200) {
+        doh_error(d, s.response);
+        return respond(id);
+    }
     ++resolving_;
     base::counters().query(base::Transport::doh);
-    answer_query(front_door_, d.query, peer_.data(), settings_.acl.get(), d.view ? d.view : view_,
-                 stream_->stream.get_executor(),
-                 [self = shared_from_this(), id, kind = d.kind](std::span<const uint8_t> reply) {
-                     --self->resolving_;
-                     self->respond(id, doh_answer(kind, reply));
-                 });
+    // The reply refers to the session by plain pointer (small enough for std::function to
+    // hold without allocating); answer_query keeps the session alive until it is called.
+    answer_query(
+        front_door_, d.query, peer_.data(), settings_.acl.get(), d.view ? d.view : view_,
+        stream_->stream.get_executor(),
+        [self = this, id, kind = d.kind](std::span<const uint8_t> reply) {
+            --self->resolving_;
+            if (Stream* s = self->closed_ ? nullptr : self->streams_.find(id)) {
+                doh_answer(kind, reply, s->response);
+                self->respond(id);
+            }
+        },
+        server::ClientTransport::doh, shared_from_this());
 }
 
-void Http2Session::respond(int32_t id, DohResponse response) {
-    auto it = streams_.find(id);
-    if (closed_ || it == streams_.end()) return;  // the client reset the stream meanwhile
-    Stream& s = it->second;
+void Http2Session::respond(int32_t id) {
+    Stream* found = streams_.find(id);
+    if (closed_ || !found) return;  // the client reset the stream meanwhile
+    Stream& s = *found;
     arm_idle_timer();  // an answer is progress: idle from now
     control_frames_ = 0;
-    s.response = std::move(response);
-    std::string status = std::to_string(s.response.status);
-    std::string length = std::to_string(s.response.body.size());
-    std::vector<nghttp2_nv> nv{header(":status", status),
-                               header("content-type", s.response.content_type),
-                               header("content-length", length)};
+    s.sent = 0;
+    char status[8], length[24];
+    auto status_end = std::to_chars(std::begin(status), std::end(status), s.response.status).ptr;
+    auto length_end =
+        std::to_chars(std::begin(length), std::end(length), s.response.body.size()).ptr;
+    std::array<nghttp2_nv, 5> nv{};
+    std::size_t n = 0;
+    nv[n++] = header(":status", std::string_view(status, status_end - status));
+    nv[n++] = header("content-type", s.response.content_type);
+    nv[n++] = header("content-length", std::string_view(length, length_end - length));
     if (!s.response.cache_control.empty())
-        nv.push_back(header("cache-control", s.response.cache_control));
-    if (!s.response.allow.empty()) nv.push_back(header("allow", s.response.allow));
+        nv[n++] = header("cache-control", s.response.cache_control);
+    if (!s.response.allow.empty()) nv[n++] = header("allow", s.response.allow);
     nghttp2_data_provider provider{};
     provider.read_callback = Http2Callbacks::read_body;
     // nghttp2 copies the header fields; the body is read from `s` as frames go out.
-    if (nghttp2_submit_response(session_.get(), id, nv.data(), nv.size(), &provider) != 0)
+    if (nghttp2_submit_response(session_.get(), id, nv.data(), n, &provider) != 0)
         nghttp2_submit_rst_stream(session_.get(), NGHTTP2_FLAG_NONE, id, NGHTTP2_INTERNAL_ERROR);
     flush();
 }

@@ -8,11 +8,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <string>
-#include <unordered_map>
+#include <vector>
 
 #include "server/front_door.hpp"
 #include "transports/doh_response.hpp"
 #include "transports/http_stream.hpp"
+#include "transports/nghttp2_pool.hpp"
 
 namespace port53::transports {
 
@@ -26,11 +27,26 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
 
     // One HTTP/2 stream: the request as it arrives, then the response being sent.
     struct Stream {
+        int32_t id = 0;  // 0: a free slot
         std::string method, path, content_type;
         std::string body;
         bool body_too_big = false;
         DohResponse response;
         std::size_t sent = 0;
+    };
+
+    // Open streams in slots kept for reuse: a stream's strings and answer buffer keep their
+    // capacity for the next one, so once a connection has had as many streams at once as
+    // it will, a request allocates nothing here (issue 13). Open streams are bounded by
+    // SETTINGS_MAX_CONCURRENT_STREAMS, so finding one by a scan is short.
+    class Streams {
+      public:
+        Stream* find(int32_t id);
+        Stream& open(int32_t id);
+        void close(int32_t id);
+
+      private:
+        std::vector<std::unique_ptr<Stream>> slots_;
     };
 
   private:
@@ -46,15 +62,17 @@ class Http2Session : public std::enable_shared_from_this<Http2Session> {
     void wait_idle();
     void close();
     void handle_request(int32_t stream_id);
-    void respond(int32_t stream_id, DohResponse response);
+    void respond(int32_t stream_id);  // sends the stream's response
 
     std::unique_ptr<TlsStream> stream_;
     boost::asio::ip::tcp::endpoint peer_;  // for the ACL
     server::FrontDoor& front_door_;
     const DotDohSettings& settings_;
     server::ViewId view_;
+    Nghttp2Pool pool_;  // before session_: nghttp2 frees into it as the session goes
     std::unique_ptr<nghttp2_session, SessionDeleter> session_;
-    std::unordered_map<int32_t, Stream> streams_;
+    Streams streams_;
+    std::vector<uint8_t> write_buf_;  // frames gathered for one write, kept for the next
     boost::asio::steady_timer idle_timer_;
     std::chrono::steady_clock::time_point idle_deadline_;
     bool idle_waiting_ = false;  // idle_timer_ has a wait in flight

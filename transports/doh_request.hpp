@@ -31,9 +31,9 @@ struct HttpRequest {
 enum class DohKind { dns_message, json };
 
 struct DohDecoded {
-    int status = 200;   // anything else: answer with this status and `error` as the body
-    std::string error;  // one line saying what was wrong
-    std::string allow;  // for 405: the methods the path accepts
+    int status = 200;        // anything else: answer with this status and `error` as the body
+    std::string error;       // one line saying what was wrong
+    std::string_view allow;  // for 405: the methods the path accepts (a constant)
     DohKind kind = DohKind::dns_message;
     std::vector<uint8_t> query;  // the DNS query, when status is 200
     uint8_t view = 0;            // the view of the path it came to (view.doh_paths); 0: none
@@ -45,11 +45,17 @@ struct DohViewPath {
     uint8_t view = 0;
 };
 
-// `view_paths`: paths taking DoH queries besides `doh_path`, each for a view.
+// `view_paths`: paths taking DoH queries besides `doh_path`, each for a view. Written into
+// `out`, whose query buffer is reused: a connection that decodes into the same one
+// allocates nothing per request once it has seen the largest (issue 13).
+void decode_doh_request(const HttpRequest& req, std::string_view doh_path,
+                        std::span<const DohViewPath> view_paths, DohDecoded& out);
 DohDecoded decode_doh_request(const HttpRequest& req, std::string_view doh_path,
                               std::span<const DohViewPath> view_paths = {});
 
 // RFC 4648 §5 base64url; the padding RFC 8484 forbids is tolerated, anything else fails.
+// Into `out` (false: not base64url, `out` undefined), or as a new vector.
+bool base64url_decode(std::string_view text, std::vector<uint8_t>& out);
 std::optional<std::vector<uint8_t>> base64url_decode(std::string_view text);
 // The value of `key` in a query string ("a=1&b=2"), percent-decoded; nullopt if absent.
 std::optional<std::string> query_parameter(std::string_view query, std::string_view key);

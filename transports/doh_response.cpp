@@ -1,43 +1,66 @@
 #include "transports/doh_response.hpp"
 
+#include <charconv>
+#include <iterator>
+
 #include "transports/dns_json.hpp"
+#include "wire/opt_view.hpp"
 
 namespace port53::transports {
 
-DohResponse doh_answer(DohKind kind, std::span<const uint8_t> reply) {
+void doh_answer(DohKind kind, std::span<const uint8_t> reply, DohResponse& out) {
     if (reply.empty()) {
         DohDecoded bad;
         bad.status = 400;
         bad.error = "not a DNS query";
-        return doh_error(bad);
+        return doh_error(bad, out);
     }
-    DohResponse r;
+    out.status = 200;
+    out.allow = {};
     if (kind == DohKind::json) {
         auto json = dns_json(reply);
         if (!json) {
-            r.status = 500;
-            r.content_type = "text/plain";
-            r.body = "unreadable answer\n";
-            return r;
+            out.status = 500;
+            out.content_type = "text/plain";
+            out.body = "unreadable answer\n";
+            out.cache_control.clear();
+            return;
         }
-        r.body = std::move(*json);
-        r.content_type = kDnsJsonType;
+        out.body = std::move(*json);
+        out.content_type = kDnsJsonType;
     } else {
-        r.body.assign(reply.begin(), reply.end());
-        r.content_type = kDnsMessageType;
+        out.body.assign(reinterpret_cast<const char*>(reply.data()),
+                        reply.size());  // iterators of bytes would copy through a temporary string
+        out.content_type = kDnsMessageType;
     }
     // No records (SERVFAIL and the like): nothing says how long it stays true.
-    auto ttl = smallest_ttl(reply);
-    r.cache_control = ttl ? "max-age=" + std::to_string(*ttl) : "no-store";
+    auto ttl = wire::smallest_ttl(reply);
+    if (!ttl) {
+        out.cache_control = "no-store";
+        return;
+    }
+    char digits[16];
+    auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), *ttl);
+    out.cache_control.assign("max-age=").append(digits, end);
+}
+
+DohResponse doh_answer(DohKind kind, std::span<const uint8_t> reply) {
+    DohResponse r;
+    doh_answer(kind, reply, r);
     return r;
+}
+
+void doh_error(const DohDecoded& decoded, DohResponse& out) {
+    out.status = decoded.status;
+    out.content_type = "text/plain";
+    out.allow = decoded.allow;
+    out.cache_control.clear();
+    out.body.assign(decoded.error).append("\n");
 }
 
 DohResponse doh_error(const DohDecoded& decoded) {
     DohResponse r;
-    r.status = decoded.status;
-    r.content_type = "text/plain";
-    r.allow = decoded.allow;
-    r.body = decoded.error + "\n";
+    doh_error(decoded, r);
     return r;
 }
 

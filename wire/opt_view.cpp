@@ -20,31 +20,55 @@ std::optional<std::size_t> skip_name(std::span<const uint8_t> m, std::size_t pos
     return std::nullopt;
 }
 
-}  // namespace
-
-std::optional<OptLocation> find_opt(std::span<const uint8_t> m) {
-    if (m.size() < kHeaderSize) return std::nullopt;
+// Calls f(owner offset, type, TTL, RDLENGTH offset, end of RDATA, in the additional section)
+// for each record after the question section; false if the message is malformed or cut
+// short.
+template <class F>
+bool walk_records(std::span<const uint8_t> m, F&& f) {
+    if (m.size() < kHeaderSize) return false;
     std::size_t qd = load16(&m[4]);
-    std::size_t rr = std::size_t{load16(&m[6])} + load16(&m[8]) + load16(&m[10]);
+    std::size_t before_additional = std::size_t{load16(&m[6])} + load16(&m[8]);
+    std::size_t rr = before_additional + load16(&m[10]);
     std::size_t pos = kHeaderSize;
     for (std::size_t i = 0; i < qd; ++i) {
         auto p = skip_name(m, pos);
-        if (!p || *p + 4 > m.size()) return std::nullopt;
+        if (!p || *p + 4 > m.size()) return false;
         pos = *p + 4;
     }
-    std::optional<OptLocation> opt;
     for (std::size_t i = 0; i < rr; ++i) {
         std::size_t start = pos;
         auto p = skip_name(m, pos);
-        if (!p || *p + 10 > m.size()) return std::nullopt;
-        uint16_t type = load16(&m[*p]);
+        if (!p || *p + 10 > m.size()) return false;
         std::size_t rdlen = load16(&m[*p + 8]);
         pos = *p + 10 + rdlen;
-        if (pos > m.size()) return std::nullopt;
-        if (type == type::OPT) opt = OptLocation{start, *p + 8, pos, false};
+        if (pos > m.size()) return false;
+        f(start, load16(&m[*p]), load32(&m[*p + 4]), *p + 8, pos, i >= before_additional);
     }
+    return true;
+}
+
+}  // namespace
+
+std::optional<OptLocation> find_opt(std::span<const uint8_t> m) {
+    std::optional<OptLocation> opt;
+    bool whole = walk_records(m, [&](std::size_t start, uint16_t type, uint32_t,
+                                     std::size_t rdlen_at, std::size_t end, bool) {
+        if (type == type::OPT) opt = OptLocation{start, rdlen_at, end, false};
+    });
+    if (!whole) return std::nullopt;
     if (opt) opt->last = opt->rdata_end == m.size();
     return opt;
+}
+
+std::optional<uint32_t> smallest_ttl(std::span<const uint8_t> m) {
+    std::optional<uint32_t> min;
+    bool whole = walk_records(m, [&](std::size_t, uint16_t type, uint32_t ttl, std::size_t,
+                                     std::size_t, bool additional) {
+        if (type == type::OPT && additional) return;  // the EDNS record: its "TTL" is flags
+        if (ttl & 0x80000000u) ttl = 0;               // RFC 2181 §8, as parse_message reads it
+        min = std::min(min.value_or(ttl), ttl);
+    });
+    return whole ? min : std::nullopt;
 }
 
 std::optional<std::span<const uint8_t>> find_option(std::span<const uint8_t> m,

@@ -1,9 +1,11 @@
 // libFuzzer target: the DoH request decoding (path, query string, base64url, percent
 // escapes, JSON API parameters, content type, body) and what runs on its output: padding,
-// JSON rendering, TTL scan, X-Forwarded-For. Input layout: one byte picks the method, then
-// "target\ncontent-type\nx-forwarded-for\n" and the rest is the body.
+// JSON rendering, TTL scan (checked against the full parser), X-Forwarded-For. Input layout: one
+// byte picks the method, then "target\ncontent-type\nx-forwarded-for\n" and the rest is the body.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -12,7 +14,9 @@
 #include "transports/doh_response.hpp"
 #include "transports/edns_padding.hpp"
 #include "transports/forwarded_for.hpp"
+#include "wire/message.hpp"
 #include "wire/name.hpp"
+#include "wire/opt_view.hpp"
 
 namespace {
 
@@ -45,6 +49,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         pad_reply(copy);
         doh_answer(DohKind::json, copy);
         doh_answer(DohKind::dns_message, d.query);
+        // The Cache-Control scan walks the wire; where the full parser reads the message,
+        // both must find the same smallest TTL.
+        if (auto m = port53::wire::parse_message(d.query)) {
+            std::optional<uint32_t> min;
+            for (const auto* section : {&m->answer, &m->authority, &m->additional})
+                for (const auto& r : *section) min = std::min(min.value_or(r.ttl), r.ttl);
+            if (min != port53::wire::smallest_ttl(d.query)) __builtin_trap();
+        }
     } else {
         doh_error(d);
     }

@@ -1,6 +1,9 @@
 // DoH request decoding, JSON rendering, EDNS padding and X-Forwarded-For: the pure parts
 // of the encrypted front-ends.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <vector>
 
 #include "conf/config.hpp"
 #include "helpers.hpp"
@@ -9,7 +12,9 @@
 #include "transports/doh_response.hpp"
 #include "transports/edns_padding.hpp"
 #include "transports/forwarded_for.hpp"
+#include "transports/nghttp2_pool.hpp"
 #include "wire/message.hpp"
+#include "wire/opt_view.hpp"
 
 using namespace port53;
 using namespace port53::transports;
@@ -157,9 +162,10 @@ TEST_CASE("answers render as dns-json with the smallest TTL as max-age", "[doh]"
                                     std::string("\x03"
                                                 "a\"b",
                                                 4)));
-    b.add_opt(1232, false);
+    b.add_opt(1232, true);  // DO: the OPT's "TTL" field is 0x8000, not a TTL
     auto reply = b.take();
-    CHECK(smallest_ttl(reply) == 120u);
+    CHECK(wire::smallest_ttl(reply) == 120u);
+    CHECK_FALSE(wire::smallest_ttl(std::span(reply).first(reply.size() - 1)));  // cut short
     std::string json = dns_json(reply).value();
     CHECK(json.find("\"Status\":0") != std::string::npos);
     CHECK(json.find("\"RA\":true") != std::string::npos);
@@ -261,4 +267,35 @@ TEST_CASE("[tls] settings are checked with file:line", "[doh][config]") {
     CHECK_THROWS_WITH(parse_config("[tls]\ndoh_listen = [\"localhost:443\"]\n", "t.toml"),
                       Catch::Contains("t.toml:2:") && Catch::Contains("tls.doh_listen"));
     CHECK_THROWS_AS(parse_config("[tls]\ndoh_max_streams = 0\n", "t.toml"), ConfigError);
+}
+
+TEST_CASE("nghttp2's blocks are recycled by size class, kept within a bound", "[doh]") {
+    Nghttp2Pool pool;
+    nghttp2_mem* mem = pool.mem();
+    void* a = mem->malloc(100, mem->mem_user_data);
+    REQUIRE(a);
+    std::memset(a, 0xAB, 100);
+    mem->free(a, mem->mem_user_data);
+    CHECK(pool.kept_bytes() == 128);
+    void* b = mem->malloc(120, mem->mem_user_data);  // the same class: the same block
+    CHECK(b == a);
+    CHECK(pool.kept_bytes() == 0);
+    auto* z = static_cast<unsigned char*>(mem->calloc(10, 10, mem->mem_user_data));
+    REQUIRE(z);
+    CHECK(std::all_of(z, z + 100, [](unsigned char c) { return c == 0; }));
+    std::memcpy(b, "abcdef", 6);
+    void* grown = mem->realloc(b, 5000, mem->mem_user_data);  // past the classes
+    REQUIRE(grown);
+    CHECK(std::memcmp(grown, "abcdef", 6) == 0);
+    CHECK(pool.kept_bytes() == 128);  // the old block went back
+    mem->free(grown, mem->mem_user_data);
+    CHECK(pool.kept_bytes() == 128);                      // a big block is not kept
+    CHECK(mem->realloc(z, 50, mem->mem_user_data) == z);  // fits where it is
+    mem->free(z, mem->mem_user_data);
+    // However much is freed, a session keeps at most kMaxKept.
+    std::vector<void*> many;
+    for (int i = 0; i < 4000; ++i) many.push_back(pool.allocate(1000));
+    for (void* p : many) pool.release(p);
+    CHECK(pool.kept_bytes() <= Nghttp2Pool::kMaxKept);
+    CHECK(pool.kept_bytes() > Nghttp2Pool::kMaxKept - 1024);
 }
