@@ -199,6 +199,8 @@ def test_consistent_hashing_keeps_the_fleet_hit_ratio_of_one_instance(fleet, lab
         ask_rounds(SINGLE, RATIO_NAMES, rounds)
         a = lookups(sock)
     single_ratio = (a[0] - b[0]) / ((a[0] - b[0]) + (a[1] - b[1]))
+    print("\nfleet: hit ratio %.4f (per instance hits/misses %s), one instance %.4f"
+          % (fleet_ratio, per, single_ratio))
     assert abs(fleet_ratio - single_ratio) <= 0.03, (fleet_ratio, single_ratio, per)
 
 
@@ -245,6 +247,10 @@ def test_killing_an_instance_under_load_loses_no_client_query(fleet):
     failed = [r for r in results if r[1] not in (None, dns.rcode.NOERROR)]
     assert not unanswered, unanswered[:10]
     assert not failed, failed[:10]
+    latencies = sorted(r[2] for r in results)
+    print("\nkill: %d questions, %d asked again, latency p50 %.1f ms, p99 %.1f ms, max %.2f s"
+          % (len(results), sum(r[3] > 1 for r in results), 1000 * latencies[len(results) // 2],
+             1000 * latencies[len(results) * 99 // 100], latencies[-1]))
     budget = 5.0  # the client's timeout: 5 tries of 1 s
     assert max(r[2] for r in results) < budget
     # The kill mattered: some questions went to the dead instance and were asked again.
