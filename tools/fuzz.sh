@@ -7,7 +7,7 @@
 set -eu
 seconds=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-fuzz_query fuzz_doh fuzz_config fuzz_rdata fuzz_lists fuzz_cache_file fuzz_anchor_state fuzz_loadgen}
+targets=${*:-fuzz_query fuzz_doh fuzz_config fuzz_rdata fuzz_lists fuzz_cache_file fuzz_anchor_state fuzz_loadgen fuzz_proxy}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 CXX=clang++ cmake -S "$root" -B "$out" -G Ninja -DPORT53_FUZZ=ON -DPORT53_TESTS=OFF \
@@ -24,6 +24,7 @@ for t in $targets; do
         fuzz_cache_file) seeds=seeds-cachefile ;;
         fuzz_anchor_state) seeds=seeds-anchor-state ;;
         fuzz_loadgen) seeds=seeds-loadgen ;;
+        fuzz_proxy) seeds=seeds-proxy ;;
         *) echo "fuzz.sh: unknown target $t" >&2; exit 2 ;;
     esac
     mkdir -p "$out/corpus/$t"
