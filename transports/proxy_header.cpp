@@ -72,14 +72,15 @@ ProxyParse parse_proxy_header(std::span<const uint8_t> data, ProxyHeader& out, s
                                            : 0;
     if (family > kUnix || transport > kDgram) return fail(error, "unknown PROXY address family");
     if (length - kFixed < block) return fail(error, "PROXY address block too short");
-    if (!tlvs_well_formed(data.subspan(kFixed + block, length - kFixed - block)))
-        return fail(error, "malformed PROXY TLV");
     out = ProxyHeader{};
     out.length = length;
     out.datagram = transport == kDgram;
-    // Section 2.2: LOCAL ignores the address block; UNSPEC and UNIX name no routable client.
-    if (command == kLocal || family == kUnspec || family == kUnix || transport == kUnspec)
-        return ProxyParse::ok;
+    // Section 2.2: with LOCAL or UNSPEC the rest of the header is skipped unread, whatever it
+    // holds; UNIX names no routable client.
+    if (command == kLocal || family == kUnspec || transport == kUnspec) return ProxyParse::ok;
+    if (!tlvs_well_formed(data.subspan(kFixed + block, length - kFixed - block)))
+        return fail(error, "malformed PROXY TLV");
+    if (family == kUnix) return ProxyParse::ok;
     const uint8_t* a = &data[kFixed];
     std::size_t n = family == kInet ? 4 : 16;
     int af = family == kInet ? AF_INET : AF_INET6;
