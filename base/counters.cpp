@@ -86,7 +86,7 @@ const char* transport_name(Transport t) {
 
 const char* refusal_name(Refusal r) {
     static constexpr std::array<std::string_view, kRefusals> kNames{
-        "acl", "rate_limit", "connection_cap", "tunnel", "overload"};
+        "acl", "rate_limit", "connection_cap", "tunnel", "overload", "proxy"};
     return kNames[static_cast<std::size_t>(r)].data();
 }
 

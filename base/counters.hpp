@@ -37,8 +37,9 @@ constexpr std::size_t kRcodes = 16;
 // RFC 8914 info-codes 0-30 (IANA's registry today); higher ones share the last slot.
 constexpr std::size_t kEdeSlots = 31;
 
-enum class Refusal : uint8_t { acl, rate_limit, connection_cap, tunnel, overload };
-constexpr std::size_t kRefusals = 5;
+// proxy: a PROXY v2 header missing, malformed or from a sender not trusted (issue 15).
+enum class Refusal : uint8_t { acl, rate_limit, connection_cap, tunnel, overload, proxy };
+constexpr std::size_t kRefusals = 6;
 
 enum class Validation : uint8_t { secure, insecure, bogus, indeterminate };
 constexpr std::size_t kValidations = 4;

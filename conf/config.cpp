@@ -82,6 +82,23 @@ void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
         fail(where, line_of("ddr.name"), "ddr.name: not a host name: " + cfg.ddr.name);
 }
 
+// Every proxy a network, every listener one that is listened on.
+template <typename LineOf>
+void check_proxy_protocol(const Config& cfg, LineOf line_of, const std::string& where) {
+    for (const auto& net : cfg.proxy_protocol.from)
+        if (!server::Network::parse(net))
+            fail(where, line_of("proxy_protocol.from"),
+                 "proxy_protocol.from: not an address or NET/LEN: " + net);
+    const std::vector<std::string>* lists[] = {&cfg.server.listen, &cfg.tls.dot_listen,
+                                               &cfg.tls.doh_listen, &cfg.tls.doh_http_listen};
+    for (const auto& l : cfg.proxy_protocol.listeners)
+        if (std::none_of(std::begin(lists), std::end(lists), [&](const auto* list) {
+                return std::find(list->begin(), list->end(), l) != list->end();
+            }))
+            fail(where, line_of("proxy_protocol.listeners"),
+                 "proxy_protocol.listeners: not a listen address: " + l);
+}
+
 }  // namespace
 
 // The port and name of each server of a [[forward]] or [[stub]] table, once all its keys are
@@ -200,6 +217,7 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     check_tls(cfg, line_of, where);
     check_control(cfg.control, line_of, where);
     check_console(cfg, line_of, where);
+    check_proxy_protocol(cfg, line_of, where);
 }
 
 }  // namespace

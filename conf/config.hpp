@@ -102,6 +102,11 @@ struct Config {
         uint32_t recent_queries = 20'000;  // kept for its query log, over all workers
     } console;
     transports::MetricsSettings metrics;  // [metrics]: the Prometheus endpoint
+    // [proxy_protocol]: PROXY v2 headers from load balancers (transports/proxy_policy.hpp).
+    struct ProxyProtocol {
+        std::vector<std::string> from;       // "NET/LEN" or addresses; empty: off
+        std::vector<std::string> listeners;  // as written in *listen; empty: all of them
+    } proxy_protocol;
     // [[view]] tables: split horizon (server/views.hpp). `local`, `blocklist` and the routes
     // are what the view's engine gets, settled once the whole file is read: with `inherit`,
     // blocklist and routes are the top level's merged with the view's own, and the top

@@ -566,6 +566,17 @@ const Setting kSettings[] = {
      "format; empty: off."},
     {"metrics", "access_control", AT(metrics.acl), 0, 0,
      "Who may scrape it, as server.access_control; others are disconnected unanswered."},
+    {"proxy_protocol", "from", AT(proxy_protocol.from), 0, 0,
+     "Load balancers (\"NET/LEN\" or addresses; dnsdist, HAProxy) that lead each UDP datagram and "
+     "each TCP, DoT and DoH connection (before TLS) with a PROXY protocol v2 header naming the "
+     "client, as PowerDNS's proxy-protocol-from; access lists, views, rate limits, tunnel "
+     "detection, logs, dnstap and metrics then see that client, and answers go back to the "
+     "proxy. On the listeners that expect it, these must send it (else dropped or closed) and "
+     "a header from anyone else is dropped; other senders are served as themselves. A LOCAL "
+     "header (a health check) stands for the proxy itself. Empty: off."},
+    {"proxy_protocol", "listeners", AT(proxy_protocol.listeners), 0, 0,
+     "The addresses (as written in server.listen, tls.dot_listen, tls.doh_listen or "
+     "tls.doh_http_listen) that expect the header; empty: all of them."},
     {"control", "socket", AT(control.socket), 0, 0,
      "Unix socket port53-ctl talks to (e.g. \"/run/port53/control.sock\"), mode 0660; empty: "
      "off. Its directory must exist."},

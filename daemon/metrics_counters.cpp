@@ -49,7 +49,7 @@ void refusals(MetricsPage& p, const CounterTotals& t) {
              "Queries and connections refused or dropped, by reason (acl: access list; "
              "rate_limit: RRL drops; connection_cap: stream connections over a cap or a "
              "client's share; tunnel: tunnelling suspects refused; overload: questions over "
-             "the in-flight limits).");
+             "the in-flight limits; proxy: PROXY v2 headers missing, malformed or untrusted).");
     for (std::size_t i = 0; i < base::kRefusals; ++i)
         p.sample("port53_refused_total", t.refused[i],
                  metric_label_pair("reason", base::refusal_name(base::Refusal(i))));

@@ -50,8 +50,20 @@ void Workers::check_addresses_free(const TlsContexts& tls) const {
 std::vector<Workers::Wanted> Workers::wanted(const conf::Config& cfg, const TlsContexts& tls) {
     std::vector<Wanted> out;
     auto acls = conf::listener_access(cfg);
+    // One policy for all the listeners that expect PROXY headers; its networks are in their
+    // keys, so a reload that changes them opens those listeners anew.
+    const auto& pp = cfg.proxy_protocol;
+    auto policy =
+        pp.from.empty() ? nullptr : std::make_shared<const transports::ProxyPolicy>(pp.from);
+    std::string proxy_key = " proxy";
+    for (const auto& net : pp.from) proxy_key += " " + net;
+    auto proxy_for = [&](const std::string& address) {
+        bool expects = pp.listeners.empty() || std::find(pp.listeners.begin(), pp.listeners.end(),
+                                                         address) != pp.listeners.end();
+        return expects ? policy : nullptr;
+    };
     for (const auto& l : cfg.server.listen) {
-        Wanted w{"udp+tcp " + l, l, 0, nullptr, listener_view(cfg, l)};
+        Wanted w{"udp+tcp " + l, l, 0, nullptr, listener_view(cfg, l), proxy_for(l)};
         for (const auto& a : acls) {
             if (a.address != l) continue;
             // The same rules as a listener already has: share its list.
@@ -67,14 +79,14 @@ std::vector<Workers::Wanted> Workers::wanted(const conf::Config& cfg, const TlsC
                        const char* what) {
         for (const auto& a : addrs)
             out.push_back({std::string(what) + " " + a, a, static_cast<int>(kind) + 1, nullptr,
-                           listener_view(cfg, a)});
+                           listener_view(cfg, a), proxy_for(a)});
     };
     if (tls.dot) {
         streams(cfg.tls.dot_listen, transports::Frontend::dot, "dot");
         streams(cfg.tls.doh_listen, transports::Frontend::doh, "doh");
     }
     streams(cfg.tls.doh_http_listen, transports::Frontend::doh_plain, "doh-http");
-    for (auto& w : out) w.key += " view " + std::to_string(w.view);
+    for (auto& w : out) w.key += " view " + std::to_string(w.view) + (w.proxy ? proxy_key : "");
     return out;
 }
 
@@ -86,10 +98,10 @@ Workers::Listening Workers::open(const Wanted& w, std::size_t worker, server::Se
     Listening l{w.key, worker, nullptr, nullptr, nullptr};
     if (w.kind == 0) {
         l.udp = std::make_unique<transports::UdpListener>(io, asio::ip::udp::endpoint(ip, la.port),
-                                                          server, w.acl, w.view);
+                                                          server, w.acl, w.view, w.proxy);
         l.tcp = std::make_unique<transports::TcpListener>(io, asio::ip::tcp::endpoint(ip, la.port),
                                                           server, tcp_settings_, tcp_connections_,
-                                                          w.acl, w.view);
+                                                          w.acl, w.view, w.proxy);
         return l;
     }
     auto kind = static_cast<transports::Frontend>(w.kind - 1);
@@ -98,7 +110,7 @@ Workers::Listening Workers::open(const Wanted& w, std::size_t worker, server::Se
                                                                             : nullptr;
     l.stream = std::make_unique<transports::DotDohListener>(
         io, asio::ip::tcp::endpoint(ip, la.port), kind, server, ctx, dot_doh_settings_,
-        dot_doh_connections_, w.view);
+        dot_doh_connections_, w.view, w.proxy);
     return l;
 }
 

@@ -161,8 +161,9 @@ void Activity::record(const QueryRecord& r) {
 }
 
 void Activity::security(SecurityEvent kind, const sockaddr* client) {
+    // A sender dropped for its PROXY header is counted among the refused.
     static constexpr Top kTop[] = {Top::refused, Top::rate_limited, Top::tunnel_suspects,
-                                   Top::bogus};
+                                   Top::bogus, Top::refused};
     Worker& w = own();
     sockaddr_storage s{};
     if (client)

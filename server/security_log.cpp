@@ -50,7 +50,8 @@ void configure_security_log(const SecurityLogSettings& s) {
 }
 
 std::string_view security_event_text(SecurityEvent kind) {
-    constexpr std::string_view kNames[] = {"refused", "rate-limited", "tunnel-suspect", "bogus"};
+    constexpr std::string_view kNames[] = {"refused", "rate-limited", "tunnel-suspect", "bogus",
+                                           "proxy"};
     return kNames[static_cast<std::size_t>(kind)];
 }
 

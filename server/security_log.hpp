@@ -14,8 +14,9 @@
 
 namespace port53::server {
 
-enum class SecurityEvent { refused, rate_limited, tunnel_suspect, bogus };
-constexpr std::size_t kSecurityEventKinds = 4;
+// proxy: a datagram or connection dropped for its PROXY v2 header (transports/proxy_policy).
+enum class SecurityEvent { refused, rate_limited, tunnel_suspect, bogus, proxy };
+constexpr std::size_t kSecurityEventKinds = 5;
 
 // Admits at most `per_second` events in each whole second; counts the rest. Not thread-safe:
 // one per worker and kind.

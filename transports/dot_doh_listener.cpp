@@ -35,7 +35,8 @@ base::awaitable<void> start_doh(std::unique_ptr<TlsStream> s, server::FrontDoor&
 DotDohListener::DotDohListener(asio::io_context& io, const tcp::endpoint& ep, Frontend kind,
                                server::FrontDoor& front_door, const TlsContext* tls,
                                const DotDohSettings& settings,
-                               std::atomic<std::size_t>& connections, server::ViewId view)
+                               std::atomic<std::size_t>& connections, server::ViewId view,
+                               std::shared_ptr<const ProxyPolicy> proxy)
     : kind_(kind),
       front_door_(front_door),
       tls_(tls),
@@ -45,7 +46,11 @@ DotDohListener::DotDohListener(asio::io_context& io, const tcp::endpoint& ep, Fr
       acceptor_(io, ep, "DoT/DoH", settings.max_connections, settings.per_client, connections,
                 [this](tcp::socket s, const tcp::endpoint& peer, std::unique_ptr<ClientSlot> c) {
                     serve(std::move(s), peer, std::move(c));
-                }) {}
+                },
+                {std::move(proxy), settings.idle_timeout,
+                 kind == Frontend::dot   ? "dot"
+                 : kind == Frontend::doh ? "doh"
+                                         : "doh-http"}) {}
 
 void DotDohListener::serve(tcp::socket socket, const tcp::endpoint& peer,
                            std::unique_ptr<ClientSlot> client) {

@@ -5,9 +5,11 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <memory>
 
 #include "server/front_door.hpp"
 #include "transports/dot_doh_settings.hpp"
+#include "transports/proxy_policy.hpp"
 #include "transports/stream_acceptor.hpp"
 #include "transports/stream_connection.hpp"
 #include "transports/tls_context.hpp"
@@ -19,11 +21,12 @@ enum class Frontend { dot, doh, doh_plain };
 class DotDohListener {
   public:
     // `tls` is null for doh_plain. `connections` counts over all DoT and DoH listeners.
-    // `view`: the view this address serves (0: none).
+    // `view`: the view this address serves (0: none); `proxy`: who may start connections
+    // with a PROXY v2 header, before TLS (null: no header expected).
     DotDohListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                    Frontend kind, server::FrontDoor& front_door, const TlsContext* tls,
                    const DotDohSettings& settings, std::atomic<std::size_t>& connections,
-                   server::ViewId view = 0);
+                   server::ViewId view = 0, std::shared_ptr<const ProxyPolicy> proxy = nullptr);
     void start() { acceptor_.start(); }
     // See StreamAcceptor::close(); the connections refer to this object: keep it.
     void close() { acceptor_.close(); }

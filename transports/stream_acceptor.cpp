@@ -2,6 +2,7 @@
 
 #include "base/counters.hpp"
 #include "base/log.hpp"
+#include "transports/proxy_stream.hpp"
 #include "transports/socket_options.hpp"
 
 namespace port53::transports {
@@ -10,13 +11,14 @@ using asio::ip::tcp;
 
 StreamAcceptor::StreamAcceptor(asio::io_context& io, const tcp::endpoint& ep, std::string what,
                                std::size_t max_connections, ClientConnections* per_client,
-                               const std::atomic<std::size_t>& open, Serve serve)
+                               const std::atomic<std::size_t>& open, Serve serve, StreamProxy proxy)
     : acceptor_(io),
       what_(std::move(what)),
       max_connections_(max_connections),
       per_client_(per_client),
       open_(open),
-      serve_(std::move(serve)) {
+      serve_(std::move(serve)),
+      proxy_(std::move(proxy)) {
     acceptor_.open(ep.protocol());
     prepare_listening_socket(acceptor_.native_handle(), ep.address().is_v6());
     acceptor_.bind(ep);
@@ -45,6 +47,13 @@ void StreamAcceptor::admit(tcp::socket socket) {
     boost::system::error_code ec;
     tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
+    if (!proxy_.policy) return admit_client(std::move(socket), peer);
+    read_proxy_header(
+        std::move(socket), peer, proxy_.policy, proxy_.timeout, proxy_.what,
+        [this](tcp::socket s, const tcp::endpoint& client) { admit_client(std::move(s), client); });
+}
+
+void StreamAcceptor::admit_client(tcp::socket socket, const tcp::endpoint& peer) {
     std::unique_ptr<ClientSlot> client;
     if (per_client_) {
         client = std::make_unique<ClientSlot>(*per_client_, peer.data());

@@ -9,14 +9,15 @@ using asio::ip::tcp;
 TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep,
                          server::FrontDoor& front_door, const TcpSettings& settings,
                          std::atomic<std::size_t>& connections, const server::Acl* acl,
-                         server::ViewId view)
+                         server::ViewId view, std::shared_ptr<const ProxyPolicy> proxy)
     : front_door_(front_door),
       connections_(connections),
       limits_{settings.idle_timeout, settings.max_pipelined, acl, view},
       acceptor_(io, ep, "TCP", settings.max_connections, settings.per_client, connections,
                 [this](tcp::socket s, const tcp::endpoint& peer, std::unique_ptr<ClientSlot> c) {
                     serve(std::move(s), peer, std::move(c));
-                }) {}
+                },
+                {std::move(proxy), settings.idle_timeout, "tcp"}) {}
 
 void TcpListener::serve(tcp::socket socket, const tcp::endpoint& peer,
                         std::unique_ptr<ClientSlot> client) {

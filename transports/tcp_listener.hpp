@@ -6,9 +6,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <memory>
 
 #include "server/front_door.hpp"
 #include "transports/client_connections.hpp"
+#include "transports/proxy_policy.hpp"
 #include "transports/stream_acceptor.hpp"
 #include "transports/stream_connection.hpp"
 #include "transports/tcp_settings.hpp"
@@ -18,11 +20,12 @@ namespace port53::transports {
 class TcpListener {
   public:
     // `connections` counts TCP connections over all workers; `acl`: this address's own
-    // access list (null: the front door's); `view`: the view it serves (0: none).
+    // access list (null: the front door's); `view`: the view it serves (0: none); `proxy`:
+    // who may start connections with a PROXY v2 header (null: no header expected).
     TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                 server::FrontDoor& front_door, const TcpSettings& settings,
                 std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr,
-                server::ViewId view = 0);
+                server::ViewId view = 0, std::shared_ptr<const ProxyPolicy> proxy = nullptr);
     void start() { acceptor_.start(); }
     // See StreamAcceptor::close(); the connections refer to this object: keep it.
     void close() { acceptor_.close(); }

@@ -11,8 +11,9 @@ namespace asio = boost::asio;
 using asio::ip::udp;
 
 UdpListener::UdpListener(asio::io_context& io, const udp::endpoint& ep,
-                         server::FrontDoor& front_door, const server::Acl* acl, server::ViewId view)
-    : socket_(io), front_door_(front_door), acl_(acl), view_(view) {
+                         server::FrontDoor& front_door, const server::Acl* acl, server::ViewId view,
+                         std::shared_ptr<const ProxyPolicy> proxy)
+    : socket_(io), front_door_(front_door), acl_(acl), view_(view), proxy_(std::move(proxy)) {
     socket_.open(ep.protocol());
     prepare_listening_socket(socket_.native_handle(), ep.address().is_v6());
     set_buffer_sizes(socket_.native_handle(), 4 << 20);
@@ -56,10 +57,13 @@ void UdpListener::on_readable() {
         for (int i = 0; i < n; ++i) {
             counts.query(base::Transport::udp);
             std::span<const uint8_t> query(in_buf_[i].data(), in_msg_[i].msg_len);
+            // The client: the sender, or the one a trusted proxy's header names. Answers go
+            // to the sender (the proxy), without a header: dnsdist expects none.
+            const auto* client = reinterpret_cast<const sockaddr*>(&in_peer_[i]);
+            if (proxy_ && !unwrap_proxy(query, client)) continue;
             std::size_t len = 0;
-            auto r = front_door_.handle_fast(
-                query, out_buf_[replies], len, server::ClientTransport::udp,
-                reinterpret_cast<const sockaddr*>(&in_peer_[i]), acl_, view_);
+            auto r = front_door_.handle_fast(query, out_buf_[replies], len,
+                                             server::ClientTransport::udp, client, acl_, view_);
             if (r == server::FrontDoor::Fast::answered) {
                 out_peer_[replies] = in_peer_[i];
                 out_msg_[replies].msg_hdr.msg_namelen = in_msg_[i].msg_hdr.msg_namelen;
@@ -73,7 +77,7 @@ void UdpListener::on_readable() {
                     [this, peer, peer_len](std::span<const uint8_t> reply) {
                         send_late_reply(peer, peer_len, reply);
                     },
-                    reinterpret_cast<const sockaddr*>(&peer), view_);
+                    client, view_);
             }
         }
         for (int sent = 0; sent < replies;) {
@@ -84,6 +88,19 @@ void UdpListener::on_readable() {
         if (n < kBatch) break;
     }
     wait();
+}
+
+bool UdpListener::unwrap_proxy(std::span<const uint8_t>& query, const sockaddr*& client) {
+    const sockaddr* peer = client;
+    std::size_t payload = 0;
+    auto outcome =
+        proxy_datagram(*proxy_, peer, query, proxy_header_, client, payload, proxy_error_);
+    if (outcome != ProxyOutcome::direct && outcome != ProxyOutcome::proxied) {
+        report_proxy_drop(outcome, peer, "udp", proxy_error_);
+        return false;
+    }
+    query = query.subspan(payload);
+    return true;
 }
 
 void UdpListener::send_late_reply(const sockaddr_storage& peer, socklen_t peer_len,
