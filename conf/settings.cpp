@@ -618,8 +618,8 @@ const Setting kSettings[] = {
      "dropped, so a slow reader never slows answers."},
     {"security_log", "per_second", AT(security_log.per_second), 0, 1'000'000,
      "Warning lines per second, per worker, for each kind of security event (refused, "
-     "rate-limited, tunnel-suspect, bogus), with the client's address; the rest are counted "
-     "and reported as \"N more suppressed\" on the next line of that kind. 0: none."},
+     "rate-limited, tunnel-suspect, bogus, proxy), with the client's address; the rest are "
+     "counted and reported as \"N more suppressed\" on the next line of that kind. 0: none."},
     // [[forward]] and [[stub]]: TOML arrays of tables, each one zone.
     {"forward", "zone", AT(resolver.engine.forward_zones), AT(zone), 0, 0,
      "Each [[forward]] table: a zone (\".\" for all) whose questions go, with RD=1, to "
