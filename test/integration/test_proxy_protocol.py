@@ -12,6 +12,8 @@ import struct
 import subprocess
 import time
 
+import http.client
+
 import dns.message
 import dns.rcode
 import pytest
@@ -26,6 +28,7 @@ STRANGER = "127.53.0.102"    # a sender not in proxy_protocol.from
 DNSDIST = "127.53.0.103"     # dnsdist (the one end-to-end test), also trusted
 DNSDIST_CLIENT = "127.53.0.104"
 DOT_PORT, DOH_PORT = 853, 443
+SCRAPER = "127.53.0.109"     # fetches /metrics
 
 ALLOWED = "192.0.2.10"       # real clients, named in headers only
 REFUSED = "198.51.100.7"     # access_control refuses 198.51.100.0/24
@@ -106,6 +109,16 @@ def doh_ask(pki, prefix):
     return dns.message.from_wire(body)
 
 
+def proxy_drops():
+    """port53_refused_total{reason="proxy"} from /metrics."""
+    c = http.client.HTTPConnection(ADDR, 9153, timeout=5, source_address=(SCRAPER, 0))
+    c.request("GET", "/metrics")
+    for line in c.getresponse().read().decode().splitlines():
+        if line.startswith('port53_refused_total{reason="proxy"} '):
+            return float(line.split()[-1])
+    raise AssertionError("no port53_refused_total{reason=\"proxy\"} on /metrics")
+
+
 def addresses(response):
     return sorted(rd.address for rrset in response.answer for rd in rrset)
 
@@ -138,6 +151,8 @@ doh_listen = ["{a}:{doh}"]
 data = ["{name} 300 IN A 10.9.9.9"]
 [query_log]
 file = "{qlog}"
+[metrics]
+listen = ["{a}:9153"]
 [proxy_protocol]
 from = ["{proxy}", "{dnsdist}/32"]
 listeners = ["{a}:53", "{a}:{dot}", "{a}:{doh}"]
@@ -224,6 +239,7 @@ def test_local_command_is_the_proxy_itself(own):
 def test_malformed_headers_are_dropped_and_serving_goes_on(own):
     good = proxy_header(ALLOWED, False)
     wire = query(0x7777).to_wire()  # its first byte, read as a family after the cut one: none
+    before = proxy_drops()
     bad = [
         good[:12] + b"\x10" + good[13:],                  # version 1
         good[:12] + b"\x2f" + good[13:],                  # command 15
@@ -244,6 +260,7 @@ def test_malformed_headers_are_dropped_and_serving_goes_on(own):
     wait_for(lambda: "udp dropped: PROXY header version is not 2" in own.log_text(),
              "the malformed header's line")
     assert own.proc.poll() is None
+    assert proxy_drops() - before == len(bad) + 4  # the half header closed unlogged
 
 
 DNSDIST_CONF = """setSecurityPollSuffix('')
