@@ -6,6 +6,7 @@ without one; survive malformed ones. Headers are built here byte by byte (HAProx
 section 2.2); the clients they name (documentation prefixes) are never sent to: only the
 bytes of the header carry them. Addresses: 127.53.0.100 to 127.53.0.109 only."""
 import json
+import signal
 import socket
 import ssl
 import struct
@@ -291,3 +292,30 @@ def test_through_dnsdist_the_client_behind_it_is_logged(own, tmp_path):
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+RELOADED = "127.53.0.107"    # a port53d of its own that starts without [proxy_protocol]
+
+
+@port53d_only
+def test_a_reload_turns_headers_on_for_the_listeners_it_names(lab, tmp_path):
+    extra = '[local]\ndata = ["%s 300 IN A 10.9.9.9"]\n' % NAME
+    rules = 'access_control = ["127.0.0.0/8 allow", "198.51.100.0/24 refuse"]\n'
+    with OwnPort53d(lab, tmp_path, RELOADED, server=rules, extra=extra, name="reload") as p:
+        framed = proxy_header(REFUSED, False) + query().to_wire()
+        # Off: the proxy's own query is served as any client's.
+        plain = udp_raw(query().to_wire(), addr=RELOADED)
+        assert addresses(plain) == ["10.9.9.9"]
+        base = p.conf.read_text()
+        p.conf.write_text(base + '[proxy_protocol]\nfrom = ["%s"]\n' % PROXY_SRC)
+        p.proc.send_signal(signal.SIGHUP)
+
+        def refused_through_proxy():
+            r = udp_raw(framed, addr=RELOADED, timeout=0.3)
+            return r is not None and r.rcode() == dns.rcode.REFUSED
+        wait_for(refused_through_proxy, "the reload to open the listener with headers on")
+        assert udp_raw(query().to_wire(), addr=RELOADED, timeout=0.3) is None  # now required
+        p.conf.write_text(base)
+        p.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: udp_raw(query().to_wire(), addr=RELOADED, timeout=0.3) is not None,
+                 "the reload to turn headers off again")
