@@ -10,6 +10,7 @@
 #include "base/log.hpp"
 #include "daemon/settings_mapping.hpp"
 #include "daemon/views.hpp"
+#include "server/proxy_trust.hpp"
 #include "transports/socket_options.hpp"
 
 namespace port53::daemon {
@@ -53,8 +54,7 @@ std::vector<Workers::Wanted> Workers::wanted(const conf::Config& cfg, const TlsC
     // One policy for all the listeners that expect PROXY headers; its networks are in their
     // keys, so a reload that changes them opens those listeners anew.
     const auto& pp = cfg.proxy_protocol;
-    auto policy =
-        pp.from.empty() ? nullptr : std::make_shared<const transports::ProxyPolicy>(pp.from);
+    auto policy = pp.from.empty() ? nullptr : std::make_shared<const server::ProxyTrust>(pp.from);
     std::string proxy_key = " proxy";
     for (const auto& net : pp.from) proxy_key += " " + net;
     auto proxy_for = [&](const std::string& address) {

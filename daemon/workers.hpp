@@ -61,7 +61,7 @@ class Workers {
         int kind;             // 0 UDP+TCP, else transports::Frontend + 1
         const server::Acl* acl;
         server::ViewId view;
-        std::shared_ptr<const transports::ProxyPolicy> proxy;  // null: no PROXY header expected
+        std::shared_ptr<const server::ProxyTrust> proxy;  // null: no PROXY header expected
     };
     std::vector<Wanted> wanted(const conf::Config& cfg, const TlsContexts& tls);
     Listening open(const Wanted& w, std::size_t worker, server::Server& server,

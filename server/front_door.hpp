@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <span>
+#include <string_view>
 
 namespace port53::server {
 
@@ -17,6 +18,16 @@ namespace port53::server {
 enum class ClientTransport : uint8_t { udp, tcp, dot, doh };
 
 class Acl;  // a listener's own access list (server/acl.hpp), passed through unopened
+// The proxies that may lead with PROXY v2 headers (server/proxy_trust.hpp), passed through
+// unopened too.
+class ProxyTrust;
+
+// PROXY v2 (issue 15), for the transports that strip the headers: whether `peer` is one of
+// the proxies; and the report of a datagram or connection dropped for its header, counted
+// (port53_refused_total{reason="proxy"}) and logged as a rate-limited security event:
+// "security: proxy client=PEER TRANSPORT dropped: WHY".
+bool proxy_trusted(const ProxyTrust& trust, const sockaddr* peer) noexcept;
+void proxy_dropped(const sockaddr* peer, std::string_view transport, std::string_view why);
 
 // A view (split horizon): the answer sources, routes and cache partition one group of
 // clients gets (server/views.hpp). Transports pass a hint: the view of the listener the

@@ -36,7 +36,7 @@ DotDohListener::DotDohListener(asio::io_context& io, const tcp::endpoint& ep, Fr
                                server::FrontDoor& front_door, const TlsContext* tls,
                                const DotDohSettings& settings,
                                std::atomic<std::size_t>& connections, server::ViewId view,
-                               std::shared_ptr<const ProxyPolicy> proxy)
+                               std::shared_ptr<const server::ProxyTrust> proxy)
     : kind_(kind),
       front_door_(front_door),
       tls_(tls),

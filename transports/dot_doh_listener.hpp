@@ -26,7 +26,8 @@ class DotDohListener {
     DotDohListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                    Frontend kind, server::FrontDoor& front_door, const TlsContext* tls,
                    const DotDohSettings& settings, std::atomic<std::size_t>& connections,
-                   server::ViewId view = 0, std::shared_ptr<const ProxyPolicy> proxy = nullptr);
+                   server::ViewId view = 0,
+                   std::shared_ptr<const server::ProxyTrust> proxy = nullptr);
     void start() { acceptor_.start(); }
     // See StreamAcceptor::close(); the connections refer to this object: keep it.
     void close() { acceptor_.close(); }

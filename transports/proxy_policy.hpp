@@ -1,9 +1,9 @@
-// Who may speak for a client with a PROXY v2 header (issue 15), and what becomes of each
-// datagram or connection on a listener that expects headers. As PowerDNS Recursor's
-// proxy-protocol-from: a sender in the trusted networks must send the header (without one
-// it is dropped), a header from any other sender is dropped (anyone could otherwise pose
-// as any client), and other senders are served as themselves, so one listener serves the
-// proxy and direct clients alike. The header itself is parsed by transports/proxy_header.
+// What becomes of each datagram or connection on a listener that expects PROXY v2 headers
+// (issue 15), as PowerDNS Recursor's proxy-protocol-from has it: a sender among the trusted
+// proxies (server/proxy_trust.hpp) must send the header (without one it is dropped), a header
+// from any other sender is dropped (anyone could otherwise pose as any client), and other
+// senders are served as themselves, so one listener serves the proxy and direct clients
+// alike. The header itself is parsed by transports/proxy_header.
 #pragma once
 #include <sys/socket.h>
 
@@ -11,23 +11,11 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include <string_view>
-#include <vector>
 
-#include "server/acl.hpp"
+#include "server/front_door.hpp"
 #include "transports/proxy_header.hpp"
 
 namespace port53::transports {
-
-class ProxyPolicy {
-  public:
-    // "NET/LEN" or single addresses; throws std::invalid_argument naming a bad one.
-    explicit ProxyPolicy(const std::vector<std::string>& from);
-    bool trusted(const sockaddr* peer) const noexcept;
-
-  private:
-    std::vector<server::Network> from_;
-};
 
 enum class ProxyOutcome : uint8_t {
     direct,     // not a trusted proxy and no header: the sender is the client
@@ -44,14 +32,8 @@ bool starts_like_proxy_header(std::span<const uint8_t> data) noexcept;
 // One datagram from `peer` (section 2.2: the header leads each datagram). On `proxied` and
 // `direct`, `client` is who sent the question (into `header` or `peer`) and `payload` where
 // the DNS message starts; otherwise `error` says why it is dropped. Allocates only then.
-ProxyOutcome proxy_datagram(const ProxyPolicy& policy, const sockaddr* peer,
+ProxyOutcome proxy_datagram(const server::ProxyTrust& trust, const sockaddr* peer,
                             std::span<const uint8_t> data, ProxyHeader& header,
                             const sockaddr*& client, std::size_t& payload, std::string& error);
-
-// Counts the drop (port53_refused_total{reason="proxy"}) and logs it as a security event,
-// rate-limited like the others (security_log.per_second): "security: proxy client=PEER
-// (udp|tcp|...) dropped: WHY".
-void report_proxy_drop(ProxyOutcome outcome, const sockaddr* peer, std::string_view transport,
-                       std::string_view why);
 
 }  // namespace port53::transports

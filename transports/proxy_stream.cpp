@@ -19,11 +19,13 @@ constexpr std::size_t kFixed = 16;  // signature, version/command, family, lengt
 // One connection waiting for its header (or, from a sender not trusted, its first bytes).
 class HeaderRead : public std::enable_shared_from_this<HeaderRead> {
   public:
-    HeaderRead(tcp::socket socket, const tcp::endpoint& peer,
-               std::shared_ptr<const ProxyPolicy> policy, std::string_view what, ProxiedStream then)
-        : socket_(std::move(socket)),
+    HeaderRead(PendingStream pending, std::shared_ptr<const server::ProxyTrust> policy,
+               std::atomic<std::size_t>& open, std::string_view what, ProxiedStream then)
+        : socket_(std::move(pending.socket)),
           timer_(socket_.get_executor()),
-          peer_(peer),
+          peer_(pending.peer),
+          slot_(std::move(pending.slot)),
+          counted_(open),
           policy_(std::move(policy)),
           what_(what),
           then_(std::move(then)) {}
@@ -36,7 +38,7 @@ class HeaderRead : public std::enable_shared_from_this<HeaderRead> {
             boost::system::error_code ignored;
             self->socket_.close(ignored);  // the pending read ends with operation_aborted
         });
-        if (policy_->trusted(peer_.data()))
+        if (server::proxy_trusted(*policy_, peer_.data()))
             read(0, kFixed);
         else
             peek();
@@ -54,20 +56,19 @@ class HeaderRead : public std::enable_shared_from_this<HeaderRead> {
     void on_read(boost::system::error_code ec, std::size_t have) {
         if (ec) {
             // A peer that closes without a word (a port check) is not worth a line.
-            if (timed_out_) drop(ProxyOutcome::missing, "no PROXY header in time");
+            if (timed_out_) drop("no PROXY header in time");
             return;
         }
         std::span<const uint8_t> data(buf_.data(), have);
         if (!starts_like_proxy_header(data))
-            return drop(ProxyOutcome::missing,
-                        "no PROXY header from a proxy in proxy_protocol.from");
+            return drop("no PROXY header from a proxy in proxy_protocol.from");
         ProxyHeader header;
         std::string error;
         switch (parse_proxy_header(data, header, error)) {
             case ProxyParse::incomplete:  // the fixed part is in: its length says how much more
                 return read(have, kFixed + (std::size_t{buf_[14]} << 8 | buf_[15]));
             case ProxyParse::invalid:
-                return drop(ProxyOutcome::malformed, error);
+                return drop(error);
             case ProxyParse::ok:
                 break;
         }
@@ -95,19 +96,18 @@ class HeaderRead : public std::enable_shared_from_this<HeaderRead> {
         ssize_t n =
             ::recv(socket_.native_handle(), first.data(), first.size(), MSG_PEEK | MSG_DONTWAIT);
         if (n > 0 && starts_like_proxy_header({first.data(), static_cast<std::size_t>(n)}))
-            return drop(ProxyOutcome::untrusted,
-                        "PROXY header from a sender not in proxy_protocol.from");
+            return drop("PROXY header from a sender not in proxy_protocol.from");
         hand_on(peer_);
     }
 
     void hand_on(const tcp::endpoint& client) {
         timer_.cancel();
-        then_(std::move(socket_), client);
+        then_(std::move(socket_), client, std::move(slot_));
     }
 
-    void drop(ProxyOutcome outcome, std::string_view why) {
+    void drop(std::string_view why) {
         timer_.cancel();
-        report_proxy_drop(outcome, peer_.data(), what_, why);
+        server::proxy_dropped(peer_.data(), what_, why);
         boost::system::error_code ignored;
         socket_.close(ignored);
     }
@@ -115,7 +115,9 @@ class HeaderRead : public std::enable_shared_from_this<HeaderRead> {
     tcp::socket socket_;
     asio::steady_timer timer_;
     tcp::endpoint peer_;
-    std::shared_ptr<const ProxyPolicy> policy_;
+    std::unique_ptr<ClientSlot> slot_;
+    ConnectionSlot counted_;  // the wait counts towards the cap of its kind
+    std::shared_ptr<const server::ProxyTrust> policy_;
     std::string what_;
     ProxiedStream then_;
     bool timed_out_ = false;
@@ -124,11 +126,12 @@ class HeaderRead : public std::enable_shared_from_this<HeaderRead> {
 
 }  // namespace
 
-void read_proxy_header(tcp::socket socket, const tcp::endpoint& peer,
-                       std::shared_ptr<const ProxyPolicy> policy, std::chrono::milliseconds timeout,
+void read_proxy_header(PendingStream pending, std::shared_ptr<const server::ProxyTrust> policy,
+                       std::chrono::milliseconds timeout, std::atomic<std::size_t>& open,
                        std::string_view what, ProxiedStream then) {
-    std::make_shared<HeaderRead>(std::move(socket), peer, std::move(policy), what, std::move(then))
-        ->start(timeout);
+    auto read = std::make_shared<HeaderRead>(std::move(pending), std::move(policy), open, what,
+                                             std::move(then));
+    read->start(timeout);
 }
 
 }  // namespace port53::transports

@@ -11,7 +11,7 @@ using asio::ip::tcp;
 
 StreamAcceptor::StreamAcceptor(asio::io_context& io, const tcp::endpoint& ep, std::string what,
                                std::size_t max_connections, ClientConnections* per_client,
-                               const std::atomic<std::size_t>& open, Serve serve, StreamProxy proxy)
+                               std::atomic<std::size_t>& open, Serve serve, StreamProxy proxy)
     : acceptor_(io),
       what_(std::move(what)),
       max_connections_(max_connections),
@@ -47,23 +47,32 @@ void StreamAcceptor::admit(tcp::socket socket) {
     boost::system::error_code ec;
     tcp::endpoint peer = socket.remote_endpoint(ec);
     if (ec) return;  // already gone
-    if (!proxy_.policy) return admit_client(std::move(socket), peer);
+    if (!proxy_.policy) return admit_client(std::move(socket), peer, nullptr);
+    // A trusted proxy's share is taken for the client its header names, once read.
+    std::unique_ptr<ClientSlot> client;
+    if (!server::proxy_trusted(*proxy_.policy, peer.data()) && !take_slot(peer, client)) return;
     read_proxy_header(
-        std::move(socket), peer, proxy_.policy, proxy_.timeout, proxy_.what,
-        [this](tcp::socket s, const tcp::endpoint& client) { admit_client(std::move(s), client); });
+        {std::move(socket), peer, std::move(client)}, proxy_.policy, proxy_.timeout, open_,
+        proxy_.what,
+        [this](tcp::socket s, const tcp::endpoint& who, std::unique_ptr<ClientSlot> c) {
+            admit_client(std::move(s), who, std::move(c));
+        });
 }
 
-void StreamAcceptor::admit_client(tcp::socket socket, const tcp::endpoint& peer) {
-    std::unique_ptr<ClientSlot> client;
-    if (per_client_) {
-        client = std::make_unique<ClientSlot>(*per_client_, peer.data());
-        if (!client->held()) {
-            base::counters().refusal(base::Refusal::connection_cap);
-            P53_LOG(info, "per-client connection limit reached for " << peer.address().to_string()
-                                                                     << " (" << what_ << ")");
-            return;
-        }
-    }
+bool StreamAcceptor::take_slot(const tcp::endpoint& peer,
+                               std::unique_ptr<ClientSlot>& client) const {
+    if (!per_client_) return true;
+    client = std::make_unique<ClientSlot>(*per_client_, peer.data());
+    if (client->held()) return true;
+    base::counters().refusal(base::Refusal::connection_cap);
+    P53_LOG(info, "per-client connection limit reached for " << peer.address().to_string() << " ("
+                                                             << what_ << ")");
+    return false;
+}
+
+void StreamAcceptor::admit_client(tcp::socket socket, const tcp::endpoint& peer,
+                                  std::unique_ptr<ClientSlot> client) {
+    if (!client && !take_slot(peer, client)) return;
     set_no_delay(socket.native_handle());
     serve_(std::move(socket), peer, std::move(client));
 }

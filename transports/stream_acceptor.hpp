@@ -19,7 +19,7 @@ namespace port53::transports {
 // A listener that expects PROXY v2 headers (transports/proxy_stream.hpp): from whom, how long
 // a proxy may take to send it, and the transport's name for the log.
 struct StreamProxy {
-    std::shared_ptr<const ProxyPolicy> policy;  // null: no header expected
+    std::shared_ptr<const server::ProxyTrust> policy;  // null: no header expected
     std::chrono::milliseconds timeout{0};
     const char* what = "";
 };
@@ -39,7 +39,7 @@ class StreamAcceptor {
     // connection, read from its header first.
     StreamAcceptor(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                    std::string what, std::size_t max_connections, ClientConnections* per_client,
-                   const std::atomic<std::size_t>& open, Serve serve, StreamProxy proxy = {});
+                   std::atomic<std::size_t>& open, Serve serve, StreamProxy proxy = {});
     void start();
     // Accepts no more connections (a reload removed the address), on its worker; those open
     // go on.
@@ -53,14 +53,19 @@ class StreamAcceptor {
   private:
     void accept();
     void admit(boost::asio::ip::tcp::socket socket);
+    // `client`: the slot already held for it, or null to take one now.
     void admit_client(boost::asio::ip::tcp::socket socket,
-                      const boost::asio::ip::tcp::endpoint& peer);
+                      const boost::asio::ip::tcp::endpoint& peer,
+                      std::unique_ptr<ClientSlot> client);
+    // The client's share of connections (null without a per-client cap); false: refused.
+    bool take_slot(const boost::asio::ip::tcp::endpoint& peer,
+                   std::unique_ptr<ClientSlot>& client) const;
 
     boost::asio::ip::tcp::acceptor acceptor_;
     std::string what_;
     std::size_t max_connections_;
     ClientConnections* per_client_;
-    const std::atomic<std::size_t>& open_;
+    std::atomic<std::size_t>& open_;  // counted by the connections (and their header waits)
     Serve serve_;
     StreamProxy proxy_;
 };

@@ -9,7 +9,7 @@ using asio::ip::tcp;
 TcpListener::TcpListener(asio::io_context& io, const tcp::endpoint& ep,
                          server::FrontDoor& front_door, const TcpSettings& settings,
                          std::atomic<std::size_t>& connections, const server::Acl* acl,
-                         server::ViewId view, std::shared_ptr<const ProxyPolicy> proxy)
+                         server::ViewId view, std::shared_ptr<const server::ProxyTrust> proxy)
     : front_door_(front_door),
       connections_(connections),
       limits_{settings.idle_timeout, settings.max_pipelined, acl, view},

@@ -25,7 +25,7 @@ class TcpListener {
     TcpListener(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& ep,
                 server::FrontDoor& front_door, const TcpSettings& settings,
                 std::atomic<std::size_t>& connections, const server::Acl* acl = nullptr,
-                server::ViewId view = 0, std::shared_ptr<const ProxyPolicy> proxy = nullptr);
+                server::ViewId view = 0, std::shared_ptr<const server::ProxyTrust> proxy = nullptr);
     void start() { acceptor_.start(); }
     // See StreamAcceptor::close(); the connections refer to this object: keep it.
     void close() { acceptor_.close(); }

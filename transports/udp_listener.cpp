@@ -12,7 +12,7 @@ using asio::ip::udp;
 
 UdpListener::UdpListener(asio::io_context& io, const udp::endpoint& ep,
                          server::FrontDoor& front_door, const server::Acl* acl, server::ViewId view,
-                         std::shared_ptr<const ProxyPolicy> proxy)
+                         std::shared_ptr<const server::ProxyTrust> proxy)
     : socket_(io), front_door_(front_door), acl_(acl), view_(view), proxy_(std::move(proxy)) {
     socket_.open(ep.protocol());
     prepare_listening_socket(socket_.native_handle(), ep.address().is_v6());
@@ -96,7 +96,7 @@ bool UdpListener::unwrap_proxy(std::span<const uint8_t>& query, const sockaddr*&
     auto outcome =
         proxy_datagram(*proxy_, peer, query, proxy_header_, client, payload, proxy_error_);
     if (outcome != ProxyOutcome::direct && outcome != ProxyOutcome::proxied) {
-        report_proxy_drop(outcome, peer, "udp", proxy_error_);
+        server::proxy_dropped(peer, "udp", proxy_error_);
         return false;
     }
     query = query.subspan(payload);

@@ -21,7 +21,7 @@ class UdpListener {
     // header expected).
     UdpListener(boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& ep,
                 server::FrontDoor& front_door, const server::Acl* acl = nullptr,
-                server::ViewId view = 0, std::shared_ptr<const ProxyPolicy> proxy = nullptr);
+                server::ViewId view = 0, std::shared_ptr<const server::ProxyTrust> proxy = nullptr);
     void start();
     // Stops reading (a reload removed the address), on its worker. Replies still due go
     // nowhere; the object must stay until its io_context is gone (they refer to it).
@@ -48,7 +48,7 @@ class UdpListener {
     server::FrontDoor& front_door_;
     const server::Acl* acl_;
     server::ViewId view_;
-    std::shared_ptr<const ProxyPolicy> proxy_;
+    std::shared_ptr<const server::ProxyTrust> proxy_;
     ProxyHeader proxy_header_;  // the current datagram's; its client outlives handle_slow()'s copy
     std::string proxy_error_;   // capacity kept: a flood of bad headers allocates once
     // Receive and send batches, reused for every wake-up: no allocation per datagram.

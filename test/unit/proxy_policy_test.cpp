@@ -9,6 +9,7 @@
 
 #include "conf/config.hpp"
 #include "helpers.hpp"
+#include "server/proxy_trust.hpp"
 
 using namespace port53;
 using namespace port53::transports;
@@ -39,7 +40,7 @@ struct Result {
     std::string error;
 };
 
-Result run(const ProxyPolicy& p, const char* peer, const std::vector<uint8_t>& data) {
+Result run(const server::ProxyTrust& p, const char* peer, const std::vector<uint8_t>& data) {
     sockaddr_in from = at(peer, 5300);
     ProxyHeader header;
     const sockaddr* client = nullptr;
@@ -57,7 +58,7 @@ Result run(const ProxyPolicy& p, const char* peer, const std::vector<uint8_t>& d
 }  // namespace
 
 TEST_CASE("proxy policy: trusted networks, IPv4-mapped senders too", "[proxy]") {
-    ProxyPolicy p({"10.1.0.0/16", "2001:db8::1"});
+    server::ProxyTrust p({"10.1.0.0/16", "2001:db8::1"});
     sockaddr_in in = at("10.1.2.3", 1), out = at("10.2.0.1", 1);
     CHECK(p.trusted(sa(in)));
     CHECK_FALSE(p.trusted(sa(out)));
@@ -67,12 +68,12 @@ TEST_CASE("proxy policy: trusted networks, IPv4-mapped senders too", "[proxy]") 
     inet_pton(AF_INET6, "2001:db8::1", &v6.sin6_addr);
     CHECK(p.trusted(reinterpret_cast<const sockaddr*>(&mapped)));
     CHECK(p.trusted(reinterpret_cast<const sockaddr*>(&v6)));
-    CHECK_THROWS_AS(ProxyPolicy({"10.0.0.0/33"}), std::invalid_argument);
-    CHECK_FALSE(ProxyPolicy({}).trusted(sa(in)));
+    CHECK_THROWS_AS(server::ProxyTrust({"10.0.0.0/33"}), std::invalid_argument);
+    CHECK_FALSE(server::ProxyTrust({}).trusted(sa(in)));
 }
 
 TEST_CASE("proxy policy: what becomes of a datagram from each sender", "[proxy]") {
-    ProxyPolicy p({"127.53.0.1"});
+    server::ProxyTrust p({"127.53.0.1"});
     std::vector<uint8_t> plain{'D', 'N', 'S', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
     Result proxied = run(p, "127.53.0.1", datagram("192.0.2.7"));
