@@ -3,6 +3,7 @@
 #   tools/fuzz.sh [SECONDS] [TARGET...]   default 20 s each: the smoke run ctest does;
 #                                          use 3600+ by hand. Targets: fuzz_query fuzz_doh fuzz_config
 #                                          fuzz_rdata fuzz_lists fuzz_cache_file fuzz_anchor_state
+#                                          fuzz_loadgen fuzz_proxy
 # Crashes land in build-fuzz/crashes/; the corpora grow in build-fuzz/corpus/<target>/.
 set -eu
 seconds=${1:-20}
