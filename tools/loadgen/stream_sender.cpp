@@ -27,9 +27,10 @@ constexpr uint64_t kExpireEveryNs = 1'000'000;
 constexpr uint64_t kRetryNs = 100'000'000;  // before reopening after a failure
 constexpr unsigned kMaxFailures = 3;        // failed opens in a row: the connection is given up
 // DoT: a thread's first connection opens at once, the others once a session ticket has come
-// (so that they resume, as a client's later connections would) or after this long.
-// A second, not less: on a busy machine (CI) the first handshake and its ticket have taken
-// longer than 200 ms, and connections opened without it do full handshakes.
+// (so that they resume, as a client's later connections would), or this long after the first
+// handshake completed (a server that sends no ticket), or once the first connection failed.
+// Counted from the handshake, not the start: on a busy machine (CI, a sanitized build) the
+// first handshake alone has taken most of a second.
 constexpr uint64_t kTicketWaitNs = 1'000'000'000;
 
 struct Conn {
@@ -83,7 +84,7 @@ class StreamSender {
     Stats stats_;
     std::vector<uint64_t> carry_;  // query numbers taken from the feed, not yet queued
     std::size_t next_conn_ = 0;
-    uint64_t start_ns_;
+    uint64_t first_ready_ns_ = 0;  // when a TLS handshake first completed
 };
 
 StreamSender::StreamSender(const Config& cfg, const QuerySet& queries, QueryFeed& feed, unsigned n,
@@ -92,8 +93,7 @@ StreamSender::StreamSender(const Config& cfg, const QuerySet& queries, QueryFeed
       queries_(queries),
       feed_(feed),
       tls_(tls),
-      gate_(cfg.rate / cfg.threads + (index < cfg.rate % cfg.threads ? 1 : 0), start_ns),
-      start_ns_(start_ns) {
+      gate_(cfg.rate / cfg.threads + (index < cfg.rate % cfg.threads ? 1 : 0), start_ns) {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     for (unsigned i = 0; i < n; ++i) {
         auto seed = static_cast<uint32_t>(now_ns() ^ (uint64_t{index} * 7919u + i));
@@ -123,7 +123,10 @@ bool StreamSender::all_dead() const {
 bool StreamSender::may_open(std::size_t i, uint64_t now) {
     const Conn& c = *conns_[i];
     if (c.state != Conn::State::closed || now < c.retry_at) return false;
-    return !tls_ || i == 0 || now - start_ns_ >= kTicketWaitNs || tls_->has_session();
+    if (!tls_ || i == 0 || tls_->has_session()) return true;
+    const Conn& first = *conns_[0];
+    if (first.state == Conn::State::dead || first.failures > 0) return true;
+    return first_ready_ns_ != 0 && now >= first_ready_ns_ + kTicketWaitNs;
 }
 
 bool StreamSender::sending(uint64_t now) const {
@@ -176,6 +179,7 @@ void StreamSender::handshake(Conn& c) {
     if (r == 1) {
         c.state = Conn::State::ready;
         c.failures = 0;
+        if (first_ready_ns_ == 0) first_ready_ns_ = now_ns();
         stats_.tls_resumed += SSL_session_reused(c.ssl) ? 1 : 0;
         return;
     }

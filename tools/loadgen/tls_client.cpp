@@ -77,7 +77,12 @@ SSL* TlsClient::connect(int fd) {
         }
     }
     std::lock_guard<std::mutex> lock(mu_);
-    if (session_) SSL_set_session(ssl, session_);
+    if (!session_) return ssl;
+    // Each connection gets its own copy: OpenSSL updates a client's session in place when
+    // a ticket arrives on it, and connections sharing one object raced on that.
+    SSL_SESSION* copy = SSL_SESSION_dup(session_);
+    SSL_set_session(ssl, copy ? copy : session_);
+    if (copy) SSL_SESSION_free(copy);  // the SSL holds its own reference
     return ssl;
 }
 
