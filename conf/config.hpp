@@ -27,6 +27,7 @@
 #include "transports/tcp_settings.hpp"
 #include "upstream/asio_network.hpp"
 #include "upstream/infra.hpp"
+#include "upstream/redis_client.hpp"
 #include "wire/name.hpp"
 
 namespace port53::conf {
@@ -102,6 +103,7 @@ struct Config {
         uint32_t recent_queries = 20'000;  // kept for its query log, over all workers
     } console;
     transports::MetricsSettings metrics;  // [metrics]: the Prometheus endpoint
+    upstream::RedisSettings redis;  // [redis]: the second-level cache (engine/second_level.cpp)
     // [[view]] tables: split horizon (server/views.hpp). `local`, `blocklist` and the routes
     // are what the view's engine gets, settled once the whole file is read: with `inherit`,
     // blocklist and routes are the top level's merged with the view's own, and the top

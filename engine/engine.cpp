@@ -248,6 +248,7 @@ base::awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, cons
         cache_step(step, q.type, q.cls, reply.msg.has(flag::AA), cache_, clock_.now());
         if (settings_.aggressive_nsec && step.security == Security::secure)
             remember_ranges(step, nsec_ranges_, cache_, clock_.now());
+        to_second_level(step, q, zone);
         co_return step;
     }
 }
