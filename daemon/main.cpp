@@ -227,6 +227,14 @@ std::unique_ptr<daemon::Reloader> start_reloader(daemon::Reloader::Parts parts,
     return reloader;
 }
 
+// Each worker's Redis connection (redis.enabled), opened on its thread as it starts running.
+void open_redis(const std::shared_ptr<upstream::RedisClient>& redis, daemon::Workers& workers) {
+    if (!redis) return;
+    for (std::size_t i = 0; i < workers.size(); ++i)
+        asio::post(workers.worker(i),
+                   [redis, ex = workers.worker(i).get_executor()] { redis->open_here(ex); });
+}
+
 void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::TlsContexts& tls) {
     const std::string& hints_file = cfg.resolver.root_hints;
     P53_LOG(info, "listening on " << cfg.server.listen.size() << " address(es) with " << threads
@@ -274,7 +282,7 @@ int run(const std::shared_ptr<const conf::Config>& config, const std::string& pa
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
     secondaries.load_copies();
-    // Redis (redis.enabled): its connections are opened by each worker on first use.
+    // Redis (redis.enabled): each worker opens its connection (open_redis).
     auto redis = cfg.redis.enabled ? std::make_shared<upstream::RedisClient>(cfg.redis) : nullptr;
     daemon::Lasting lasting{hints,          answers, rrsets, secondaries, infra,
                             logs.network(), clock,   shards, live,        redis};
@@ -301,10 +309,7 @@ int run(const std::shared_ptr<const conf::Config>& config, const std::string& pa
     logs.attach(server, ops->targets);
     daemon::drop_privileges(cfg.server.user, cfg.server.group);  // sockets bound: root is done
     workers.start_listeners();
-    if (redis)  // each worker's connection, opened as it starts running
-        for (std::size_t i = 0; i < workers.size(); ++i)
-            asio::post(workers.worker(i),
-                       [redis, ex = workers.worker(i).get_executor()] { redis->open_here(ex); });
+    open_redis(redis, workers);
     secondaries.start(workers.front().get_executor());
     // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
     first->start(workers.front().get_executor(), answers, true);

@@ -10,9 +10,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <deque>
 #include <optional>
 #include <stdexcept>
-#include <unordered_map>
 
 #include "base/log.hpp"
 
@@ -65,11 +65,11 @@ class RedisClient::Connection {
         : ex_(std::move(ex)), settings_(s), target_(std::move(target)), retry_(ex_) {
         connect();
     }
-    ~Connection() { close(); }
+    ~Connection() { close(); }  // close() throws nothing: its cancel takes an error_code
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
 
-    base::awaitable<StoreReply> get(std::string key);
+    base::awaitable<StoreReply> get(const std::string& key);  // awaited: the caller keeps it
     bool put(const std::string& key, const std::string& value, uint32_t ttl);
     void close();
 
@@ -95,7 +95,7 @@ class RedisClient::Connection {
     static void cleanup(void* p);
     static void on_connect(const redisAsyncContext* ac, int status);
     static void on_disconnect(const redisAsyncContext* ac, int status);
-    static void on_get(redisAsyncContext* ac, void* reply, void* id);
+    static void on_get(redisAsyncContext* ac, void* reply, void*);
     static void on_put(redisAsyncContext* ac, void* reply, void* id);
     void want(bool write, bool on);
 
@@ -109,9 +109,10 @@ class RedisClient::Connection {
     uint64_t epoch_ = 0;  // bumped per context: waits armed for an older one are stale
     bool connected_ = false, closing_ = false;
     bool want_read_ = false, want_write_ = false, reading_ = false, writing_ = false;
-    uint64_t next_id_ = 1;
-    std::unordered_map<uint64_t, std::shared_ptr<Waiting>> waiting_;
-    std::size_t lookups_out_ = 0, writes_out_ = 0;
+    // Lookups sent, oldest first: Redis answers a connection's commands in order (RESP), so
+    // each GET reply is the front one's. One timed out stays until its reply, unwaited for.
+    std::deque<std::shared_ptr<Waiting>> lookups_;
+    std::size_t writes_out_ = 0;
     Clock::time_point progress_ = Clock::now();  // the last reply, or the first send after none
 };
 
@@ -211,12 +212,12 @@ void RedisClient::Connection::on_disconnect(const redisAsyncContext* ac, int sta
     if (c.ac_ == ac) c.lost();
 }
 
-void RedisClient::Connection::on_get(redisAsyncContext* ac, void* r, void* id) {
+void RedisClient::Connection::on_get(redisAsyncContext* ac, void* r, void*) {
     Connection& c = of(ac);
-    --c.lookups_out_;
     c.progress_ = Clock::now();
-    auto it = c.waiting_.find(reinterpret_cast<uintptr_t>(id));
-    if (it == c.waiting_.end()) return;  // timed out already
+    if (c.lookups_.empty()) return;
+    std::shared_ptr<Waiting> w = std::move(c.lookups_.front());
+    c.lookups_.pop_front();
     auto* reply = static_cast<redisReply*>(r);
     StoreReply got;
     if (!reply) {
@@ -227,9 +228,9 @@ void RedisClient::Connection::on_get(redisAsyncContext* ac, void* r, void* id) {
         got.status = StoreReply::Status::hit;
         got.value.assign(reply->str, reply->len);
     }  // else an error reply, or not a value: error
-    it->second->reply = std::move(got);
-    it->second->timer.cancel();
-    c.waiting_.erase(it);
+    w->reply = std::move(got);
+    boost::system::error_code ec;
+    w->timer.cancel(ec);  // wakes the lookup, if it still waits
 }
 
 void RedisClient::Connection::on_put(redisAsyncContext* ac, void*, void*) {
@@ -242,30 +243,26 @@ void RedisClient::Connection::reset_if_stalled() {
     // Connected but silent for many timeouts (a blackholed or hung Redis): start afresh,
     // so what waits is failed now and later lookups wait on a connection that may answer.
     auto stall = std::max<Clock::duration>(settings_.timeout * 10, std::chrono::milliseconds(500));
-    if (!ac_ || lookups_out_ + writes_out_ == 0 || Clock::now() - progress_ < stall) return;
+    if (!ac_ || lookups_.size() + writes_out_ == 0 || Clock::now() - progress_ < stall) return;
     P53_LOG(info, "redis: " << settings_.address << " stopped answering; reconnecting");
     redisAsyncContext* ac = ac_;
     redisAsyncFree(ac);  // fails what waits (callbacks with no reply), then on_disconnect
     if (ac_ == ac) lost();
 }
 
-base::awaitable<StoreReply> RedisClient::Connection::get(std::string key) {
-    if (!connected_ || !ac_ || lookups_out_ >= kMaxWaitingLookups) co_return StoreReply{};
-    uint64_t id = next_id_++;
+base::awaitable<StoreReply> RedisClient::Connection::get(const std::string& key) {
+    if (!connected_ || !ac_ || lookups_.size() >= kMaxWaitingLookups) co_return StoreReply{};
     std::array<const char*, 2> argv{"GET", key.data()};
     std::array<std::size_t, 2> lens{3, key.size()};
-    if (lookups_out_ + writes_out_ == 0) progress_ = Clock::now();
-    if (redisAsyncCommandArgv(ac_, on_get, reinterpret_cast<void*>(static_cast<uintptr_t>(id)), 2,
-                              argv.data(), lens.data()) != REDIS_OK)
+    if (lookups_.size() + writes_out_ == 0) progress_ = Clock::now();
+    if (redisAsyncCommandArgv(ac_, on_get, nullptr, 2, argv.data(), lens.data()) != REDIS_OK)
         co_return StoreReply{};
-    ++lookups_out_;
     auto w = std::make_shared<Waiting>(ex_);
-    waiting_.emplace(id, w);
+    lookups_.push_back(w);
     w->timer.expires_after(settings_.timeout);
     boost::system::error_code ec;
     co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (w->reply) co_return std::move(*w->reply);
-    waiting_.erase(id);  // its reply, if it ever comes, finds nobody
     reset_if_stalled();
     co_return StoreReply{StoreReply::Status::timeout, {}};
 }
@@ -275,7 +272,7 @@ bool RedisClient::Connection::put(const std::string& key, const std::string& val
     std::string seconds = std::to_string(std::max<uint32_t>(ttl, 1));
     std::array<const char*, 5> argv{"SET", key.data(), value.data(), "EX", seconds.data()};
     std::array<std::size_t, 5> lens{3, key.size(), value.size(), 2, seconds.size()};
-    if (lookups_out_ + writes_out_ == 0) progress_ = Clock::now();
+    if (lookups_.size() + writes_out_ == 0) progress_ = Clock::now();
     if (redisAsyncCommandArgv(ac_, on_put, nullptr, 5, argv.data(), lens.data()) != REDIS_OK)
         return false;
     ++writes_out_;
@@ -284,7 +281,8 @@ bool RedisClient::Connection::put(const std::string& key, const std::string& val
 
 void RedisClient::Connection::close() {
     closing_ = true;
-    retry_.cancel();
+    boost::system::error_code ec;
+    retry_.cancel(ec);
     if (redisAsyncContext* ac = ac_) redisAsyncFree(ac);  // calls back what waits, then cleanup
     ac_ = nullptr;
     connected_ = false;
@@ -326,7 +324,7 @@ void RedisClient::open_here(const asio::any_io_executor& ex) {
 base::awaitable<StoreReply> RedisClient::get(std::string key) {
     // A thread no worker start opened a connection on: its own, from now on.
     if (t_owner != id_) open_here(co_await asio::this_coro::executor);
-    co_return co_await t_connection->get(std::move(key));
+    co_return co_await t_connection->get(key);
 }
 
 bool RedisClient::put(const std::string& key, const std::string& value, uint32_t ttl) {
