@@ -193,6 +193,7 @@ def test_a_cold_instance_answers_from_redis_without_asking_anyone(lab, cases, re
         hits = redis_count(SECOND, "hit")
         resolve_all(SECOND, chosen)      # now from its own caches
         assert redis_count(SECOND, "hit") == hits
+    assert second.proc.returncode == 0 and first.proc.returncode == 0, "exit status"
     print("written by the first: %d; Redis hits of the second: %d" % (written, hits))
 
 
@@ -213,6 +214,12 @@ def test_forged_and_garbage_values_are_not_trusted(lab, redis, tmp_path):
     redis.command("SET", key(prefix, "www.insecure.lab.", a),
                   value("insecure.lab.", "www.insecure.lab.",
                         [("www.insecure.lab.", a, 300, bytes([6, 6, 6, 7]))]))
+    # Forged unsigned answers that name a zone above the real one, to be judged with the
+    # keys of lab. or the root instead of sec.lab.'s: bogus all the same.
+    redis.command("SET", key(prefix, "www.sec.lab.", 28),
+                  value("lab.", "www.sec.lab.", [("www.sec.lab.", 28, 300, bytes(16))]))
+    redis.command("SET", key(prefix, "www.sec.lab.", 16),
+                  value(".", "www.sec.lab.", [("www.sec.lab.", 16, 300, b"\x05forge")]))
     # A forged answer that names a zone below the name (to dodge the real cut): invalid.
     redis.command("SET", key(prefix, "mail.sec.lab.", 28),
                   value("x.mail.sec.lab.", "mail.sec.lab.", [("mail.sec.lab.", 28, 300, bytes(16))]))
@@ -228,12 +235,17 @@ def test_forged_and_garbage_values_are_not_trusted(lab, redis, tmp_path):
             assert "6.6.6.6" not in str(answer_set(r)), name
         _, r = ask(THIRD, "mail.sec.lab.", "AAAA")
         assert rcode_text(r) == "NOERROR" and r.flags & dns.flags.AD
+        _, r = ask(THIRD, "www.sec.lab.", "AAAA")
+        assert answer_set(r) == ["www.sec.lab. AAAA 2001:db8::1"] and r.flags & dns.flags.AD
+        _, r = ask(THIRD, "www.sec.lab.", "TXT")
+        assert "forge" not in str(answer_set(r)) and r.flags & dns.flags.AD
         _, r = ask(THIRD, "www.insecure.lab.", "A")
         assert rcode_text(r) == "NOERROR"
         assert not r.flags & dns.flags.AD
-        assert redis_count(THIRD, "rejected") >= 1
+        assert redis_count(THIRD, "rejected") >= 3
         assert redis_count(THIRD, "invalid") >= 4
         assert p.proc.poll() is None
+    assert p.proc.returncode == 0, "exit status"
 
 
 class Hung:
@@ -305,7 +317,27 @@ def test_redis_down_then_back(lab, redis, tmp_path):
         _, r = ask(THIRD, "www.sec.lab.", "AAAA")
         assert rcode_text(r) == "NOERROR"
         wait_for(lambda: redis_count(THIRD, "written", "writes") > before, "writes again")
+    assert p.proc.returncode == 0, "exit status"
     assert redis.command("GET", key("fleet4", "www.sec.lab.", 28)) is not None
+
+
+def test_a_unix_socket(lab, tmp_path):
+    sock = tmp_path / "redis.sock"
+    proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock),
+                             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL)
+    try:
+        wait_for(sock.exists, "the Redis socket", 10)
+        with OwnPort53d(lab, tmp_path, THIRD, extra=redis_conf("fleet6", address=str(sock),
+                                                                addr=THIRD), name="unix") as p:
+            wait_for(lambda: connected(p), "Redis connections over the socket")
+            _, r = ask(THIRD, "www.sec.lab.", "A")
+            assert answer_set(r) == ["www.sec.lab. A 192.0.2.1"]
+            wait_for(lambda: redis_count(THIRD, "written", "writes") > 0, "writes")
+        assert p.proc.returncode == 0, "exit status"
+    finally:
+        proc.kill()
+        proc.wait(5)
 
 
 def timed(addr, names):
