@@ -78,6 +78,7 @@ class RedisClient::Connection {
         explicit Waiting(const asio::any_io_executor& ex) : timer(ex) {}
         asio::steady_timer timer;
         std::optional<StoreReply> reply;
+        bool abandoned = false;  // timed out, its reply still to come
     };
 
     void connect();
@@ -252,6 +253,12 @@ void RedisClient::Connection::reset_if_stalled() {
 
 base::awaitable<StoreReply> RedisClient::Connection::get(const std::string& key) {
     if (!connected_ || !ac_ || lookups_.size() >= kMaxWaitingLookups) co_return StoreReply{};
+    // Replies come in order: behind a lookup that timed out unanswered, this one would wait
+    // longer still. Skip at once (a hung Redis costs one timeout, not one per question).
+    if (!lookups_.empty() && lookups_.front()->abandoned) {
+        reset_if_stalled();
+        co_return StoreReply{StoreReply::Status::timeout, {}};
+    }
     std::array<const char*, 2> argv{"GET", key.data()};
     std::array<std::size_t, 2> lens{3, key.size()};
     if (lookups_.size() + writes_out_ == 0) progress_ = Clock::now();
@@ -263,6 +270,7 @@ base::awaitable<StoreReply> RedisClient::Connection::get(const std::string& key)
     boost::system::error_code ec;
     co_await w->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (w->reply) co_return std::move(*w->reply);
+    w->abandoned = true;
     reset_if_stalled();
     co_return StoreReply{StoreReply::Status::timeout, {}};
 }

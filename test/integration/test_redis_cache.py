@@ -293,7 +293,9 @@ def test_a_hung_redis_costs_only_its_timeout(lab, tmp_path):
         conf = redis_conf("fleet3", address="%s:6391" % HUNG, timeout_ms=30, addr=THIRD)
         with OwnPort53d(lab, tmp_path, THIRD, extra=conf, name="hung") as p:
             wait_for(lambda: connected(p), "connections to the hung listener")
-            answered_in_time(THIRD, NAMES)
+            # Replies come in order, so behind one unanswered lookup the next ones skip Redis
+            # at once: a cold resolution (a dozen lookups) is not a dozen timeouts slower.
+            answered_in_time(THIRD, NAMES, bound=1.0)
             assert redis_count(THIRD, "timeout") >= len(NAMES)
             assert redis_count(THIRD, "hit") == 0
             assert p.proc.poll() is None
