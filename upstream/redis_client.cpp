@@ -1,5 +1,6 @@
 #include "upstream/redis_client.hpp"
 
+#include <arpa/inet.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
@@ -43,6 +44,12 @@ Target parse_address(const std::string& address) {
     std::string host = address.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']')
         host = host.substr(1, host.size() - 2);
+    // An IP literal: hiredis would resolve a host name with a blocking getaddrinfo on the
+    // worker.
+    std::array<unsigned char, 16> ip{};
+    if (inet_pton(AF_INET, host.c_str(), ip.data()) != 1 &&
+        inet_pton(AF_INET6, host.c_str(), ip.data()) != 1)
+        throw std::invalid_argument("redis.address must be an IP address and port: " + address);
     int port = 0;
     for (char c : address.substr(colon + 1)) {
         if (c < '0' || c > '9' || port > 65535)
@@ -294,6 +301,10 @@ void RedisClient::Connection::close() {
     if (redisAsyncContext* ac = ac_) redisAsyncFree(ac);  // calls back what waits, then cleanup
     ac_ = nullptr;
     connected_ = false;
+}
+
+void check_redis_address(const std::string& address) {
+    parse_address(address);
 }
 
 RedisClient::RedisClient(RedisSettings settings)

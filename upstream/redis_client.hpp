@@ -23,6 +23,10 @@ struct RedisSettings {
     uint32_t max_pending_writes = 1000;  // per worker
 };
 
+// Throws std::invalid_argument unless `address` is "ip:port" ("[v6]:port") or an absolute
+// socket path: what redis.address may say (checked when the configuration is read).
+void check_redis_address(const std::string& address);
+
 class RedisClient final : public SharedStore {
   public:
     // Throws std::invalid_argument for an address that is neither "ip:port" nor a path.
