@@ -11,6 +11,8 @@ namespace {
 constexpr std::string_view kMagic = "P53";
 // More than any answer a resolver keeps: a value claiming more is garbage.
 constexpr std::size_t kMaxRecords = 512;
+// Four times the largest DNS message (names stored uncompressed): anything longer is not ours.
+constexpr std::size_t kMaxValueBytes = 4 * 65'535;
 
 void put8(std::string& out, uint8_t v) {
     out.push_back(static_cast<char>(v));
@@ -125,6 +127,7 @@ std::string encode_shared(const SharedEntry& e) {
 }
 
 std::optional<SharedEntry> decode_shared(std::string_view bytes) {
+    if (bytes.size() > kMaxValueBytes) return std::nullopt;
     Reader in(bytes);
     if (in.take(kMagic.size()) != kMagic || in.num(1) != kSharedFormat) return std::nullopt;
     SharedEntry e;

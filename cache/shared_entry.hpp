@@ -40,7 +40,7 @@ std::string shared_key(std::string_view prefix, const wire::Question& q);
 // class, TTL, rdata length, rdata). Names are uncompressed.
 std::string encode_shared(const SharedEntry& e);
 // nullopt for anything else: another format, a truncation, trailing bytes, a bad name, a
-// security state never written, more records than any answer holds.
+// security state never written, more records than any answer holds, over 256 KiB.
 std::optional<SharedEntry> decode_shared(std::string_view bytes);
 
 // Counts the TTLs down by the time since `written`; false when any record has expired (then

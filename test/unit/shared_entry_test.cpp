@@ -55,6 +55,9 @@ TEST_CASE("every truncation and trailing byte of a value is refused", "[shared]"
         CHECK_FALSE(cache::decode_shared(std::string_view(bytes).substr(0, n)));
     CHECK_FALSE(cache::decode_shared(bytes + '\0'));
     CHECK_FALSE(cache::decode_shared("garbage"));
+    SharedEntry big = sample();  // more than any answer: refused unread
+    big.records.assign(300, rr("www.example", wire::type::TXT, 300, std::string(1000, 't')));
+    CHECK_FALSE(cache::decode_shared(cache::encode_shared(big)));
 }
 
 TEST_CASE("another format, kind or security state is refused", "[shared]") {
