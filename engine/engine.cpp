@@ -53,7 +53,8 @@ Engine::Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetC
 }
 
 void Engine::add_source(std::unique_ptr<AnswerSource> source) {
-    sources_.insert(sources_.end() - 1, std::move(source));
+    // Before the cache, and so before the second level behind it (set_second_level).
+    sources_.insert(sources_.end() - (shared_ ? 2 : 1), std::move(source));
 }
 
 base::awaitable<std::optional<Step>> Engine::ask_sources(const SourceQuestion& q, Budget& budget) {

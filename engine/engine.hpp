@@ -139,8 +139,8 @@ class Engine {
     std::atomic<bool> priming_{false};
     upstream::CookieSecret cookie_secret_ =
         upstream::random_cookie_secret();  // our client cookies (RFC 7873)
-    // Asked in order before iterating; the cache is always the last (set in the constructor,
-    // after the members it refers to).
+    // Asked in order before iterating: added sources, then the cache (set in the constructor,
+    // after the members it refers to), then the second level if there is one.
     std::vector<std::unique_ptr<AnswerSource>> sources_;
     const ZoneCopies* zone_copies_ = nullptr;
     std::shared_ptr<upstream::SharedStore> shared_;  // the second level; null: none

@@ -118,8 +118,9 @@ class Engine::SecondLevelSource final : public AnswerSource {
 
 void Engine::set_second_level(std::shared_ptr<upstream::SharedStore> store) {
     if (!store) return;
+    bool first = !shared_;
     shared_ = std::move(store);
-    sources_.push_back(std::make_unique<SecondLevelSource>(*this));  // after the cache
+    if (first) sources_.push_back(std::make_unique<SecondLevelSource>(*this));  // after the cache
 }
 
 bool Engine::second_level_covers(const Name& name) const {
@@ -176,7 +177,7 @@ base::awaitable<std::optional<Step>> Engine::from_second_level(const SourceQuest
     } else {
         step.security = Security::unchecked;  // nothing here vouches for it
     }
-    step.ede = e->ede;
+    // The EDE shown to clients is this validator's (set by validate_step), not the writer's.
     cache_step(step, q.question.type, q.question.cls, false, cache_, clock_.now());
     if (settings_.aggressive_nsec && step.security == Security::secure)
         remember_ranges(step, nsec_ranges_, cache_, clock_.now());

@@ -460,3 +460,23 @@ TEST_CASE("only validated answers are written to the second level", "[engine][sh
     CHECK(store->asked.size() >= 1);
     CHECK(store->written.empty());
 }
+
+TEST_CASE("sources added after the second level still come before the cache", "[engine][shared]") {
+    Lab lab;
+    auto store = std::make_shared<MapStore>();
+    std::vector<std::pair<std::string, bool>> asked;
+    lab.setup = [store, &asked](engine::Engine& e) {
+        e.set_second_level(store);
+        auto src = std::make_unique<OneNameSource>();
+        src->owner = N("nas.home.");
+        src->records = {a("nas.home.", "192.0.2.10")};
+        src->asked = &asked;
+        e.add_source(std::move(src));
+    };
+    lab.cache.put({a("nas.home.", "198.51.100.9")}, {}, cache::Trust{cache::Credibility::answer},
+                  lab.clock.now());
+    Outcome o = lab.resolve("nas.home.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(o.answer[0].rdata == ipv4("192.0.2.10"));
+    CHECK(store->asked.empty());
+}
