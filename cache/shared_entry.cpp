@@ -12,7 +12,7 @@ constexpr std::string_view kMagic = "P53";
 // More than any answer a resolver keeps: a value claiming more is garbage.
 constexpr std::size_t kMaxRecords = 512;
 // Four times the largest DNS message (names stored uncompressed): anything longer is not ours.
-constexpr std::size_t kMaxValueBytes = 4 * 65'535;
+constexpr std::size_t kMaxValueBytes = std::size_t{4} * 65'535;
 
 void put8(std::string& out, uint8_t v) {
     out.push_back(static_cast<char>(v));
