@@ -67,6 +67,7 @@ void CounterTotals::add(const CounterBlock& b) {
     add_all(rtt, b.rtt);
     rtt_sum_us += b.rtt_sum_us.get();
     add_all(validation, b.validation);
+    add_all(shared, b.shared);
 }
 
 uint64_t CounterTotals::total_queries() const {
@@ -94,6 +95,12 @@ const char* validation_name(Validation v) {
     static constexpr std::array<std::string_view, kValidations> kNames{"secure", "insecure",
                                                                        "bogus", "indeterminate"};
     return kNames[static_cast<std::size_t>(v)].data();
+}
+
+const char* shared_name(Shared s) {
+    static constexpr std::array<std::string_view, kSharedResults> kNames{
+        "hit", "miss", "timeout", "error", "invalid", "rejected", "written", "dropped"};
+    return kNames[static_cast<std::size_t>(s)].data();
 }
 
 CounterBlock& CounterRegistry::add_block(int worker) {

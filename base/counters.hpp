@@ -51,6 +51,12 @@ constexpr std::array<uint64_t, 12> kRttBoundsUs{500,     1'000,   2'000,     5'0
 
 enum class Handshake : uint8_t { ok, failed };
 
+// The second-level cache (Redis): lookups by result (invalid: a value that does not parse or
+// does not fit the question; rejected: parsed but not validated again as secure or insecure),
+// then writes sent and dropped (too many waiting, or no connection).
+enum class Shared : uint8_t { hit, miss, timeout, error, invalid, rejected, written, dropped };
+constexpr std::size_t kSharedResults = 8;
+
 struct alignas(64) CounterBlock {
     std::array<OwnCounter, kTransports> queries;      // by the transport they came over
     std::array<OwnCounter, kQtypeSlots + 1> qtypes;   // see qtype_slot()
@@ -65,6 +71,7 @@ struct alignas(64) CounterBlock {
     std::array<OwnCounter, kRttBoundsUs.size() + 1> rtt;  // per bucket (not cumulative); last +Inf
     OwnCounter rtt_sum_us;
     std::array<OwnCounter, kValidations> validation;  // resolutions, by their answer's status
+    std::array<OwnCounter, kSharedResults> shared;    // the second-level cache, by Shared
 
     void query(Transport t) { queries[static_cast<std::size_t>(t)].add(); }
     void qtype(uint16_t t) { qtypes[qtype_slot(t)].add(); }
@@ -75,6 +82,7 @@ struct alignas(64) CounterBlock {
     void handshake(Handshake h) { tls_handshakes[static_cast<std::size_t>(h)].add(); }
     void upstream_rtt(uint64_t us);
     void validated(Validation v) { validation[static_cast<std::size_t>(v)].add(); }
+    void second_level(Shared s) { shared[static_cast<std::size_t>(s)].add(); }
 
     // The slot of a question type; kQtypeSlots for "other". A table: the hot path asks.
     static std::size_t qtype_slot(uint16_t t) { return t < 256 ? kQtypeTable[t] : kQtypeSlots; }
@@ -96,6 +104,7 @@ struct CounterTotals {
     std::array<uint64_t, kRttBoundsUs.size() + 1> rtt{};
     uint64_t rtt_sum_us = 0;
     std::array<uint64_t, kValidations> validation{};
+    std::array<uint64_t, kSharedResults> shared{};
 
     void add(const CounterBlock& b);
     uint64_t total_queries() const;
@@ -107,6 +116,7 @@ const char* qtype_name(std::size_t slot);
 const char* transport_name(Transport t);
 const char* refusal_name(Refusal r);
 const char* validation_name(Validation v);
+const char* shared_name(Shared s);
 
 // Every block ever handed out; blocks live as long as the registry, so counts of threads
 // that have ended still add up.

@@ -55,6 +55,16 @@ void check_console(const Config& cfg, LineOf line_of, const std::string& where) 
 }
 
 template <typename LineOf>
+void check_redis(const upstream::RedisSettings& r, LineOf line_of, const std::string& where) {
+    if (!r.enabled) return;
+    try {
+        upstream::check_redis_address(r.address);
+    } catch (const std::invalid_argument& e) {
+        fail(where, line_of("redis.address"), e.what());
+    }
+}
+
+template <typename LineOf>
 void check_tls(const Config& cfg, LineOf line_of, const std::string& where) {
     const std::pair<const std::vector<std::string>*, const char*> lists[] = {
         {&cfg.tls.dot_listen, "tls.dot_listen"},
@@ -218,6 +228,7 @@ void check_semantics(const Config& cfg, const toml::table& root, const std::stri
     check_control(cfg.control, line_of, where);
     check_console(cfg, line_of, where);
     check_proxy_protocol(cfg, line_of, where);
+    check_redis(cfg.redis, line_of, where);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "transports/tcp_settings.hpp"
 #include "upstream/asio_network.hpp"
 #include "upstream/infra.hpp"
+#include "upstream/redis_client.hpp"
 #include "wire/name.hpp"
 
 namespace port53::conf {
@@ -107,6 +108,7 @@ struct Config {
         std::vector<std::string> from;       // "NET/LEN" or addresses; empty: off
         std::vector<std::string> listeners;  // as written in *listen; empty: all of them
     } proxy_protocol;
+    upstream::RedisSettings redis;  // [redis]: the second-level cache (engine/second_level.cpp)
     // [[view]] tables: split horizon (server/views.hpp). `local`, `blocklist` and the routes
     // are what the view's engine gets, settled once the whole file is read: with `inherit`,
     // blocklist and routes are the top level's merged with the view's own, and the top

@@ -577,6 +577,24 @@ const Setting kSettings[] = {
     {"proxy_protocol", "listeners", AT(proxy_protocol.listeners), 0, 0,
      "The addresses (as written in server.listen, tls.dot_listen, tls.doh_listen or "
      "tls.doh_http_listen) that expect the header; empty: all of them."},
+    {"redis", "enabled", AT(redis.enabled), 0, 0,
+     "A second-level cache in Redis shared by a fleet, as Unbound's cachedb: a miss in this "
+     "instance's cache looks there before recursing, and validated answers (secure or proven "
+     "insecure, with their RRSIGs) are written there with their TTL. Read back they are "
+     "validated again, so Redis cannot make anything more trusted than it was. Needs "
+     "resolver.validate for any writes. A restart applies changes."},
+    {"redis", "address", AT(redis.address), 0, 0,
+     "Redis server: \"ip:port\" (as Unbound's redis-server-host and -port), or the path of "
+     "its Unix socket (redis-server-path)."},
+    {"redis", "prefix", AT(redis.prefix), 0, 0,
+     "Namespace of the keys (\"PREFIX:v1:\" then the question): instances sharing a prefix "
+     "share answers; use one per fleet with the same trust anchors."},
+    {"redis", "timeout_ms", AT(redis.timeout), 1, 10'000,
+     "Longest wait for a Redis lookup (redis-timeout); then the question is resolved without "
+     "it (counted as a timeout). Redis down, slow or broken never fails a query."},
+    {"redis", "max_pending_writes", AT(redis.max_pending_writes), 1, 1'000'000,
+     "Writes a worker may have waiting for Redis; beyond them answers are not written "
+     "(counted as dropped)."},
     {"control", "socket", AT(control.socket), 0, 0,
      "Unix socket port53-ctl talks to (e.g. \"/run/port53/control.sock\"), mode 0660; empty: "
      "off. Its directory must exist."},

@@ -46,6 +46,9 @@ Generation::Generation(std::shared_ptr<const conf::Config> cfg, const Lasting& l
     // DDR first: its names are the resolver's own, whatever the local data says.
     if (ddr_) ddr_zones_ = add_designated_source(*engine_, *ddr_, cfg_->tls.dot_doh.doh_path);
     blocklist_ = add_sources(*engine_, *cfg_, lasting.secondaries, local_);
+    // After the cache, before iterating. Views' engines answer from their own sources and
+    // routes: they keep to their own caches.
+    engine_->set_second_level(lasting.shared);
     if (!cfg_->views.empty())
         views_ = std::make_unique<ViewEngines>(
             *cfg_,

@@ -26,6 +26,7 @@
 #include "upstream/infra.hpp"
 #include "upstream/network.hpp"
 #include "upstream/root_hints.hpp"
+#include "upstream/shared_store.hpp"
 
 namespace port53::daemon {
 
@@ -41,6 +42,8 @@ struct Lasting {
     std::size_t shards;
     // RFC 5011: the anchor the upkeep keeps current (daemon/trust_anchor_upkeep.hpp); null: off.
     std::shared_ptr<const dnssec::LiveAnchor> live = nullptr;
+    // The fleet's second-level cache (redis.enabled), for the default view's engine; null: off.
+    std::shared_ptr<upstream::SharedStore> shared = nullptr;
 };
 
 // The size of each view's own RRset cache, and the default one's: half the cache budget,

@@ -42,6 +42,7 @@
 #include "server/server.hpp"
 #include "upstream/asio_network.hpp"
 #include "upstream/infra.hpp"
+#include "upstream/redis_client.hpp"
 #include "upstream/root_hints.hpp"
 
 namespace {
@@ -226,6 +227,14 @@ std::unique_ptr<daemon::Reloader> start_reloader(daemon::Reloader::Parts parts,
     return reloader;
 }
 
+// Each worker's Redis connection (redis.enabled), opened on its thread as it starts running.
+void open_redis(const std::shared_ptr<upstream::RedisClient>& redis, daemon::Workers& workers) {
+    if (!redis) return;
+    for (std::size_t i = 0; i < workers.size(); ++i)
+        asio::post(workers.worker(i),
+                   [redis, ex = workers.worker(i).get_executor()] { redis->open_here(ex); });
+}
+
 void log_listening(const conf::Config& cfg, std::size_t threads, const daemon::TlsContexts& tls) {
     const std::string& hints_file = cfg.resolver.root_hints;
     P53_LOG(info, "listening on " << cfg.server.listen.size() << " address(es) with " << threads
@@ -273,8 +282,10 @@ int run(const std::shared_ptr<const conf::Config>& config, const std::string& pa
     secondary::Secondaries secondaries(cfg.secondaries, secondary::build_tsig_keys(cfg.tsig_keys),
                                        clock);
     secondaries.load_copies();
+    // Redis (redis.enabled): each worker opens its connection (open_redis).
+    auto redis = cfg.redis.enabled ? std::make_shared<upstream::RedisClient>(cfg.redis) : nullptr;
     daemon::Lasting lasting{hints,          answers, rrsets, secondaries, infra,
-                            logs.network(), clock,   shards, live};
+                            logs.network(), clock,   shards, live,        redis};
     auto first = std::make_shared<daemon::Generation>(config, lasting);
     server::Server server(cfg.server.front_door, first->engine(), answers, clock);
     server.swap_policy(first->policy(first, server.current_policy().get()));
@@ -298,6 +309,7 @@ int run(const std::shared_ptr<const conf::Config>& config, const std::string& pa
     logs.attach(server, ops->targets);
     daemon::drop_privileges(cfg.server.user, cfg.server.group);  // sockets bound: root is done
     workers.start_listeners();
+    open_redis(redis, workers);
     secondaries.start(workers.front().get_executor());
     // RFC 8109 §3: prime the root at start, not on the first client's cache miss.
     first->start(workers.front().get_executor(), answers, true);
@@ -314,6 +326,7 @@ int run(const std::shared_ptr<const conf::Config>& config, const std::string& pa
     // Past the drain timeout clients may still wait; what their completions hold belongs
     // to the workers' io_contexts and must go first (found by AddressSanitizer).
     server.abandon_waiters();
+    if (redis) redis->close();  // its descriptors are the workers' io_contexts'; they go next
     daemon::dump_cache_file(cfg.cache.file, ops->targets);  // drained: what was learnt is in
     return 0;
 }

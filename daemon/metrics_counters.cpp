@@ -96,6 +96,17 @@ void upstream(MetricsPage& p, const CounterTotals& t) {
     for (std::size_t i = 0; i < base::kValidations; ++i)
         p.sample("port53_validation_total", t.validation[i],
                  metric_label_pair("result", base::validation_name(base::Validation(i))));
+    p.family("port53_redis_lookups_total", "counter",
+             "Second-level cache (Redis) lookups by result (timeout, error: skipped; invalid: a "
+             "value that did not parse; rejected: not validated again).");
+    for (std::size_t i = 0; i < 6; ++i)
+        p.sample("port53_redis_lookups_total", t.shared[i],
+                 metric_label_pair("result", base::shared_name(base::Shared(i))));
+    p.family("port53_redis_writes_total", "counter",
+             "Answers written to the second-level cache, and writes dropped.");
+    for (std::size_t i = 6; i < base::kSharedResults; ++i)
+        p.sample("port53_redis_writes_total", t.shared[i],
+                 metric_label_pair("result", base::shared_name(base::Shared(i))));
 }
 
 }  // namespace

@@ -81,6 +81,13 @@ const std::vector<Fixed>& fixed_settings() {
                                     k.session_ttl, k.login_attempts, k.state_file,
                                     k.recent_queries);
               }),
+        // Made once with its per-worker connections (daemon/main.cpp).
+        fixed("redis",
+              [](const Config& c) {
+                  const auto& r = c.redis;
+                  return std::tuple(r.enabled, r.address, r.prefix, r.timeout,
+                                    r.max_pending_writes);
+              }),
         fixed("control",
               [](const Config& c) {
                   const auto& k = c.control;

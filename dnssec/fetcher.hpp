@@ -29,6 +29,14 @@ class Fetcher {
     // The records the servers of `q.name`'s zone give for it, not validated and not from the
     // cache: the validator checks a DNSKEY RRset against the DS itself.
     virtual base::awaitable<std::vector<wire::Record>> fetch_unvalidated(wire::Question q) = 0;
+    // A zone's DNSKEY RRset (with its RRSIGs) as another resolver of the fleet kept it in
+    // the shared second-level cache; empty if there is none. Not trusted: the validator
+    // checks it against the DS like keys fetched from the servers, and asks the servers
+    // when it does not verify, so a forged copy costs a query, never the zone.
+    virtual base::awaitable<std::vector<wire::Record>> shared_keys(const wire::Question& q) {
+        (void)q;
+        co_return std::vector<wire::Record>{};
+    }
     // The closest zone cut above `zone` known so far: where the DS of `zone` lives.
     virtual wire::Name parent_zone(const wire::Name& zone) = 0;
     // An RRset the validator proved secure (a zone's keys), to answer questions for it

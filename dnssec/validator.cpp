@@ -394,12 +394,33 @@ base::awaitable<KeyEntry> Validator::fetch_keys(Name zone, const std::vector<Rec
     entry.anchor_generation = anchors_->generation(zone);
     uint32_t ttl = kFailureTtl;
     Question keys_question{zone, type::DNSKEY, cls::IN};  // named: see key_entry
-    std::vector<Record> fetched = co_await fetcher.fetch_unvalidated(std::move(keys_question));
-    std::vector<Record> keys = of_type(fetched, zone, type::DNSKEY);
-    std::vector<Record> sigs = signatures_for(fetched, zone, type::DNSKEY);
-    Work work(limits_);
-    entry.verdict =
-        verify_dnskeys(keys, sigs, ds, zone, clock_.unix_now(), limits_, work, &verified_);
+    {
+        // RFC 4035 §5.2: a DS set of unsupported algorithms or digests only makes the zone
+        // insecure whatever its keys are: no need to fetch them.
+        Work work(limits_);
+        Verdict none = verify_dnskeys({}, {}, ds, zone, clock_.unix_now(), limits_, work, nullptr);
+        if (none.security == Security::insecure) {
+            entry.verdict = std::move(none);
+            P53_LOG(info, "keys of " << zone.to_text() << ": " << entry.verdict.why);
+            keys_.put(zone, entry, ttl, now);
+            co_return entry;
+        }
+    }
+    // The fleet's shared copy first (Fetcher::shared_keys); what does not verify from there
+    // is asked of the zone's servers.
+    std::vector<Record> fetched = co_await fetcher.shared_keys(keys_question);
+    bool shared = !fetched.empty();
+    std::vector<Record> keys, sigs;
+    for (;;) {
+        if (!shared) fetched = co_await fetcher.fetch_unvalidated(keys_question);
+        keys = of_type(fetched, zone, type::DNSKEY);
+        sigs = signatures_for(fetched, zone, type::DNSKEY);
+        Work work(limits_);
+        entry.verdict =
+            verify_dnskeys(keys, sigs, ds, zone, clock_.unix_now(), limits_, work, &verified_);
+        if (entry.verdict.is_secure() || !shared) break;
+        shared = false;
+    }
     if (entry.verdict.is_secure()) {
         entry.keys = keys;
         ttl = std::min(entry.verdict.ttl_cap, keys.front().ttl);

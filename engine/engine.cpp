@@ -53,7 +53,8 @@ Engine::Engine(EngineSettings settings, upstream::RootHints hints, cache::RRsetC
 }
 
 void Engine::add_source(std::unique_ptr<AnswerSource> source) {
-    sources_.insert(sources_.end() - 1, std::move(source));
+    // Before the cache, and so before the second level behind it (set_second_level).
+    sources_.insert(sources_.end() - (shared_ ? 2 : 1), std::move(source));
 }
 
 base::awaitable<std::optional<Step>> Engine::ask_sources(const SourceQuestion& q, Budget& budget) {
@@ -248,6 +249,7 @@ base::awaitable<Step> Engine::answer_step(const Delegation& d, Reply reply, cons
         cache_step(step, q.type, q.cls, reply.msg.has(flag::AA), cache_, clock_.now());
         if (settings_.aggressive_nsec && step.security == Security::secure)
             remember_ranges(step, nsec_ranges_, cache_, clock_.now());
+        to_second_level(step, q, zone);
         co_return step;
     }
 }

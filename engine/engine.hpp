@@ -19,6 +19,7 @@
 #include "base/clock.hpp"
 #include "base/coro.hpp"
 #include "cache/rrset_cache.hpp"
+#include "cache/shared_entry.hpp"
 #include "dnssec/nsec_cache.hpp"
 #include "dnssec/validator.hpp"
 #include "engine/answer_source.hpp"
@@ -29,6 +30,7 @@
 #include "upstream/infra.hpp"
 #include "upstream/network.hpp"
 #include "upstream/root_hints.hpp"
+#include "upstream/shared_store.hpp"
 
 namespace port53::engine {
 
@@ -49,6 +51,9 @@ class Engine {
     base::awaitable<void> prime_at_start();
     // Asked after the sources added before it and before the cache (local data, say).
     void add_source(std::unique_ptr<AnswerSource> source);
+    // A fleet's second-level cache (engine/second_level.cpp): asked after the cache and
+    // before iterating, and given what this engine resolves and validates.
+    void set_second_level(std::shared_ptr<upstream::SharedStore> store);
     // Copies of zones asked in place of their servers; `copies` outlives the engine.
     void set_zone_copies(const ZoneCopies* copies) { zone_copies_ = copies; }
 
@@ -69,6 +74,14 @@ class Engine {
                                            bool from_client = false);
     base::awaitable<std::optional<Step>> ask_sources(const SourceQuestion& q, Budget& budget);
     base::awaitable<Step> iterate(wire::Question q, Budget& budget, bool validate);
+    // The second level (second_level.cpp): a step read back and judged again, the writes,
+    // and a zone's keys for the validator to check against their DS.
+    class SecondLevelSource;
+    base::awaitable<std::optional<Step>> from_second_level(const SourceQuestion& q, Budget& budget);
+    void to_second_level(const Step& step, const wire::Question& q, const wire::Name& zone);
+    base::awaitable<std::vector<wire::Record>> shared_keys(const wire::Question& q);
+    base::awaitable<std::optional<cache::SharedEntry>> shared_entry(const wire::Question& q);
+    bool second_level_covers(const wire::Name& name) const;
     // DNSSEC (fetcher.cpp): the validator judges a step from `zone`, or the DS in a
     // referral, and asks for the keys it needs through a Fetcher spending `budget`.
     class Fetcher;
@@ -126,10 +139,11 @@ class Engine {
     std::atomic<bool> priming_{false};
     upstream::CookieSecret cookie_secret_ =
         upstream::random_cookie_secret();  // our client cookies (RFC 7873)
-    // Asked in order before iterating; the cache is always the last (set in the constructor,
-    // after the members it refers to).
+    // Asked in order before iterating: added sources, then the cache (set in the constructor,
+    // after the members it refers to), then the second level if there is one.
     std::vector<std::unique_ptr<AnswerSource>> sources_;
     const ZoneCopies* zone_copies_ = nullptr;
+    std::shared_ptr<upstream::SharedStore> shared_;  // the second level; null: none
 };
 
 }  // namespace port53::engine

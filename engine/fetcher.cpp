@@ -35,6 +35,9 @@ class Engine::Fetcher final : public dnssec::Fetcher {
         Step s = co_await engine_.iterate(std::move(q), budget_, false);
         co_return std::move(s.records);
     }
+    base::awaitable<std::vector<Record>> shared_keys(const Question& q) override {
+        co_return co_await engine_.shared_keys(q);
+    }
     Name parent_zone(const Name& zone) override {
         return find_delegation(Question{zone, type::DS, cls::IN}, engine_.cache_, engine_.hints_,
                                engine_.clock_.now(), engine_.settings_)
@@ -45,6 +48,16 @@ class Engine::Fetcher final : public dnssec::Fetcher {
         engine_.cache_.put(rrset, rrsigs,
                            cache::Trust{cache::Credibility::auth_answer, Security::secure},
                            engine_.clock_.now(), ttl);
+        if (rrset.empty()) return;
+        // The fleet's copy: read back, it is checked against the DS again (shared_keys).
+        Step keys;
+        keys.kind = Step::Kind::answer;
+        keys.records = rrset;
+        keys.records.insert(keys.records.end(), rrsigs.begin(), rrsigs.end());
+        keys.next = rrset.front().owner;
+        keys.security = Security::secure;
+        keys.ttl_cap = ttl;
+        engine_.to_second_level(keys, Question{keys.next, type::DNSKEY, cls::IN}, keys.next);
     }
 
   private:
@@ -84,6 +97,7 @@ base::awaitable<void> Engine::validate_referral(const Message& msg, const Name& 
     Step s{std::move(ds->claim)};
     apply_verdict(s, ds->verdict);
     cache_step(s, type::DS, cls::IN, true, cache_, clock_.now());
+    to_second_level(s, Question{child, type::DS, cls::IN}, parent);
 }
 
 }  // namespace port53::engine

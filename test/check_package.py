@@ -40,7 +40,8 @@ def check_metadata(deb):
            "Architecture: this machine's")
     depends = field("Depends")
     print("      Depends: " + depends)
-    for lib in ("adduser", "libc6", "libssl3", "libldns", "libnghttp2", "libcurl", "libstdc++6"):
+    for lib in ("adduser", "libc6", "libssl3", "libldns", "libnghttp2", "libcurl", "libhiredis",
+                "libstdc++6"):
         expect(re.search(r"(^|, )%s[\w.+-]*( \(|,|$)" % re.escape(lib), depends) is not None,
                "Depends names " + lib)
     expect(run("dpkg-deb", "-I", deb, "conffiles").split() == ["/etc/port53/port53d.toml"],

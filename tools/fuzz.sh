@@ -3,12 +3,12 @@
 #   tools/fuzz.sh [SECONDS] [TARGET...]   default 20 s each: the smoke run ctest does;
 #                                          use 3600+ by hand. Targets: fuzz_query fuzz_doh fuzz_config
 #                                          fuzz_rdata fuzz_lists fuzz_cache_file fuzz_anchor_state
-#                                          fuzz_loadgen fuzz_proxy
+#                                          fuzz_loadgen fuzz_proxy fuzz_shared_entry
 # Crashes land in build-fuzz/crashes/; the corpora grow in build-fuzz/corpus/<target>/.
 set -eu
 seconds=${1:-20}
 [ $# -gt 0 ] && shift
-targets=${*:-fuzz_query fuzz_doh fuzz_config fuzz_rdata fuzz_lists fuzz_cache_file fuzz_anchor_state fuzz_loadgen fuzz_proxy}
+targets=${*:-fuzz_query fuzz_doh fuzz_config fuzz_rdata fuzz_lists fuzz_cache_file fuzz_anchor_state fuzz_loadgen fuzz_proxy fuzz_shared_entry}
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 CXX=clang++ cmake -S "$root" -B "$out" -G Ninja -DPORT53_FUZZ=ON -DPORT53_TESTS=OFF \
@@ -26,6 +26,7 @@ for t in $targets; do
         fuzz_anchor_state) seeds=seeds-anchor-state ;;
         fuzz_loadgen) seeds=seeds-loadgen ;;
         fuzz_proxy) seeds=seeds-proxy ;;
+        fuzz_shared_entry) seeds=seeds-shared-entry ;;
         *) echo "fuzz.sh: unknown target $t" >&2; exit 2 ;;
     esac
     mkdir -p "$out/corpus/$t"

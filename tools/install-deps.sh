@@ -6,11 +6,11 @@ set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 BUILD="build-essential cmake ninja-build ccache pkg-config libboost-dev libssl-dev libldns-dev
-       libtomlplusplus-dev libnghttp2-dev libcurl4-openssl-dev libfstrm-dev"
+       libtomlplusplus-dev libnghttp2-dev libcurl4-openssl-dev libfstrm-dev libhiredis-dev"
 TEST="catch2 clang clang-format clang-tidy cppcheck libclang-rt-14-dev nsd knot ldnsutils knot-dnsutils dnsutils dnsperf unbound python3-dnspython
       python3-pytest iproute2 nftables util-linux openssl curl chromium libnss3-tools nghttp2-client valgrind
       dpkg-dev file groff-base lintian
-      fstrm-bin dnstap-ldns dnsdist"
+      fstrm-bin dnstap-ldns dnsdist redis-server"
 PKGS="$BUILD"
 [ "${1:-}" = "test" ] && PKGS="$BUILD $TEST"
 # Skip apt entirely when everything is already there (CI machines are reused).

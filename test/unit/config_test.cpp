@@ -259,3 +259,25 @@ TEST_CASE("console state: written, read back, merged into the top level", "[conf
     std::remove(path.c_str());
     rmdir(dir);
 }
+
+TEST_CASE("redis settings are read and its address checked", "[config]") {
+    Config off = parse_config("", "x.toml");
+    CHECK_FALSE(off.redis.enabled);
+    CHECK(off.redis.timeout == std::chrono::milliseconds(30));
+    Config c = parse_config(
+        "[redis]\nenabled = true\naddress = \"[::1]:6380\"\nprefix = \"fleet\"\ntimeout_ms = 20\n"
+        "max_pending_writes = 10\n",
+        "x.toml");
+    CHECK(c.redis.enabled);
+    CHECK(c.redis.address == "[::1]:6380");
+    CHECK(c.redis.prefix == "fleet");
+    CHECK(c.redis.timeout == std::chrono::milliseconds(20));
+    CHECK(c.redis.max_pending_writes == 10);
+    CHECK(parse_config("[redis]\nenabled = true\naddress = \"/run/redis/redis.sock\"\n", "x.toml")
+              .redis.enabled);
+    CHECK(error_of("[redis]\nenabled = true\naddress = \"localhost:6379\"\n") ==
+          "test.toml:3: redis.address must be an IP address and port: localhost:6379");
+    CHECK_THAT(error_of("[redis]\nenabled = true\naddress = \"127.0.0.1:0\"\n"),
+               Catch::Contains("bad port"));
+    CHECK_THAT(error_of("[redis]\ntimeout_ms = 0\n"), Catch::Contains("between 1 and 10000"));
+}

@@ -3,9 +3,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "base/clock.hpp"
 #include "cache/rrset_cache.hpp"
+#include "cache/shared_entry.hpp"
 #include "engine/answer_source.hpp"
 #include "scripted_network.hpp"
 
@@ -361,4 +363,120 @@ TEST_CASE("answer sources see the engine's own lookups as not from a client", "[
         }
     }
     CHECK(ns_lookup_seen);
+}
+
+namespace {
+
+// The second level (engine/second_level.cpp) on a map instead of Redis.
+struct MapStore final : upstream::SharedStore {
+    std::map<std::string, std::string> values;
+    std::vector<std::string> asked, written;
+    std::string prefix_ = "t";
+
+    base::awaitable<upstream::StoreReply> get(std::string key) override {
+        asked.push_back(key);
+        auto it = values.find(key);
+        if (it == values.end())
+            co_return upstream::StoreReply{upstream::StoreReply::Status::miss, {}};
+        co_return upstream::StoreReply{upstream::StoreReply::Status::hit, it->second};
+    }
+    bool put(const std::string& key, const std::string& value, uint32_t) override {
+        written.push_back(key);
+        values[key] = value;
+        return true;
+    }
+    const std::string& prefix() const override { return prefix_; }
+};
+
+std::shared_ptr<MapStore> add_store(Lab& lab) {
+    auto store = std::make_shared<MapStore>();
+    lab.setup = [store](engine::Engine& e) { e.set_second_level(store); };
+    return store;
+}
+
+std::string www_lab_key() {
+    return cache::shared_key("t", Question{N("www.lab."), type::A, cls::IN});
+}
+
+}  // namespace
+
+TEST_CASE("the second level is asked after the cache and before iterating", "[engine][shared]") {
+    Lab lab;
+    auto store = add_store(lab);
+    cache::SharedEntry e;
+    e.security = Security::secure;  // what a writer claims
+    e.written = lab.clock.unix_now();
+    e.zone = N("lab.");
+    e.next = N("www.lab.");
+    e.records = {a("www.lab.", "198.51.100.7")};
+    store->values[www_lab_key()] = cache::encode_shared(e);
+    Outcome o = lab.resolve("www.lab.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(o.answer[0].rdata == ipv4("198.51.100.7"));
+    CHECK(lab.net.log.empty());
+    // Validation is off here: nothing vouches for it, whatever the writer said.
+    CHECK(o.security == Security::unchecked);
+    // Now in the engine's own cache: the store is not asked again.
+    std::size_t asked = store->asked.size();
+    lab.resolve("www.lab.", type::A);
+    CHECK(store->asked.size() == asked);
+}
+
+TEST_CASE("a value that does not parse or fit is ignored and the name iterated",
+          "[engine][shared]") {
+    Lab lab;
+    auto store = add_store(lab);
+    lab.net.on("192.0.2.2", "www.lab.", type::A, answer({a("www.lab.", "198.51.100.1")}));
+    store->values[www_lab_key()] = "P53\1garbage";
+    SECTION("garbage") {}
+    SECTION("another question's entry under this key") {
+        cache::SharedEntry e;
+        e.written = lab.clock.unix_now();
+        e.zone = N("lab.");
+        e.next = N("mail.lab.");
+        e.records = {a("mail.lab.", "198.51.100.7")};
+        store->values[www_lab_key()] = cache::encode_shared(e);
+    }
+    SECTION("a zone below the name") {
+        cache::SharedEntry e;
+        e.written = lab.clock.unix_now();
+        e.zone = N("x.www.lab.");
+        e.next = N("www.lab.");
+        e.records = {a("www.lab.", "198.51.100.7")};
+        store->values[www_lab_key()] = cache::encode_shared(e);
+    }
+    Outcome o = lab.resolve("www.lab.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(o.answer[0].rdata == ipv4("198.51.100.1"));
+    CHECK_FALSE(lab.net.log.empty());
+}
+
+TEST_CASE("only validated answers are written to the second level", "[engine][shared]") {
+    Lab lab;  // validation off: every answer is unchecked
+    auto store = add_store(lab);
+    lab.net.on("192.0.2.2", "www.lab.", type::A, answer({a("www.lab.", "198.51.100.1")}));
+    Outcome o = lab.resolve("www.lab.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(store->asked.size() >= 1);
+    CHECK(store->written.empty());
+}
+
+TEST_CASE("sources added after the second level still come before the cache", "[engine][shared]") {
+    Lab lab;
+    auto store = std::make_shared<MapStore>();
+    std::vector<std::pair<std::string, bool>> asked;
+    lab.setup = [store, &asked](engine::Engine& e) {
+        e.set_second_level(store);
+        auto src = std::make_unique<OneNameSource>();
+        src->owner = N("nas.home.");
+        src->records = {a("nas.home.", "192.0.2.10")};
+        src->asked = &asked;
+        e.add_source(std::move(src));
+    };
+    lab.cache.put({a("nas.home.", "198.51.100.9")}, {}, cache::Trust{cache::Credibility::answer},
+                  lab.clock.now());
+    Outcome o = lab.resolve("nas.home.", type::A);
+    REQUIRE(o.answer.size() == 1);
+    CHECK(o.answer[0].rdata == ipv4("192.0.2.10"));
+    CHECK(store->asked.empty());
 }
