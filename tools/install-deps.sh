@@ -17,11 +17,24 @@ PKGS="$BUILD"
 if dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -vq "install ok installed" ||
    [ "$(dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | wc -l)" -ne "$(echo $PKGS | wc -w)" ]; then
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $PKGS
+    # Debian starts a package's service as it installs it: Unbound would prime from the real
+    # root and dnsdist poll its security status over the internet. A policy-rc.d that
+    # refuses (exit 101, as Debian's own policy describes) keeps them stopped.
+    made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod +x /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
+    rc=0
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $PKGS || rc=$?
+    [ "$made_policy" = 0 ] || $SUDO rm -f /usr/sbin/policy-rc.d
+    [ "$rc" = 0 ] || exit "$rc"
 fi
-# Debian starts the packaged NSD and Unbound services; the lab runs its own instances.
+# The packaged NSD, Unbound, dnsdist and Redis services stay off: the lab and the tests run
+# their own instances.
 if [ "${1:-}" = "test" ] && command -v systemctl >/dev/null 2>&1; then
-    $SUDO systemctl disable --now nsd unbound >/dev/null 2>&1 || true
+    $SUDO systemctl disable --now nsd unbound dnsdist redis-server >/dev/null 2>&1 || true
 fi
 # The web console's browser test drives Chromium with Playwright (npm registry); Node.js and
 # npm come from Debian unless a Node.js with npm is there already.
